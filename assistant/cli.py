@@ -1,0 +1,179 @@
+"""The ``assistant`` command line: knowledge management and the checklist (一次性告知单)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from knowledge.catalogue import BUNDLED, Catalogue, completeness
+from knowledge.errors import CatalogueError
+from knowledge.loader import load_catalogues
+from knowledge.schema import Bundle
+
+app = typer.Typer(help="政务助手: guidance assistant for government services.", no_args_is_help=True)
+knowledge_app = typer.Typer(help="Validate, inspect, import and export the catalogue.", no_args_is_help=True)
+app.add_typer(knowledge_app, name="knowledge")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+CatalogueOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--catalogue", "-c", help="Add a catalogue directory (repeatable).", exists=True, file_okay=False),
+]
+NoBundledOpt = Annotated[bool, typer.Option("--no-bundled", help="Leave the bundled catalogue out.")]
+
+
+def _load(extra: list[Path] | None, no_bundled: bool = False) -> Catalogue:
+    try:
+        return load_catalogues(extra or [], bundled=not no_bundled)
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        err.print(f"{len(exc.problems)} problem(s); nothing was loaded.", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _entry(catalogue: Catalogue, name: str):  # noqa: ANN202
+    entry = catalogue.get(name)
+    if entry is None:
+        err.print(f"no item or bundle named '{name}'; `assistant knowledge list` shows the names.", markup=False)
+        raise typer.Exit(1)
+    return entry
+
+
+@knowledge_app.command("validate")
+def validate_cmd(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Catalogue directories (default: the bundled one).")] = None,
+) -> None:
+    """Check catalogue directories; print every problem with file, line, item, field and reason."""
+    directories = paths or [BUNDLED]
+    catalogue = _load(directories if paths else [], no_bundled=bool(paths))
+    out.print(
+        f"OK: {len(catalogue.items)} items, {len(catalogue.bundles)} bundles "
+        f"({', '.join(str(d) for d in directories)}), version {catalogue.version()}",
+        markup=False,
+    )
+
+
+@knowledge_app.command("schema")
+def schema_cmd(
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file instead of stdout.")] = None,
+    kind: Annotated[str, typer.Option(help="item, bundle or catalogue.")] = "item",
+) -> None:
+    """Print the JSON Schema of an item (or bundle / catalogue.yaml) for catalogue authors."""
+    from knowledge.schema import Bundle, CatalogueInfo, Item
+
+    models = {"item": Item, "bundle": Bundle, "catalogue": CatalogueInfo}
+    if kind not in models:
+        err.print(f"unknown kind '{kind}'; choose one of: {', '.join(models)}", markup=False)
+        raise typer.Exit(2)
+    text = json.dumps(models[kind].model_json_schema(), ensure_ascii=False, indent=2)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@knowledge_app.command("list")
+def list_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array.")] = False,
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+) -> None:
+    """List items and bundles: name, kind, department and element completeness."""
+    cat = _load(catalogue, no_bundled)
+    rows = []
+    for entry in cat.entries():
+        is_bundle = isinstance(entry, Bundle)
+        rows.append(
+            {
+                "id": entry.id,
+                "name": entry.name,
+                "kind": "bundle" if is_bundle else "item",
+                "department": entry.department,
+                "completeness": 1.0 if is_bundle else round(completeness(entry), 3),
+                "scenario_questions": 0 if is_bundle else len(entry.scenario),
+            }
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("name", "kind", "department", "complete", "情形")
+    for row in rows:
+        table.add_row(
+            row["name"], row["kind"], row["department"], f"{row['completeness']:.0%}", str(row["scenario_questions"])
+        )
+    out.print(table)
+    out.print(f"{len(cat.items)} items, {len(cat.bundles)} bundles", markup=False)
+
+
+@knowledge_app.command("show")
+def show_cmd(
+    name: Annotated[str, typer.Argument(help="Item or bundle name, id or alias.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The whole guide as JSON.")] = False,
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+) -> None:
+    """Show the whole service guide of an item or bundle."""
+    from knowledge.render import render_guide
+
+    cat = _load(catalogue, no_bundled)
+    entry = _entry(cat, name)
+    if as_json:
+        sys.stdout.write(entry.model_dump_json(indent=1) + "\n")
+    else:
+        out.print(render_guide(entry, cat), markup=False)
+
+
+@knowledge_app.command("format")
+def format_cmd(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Catalogue directories or single item/bundle files (default: the bundled catalogue)."),
+    ] = None,
+    check: Annotated[bool, typer.Option("--check", help="Only report files not in canonical form.")] = False,
+) -> None:
+    """Rewrite catalogue files in canonical YAML (the form the Excel import writes)."""
+    from knowledge.loader import parse_file
+    from knowledge.schema import Item
+    from knowledge.yamlio import dump
+
+    targets = paths or [BUNDLED]
+    files = [p for p in targets if p.is_file()]
+    directories = [p for p in targets if not p.is_file()]
+    pairs = []
+    if directories:
+        cat = _load(directories, no_bundled=True)
+        pairs += [(cat.sources[e.id], e) for e in cat.entries()]
+    for path in files:
+        parsed, problems = parse_file(path, Bundle if path.parent.name == "bundles" else Item)
+        if parsed is None:
+            for problem in problems:
+                err.print(str(problem), markup=False)
+            raise typer.Exit(1)
+        pairs.append((path, parsed.model))
+    changed = []
+    for path, entry in pairs:
+        text = dump(entry)
+        if path.read_text(encoding="utf-8") != text:
+            changed.append(path)
+            if not check:
+                path.write_text(text, encoding="utf-8")
+    verb = "not canonical" if check else "reformatted"
+    for path in changed:
+        out.print(f"{verb}: {path}", markup=False)
+    out.print(f"{len(changed)} file(s) {verb}", markup=False)
+    if check and changed:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point for ``python -m assistant``."""
+    app()

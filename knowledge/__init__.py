@@ -1,0 +1,4 @@
+"""The service-guide catalogue: schema, loading, validation, checklists, import and export.
+
+Knows nothing of Rasa or HTTP.
+"""

@@ -1,0 +1,190 @@
+"""Whole-catalogue (semantic) checks that the schema of one file cannot make."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from knowledge.catalogue import is_placeholder
+from knowledge.errors import Problem, relative
+from knowledge.glossary import ELEMENTS
+from knowledge.schema import Bundle, CatalogueInfo, Item, TimeLimit
+
+if TYPE_CHECKING:
+    from knowledge.loader import Parsed
+
+
+def _longer(promised: TimeLimit, legal: TimeLimit) -> bool:
+    if promised.unit == legal.unit and promised.amount is not None and legal.amount is not None:
+        return promised.amount > legal.amount
+    p, g = promised.in_days(), legal.in_days()
+    return p is not None and g is not None and p > g
+
+
+def check_catalogue(info: CatalogueInfo, items: list[Parsed], bundles: list[Parsed]) -> list[Problem]:
+    """Every cross-field and cross-file problem of one catalogue directory."""
+    problems: list[Problem] = []
+
+    def add(parsed: Parsed, code: str, path: tuple[str | int, ...], **args: object) -> None:
+        entry = parsed.model
+        field = ".".join(str(p) for p in path) if path else None
+        problems.append(
+            Problem(code, relative(parsed.path), parsed.line(*path), entry.name, field, args)  # type: ignore[attr-defined]
+        )
+
+    names: dict[str, Parsed] = {}
+    ids: dict[str, Parsed] = {}
+    for parsed in [*items, *bundles]:
+        entry = parsed.model
+        kind = "item" if isinstance(entry, Item) else "bundle"
+        if parsed.path.stem != entry.id:  # type: ignore[attr-defined]
+            add(parsed, "E004", ("id",), kind=kind, expected=f"{entry.id}.yaml")  # type: ignore[attr-defined]
+        if entry.name in names:  # type: ignore[attr-defined]
+            add(parsed, "E101", ("name",), name=entry.name, other=relative(names[entry.name].path))  # type: ignore[attr-defined]
+        else:
+            names[entry.name] = parsed  # type: ignore[attr-defined]
+        if entry.id in ids:  # type: ignore[attr-defined]
+            add(parsed, "E102", ("id",), id=entry.id, other=relative(ids[entry.id].path))  # type: ignore[attr-defined]
+        else:
+            ids[entry.id] = parsed  # type: ignore[attr-defined]
+    for parsed in [*items, *bundles]:
+        for i, alias in enumerate(parsed.model.aliases):  # type: ignore[attr-defined]
+            other = names.get(alias)
+            if other is not None and other is not parsed:
+                add(parsed, "E103", ("aliases", i), alias=alias, other=relative(other.path))
+
+    material_names: dict[str, tuple[str, Parsed]] = {}
+    questions: dict[str, tuple[tuple[str, tuple[str, ...]], Parsed]] = {}
+    for parsed in items:
+        item: Item = parsed.model  # type: ignore[assignment]
+        _check_item(item, parsed, info, add)
+        for i, material in enumerate(item.materials):
+            seen = material_names.setdefault(material.id, (material.name, parsed))
+            if seen[0] != material.name:
+                add(
+                    parsed,
+                    "E117",
+                    ("materials", i, "name"),
+                    material=material.id,
+                    name=material.name,
+                    other_name=seen[0],
+                    other=relative(seen[1].path),
+                )
+        for qi, question in enumerate(item.scenario):
+            shape = (question.text, tuple(o.id for o in question.options))
+            seen_q = questions.setdefault(question.id, (shape, parsed))
+            if seen_q[0] != shape:
+                add(parsed, "E118", ("scenario", qi, "id"), question=question.id, other=relative(seen_q[1].path))
+
+    item_names = {p.model.name for p in items}  # type: ignore[attr-defined]
+    for parsed in bundles:
+        bundle: Bundle = parsed.model  # type: ignore[assignment]
+        seen_members: set[str] = set()
+        for i, member in enumerate(bundle.members):
+            if member not in item_names:
+                add(parsed, "E110", ("members", i), member=member)
+            if member in seen_members:
+                add(parsed, "E124", ("members", i), bundle=bundle.name, member=member)
+            seen_members.add(member)
+        if info.fictional:
+            _check_local(parsed, bundle.location, info, add)
+    return problems
+
+
+def _check_local(parsed: Parsed, locations: list, info: CatalogueInfo, add) -> None:  # noqa: ANN001
+    for i, location in enumerate(locations):
+        for key in ("name", "address"):
+            value = getattr(location, key)
+            if info.region not in value:
+                add(parsed, "E120", ("location", i, key), value=value, region=info.region)
+
+
+def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:  # noqa: ANN001
+    material_ids: set[str] = set()
+    for i, material in enumerate(item.materials):
+        if material.id in material_ids:
+            add(parsed, "E115", ("materials", i, "id"), what="material", id=material.id)
+        material_ids.add(material.id)
+    base_ids = {m.id for m in item.materials if m.base}
+    added: set[str] = set()
+    defined: dict[str, set[str]] = {}
+    for qi, question in enumerate(item.scenario):
+        if question.id in defined:
+            add(parsed, "E115", ("scenario", qi, "id"), what="question", id=question.id)
+        if question.when is not None:
+            target = defined.get(question.when.question)
+            if target is None:
+                add(parsed, "E113", ("scenario", qi, "when", "question"), question=question.id, target=question.when.question)
+            else:
+                for oi, option in enumerate(question.when.options):
+                    if option not in target:
+                        add(
+                            parsed,
+                            "E114",
+                            ("scenario", qi, "when", "options", oi),
+                            question=question.id,
+                            option=option,
+                            target=question.when.question,
+                        )
+        option_ids: set[str] = set()
+        for oi, option in enumerate(question.options):
+            if option.id in option_ids:
+                add(parsed, "E115", ("scenario", qi, "options", oi, "id"), what="option", id=option.id)
+            option_ids.add(option.id)
+            for key in ("add_materials", "remove_materials"):
+                for mi, material in enumerate(getattr(option, key)):
+                    if material not in material_ids:
+                        add(parsed, "E111", ("scenario", qi, "options", oi, key, mi), option=option.id, material=material)
+                    elif key == "remove_materials" and material not in base_ids:
+                        add(parsed, "E119", ("scenario", qi, "options", oi, key, mi), option=option.id, material=material)
+            added.update(option.add_materials)
+            override = option.override_time_limit
+            if override is not None and _longer(override, item.legal_time_limit):
+                add(
+                    parsed,
+                    "E116",
+                    ("scenario", qi, "options", oi, "override_time_limit"),
+                    promised=override.describe(),
+                    legal=item.legal_time_limit.describe(),
+                )
+        defined[question.id] = option_ids
+    for i, material in enumerate(item.materials):
+        if not material.base and material.id not in added:
+            add(parsed, "E112", ("materials", i, "base"), material=material.id)
+    if _longer(item.promised_time_limit, item.legal_time_limit):
+        add(
+            parsed,
+            "E116",
+            ("promised_time_limit",),
+            promised=item.promised_time_limit.describe(),
+            legal=item.legal_time_limit.describe(),
+        )
+    for i, element in enumerate(item.unknown):
+        if element not in ELEMENTS:
+            add(parsed, "E123", ("unknown", i), element=element, allowed=", ".join(ELEMENTS))
+    if info.fictional:
+        _check_local(parsed, item.location, info, add)
+    if info.require_complete:
+        _check_complete(item, parsed, add)
+
+
+def _check_complete(item: Item, parsed: Parsed, add) -> None:  # noqa: ANN001
+    if item.unknown:
+        add(parsed, "E122", ("unknown",), elements=", ".join(item.unknown))
+    if not item.basis:
+        add(parsed, "E121", ("basis",), element="basis", reason="no legal basis listed")
+    if not item.conditions or any(is_placeholder(c) for c in item.conditions):
+        add(parsed, "E121", ("conditions",), element="conditions", reason="empty or a placeholder")
+    if not item.materials:
+        add(parsed, "E121", ("materials",), element="materials", reason="no materials listed")
+    for i, material in enumerate(item.materials):
+        if is_placeholder(material.issuer):
+            add(parsed, "E121", ("materials", i, "issuer"), element="materials", reason="material without issuer")
+    if len(item.process.steps) < 2:
+        add(parsed, "E121", ("process", "steps"), element="process", reason="fewer than two steps")
+    if item.legal_time_limit.amount is None and item.legal_time_limit.unit != "即办":
+        if is_placeholder(item.legal_time_limit.explanation):
+            add(parsed, "E121", ("legal_time_limit",), element="legal_time_limit", reason="no amount and no explanation")
+    if is_placeholder(item.result.name):
+        add(parsed, "E121", ("result", "name"), element="result", reason="placeholder result name")
+    if not item.rights_remedies:
+        add(parsed, "E121", ("rights_remedies",), element="rights_remedies", reason="no remedies listed")
