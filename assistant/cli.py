@@ -40,7 +40,7 @@ def _load(extra: list[Path] | None, no_bundled: bool = False) -> Catalogue:
         raise typer.Exit(1) from None
 
 
-def _entry(catalogue: Catalogue, name: str):  # noqa: ANN202
+def _entry(catalogue: Catalogue, name: str):
     entry = catalogue.get(name)
     if entry is None:
         err.print(f"no item or bundle named '{name}'; `assistant knowledge list` shows the names.", markup=False)
@@ -50,7 +50,9 @@ def _entry(catalogue: Catalogue, name: str):  # noqa: ANN202
 
 @knowledge_app.command("validate")
 def validate_cmd(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Catalogue directories (default: the bundled one).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Catalogue directories (default: the bundled one).")
+    ] = None,
 ) -> None:
     """Check catalogue directories; print every problem with file, line, item, field and reason."""
     directories = paths or [BUNDLED]
@@ -152,6 +154,7 @@ def format_cmd(
     if directories:
         cat = _load(directories, no_bundled=True)
         pairs += [(cat.sources[e.id], e) for e in cat.entries()]
+        pairs += [(d / "catalogue.yaml", info) for d, info in zip(directories, cat.infos, strict=True)]
     for path in files:
         parsed, problems = parse_file(path, Bundle if path.parent.name == "bundles" else Item)
         if parsed is None:
@@ -172,6 +175,93 @@ def format_cmd(
     out.print(f"{len(changed)} file(s) {verb}", markup=False)
     if check and changed:
         raise typer.Exit(1)
+
+
+@knowledge_app.command("export")
+def export_cmd(
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="Workbook to write.", dir_okay=False)],
+    directory: Annotated[
+        Path, typer.Option("--catalogue", "-c", help="Catalogue directory to export.", file_okay=False)
+    ] = BUNDLED,
+) -> None:
+    """Export a catalogue to an Excel workbook staff can edit (one row per item, sub-tables per list)."""
+    from knowledge.excel import export_xlsx
+
+    cat = _load([directory], no_bundled=True)
+    export_xlsx(cat, xlsx, root=directory)
+    out.print(f"wrote {xlsx}: {len(cat.items)} items, {len(cat.bundles)} bundles", markup=False)
+
+
+@knowledge_app.command("import")
+def import_cmd(
+    source: Annotated[Path | None, typer.Argument(help="Source file (for --format gd-jsonl).", dir_okay=False)] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Workbook made by `knowledge export`.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Source format: xlsx or gd-jsonl.")] = "xlsx",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Catalogue directory to write (default for xlsx: the bundled one).")
+    ] = None,
+) -> None:
+    """Import a catalogue from Excel or from a provincial export; it is validated before anything is written."""
+    from knowledge.importers import ImportRefused, import_gd_jsonl, import_workbook
+
+    try:
+        if fmt == "gd-jsonl":
+            if source is None or out_dir is None:
+                err.print("--format gd-jsonl needs the source FILE and --out DIR", markup=False)
+                raise typer.Exit(2)
+            report = import_gd_jsonl(source, out_dir)
+        elif fmt == "xlsx":
+            workbook = xlsx or source
+            if workbook is None:
+                err.print("give the workbook with --xlsx FILE", markup=False)
+                raise typer.Exit(2)
+            report = import_workbook(workbook, out_dir or BUNDLED)
+        else:
+            err.print(f"unknown format '{fmt}'; choose xlsx or gd-jsonl", markup=False)
+            raise typer.Exit(2)
+    except CatalogueError as exc:
+        for problem in exc.problems[:50]:
+            err.print(str(problem), markup=False)
+        err.print(f"{len(exc.problems)} problem(s); nothing was written.", markup=False)
+        raise typer.Exit(1) from None
+    except ImportRefused as exc:
+        err.print(f"import refused: {exc}; nothing was written.", markup=False)
+        raise typer.Exit(1) from None
+    out.print(report, markup=False)
+
+
+@app.command("checklist")
+def checklist_cmd(
+    name: Annotated[str, typer.Argument(help="Item or bundle name, id or alias.")],
+    answer: Annotated[
+        list[str] | None,
+        typer.Option("--answer", "-a", help="QUESTION_ID=OPTION_ID (repeat, or OPTION_ID,OPTION_ID for multiple)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The notice as JSON.")] = False,
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+) -> None:
+    """Print the personalised 一次性告知单 for an item or bundle and the answers given."""
+    from knowledge.checklist import AnswerError, build_notice
+
+    cat = _load(catalogue, no_bundled)
+    entry = _entry(cat, name)
+    answers: dict[str, list[str]] = {}
+    for raw in answer or []:
+        question, sep, options = raw.partition("=")
+        if not sep or not question or not options:
+            err.print(f"--answer '{raw}' must look like QUESTION_ID=OPTION_ID", markup=False)
+            raise typer.Exit(2)
+        answers.setdefault(question.strip(), []).extend(o.strip() for o in options.split(",") if o.strip())
+    try:
+        notice = build_notice(cat, entry.id, answers)
+    except AnswerError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(notice.model_dump_json(indent=1) + "\n")
+    else:
+        out.print(notice.to_text(), markup=False)
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from knowledge import validate
 from knowledge.catalogue import BUNDLED, Catalogue, digest_files
 from knowledge.errors import CatalogueError, Problem, relative
 from knowledge.schema import Bundle, CatalogueInfo, Item
-from knowledge.yamlio import Path_, compose, construct, line_index, line_of
+from knowledge.yamlio import Path_, line_index, line_of, parse
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,8 +52,7 @@ def parse_file(path: Path, model: type[M]) -> tuple[Parsed | None, list[Problem]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem("E005", shown, None, None, None, {"reason": exc})]
     try:
-        node = compose(text)
-        data = construct(text)
+        node, data = parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -61,10 +60,7 @@ def parse_file(path: Path, model: type[M]) -> tuple[Parsed | None, list[Problem]
         return None, [Problem("E001", shown, line, None, None, {"reason": reason})]
     lines, duplicates = line_index(node)
     item_name = data.get("name") if isinstance(data, dict) else None
-    problems = [
-        Problem("E003", shown, line, item_name, _field(p) or None, {"key": key})
-        for p, key, line in duplicates
-    ]
+    problems = [Problem("E003", shown, line, item_name, _field(p) or None, {"key": key}) for p, key, line in duplicates]
     if not isinstance(data, dict):
         found = "nothing" if data is None else type(data).__name__
         problems.append(Problem("E002", shown, 1, None, None, {"found": found}))
@@ -81,9 +77,7 @@ def parse_file(path: Path, model: type[M]) -> tuple[Parsed | None, list[Problem]
                 reason = "field required"
             elif err["type"] == "literal_error":
                 reason = f"{err['msg']}, got {err['input']!r}"
-            problems.append(
-                Problem("E010", shown, line_of(lines, loc), item_name, _field(loc), {"reason": reason})
-            )
+            problems.append(Problem("E010", shown, line_of(lines, loc), item_name, _field(loc), {"reason": reason}))
         return None, problems
     return Parsed(path, obj, lines), problems
 

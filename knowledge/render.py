@@ -8,10 +8,12 @@ from knowledge.schema import Bundle, Contact, Item, Location, Material
 
 def material_line(material: Material, purposes: list[str] | None = None) -> str:
     """One material as shown in guides and checklists."""
-    parts = [material.form, material.medium, f"{material.copies}份"]
+    parts = [material.form or "原件/复印件未说明", material.medium, f"{material.copies}份"]
     if not material.required:
         parts.append("非必需")
-    text = f"{material.name}（{'，'.join(parts)}）；来源：{material.source}，{material.issuer}"
+    text = f"{material.name}（{'，'.join(parts)}）"
+    if material.source or material.issuer:
+        text += f"；来源：{'，'.join(x for x in (material.source, material.issuer) if x)}"
     if material.shared:
         text += "；可通过数据共享免提交"
     if material.notes:
@@ -76,7 +78,9 @@ def render_guide(entry: Item | Bundle, catalogue: Catalogue) -> str:
             f"办件类型：{item.case_type}",
         ],
     )
-    out += _section("收费标准", [item.fee.describe(), *(f"{i.name}：{i.basis}" for i in item.fee.items), *item.fee.waivers])
+    out += _section(
+        "收费标准", [item.fee.describe(), *(f"{i.name}：{i.basis}" for i in item.fee.items), *item.fee.waivers]
+    )
     out += _section(
         "办理流程",
         [f"{n}. {s.name}：{s.description}" for n, s in enumerate(item.process.steps, 1)]
@@ -90,18 +94,26 @@ def render_guide(entry: Item | Bundle, catalogue: Catalogue) -> str:
     )
     visits = f"{item.visits.count}次" + (f"（{item.visits.reason}）" if item.visits.reason else "")
     online = "可网上办理" if item.online.available else "不能网上办理"
-    if item.online.available:
+    if item.online.available and item.online.depth:
         online += f"（网办深度{item.online.depth}级）"
     if item.online.note:
         online += f"；{item.online.note}"
     out += _section(
         "办理方式",
-        [f"办理形式：{'、'.join(item.handling_form)}", f"到现场次数：{visits}", online, f"通办范围：{item.cross_region}"],
+        [
+            f"办理形式：{'、'.join(item.handling_form)}",
+            f"到现场次数：{visits}",
+            online,
+            f"通办范围：{item.cross_region}",
+        ],
     )
+    result = item.result
     out += _section(
         "审批结果",
         [
-            f"{item.result.type}：{item.result.name}" + (f"（有效期：{item.result.validity}）" if item.result.validity else ""),
+            (f"{result.type}：{result.name}" + (f"（有效期：{result.validity}）" if result.validity else ""))
+            if result
+            else "未知（来源未说明）",
             f"送达方式：{'、'.join(item.delivery)}",
             f"数量限制：{item.quantity_limit}",
         ],

@@ -65,7 +65,7 @@ class Material(Model):
 
     id: Key = Field(description="材料编号")
     name: Text = Field(description="材料名称")
-    form: MaterialForm = Field(description="原件/复印件")
+    form: MaterialForm | None = Field(default=None, description="原件/复印件（空：来源未说明）")
     medium: Medium = Field(default="纸质", description="纸质/电子")
     copies: int = Field(default=1, ge=1, le=20, description="份数")
     required: bool = Field(default=True, description="是否必需")
@@ -73,8 +73,8 @@ class Material(Model):
         default=True,
         description="是否所有情形都需要（否：只在选择了添加它的情形选项时需要）",
     )
-    source: MaterialSource = Field(description="来源渠道")
-    issuer: Text = Field(description="出具单位或获取方式")
+    source: MaterialSource | None = Field(default=None, description="来源渠道（空：来源未说明）")
+    issuer: str = Field(default="", description="出具单位或获取方式")
     blank_form: str = Field(default="", description="空白表格获取方式")
     sample: str = Field(default="", description="示例样表")
     shared: bool = Field(default=False, description="可通过数据共享免提交")
@@ -140,7 +140,7 @@ class Step(Model):
 class Process(Model):
     """办理流程: the offline steps, and the online steps where the item is handled online."""
 
-    steps: list[Step] = Field(min_length=1, description="线下办理流程")
+    steps: list[Step] = Field(default_factory=list, description="线下办理流程")
     online_steps: list[Step] = Field(default_factory=list, description="网上办理流程")
 
 
@@ -164,7 +164,7 @@ class FeeItem(Model):
 class Fee(Model):
     """收费标准: whether anything is charged, the charges, and waivers."""
 
-    charged: bool = Field(description="是否收费")
+    charged: bool | None = Field(default=None, description="是否收费（空：来源未说明）")
     items: list[FeeItem] = Field(default_factory=list, description="收费项目")
     waivers: list[str] = Field(default_factory=list, description="减免政策")
     note: str = Field(default="", description="说明")
@@ -174,12 +174,14 @@ class Fee(Model):
         if self.charged and not self.items:
             raise ValueError("charged is true but no fee items are listed")
         if not self.charged and self.items:
-            raise ValueError("charged is false but fee items are listed")
+            raise ValueError("charged is false or unknown but fee items are listed")
         return self
 
     def describe(self) -> str:
         """Human-readable fee summary, e.g. ``不收费`` or ``工本费：20元``."""
-        if not self.charged:
+        if self.charged is None:
+            text = "收费情况未知（来源未说明）"
+        elif not self.charged:
             text = "不收费"
         else:
             text = "；".join(f"{i.name}：{i.standard}" for i in self.items)
@@ -216,14 +218,14 @@ class Online(Model):
     """网上办理: whether and how deeply the item can be handled online."""
 
     available: bool = Field(description="是否网办")
-    depth: int = Field(ge=0, le=4, description="网办深度（0 不支持，一至四级）")
+    depth: int | None = Field(default=None, ge=0, le=4, description="网办深度（0 不支持，一至四级；空：来源未说明）")
     pc_url: str = Field(default="", description="PC端地址")
     mobile_url: str = Field(default="", description="移动端地址")
     note: str = Field(default="", description="说明")
 
     @model_validator(mode="after")
     def _depth_matches(self) -> Online:
-        if self.available != (self.depth > 0):
+        if self.depth is not None and self.available != (self.depth > 0):
             raise ValueError("available must be true exactly when depth is 1 to 4")
         return self
 
@@ -231,11 +233,11 @@ class Online(Model):
 class Convenience(Model):
     """便民属性."""
 
-    in_hall: bool = Field(description="是否进驻政务大厅")
-    appointment: bool = Field(description="支持预约办理")
-    express: bool = Field(description="支持物流快递")
-    online_payment: bool = Field(description="支持网上支付")
-    self_service: bool = Field(description="支持自助终端")
+    in_hall: bool | None = Field(default=None, description="是否进驻政务大厅")
+    appointment: bool | None = Field(default=None, description="支持预约办理")
+    express: bool | None = Field(default=None, description="支持物流快递")
+    online_payment: bool | None = Field(default=None, description="支持网上支付")
+    self_service: bool | None = Field(default=None, description="支持自助终端")
 
 
 class FAQ(Model):
@@ -289,7 +291,7 @@ class Item(Model):
     version: Text = Field(description="事项版本")
     status: Literal["在用", "暂停", "废止"] = Field(default="在用", description="事项状态")
     effective_date: dt.date = Field(description="生效日期")
-    basis: list[LegalBasis] = Field(description="设定依据")
+    basis: list[LegalBasis] = Field(default_factory=list, description="设定依据")
     power_source: Text = Field(description="权力来源")
     level: list[Level] = Field(description="行使层级")
     department: Text = Field(description="实施主体")
@@ -299,26 +301,26 @@ class Item(Model):
     target: list[Target] = Field(description="服务对象")
     overview: Text = Field(description="事项简介")
     conditions: list[str] = Field(description="受理条件")
-    materials: list[Material] = Field(description="申请材料")
+    materials: list[Material] = Field(default_factory=list, description="申请材料")
     legal_time_limit: TimeLimit = Field(description="法定办结时限")
     promised_time_limit: TimeLimit = Field(description="承诺办结时限")
     case_type: Literal["即办件", "承诺件"] = Field(description="办件类型")
     handling_form: list[HandlingForm] = Field(description="办理形式")
     visits: Visits = Field(description="到办事现场次数")
-    process: Process = Field(description="办理流程")
+    process: Process = Field(default_factory=Process, description="办理流程")
     special_procedures: list[SpecialProcedure] = Field(default_factory=list, description="特别程序")
     intermediary_services: list[str] = Field(default_factory=list, description="中介服务")
-    fee: Fee = Field(description="收费标准")
-    location: list[Location] = Field(description="办理地点")
+    fee: Fee = Field(default_factory=Fee, description="收费标准")
+    location: list[Location] = Field(default_factory=list, description="办理地点")
     office_hours: Text = Field(description="办理时间")
     traffic: Text = Field(description="交通指引")
     consult: Contact = Field(description="咨询方式")
     complaint: Contact = Field(description="监督投诉方式")
-    result: Result = Field(description="审批结果")
+    result: Result | None = Field(default=None, description="审批结果（空：来源未说明）")
     delivery: list[Delivery] = Field(description="结果送达")
     quantity_limit: Text = Field(description="数量限制")
     online: Online = Field(description="网上办理")
-    convenience: Convenience = Field(description="便民属性")
+    convenience: Convenience = Field(default_factory=Convenience, description="便民属性")
     cross_region: Text = Field(description="通办范围")
     rights_remedies: list[str] = Field(description="权利与救济")
     faq: list[FAQ] = Field(default_factory=list, description="常见问题")
@@ -346,7 +348,7 @@ class Bundle(Model):
     department: Text = Field(description="牵头部门")
     overview: Text = Field(description="简介")
     members: list[Text] = Field(min_length=2, description="包含事项（事项名称）")
-    basis: list[LegalBasis] = Field(description="政策依据")
+    basis: list[LegalBasis] = Field(min_length=1, description="政策依据")
     promised_time_limit: TimeLimit = Field(description="承诺办结时限")
     fee: Fee = Field(description="收费标准")
     location: list[Location] = Field(description="办理地点")

@@ -90,7 +90,7 @@ def check_catalogue(info: CatalogueInfo, items: list[Parsed], bundles: list[Pars
     return problems
 
 
-def _check_local(parsed: Parsed, locations: list, info: CatalogueInfo, add) -> None:  # noqa: ANN001
+def _check_local(parsed: Parsed, locations: list, info: CatalogueInfo, add) -> None:
     for i, location in enumerate(locations):
         for key in ("name", "address"):
             value = getattr(location, key)
@@ -98,7 +98,7 @@ def _check_local(parsed: Parsed, locations: list, info: CatalogueInfo, add) -> N
                 add(parsed, "E120", ("location", i, key), value=value, region=info.region)
 
 
-def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:  # noqa: ANN001
+def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:
     material_ids: set[str] = set()
     for i, material in enumerate(item.materials):
         if material.id in material_ids:
@@ -113,7 +113,13 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:  
         if question.when is not None:
             target = defined.get(question.when.question)
             if target is None:
-                add(parsed, "E113", ("scenario", qi, "when", "question"), question=question.id, target=question.when.question)
+                add(
+                    parsed,
+                    "E113",
+                    ("scenario", qi, "when", "question"),
+                    question=question.id,
+                    target=question.when.question,
+                )
             else:
                 for oi, option in enumerate(question.when.options):
                     if option not in target:
@@ -133,9 +139,21 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:  
             for key in ("add_materials", "remove_materials"):
                 for mi, material in enumerate(getattr(option, key)):
                     if material not in material_ids:
-                        add(parsed, "E111", ("scenario", qi, "options", oi, key, mi), option=option.id, material=material)
+                        add(
+                            parsed,
+                            "E111",
+                            ("scenario", qi, "options", oi, key, mi),
+                            option=option.id,
+                            material=material,
+                        )
                     elif key == "remove_materials" and material not in base_ids:
-                        add(parsed, "E119", ("scenario", qi, "options", oi, key, mi), option=option.id, material=material)
+                        add(
+                            parsed,
+                            "E119",
+                            ("scenario", qi, "options", oi, key, mi),
+                            option=option.id,
+                            material=material,
+                        )
             added.update(option.add_materials)
             override = option.override_time_limit
             if override is not None and _longer(override, item.legal_time_limit):
@@ -167,7 +185,7 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:  
         _check_complete(item, parsed, add)
 
 
-def _check_complete(item: Item, parsed: Parsed, add) -> None:  # noqa: ANN001
+def _check_complete(item: Item, parsed: Parsed, add) -> None:
     if item.unknown:
         add(parsed, "E122", ("unknown",), elements=", ".join(item.unknown))
     if not item.basis:
@@ -177,14 +195,24 @@ def _check_complete(item: Item, parsed: Parsed, add) -> None:  # noqa: ANN001
     if not item.materials:
         add(parsed, "E121", ("materials",), element="materials", reason="no materials listed")
     for i, material in enumerate(item.materials):
-        if is_placeholder(material.issuer):
-            add(parsed, "E121", ("materials", i, "issuer"), element="materials", reason="material without issuer")
+        for key in ("issuer", "form", "source"):
+            if getattr(material, key) is None or is_placeholder(getattr(material, key)):
+                add(parsed, "E121", ("materials", i, key), element="materials", reason=f"material without {key}")
+    if item.fee.charged is None:
+        add(parsed, "E121", ("fee", "charged"), element="fee", reason="whether a fee is charged is not said")
+    if item.online.depth is None:
+        add(parsed, "E121", ("online", "depth"), element="online", reason="online depth is not said")
+    for key, value in item.convenience:
+        if value is None:
+            add(parsed, "E121", ("convenience", key), element="convenience", reason=f"{key} is not said")
     if len(item.process.steps) < 2:
         add(parsed, "E121", ("process", "steps"), element="process", reason="fewer than two steps")
-    if item.legal_time_limit.amount is None and item.legal_time_limit.unit != "即办":
-        if is_placeholder(item.legal_time_limit.explanation):
-            add(parsed, "E121", ("legal_time_limit",), element="legal_time_limit", reason="no amount and no explanation")
-    if is_placeholder(item.result.name):
-        add(parsed, "E121", ("result", "name"), element="result", reason="placeholder result name")
+    legal = item.legal_time_limit
+    if legal.amount is None and legal.unit != "即办" and is_placeholder(legal.explanation):
+        add(parsed, "E121", ("legal_time_limit",), element="legal_time_limit", reason="no amount and no explanation")
+    if item.result is None or is_placeholder(item.result.name):
+        add(parsed, "E121", ("result",), element="result", reason="no result or a placeholder result name")
+    if not item.location:
+        add(parsed, "E121", ("location",), element="location", reason="no place of handling listed")
     if not item.rights_remedies:
         add(parsed, "E121", ("rights_remedies",), element="rights_remedies", reason="no remedies listed")

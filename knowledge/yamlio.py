@@ -15,10 +15,24 @@ from pydantic import BaseModel
 
 Path_ = tuple[str | int, ...]
 
+# libyaml is ~10x faster; the pure-Python classes are the fallback where it is missing.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-def compose(text: str) -> yaml.Node | None:
-    """Parse YAML text into a node tree (raises ``yaml.YAMLError`` on bad syntax)."""
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+def parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse YAML text once into its node tree (for line numbers) and its Python data.
+
+    Raises:
+        yaml.YAMLError: on bad syntax.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
 
 
 def line_index(node: yaml.Node | None) -> tuple[dict[Path_, int], list[tuple[Path_, str, int]]]:
@@ -59,16 +73,11 @@ def line_of(lines: dict[Path_, int], path: Path_) -> int | None:
     return None
 
 
-def construct(text: str) -> Any:
-    """Python data of YAML text (safe loader)."""
-    return yaml.load(text, Loader=yaml.SafeLoader)
-
-
-class _Dumper(yaml.SafeDumper):
+class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
     """SafeDumper with block scalars for multi-line text."""
 
 
-def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+def _str_presenter(dumper: Any, data: str) -> yaml.Node:
     if "\n" in data:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", data)
