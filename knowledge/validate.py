@@ -72,7 +72,7 @@ def check_catalogue(info: CatalogueInfo, items: list[Parsed], bundles: list[Pars
         for qi, question in enumerate(item.scenario):
             shape = (question.text, tuple(o.id for o in question.options))
             seen_q = questions.setdefault(question.id, (shape, parsed))
-            if seen_q[0] != shape:
+            if seen_q[0] != shape and seen_q[1] is not parsed:
                 add(parsed, "E118", ("scenario", qi, "id"), question=question.id, other=relative(seen_q[1].path))
 
     item_names = {p.model.name for p in items}  # type: ignore[attr-defined]

@@ -1,0 +1,89 @@
+"""Shared fixtures: the bundled catalogue (loaded once) and builders of small catalogues for error cases."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.catalogue import BUNDLED, Catalogue
+from knowledge.loader import load_catalogues
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+EXAMPLE_ITEM = BUNDLED / "items" / "public-security" / "resident-id-card-first.yaml"
+ITEM = "ps/resident-id-card-first.yaml"  # where write_catalogue puts the example item
+NAME = "居民身份证首次申领"
+INFO = {"name": "测试目录", "region": "示例市", "fictional": True, "version": "1", "require_complete": True}
+
+
+BUNDLE = {
+    "id": "test-bundle",
+    "name": "测试一件事",
+    "department": "示例市政务服务中心",
+    "overview": "测试用一件事。",
+    "members": [NAME, "不存在的事项"],
+    "basis": [
+        {
+            "law": "《国务院关于进一步优化政务服务提升行政效能推动“高效办成一件事”的指导意见》",
+            "article": "国发〔2024〕3号",
+            "text": "……",
+        }
+    ],
+    "promised_time_limit": {"amount": 1, "unit": "工作日"},
+    "fee": {"charged": False},
+    "location": [{"name": "示例市政务服务中心（虚构示例）", "address": "示例市示例路1号（虚构示例）"}],
+    "office_hours": "工作日（虚构示例）",
+    "consult": {"phone": "12345"},
+    "complaint": {"phone": "12345"},
+    "online": {"available": False, "depth": 0},
+    "process": {"steps": [{"name": "受理", "description": "一窗受理"}, {"name": "办结", "description": "一次办结"}]},
+    "version": "1",
+    "effective_date": "2026-01-01",
+}
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Catalogue:
+    """The bundled catalogue, loaded once per test session."""
+    return load_catalogues()
+
+
+@pytest.fixture
+def item_data() -> dict:
+    """A fresh copy of a complete, valid item as plain data."""
+    return copy.deepcopy(yaml.safe_load(EXAMPLE_ITEM.read_text(encoding="utf-8")))
+
+
+WriteCatalogue = Callable[..., Path]
+
+
+@pytest.fixture
+def write_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteCatalogue:
+    """Write a catalogue directory ``cat`` under tmp_path (and chdir there, so messages show short paths).
+
+    Call with ``items={"sub/file.yaml": data_or_text}``, ``bundles={...}``, ``info=data_or_None``.
+    """
+    monkeypatch.chdir(tmp_path)
+
+    def write(items: dict, bundles: dict | None = None, info: dict | None = INFO) -> Path:
+        root = tmp_path / "cat"
+        if info is not None:
+            root.mkdir(parents=True, exist_ok=True)
+            (root / "catalogue.yaml").write_text(yaml.safe_dump(info, allow_unicode=True), encoding="utf-8")
+        for folder, files in (("items", items), ("bundles", bundles or {})):
+            for rel, content in files.items():
+                path = root / folder / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                text = (
+                    content
+                    if isinstance(content, str)
+                    else yaml.safe_dump(content, allow_unicode=True, sort_keys=False)
+                )
+                path.write_text(text, encoding="utf-8")
+        return root
+
+    return write
