@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from knowledge.catalogue import Catalogue
 from knowledge.glossary import NOTICE
-from knowledge.render import contact_line, location_lines
+from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Bundle, Item, Material, Question
 
 Answers = Mapping[str, str | Sequence[str]]
@@ -120,16 +120,7 @@ class Notice(BaseModel):
             out.append("您的情形：" + "；".join(f"{a.question}{a.answer}" for a in self.answers))
         out.append(f"一、申请材料（共{len(self.materials)}项）")
         for n, m in enumerate(self.materials, 1):
-            line = f"  {n}. {m.name}（{m.form or '原件/复印件未说明'}，{m.medium}，{m.copies}份）"
-            if m.issuer:
-                line += f"；{m.issuer}"
-            if m.shared:
-                line += "；可通过数据共享免提交"
-            if m.notes:
-                line += f"；{m.notes}"
-            if bundle:
-                line += f"；用于：{'、'.join(m.purposes)}"
-            out.append(line)
+            out.append(f"  {n}. {material_line(m, m.purposes if bundle else None)}")
         out.append("二、受理条件")
         for t in self.terms:
             prefix = f"{t.item}：" if bundle else ""

@@ -7,7 +7,7 @@ from knowledge.schema import Bundle, Contact, Item, Location, Material
 
 
 def material_line(material: Material, purposes: list[str] | None = None) -> str:
-    """One material as shown in guides and checklists."""
+    """One material as shown in guides and checklists (also takes a checklist's NoticeMaterial)."""
     parts = [material.form or "原件/复印件未说明", material.medium, f"{material.copies}份"]
     if not material.required:
         parts.append("非必需")

@@ -38,7 +38,8 @@ def test_workbook_has_one_row_per_item_and_sub_tables(tmp_path, bundled):
     items = wb["事项"]
     assert items.max_row - 2 == len(bundled.items)
     headers = [c.value for c in items[1]]
-    assert "事项名称" in headers and "收费标准-是否收费" in headers
+    assert "事项名称" in headers
+    assert any(str(h).startswith("收费标准-是否收费") for h in headers)
     materials = wb["申请材料"]
     assert materials.max_row - 2 == sum(len(i.materials) for i in bundled.items.values())
 
