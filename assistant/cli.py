@@ -19,6 +19,8 @@ from knowledge.schema import Bundle
 app = typer.Typer(help="政务助手: guidance assistant for government services.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="Validate, inspect, import and export the catalogue.", no_args_is_help=True)
 app.add_typer(knowledge_app, name="knowledge")
+index_app = typer.Typer(help="Build the retrieval index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -262,6 +264,105 @@ def checklist_cmd(
         sys.stdout.write(notice.model_dump_json(indent=1) + "\n")
     else:
         out.print(notice.to_text(), markup=False)
+
+
+def _data_dir() -> Path:
+    import os
+
+    return Path(os.environ.get("ASSISTANT_DATA_DIR", "var"))
+
+
+def _index(catalogue: list[Path] | None, no_bundled: bool, rebuild: bool = False):
+    import logging
+    import warnings
+
+    from assistant.index import default_directories, open_index
+
+    logging.getLogger("jieba").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="spacy")
+    directories = default_directories(catalogue or [], bundled=not no_bundled)
+    try:
+        with err.status("loading the index…") as status:
+            return open_index(
+                directories,
+                _data_dir() / "index",
+                progress=lambda m: status.update(m) or err.print(m, markup=False),
+                rebuild=rebuild,
+            )
+    except CatalogueError as exc:
+        for problem in exc.problems[:50]:
+            err.print(str(problem), markup=False)
+        err.print(f"{len(exc.problems)} problem(s); the index was not built.", markup=False)
+        raise typer.Exit(1) from None
+
+
+@index_app.command("build")
+def index_build_cmd(
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build even when an up-to-date index exists.")] = False,
+) -> None:
+    """Build (or reuse) the index of the catalogues: BM25, embeddings in FAISS, the spaCy pipeline."""
+    index = _index(catalogue, no_bundled, rebuild)
+    manifest = index.manifest
+    out.print(
+        f"index {index.directory}: {manifest['entries']} entries, catalogue {manifest['catalogue_version']}, "
+        f"built {manifest['built_at']} in {manifest['build_seconds']} s",
+        markup=False,
+    )
+
+
+@app.command("ask")
+def ask_cmd(
+    query: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per answer.")] = False,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="File with one question per line ('-' for stdin).", allow_dash=True)
+    ] = None,
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+) -> None:
+    """Answer a question (or a file of questions) from the guides."""
+    from assistant.qa import QuestionAnswerer
+
+    if (query is None) == (batch is None):
+        err.print("give a QUERY or --batch FILE", markup=False)
+        raise typer.Exit(2)
+    qa = QuestionAnswerer(_index(catalogue, no_bundled))
+    if batch is None:
+        answer = qa.ask(query or "")
+        if as_json:
+            sys.stdout.write(answer.model_dump_json() + "\n")
+        else:
+            out.print(answer.answer, markup=False)
+        return
+    source = sys.stdin if str(batch) == "-" else batch.open(encoding="utf-8")
+    with source:
+        for line in source:
+            answer = qa.ask(line.rstrip("\n"))
+            sys.stdout.write((answer.model_dump_json() if as_json else answer.answer.replace("\n", " ")) + "\n")
+            sys.stdout.flush()
+
+
+@app.command("eval")
+def eval_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="TSV: query, expected item or '-', expected element or '-'.", exists=True)
+    ],
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+) -> None:
+    """Accuracy of question answering on an evaluation file, with every failure listed."""
+    from assistant.evaluate import evaluate
+    from assistant.qa import QuestionAnswerer
+
+    qa = QuestionAnswerer(_index(catalogue, no_bundled))
+    try:
+        report = evaluate(qa, path)
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    out.print(report.text(), markup=False)
 
 
 def main() -> None:

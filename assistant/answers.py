@@ -1,0 +1,117 @@
+"""Answer texts: a guide element quoted from the guide, readable in chat, never invented."""
+
+from __future__ import annotations
+
+from knowledge.render import contact_line, location_lines, material_line
+from knowledge.schema import Bundle, Item
+
+HUMAN_CHANNEL = "12345政务服务便民热线或政务服务中心窗口"
+CHECKLIST_OFFER = "需要为您生成一次性告知单（材料清单）吗？回复“生成清单”即可。"
+
+
+def out_of_scope_reply(english: bool = False) -> str:
+    """A polite refusal that names the human channel."""
+    text = f"抱歉，这个问题不在我能解答的政务服务事项范围内，建议您拨打{HUMAN_CHANNEL}咨询。"
+    if english:
+        text += " Sorry, I can only answer questions about government services in Chinese; please call 12345."
+    return text
+
+
+def _lines(title: str, lines: list[str]) -> str:
+    return title + "\n" + "\n".join(f"{n}. {line}" for n, line in enumerate(lines, 1))
+
+
+def _item_element(item: Item, element: str) -> str:
+    if element == "materials":
+        base = [material_line(m) for m in item.materials if m.base]
+        text = _lines("申请材料：", base or ["无"])
+        if any(not m.base for m in item.materials):
+            text += "\n（部分材料视个人情形而定。）"
+        return text
+    if element == "conditions":
+        return _lines("受理条件：", item.conditions)
+    if element == "process":
+        text = _lines(
+            "办理流程：", [f"{s.name}：{s.description}" for s in item.process.steps] or ["未知（来源未说明）"]
+        )
+        if item.process.online_steps:
+            text += "\n" + _lines("网上办理：", [f"{s.name}：{s.description}" for s in item.process.online_steps])
+        return text
+    if element == "time_limit":
+        return (
+            f"法定办结时限：{item.legal_time_limit.describe()}\n承诺办结时限：{item.promised_time_limit.describe()}"
+            f"\n办件类型：{item.case_type}"
+        )
+    if element == "fee":
+        lines = [item.fee.describe(), *(f"收费依据：{i.basis}" for i in item.fee.items), *item.fee.waivers]
+        return "收费标准：" + "\n".join(lines)
+    if element == "location":
+        return (
+            _lines("办理地点：", location_lines(item.location) or ["未知（来源未说明）"])
+            + f"\n办理时间：{item.office_hours}"
+        )
+    if element == "basis":
+        return _lines("设定依据：", [f"{b.law}{b.article}：{b.text}" for b in item.basis] or ["未知（来源未说明）"])
+    if element == "online":
+        if item.online.available:
+            text = "可以网上办理" + (f"（网办深度{item.online.depth}级）" if item.online.depth else "")
+        else:
+            text = "不能网上办理"
+        if item.online.note:
+            text += f"。{item.online.note}"
+        for url in (item.online.pc_url, item.online.mobile_url):
+            if url:
+                text += f"\n办理入口：{url}"
+        return text
+    if element == "contact":
+        return f"咨询电话：{contact_line(item.consult)}\n投诉电话：{contact_line(item.complaint)}"
+    if element == "result":
+        if item.result is None:
+            return "审批结果：未知（来源未说明）"
+        text = f"办理结果：{item.result.type}，{item.result.name}"
+        if item.result.validity:
+            text += f"（有效期：{item.result.validity}）"
+        return text + (f"\n送达方式：{'、'.join(item.delivery)}" if item.delivery else "")
+    if element == "visits":
+        text = f"到办事现场次数：{item.visits.count}次"
+        return text + (f"（{item.visits.reason}）" if item.visits.reason else "")
+    return overview(item)
+
+
+def overview(entry: Item | Bundle) -> str:
+    """What it is, main materials, time, fee, where, online."""
+    if isinstance(entry, Bundle):
+        return "\n".join(
+            [
+                entry.overview,
+                f"包含事项：{'、'.join(entry.members)}",
+                f"承诺时限：{entry.promised_time_limit.describe()}",
+                f"收费：{entry.fee.describe()}",
+                f"办理地点：{'；'.join(location_lines(entry.location))}",
+            ]
+        )
+    materials = "、".join(m.name for m in entry.materials if m.base) or "未知（来源未说明）"
+    lines = [
+        entry.overview,
+        f"主要材料：{materials}",
+        f"办理时限：法定{entry.legal_time_limit.describe()}，承诺{entry.promised_time_limit.describe()}",
+        f"收费：{entry.fee.describe()}",
+        f"办理地点：{'；'.join(location_lines(entry.location)) or '未知（来源未说明）'}",
+        "网上办理：" + ("可以" if entry.online.available else "不可以"),
+    ]
+    return "\n".join(lines)
+
+
+def compose(entry: Item | Bundle, element: str | None) -> str:
+    """The chat answer for an entry and the element asked (None: the overview)."""
+    head = f"【{entry.name}】"
+    if isinstance(entry, Bundle):
+        body = overview(entry)
+        tail = CHECKLIST_OFFER
+    else:
+        body = _item_element(entry, element) if element else overview(entry)
+        basis = "；".join(f"{b.law}{b.article}" for b in entry.basis[:2])
+        tail = f"（依据：{basis}；指南版本 {entry.version}）" if basis else f"（指南版本 {entry.version}）"
+        if entry.scenario:
+            tail += "\n" + CHECKLIST_OFFER
+    return f"{head}\n{body}\n{tail}"

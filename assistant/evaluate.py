@@ -1,0 +1,107 @@
+"""Evaluation of question answering on a TSV file: ``query``, expected item (``-`` out of scope), expected
+element (``-`` general / none)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.qa import Answer, QuestionAnswerer
+
+
+@dataclass
+class Case:
+    """One evaluation question and its labels."""
+
+    query: str
+    item: str | None
+    element: str | None
+
+
+@dataclass
+class Report:
+    """Figures of one evaluation run, with every failure."""
+
+    cases: int = 0
+    in_scope: int = 0
+    item_at_1: int = 0
+    item_at_3: int = 0
+    element_ok: int = 0
+    oos_true: int = 0  # out of scope, and refused
+    oos_refused: int = 0  # refused (rightly or not)
+    oos_expected: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def ratio(self, part: int, whole: int) -> float:
+        return part / whole if whole else 0.0
+
+    def figures(self) -> dict[str, float]:
+        """The headline figures as fractions."""
+        wrongly_refused = self.oos_refused - self.oos_true
+        return {
+            "item_accuracy@1": self.ratio(self.item_at_1, self.in_scope),
+            "item_accuracy@3": self.ratio(self.item_at_3, self.in_scope),
+            "element_accuracy": self.ratio(self.element_ok, self.in_scope),
+            "out_of_scope_precision": self.ratio(self.oos_true, self.oos_refused),
+            "out_of_scope_recall": self.ratio(self.oos_true, self.oos_expected),
+            "in_scope_wrongly_refused": self.ratio(wrongly_refused, self.in_scope),
+        }
+
+    def text(self) -> str:
+        """Printable summary followed by the failures."""
+        lines = [f"{self.cases} questions ({self.in_scope} in scope, {self.oos_expected} out of scope)"]
+        lines += [f"{name:26s} {value:6.1%}" for name, value in self.figures().items()]
+        if self.failures:
+            lines.append(f"failures ({len(self.failures)}):")
+            lines += [f"  {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+def read_cases(path: Path) -> list[Case]:
+    """Read an evaluation TSV (header ``query item element``)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t"))
+    if not rows or [c.strip() for c in rows[0][:3]] != ["query", "item", "element"]:
+        raise ValueError(f"{path}: the first line must be the header 'query<TAB>item<TAB>element'")
+    cases = []
+    for n, row in enumerate(rows[1:], 2):
+        if len(row) != 3:
+            raise ValueError(f"{path}:{n}: expected 3 tab-separated columns, found {len(row)}")
+        query, item, element = (c.strip() for c in row)
+        cases.append(Case(query, None if item == "-" else item, None if element == "-" else element))
+    return cases
+
+
+def score(cases: list[Case], answers: list[Answer]) -> Report:
+    """Compare answers with the labels."""
+    report = Report(cases=len(cases))
+    for case, answer in zip(cases, answers, strict=True):
+        refused = answer.kind in ("out_of_scope", "empty")
+        report.oos_refused += refused
+        names = [c.name for c in answer.candidates]
+        if case.item is None:
+            report.oos_expected += 1
+            report.oos_true += refused
+            if not refused:
+                report.failures.append(f"{case.query} | expected out of scope, got {answer.item or answer.kind}")
+            continue
+        report.in_scope += 1
+        ok = answer.item == case.item
+        report.item_at_1 += ok
+        report.item_at_3 += case.item in names[:3] and not refused
+        element_ok = answer.element == case.element
+        report.element_ok += element_ok
+        if not ok or not element_ok:
+            got = answer.item or answer.kind
+            report.failures.append(
+                f"{case.query} | expected {case.item} / {case.element or '-'}, got {got} / {answer.element or '-'}"
+                f" (confidence {answer.confidence:.2f}; candidates {', '.join(names)})"
+            )
+    return report
+
+
+def evaluate(qa: QuestionAnswerer, path: Path) -> Report:
+    """Ask every question of an evaluation file and score the answers."""
+    cases = read_cases(path)
+    return score(cases, [qa.ask(c.query) for c in cases])

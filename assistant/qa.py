@@ -1,0 +1,234 @@
+"""Question answering: from an everyday question to the right guide element, answered from the guide's text.
+
+The one service that the command line, ``POST /api/v1/ask``, the dialogue and WeChat call.
+
+Example:
+    >>> qa = QuestionAnswerer(index)            # doctest: +SKIP
+    >>> qa.ask("领结婚证要带啥").item           # doctest: +SKIP
+    '内地居民结婚登记'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel
+
+from assistant.answers import compose, out_of_scope_reply
+from assistant.index import Index, tokens
+from knowledge.glossary import ELEMENTS as ELEMENT_LABELS
+from nlu.elements import TEMPLATES
+
+Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
+RRF_K = 60
+ELEMENT_NAMES = {
+    **{
+        k: ELEMENT_LABELS[k]
+        for k in ("materials", "conditions", "process", "fee", "location", "basis", "online", "result", "visits")
+    },
+    "time_limit": "办理时限",
+    "contact": "咨询电话",
+}
+
+
+class Candidate(BaseModel):
+    """A possible item or bundle with its fused score (0..1)."""
+
+    name: str
+    score: float
+
+
+class Answer(BaseModel):
+    """The answer contract other parts rely on."""
+
+    query: str
+    item: str | None
+    element: str | None
+    answer: str
+    confidence: float
+    candidates: list[Candidate]
+    kind: Kind
+    item_id: str | None = None
+    version: str | None = None
+
+
+class Thresholds(BaseModel):
+    """Decision thresholds on the calibrated confidence."""
+
+    answer: float = 0.45  # below: out of scope (chosen on the development split)
+    clarify_margin: float = 0.04  # top two candidates closer than this (and related): ask which one
+    # logistic calibration of (cosine, coverage, mention, retrievers agree) -> P(answer is right)
+    weights: tuple[float, float, float, float] = (3.25, 3.23, 1.8, 1.52)
+    bias: float = -4.09
+
+
+def _question_words() -> frozenset[str]:
+    templates = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
+    words: set[str] = set()
+    for patterns in templates.values():
+        for pattern in patterns:
+            words.update(tokens(pattern.replace("{x}", " ")))
+    return frozenset(words)
+
+
+class QuestionAnswerer:
+    """Finds the item and element a question is about and answers from the guide.
+
+    Args:
+        index: a loaded :class:`~assistant.index.Index`.
+        thresholds: decision thresholds (defaults measured on the development split).
+    """
+
+    def __init__(self, index: Index, thresholds: Thresholds | None = None):
+        self.index = index
+        self.thresholds = thresholds or Thresholds()
+        self._question_words = _question_words()
+        self._doc_tokens: dict[int, set[str]] = {}
+        self.last_features: tuple[float, ...] = ()
+        self._df: dict[str, int] = {}
+
+    def _doc(self, i: int) -> set[str]:
+        """Tokens of what names an entry (name, aliases, FAQ questions): what a question's own words must meet."""
+        if i not in self._doc_tokens:
+            entry = self.index.entries[i]
+            names = [entry.name, *entry.aliases, *(f.question for f in getattr(entry, "faq", []))]
+            self._doc_tokens[i] = set(tokens(self.index.normaliser(" ".join(names))))
+        return self._doc_tokens[i]
+
+    def _idf(self, token: str) -> float:
+        """Inverse document frequency over the entries' naming texts: rare words weigh more."""
+        if not self._df:
+            for i in range(len(self.index.entries)):
+                for t in self._doc(i):
+                    self._df[t] = self._df.get(t, 0) + 1
+        n = len(self.index.entries)
+        return math.log((n + 1) / (self._df.get(token, 0) + 1)) + 1.0
+
+    def _related(self, a: int, b: int) -> bool:
+        """Two entries of one family (首次申领 / 换领 / 补领 …): names share a long common stem."""
+        na, nb = self.index.entries[a].name, self.index.entries[b].name
+        common = 0
+        for x, y in zip(na, nb, strict=False):
+            if x != y:
+                break
+            common += 1
+        return common >= 4
+
+    def ask(self, query: str, *, context_item: str | None = None) -> Answer:
+        """Answer one question.
+
+        Args:
+            query: the question as typed (any length, any script; never raises for odd input).
+            context_item: the item of the conversation so far, used when the question names none
+                ("那要多少钱？").
+        """
+        text = self.index.normaliser(query)
+        if not re.search(r"[\u3400-\u9fff]", text):
+            if not text:
+                return Answer(
+                    query=query,
+                    item=None,
+                    element=None,
+                    kind="empty",
+                    confidence=0.0,
+                    candidates=[],
+                    answer="您好，请告诉我您想办理的事项，例如“身份证丢了怎么办”“结婚登记要带什么材料”。",
+                )
+            return self._out_of_scope(query, [], 0.0, english=True)
+        analysis = self.index.pipeline.analyse(text)
+        scores: dict[int, float] = {}
+        bm25 = self.index.bm25_search(text, 30)
+        dense = self.index.dense_search(text, 30)
+        for rank, (i, _) in enumerate(bm25):
+            scores[i] = scores.get(i, 0.0) + 1 / (RRF_K + rank + 1)
+        cosine = dict(dense)
+        for rank, (i, _) in enumerate(dense):
+            scores[i] = scores.get(i, 0.0) + 1 / (RRF_K + rank + 1)
+        mentioned: dict[int, float] = {}
+        if analysis.mentions:
+            longest = len(analysis.mentions[0][1])
+            for entry_id, phrase in analysis.mentions:
+                i = self.index.by_id.get(entry_id)
+                if i is not None:
+                    mentioned[i] = max(mentioned.get(i, 0.0), len(phrase) / longest)
+        for i, weight in mentioned.items():
+            scores[i] = scores.get(i, 0.0) + 2 * weight / (RRF_K + 1)
+        for i in scores:
+            scores[i] *= float(self.index.priors[i])
+        if context_item and not mentioned:
+            i = next((j for j, e in enumerate(self.index.entries) if e.name == context_item), None)
+            if i is not None:
+                scores[i] = scores.get(i, 0.0) + 2 / (RRF_K + 1)
+                mentioned[i] = 1.0
+        content = [t for t in tokens(text) if t not in self._question_words]
+        if not content and not context_item:
+            # "要多少钱？" with nothing said before: ask which item, do not guess
+            what = f"的{ELEMENT_NAMES[analysis.element]}" if analysis.element else ""
+            return Answer(
+                query=query,
+                item=None,
+                element=analysis.element,
+                kind="clarify",
+                confidence=0.0,
+                candidates=[],
+                answer=f"请问您想了解哪个事项{what}？例如“护照”“结婚登记”“公积金提取”。",
+            )
+        if not scores:
+            return self._out_of_scope(query, [], 0.0)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:3]
+        best = 3 / (RRF_K + 1) * 1.0  # both retrievers first plus a full mention
+        candidates = [Candidate(name=self.index.entries[i].name, score=round(min(1.0, s / best), 4)) for i, s in ranked]
+        top = ranked[0][0]
+        weights = [self._idf(t) for t in content]
+        covered = sum(w for t, w in zip(content, weights, strict=True) if t in self._doc(top))
+        # a follow-up with only question words ("那要多少钱") is fully about the conversation's item
+        coverage = covered / sum(weights) if content else float(mentioned.get(top, 0.0))
+        agree = float(bool(bm25) and bool(dense) and bm25[0][0] == top and dense[0][0] == top)
+        features = (cosine.get(top, 0.0), coverage, mentioned.get(top, 0.0), agree)
+        self.last_features = features
+        z = self.thresholds.bias + sum(w * f for w, f in zip(self.thresholds.weights, features, strict=True))
+        confidence = round(1 / (1 + math.exp(-z)), 4)
+        if confidence < self.thresholds.answer:
+            return self._out_of_scope(query, candidates, confidence)
+        if len(ranked) > 1:
+            second = ranked[1][0]
+            margin = (ranked[0][1] - ranked[1][1]) / ranked[0][1]
+            if margin < self.thresholds.clarify_margin and self._related(top, second) and not mentioned.get(top):
+                a, b = self.index.entries[top].name, self.index.entries[second].name
+                return Answer(
+                    query=query,
+                    item=None,
+                    element=analysis.element,
+                    kind="clarify",
+                    confidence=confidence,
+                    candidates=candidates,
+                    answer=f"请问您要办理的是“{a}”还是“{b}”？",
+                )
+        entry = self.index.entries[top]
+        return Answer(
+            query=query,
+            item=entry.name,
+            item_id=entry.id,
+            version=entry.version,
+            element=analysis.element,
+            kind="answer",
+            confidence=confidence,
+            candidates=candidates,
+            answer=compose(entry, analysis.element),
+        )
+
+    def _out_of_scope(
+        self, query: str, candidates: list[Candidate], confidence: float, english: bool = False
+    ) -> Answer:
+        return Answer(
+            query=query,
+            item=None,
+            element=None,
+            kind="out_of_scope",
+            confidence=confidence,
+            candidates=candidates,
+            answer=out_of_scope_reply(english),
+        )

@@ -1,0 +1,51 @@
+"""The evaluation file format and the figures computed from answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.evaluate import Case, read_cases, score
+from assistant.qa import Answer, Candidate
+
+
+def answer(item, element=None, kind="answer", names=()):
+    return Answer(
+        query="q",
+        item=item,
+        element=element,
+        answer="a",
+        confidence=0.9,
+        kind=kind,
+        candidates=[Candidate(name=n, score=0.5) for n in (names or ([item] if item else []))],
+    )
+
+
+def test_read_cases(tmp_path):
+    path = tmp_path / "e.tsv"
+    path.write_text("query\titem\telement\n护照多少钱\t普通护照签发\tfee\n天气\t-\t-\n", encoding="utf-8")
+    assert read_cases(path) == [Case("护照多少钱", "普通护照签发", "fee"), Case("天气", None, None)]
+
+
+def test_bad_file_names_the_line(tmp_path):
+    path = tmp_path / "e.tsv"
+    path.write_text("query\titem\telement\n只有两列\tx\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"e.tsv:2: expected 3 tab-separated columns, found 2"):
+        read_cases(path)
+
+
+def test_figures():
+    cases = [Case("a", "A", "fee"), Case("b", "B", None), Case("c", None, None), Case("d", None, None)]
+    answers = [
+        answer("A", "fee"),
+        answer(None, kind="clarify", names=("C", "B")),
+        answer(None, kind="out_of_scope"),
+        answer("A"),
+    ]
+    report = score(cases, answers)
+    figures = report.figures()
+    assert figures["item_accuracy@1"] == 0.5
+    assert figures["item_accuracy@3"] == 1.0
+    assert figures["element_accuracy"] == 1.0
+    assert figures["out_of_scope_recall"] == 0.5
+    assert figures["out_of_scope_precision"] == 1.0
+    assert len(report.failures) == 2

@@ -1,0 +1,118 @@
+"""Question answering over a real index (BM25 + FAISS + spaCy), built once per test session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from assistant.index import Index, IndexError_, default_directories, index_key, open_index
+from assistant.qa import QuestionAnswerer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def index_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("index")
+
+
+@pytest.fixture(scope="session")
+def qa(index_root) -> QuestionAnswerer:
+    return QuestionAnswerer(open_index(default_directories(), index_root))
+
+
+@pytest.mark.parametrize(
+    ("query", "item", "element"),
+    [
+        ("身份证丢了咋办", "居民身份证补领", None),
+        ("領結婚證要帶什麼", "内地居民结婚登记", "materials"),
+        ("结昏证要带啥", "内地居民结婚登记", "materials"),
+        ("身份证过期了去哪里换", "居民身份证换领", "location"),
+        ("注册公司要多久", "有限责任公司设立登记", "time_limit"),
+        ("公积金提取要什么材料", "住房公积金提取", "materials"),
+        ("新生儿出生一件事", "新生儿出生一件事", None),
+    ],
+)
+def test_everyday_questions_find_item_and_element(qa, query, item, element):
+    answer = qa.ask(query)
+    assert (answer.item, answer.element) == (item, element)
+    assert answer.answer.startswith(f"【{item}】")
+    assert 0 <= answer.confidence <= 1
+
+
+def test_answer_quotes_the_guide(qa, bundled):
+    answer = qa.ask("结婚登记要带什么材料")
+    item = bundled.get("内地居民结婚登记")
+    for material in (m for m in item.materials if m.base):
+        assert material.name in answer.answer
+    assert item.version in answer.answer
+
+
+@pytest.mark.parametrize("query", ["今天天气怎么样", "推荐个电影", "股票明天会涨吗", "讲个笑话"])
+def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
+    answer = qa.ask(query)
+    assert answer.kind == "out_of_scope"
+    assert answer.item is None
+    assert "12345" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "身份证" * 2000,
+        "😀😀😀",
+        "？？？！！！",
+        "<script>alert('x')</script>",
+        "'; DROP TABLE items; --",
+        "How do I get a passport?",
+        "\x00\x01\x1b[2J",
+    ],
+)
+def test_odd_input_gets_a_clear_reply(qa, query):
+    answer = qa.ask(query)
+    assert answer.answer
+    assert "<script>" not in answer.answer
+    assert answer.kind in {"answer", "clarify", "out_of_scope", "empty"}
+
+
+def test_follow_up_uses_the_conversation_item(qa):
+    answer = qa.ask("那要多少钱？", context_item="普通护照签发")
+    assert (answer.item, answer.element) == ("普通护照签发", "fee")
+
+
+def test_json_contract(qa):
+    data = json.loads(qa.ask("护照在哪办").model_dump_json())
+    assert {"query", "item", "element", "answer", "confidence", "candidates"} <= set(data)
+    assert len(data["candidates"]) <= 3
+    assert all(set(c) == {"name", "score"} for c in data["candidates"])
+
+
+def test_saved_index_loads_and_answers_the_same(qa, index_root):
+    reloaded = QuestionAnswerer(Index.load(qa.index.directory))
+    for query in ("结婚登记要带什么", "护照多少钱", "今天天气"):
+        assert reloaded.ask(query) == qa.ask(query)
+
+
+def test_corrupt_index_is_detected_and_rebuilt(qa, index_root, tmp_path):
+    copy = tmp_path / qa.index.directory.name
+    shutil.copytree(qa.index.directory, copy)
+    (copy / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexError_, match="missing or corrupt"):
+        Index.load(copy)
+
+
+def test_a_changed_catalogue_gets_a_new_index(write_catalogue, item_data):
+    root = write_catalogue({"ps/resident-id-card-first.yaml": item_data})
+    before = index_key([root], qa_settings())
+    item_data["office_hours"] = "示例市：全天（虚构示例）"
+    write_catalogue({"ps/resident-id-card-first.yaml": item_data})
+    assert index_key([root], qa_settings()) != before
+
+
+def qa_settings():
+    from assistant.index import IndexSettings
+
+    return IndexSettings()
