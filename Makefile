@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup run test lint format unit validate clean
+.PHONY: help setup run test lint format unit validate eval bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## Create .venv and install the project (idempotent)
 
-run: setup  ## Set up, validate the bundled catalogue and list what the assistant knows
+run: setup  ## Set up, build the index, then answer questions typed at the prompt (one per line)
 	$(BIN)/assistant knowledge validate
-	$(BIN)/assistant knowledge list
+	$(BIN)/assistant index build
+	@echo "输入问题，每行一个（Ctrl-D 结束）："
+	$(BIN)/assistant ask --batch -
 
 lint: setup  ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -41,6 +43,13 @@ test: setup lint  ## Set up, lint, validate and run every test tier
 	$(BIN)/assistant knowledge validate
 	$(BIN)/assistant knowledge format --check
 	$(BIN)/pytest
+
+eval: setup  ## Question answering figures on both evaluation splits
+	$(BIN)/assistant eval tests/eval/dev.tsv
+	$(BIN)/assistant eval tests/eval/test.tsv
+
+bench: setup  ## Benchmarks: index build time and memory, load time, ask latency
+	$(BIN)/python -m assistant.bench
 
 clean:  ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
