@@ -276,14 +276,12 @@ class Index:
                 path = directory / rel
                 if not path.is_file() or _sha(path) != digest:
                     raise IndexError_(f"{path} is missing or corrupt; run `assistant index build`")
-        adapter = TypeAdapter(Item | Bundle)
         entries, kinds = [], []
         for line in (directory / "entries.jsonl").read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             model = Bundle if record["kind"] == "bundle" else Item
             entries.append(model.model_validate(record["entry"]))
             kinds.append(record["kind"])
-        del adapter
         priors = np.array(
             [1.0 if isinstance(e, Bundle) else 0.5 + 0.5 * completeness(e) for e in entries], dtype="float32"
         )
