@@ -32,14 +32,19 @@ CatalogueOpt = Annotated[
 NoBundledOpt = Annotated[bool, typer.Option("--no-bundled", help="Leave the bundled catalogue out.")]
 
 
+def _refuse(exc: CatalogueError, outcome: str) -> typer.Exit:
+    """Print a refused catalogue's problems (the first 50) and the outcome; the caller raises the Exit."""
+    for problem in exc.problems[:50]:
+        err.print(str(problem), markup=False)
+    err.print(f"{len(exc.problems)} problem(s); {outcome}", markup=False)
+    return typer.Exit(1)
+
+
 def _load(extra: list[Path] | None, no_bundled: bool = False) -> Catalogue:
     try:
         return load_catalogues(extra or [], bundled=not no_bundled)
     except CatalogueError as exc:
-        for problem in exc.problems:
-            err.print(str(problem), markup=False)
-        err.print(f"{len(exc.problems)} problem(s); nothing was loaded.", markup=False)
-        raise typer.Exit(1) from None
+        raise _refuse(exc, "nothing was loaded.") from None
 
 
 def _entry(catalogue: Catalogue, name: str):
@@ -222,10 +227,7 @@ def import_cmd(
             err.print(f"unknown format '{fmt}'; choose xlsx or gd-jsonl", markup=False)
             raise typer.Exit(2)
     except CatalogueError as exc:
-        for problem in exc.problems[:50]:
-            err.print(str(problem), markup=False)
-        err.print(f"{len(exc.problems)} problem(s); nothing was written.", markup=False)
-        raise typer.Exit(1) from None
+        raise _refuse(exc, "nothing was written.") from None
     except ImportRefused as exc:
         err.print(f"import refused: {exc}; nothing was written.", markup=False)
         raise typer.Exit(1) from None
@@ -290,10 +292,7 @@ def _index(catalogue: list[Path] | None, no_bundled: bool, rebuild: bool = False
                 rebuild=rebuild,
             )
     except CatalogueError as exc:
-        for problem in exc.problems[:50]:
-            err.print(str(problem), markup=False)
-        err.print(f"{len(exc.problems)} problem(s); the index was not built.", markup=False)
-        raise typer.Exit(1) from None
+        raise _refuse(exc, "the index was not built.") from None
 
 
 @index_app.command("build")

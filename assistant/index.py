@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, TypeAdapter
 
 from knowledge.catalogue import BUNDLED, Catalogue, completeness
-from knowledge.loader import load_catalogues
+from knowledge.loader import load_directories
 from knowledge.schema import Bundle, Item
 from nlu.elements import ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
@@ -128,7 +128,6 @@ class Index:
     directory: Path
     manifest: dict
     entries: list[Item | Bundle]
-    kinds: list[str]
     priors: np.ndarray  # per entry: 1.0 for a complete guide, less for partly unknown ones
     normaliser: Normaliser
     pipeline: ElementPipeline
@@ -276,12 +275,11 @@ class Index:
                 path = directory / rel
                 if not path.is_file() or _sha(path) != digest:
                     raise IndexError_(f"{path} is missing or corrupt; run `assistant index build`")
-        entries, kinds = [], []
+        entries: list[Item | Bundle] = []
         for line in (directory / "entries.jsonl").read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             model = Bundle if record["kind"] == "bundle" else Item
             entries.append(model.model_validate(record["entry"]))
-            kinds.append(record["kind"])
         priors = np.array(
             [1.0 if isinstance(e, Bundle) else 0.5 + 0.5 * completeness(e) for e in entries], dtype="float32"
         )
@@ -293,7 +291,6 @@ class Index:
             directory=directory,
             manifest=manifest,
             entries=entries,
-            kinds=kinds,
             priors=priors,
             normaliser=Normaliser(vocabulary),
             pipeline=ElementPipeline.load(directory / "spacy"),
@@ -346,7 +343,6 @@ def open_index(
         except IndexError_ as exc:
             if directory.exists():
                 progress(f"rebuilding: {exc}")
-    bundled = bool(directories) and directories[0] == BUNDLED
-    catalogue = load_catalogues(directories[1:] if bundled else directories, bundled=bundled)
+    catalogue = load_directories(directories)
     Index.build(catalogue, directory, settings, key=key, progress=progress)
     return Index.load(directory)

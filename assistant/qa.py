@@ -60,9 +60,10 @@ class Thresholds(BaseModel):
 
     answer: float = 0.45  # below: out of scope (chosen on the development split)
     clarify_margin: float = 0.04  # top two candidates closer than this (and related): ask which one
-    # logistic calibration of (cosine, coverage, mention, retrievers agree) -> P(answer is right)
-    weights: tuple[float, float, float, float] = (3.25, 3.23, 1.8, 1.52)
-    bias: float = -4.09
+    # logistic calibration of (cosine, coverage, mention, retrievers agree) -> P(answer is right),
+    # as printed by `python -m assistant.calibrate tests/eval/dev.tsv`
+    weights: tuple[float, float, float, float] = (2.96, 3.6, 2.02, 1.65)
+    bias: float = -4.12
 
 
 def _question_words() -> frozenset[str]:
@@ -86,26 +87,23 @@ class QuestionAnswerer:
         self.index = index
         self.thresholds = thresholds or Thresholds()
         self._question_words = _question_words()
-        self._doc_tokens: dict[int, set[str]] = {}
-        self.last_features: tuple[float, ...] = ()
+        # computed once here, not on a first question: the hot path only looks them up
+        self._naming = [self._naming_tokens(e) for e in index.entries]
         self._df: dict[str, int] = {}
+        for naming in self._naming:
+            for token in naming:
+                self._df[token] = self._df.get(token, 0) + 1
+        # the calibration features of the last answer, read by ``assistant.calibrate``
+        self.last_features: tuple[float, ...] = ()
 
-    def _doc(self, i: int) -> set[str]:
+    def _naming_tokens(self, entry) -> frozenset[str]:
         """Tokens of what names an entry (name, aliases, FAQ questions): what a question's own words must meet."""
-        if i not in self._doc_tokens:
-            entry = self.index.entries[i]
-            names = [entry.name, *entry.aliases, *(f.question for f in getattr(entry, "faq", []))]
-            self._doc_tokens[i] = set(tokens(self.index.normaliser(" ".join(names))))
-        return self._doc_tokens[i]
+        names = [entry.name, *entry.aliases, *(f.question for f in getattr(entry, "faq", []))]
+        return frozenset(tokens(self.index.normaliser(" ".join(names))))
 
     def _idf(self, token: str) -> float:
         """Inverse document frequency over the entries' naming texts: rare words weigh more."""
-        if not self._df:
-            for i in range(len(self.index.entries)):
-                for t in self._doc(i):
-                    self._df[t] = self._df.get(t, 0) + 1
-        n = len(self.index.entries)
-        return math.log((n + 1) / (self._df.get(token, 0) + 1)) + 1.0
+        return math.log((len(self._naming) + 1) / (self._df.get(token, 0) + 1)) + 1.0
 
     def _related(self, a: int, b: int) -> bool:
         """Two entries of one family (首次申领 / 换领 / 补领 …): names share a long common stem."""
@@ -183,7 +181,7 @@ class QuestionAnswerer:
         candidates = [Candidate(name=self.index.entries[i].name, score=round(min(1.0, s / best), 4)) for i, s in ranked]
         top = ranked[0][0]
         weights = [self._idf(t) for t in content]
-        covered = sum(w for t, w in zip(content, weights, strict=True) if t in self._doc(top))
+        covered = sum(w for t, w in zip(content, weights, strict=True) if t in self._naming[top])
         # a follow-up with only question words ("那要多少钱") is fully about the conversation's item
         coverage = covered / sum(weights) if content else float(mentioned.get(top, 0.0))
         agree = float(bool(bm25) and bool(dense) and bm25[0][0] == top and dense[0][0] == top)

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,9 @@ def write_catalogue(
         try:
             load_catalogue(staging)
         except CatalogueError as exc:
-            # Point messages at the source, not the staging folder that is about to disappear.
-            for problem in exc.problems:
-                object.__setattr__(problem, "file", problem.file.replace(str(staging), str(out_dir)))
-            raise
+            # Point messages at the target, not the staging folder that is about to disappear.
+            moved = [replace(p, file=p.file.replace(str(staging), str(out_dir))) for p in exc.problems]
+            raise CatalogueError(moved) from None
         backup = None
         if out_dir.exists():
             backup = out_dir.with_name(f".{out_dir.name}.old")

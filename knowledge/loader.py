@@ -126,7 +126,15 @@ def load_catalogues(extra: Iterable[Path] = (), *, bundled: bool = True) -> Cata
     Raises:
         CatalogueError: when any catalogue has a problem, or two catalogues share an id.
     """
-    directories = ([BUNDLED] if bundled else []) + [Path(p) for p in extra]
+    return load_directories(([BUNDLED] if bundled else []) + [Path(p) for p in extra])
+
+
+def load_directories(directories: Iterable[Path]) -> Catalogue:
+    """Load and merge catalogue directories, in order (the first wins a name lookup).
+
+    Raises:
+        CatalogueError: when any catalogue has a problem, or two catalogues share an id.
+    """
     catalogue_infos: list[CatalogueInfo] = []
     items: dict[str, Item] = {}
     bundles: dict[str, Bundle] = {}

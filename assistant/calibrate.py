@@ -1,0 +1,64 @@
+"""Fit the confidence calibration of question answering on a development split, and sweep the threshold.
+
+Usage::
+
+    python -m assistant.calibrate tests/eval/dev.tsv [--catalogue DIR ...]
+
+Prints the logistic weights of (cosine, coverage, mention, retrievers agree) -> "the top item is right" and,
+for each refusal threshold, the evaluation figures with those weights. ``assistant.qa.Thresholds`` holds the
+values chosen from this output; never run it on the held-out test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+
+def fit(features: np.ndarray, labels: np.ndarray, steps: int = 5000, rate: float = 0.5, l2: float = 0.001):
+    """Logistic regression by gradient descent; returns (weights, bias)."""
+    weights, bias = np.zeros(features.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(features @ weights + bias)))
+        gradient = p - labels
+        weights -= rate * (features.T @ gradient / len(labels) + l2 * weights)
+        bias -= rate * gradient.mean()
+    return weights, bias
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fit, then print the weights and a threshold sweep."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--catalogue", action="append", default=[], type=Path)
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    from assistant.cli import _data_dir
+    from assistant.evaluate import read_cases, score
+    from assistant.index import default_directories, open_index
+    from assistant.qa import QuestionAnswerer, Thresholds
+
+    index = open_index(default_directories(args.catalogue), _data_dir() / "index")
+    cases = read_cases(args.path)
+    raw = QuestionAnswerer(index, Thresholds(answer=0.0, weights=(0, 0, 0, 0), bias=0))
+    features, labels = [], []
+    for case in cases:
+        answer = raw.ask(case.query)
+        if answer.kind in ("answer", "clarify") and answer.candidates:
+            features.append(raw.last_features)
+            labels.append(float(case.item is not None and answer.candidates[0].name == case.item))
+    weights, bias = fit(np.array(features), np.array(labels))
+    print(f"weights {tuple(round(float(w), 2) for w in weights)} bias {bias:.2f} ({len(labels)} answered questions)")
+    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
+        qa = QuestionAnswerer(index, Thresholds(answer=threshold, weights=tuple(weights), bias=float(bias)))
+        figures = score(cases, [qa.ask(c.query) for c in cases]).figures()
+        print(f"threshold {threshold:.2f}  " + "  ".join(f"{k} {v:.1%}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
