@@ -1,0 +1,803 @@
+"""The WeChat official account (公众号) channel: verification, decoding, replies and late delivery.
+
+WeChat posts each message to our callback and waits at most 5 seconds; after that it drops the connection and
+retries the same message (same ``MsgId``) up to three times in about 15 seconds, then shows the user
+"该公众号暂时无法提供服务". :class:`WeChatChannel` therefore:
+
+- checks the signature (``signature`` in plaintext mode, ``msg_signature`` over the encrypted payload in safe
+  mode), the timestamp's freshness, the body size and refuses DOCTYPE declarations, before anything is parsed
+  or processed (wechatpy does the signing, parsing and AES, but none of these checks);
+- answers every delivery of one message from one processing (:class:`Delivery`, kept in a bounded cache keyed by
+  ``MsgId``, or by sender + ``CreateTime`` for events): a retry waits for the first processing within its own
+  deadline and gets the same reply;
+- replies passively when the dialogue answers within ``reply_deadline`` seconds, otherwise replies ``success``
+  (which stops WeChat's retries) and sends the answer through the customer-service message API when it is ready
+  (:class:`CustomerServiceSender`, retries with backoff);
+- shows the assistant's buttons as a numbered list and turns "1" / "２" / "第二个" into that button's payload
+  (:class:`ConversationMemory`, bounded, with a time to live);
+- keeps a passive reply within WeChat's 2048-byte limit (:func:`format_messages`): a long answer becomes its first
+  lines plus the printable notice's link, and "更多" pages through the rest.
+
+Menu CLICK events map their ``EventKey`` to a message (:data:`MENU_MESSAGES`):
+
+=============  ================================  =====================================
+EventKey       what the dialogue receives        menu label suggested
+=============  ================================  =====================================
+``ask``        (a prompt, no dialogue turn)      我要咨询
+``checklist``  我要生成材料清单                    材料清单
+``human``      转人工                             人工服务
+``restart``    重新开始                           重新开始
+``help``       (the welcome, no dialogue turn)   使用帮助
+=============  ================================  =====================================
+
+All state (message cache, options, the access token) lives in this process's memory: run the WeChat callback in
+one worker, or replace the caches with a shared store before scaling out (WeChat's retries may reach any worker,
+and each access-token refetch invalidates the previous token).
+
+Example:
+    >>> channel = WeChatChannel(token="token", public_url="https://zwzs.example.gov.cn")
+    >>> format_messages([BotMessage(text="请问是首次申领吗？", buttons=[Button(title="是", payload="/yes")])]).text
+    '请问是首次申领吗？\\n\\n请回复数字选择：\\n1. 是'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import re
+import threading
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import urljoin
+
+import requests
+from wechatpy import WeChatClient, create_reply, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.events import ClickEvent, SubscribeEvent, SubscribeScanEvent
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
+from wechatpy.messages import BaseMessage, TextMessage, VoiceMessage
+from wechatpy.utils import WeChatSigner
+
+from api.dialogue import BotMessage, Button, Dialogue, DialogueUnavailable
+
+logger = logging.getLogger(__name__)
+
+SENDER_PREFIX = "wx:"
+"""Conversation ids of this channel are ``wx:<OpenID>``, so they never collide with the web widget's."""
+
+REPLY_LIMIT_BYTES = 2048
+"""WeChat's cap on a passive text reply's content (UTF-8 bytes)."""
+
+MAX_BODY_BYTES = 64 * 1024
+"""Real callbacks are a few hundred bytes (a text message is at most 2048 characters); anything bigger is refused."""
+
+WELCOME = (
+    "您好，欢迎关注政务助手！我可以帮您：\n"
+    "· 咨询办事：直接发送问题，如“身份证丢了怎么补办”“结婚登记要带什么”；\n"
+    "· 生成材料清单：说出要办的事项，回答几个问题，即可得到一份一次性告知单，可打开链接打印；\n"
+    "· 转人工服务：回复“转人工”，或拨打 12345 政务服务便民热线。\n"
+    "支持文字和语音消息。有选项时，回复选项前的数字即可。"
+)
+ASK_PROMPT = "请直接发送您想咨询的事项或问题，例如“护照怎么办理”“注册公司要多久”。"
+ONLY_TEXT_AND_VOICE = "抱歉，目前只能识别文字和语音消息。请用文字或语音描述您的问题，例如“身份证丢了怎么补办”。"
+VOICE_NOT_RECOGNISED = "抱歉，没能听清这条语音。请再说一次，或直接输入文字，例如“身份证丢了怎么补办”。"
+UNKNOWN_MENU = "抱歉，这个菜单暂时不可用。请直接发送您的问题，或回复“转人工”。"
+BUSY = "抱歉，系统暂时繁忙，请稍后再试。如有急事，请拨打 12345 政务服务便民热线。"
+NO_ANSWER = "抱歉，我暂时无法回答这个问题。可以换个说法再问，或回复“转人工”、拨打 12345 政务服务便民热线。"
+CHOICE_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字选择，或直接输入您的问题。"
+NOTHING_MORE = "没有更多内容了。请继续提问，或回复“重新开始”。"
+OPTIONS_HEADER = "请回复数字选择："
+LINK_LABEL = "打印/查看告知单："
+CUT_WITH_LINK = "……（内容较长，完整告知单请打开下方链接，或回复“更多”继续阅读）"
+CUT_WITHOUT_LINK = "……（内容较长，回复“更多”继续阅读）"
+
+MENU_MESSAGES: dict[str, str] = {
+    "checklist": "我要生成材料清单",
+    "human": "转人工",
+    "restart": "重新开始",
+}
+"""Menu ``EventKey`` -> the message sent to the dialogue, as if the user had typed it."""
+
+MENU_STATIC: dict[str, str] = {"ask": ASK_PROMPT, "help": WELCOME}
+"""Menu ``EventKey`` -> a fixed reply that needs no dialogue turn."""
+
+MORE_WORDS = frozenset({"更多", "更多内容", "查看更多", "继续", "下一页", "more"})
+
+_RETRYABLE_ERRCODES = frozenset({None, -1, -1000})  # HTTP errors (None) and "system busy"; others will not heal
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHOICE = re.compile(
+    r"^(?:第|选|选择|选第)?([0-9]{1,2}|[一二三四五六七八九十]{1,3})(?:个|项|条|号|个选项)?[.。、,，)）]?$"
+)
+MAX_CHOICE = 20  # "12345" is the hotline, not an option
+
+
+class WeChatRequestError(Exception):
+    """A callback that must be refused; ``status`` is the HTTP status to answer with.
+
+    Args:
+        status: 400 (malformed), 403 (signature, timestamp or mode), 413 (too large) or 503 (not configured).
+        message: what is wrong, for the operator reading the logs (WeChat shows nothing of it).
+    """
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedTTLCache(Generic[K, V]):
+    """A small in-memory map that forgets entries after ``ttl`` seconds and keeps at most ``max_entries``.
+
+    The oldest entry is evicted first. Not shared between processes.
+
+    Args:
+        ttl: seconds an entry lives after it was last set.
+        max_entries: the most entries kept.
+        clock: monotonic seconds (tests pass a fake).
+
+    Example:
+        >>> cache = BoundedTTLCache(ttl=60, max_entries=2)
+        >>> cache.set("a", 1); cache.set("b", 2); cache.set("c", 3)
+        >>> cache.get("a"), cache.get("c")
+        (None, 3)
+    """
+
+    def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value under ``key``, or None when absent or expired."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    def set(self, key: K, value: V) -> None:
+        """Store ``value`` (refreshing its time to live), evicting expired and then the oldest entries."""
+        self._entries.pop(key, None)
+        self._entries[key] = (self._clock() + self.ttl, value)
+        now = self._clock()
+        while self._entries:
+            oldest_key, (expires, _) = next(iter(self._entries.items()))
+            if expires > now and len(self._entries) <= self.max_entries:
+                break
+            del self._entries[oldest_key]
+
+    def pop(self, key: K) -> None:
+        """Forget ``key`` (no error when absent)."""
+        self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Formatting: the assistant's messages -> one WeChat text within 2048 bytes
+
+
+@dataclass
+class FormattedReply:
+    """One WeChat text and what the next message may refer to.
+
+    Attributes:
+        text: the content to send (at most the byte limit).
+        buttons: the options numbered in ``text``, in order ("1" picks ``buttons[0]``).
+        links: absolute addresses shown in ``text``.
+        remainder: the part of the answer cut off, served when the user replies "更多".
+    """
+
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    remainder: str = ""
+
+
+def utf8_len(text: str) -> int:
+    """Length of ``text`` in UTF-8 bytes, the unit of WeChat's limit."""
+    return len(text.encode("utf-8"))
+
+
+def absolute_link(link: str, public_url: str) -> str:
+    """A link as the user can open it: relative paths (``/notice/...``) are joined to the public address."""
+    if not public_url or link.startswith(("http://", "https://")):
+        return link
+    return urljoin(public_url.rstrip("/") + "/", link.lstrip("/"))
+
+
+def format_messages(
+    messages: Sequence[BotMessage], public_url: str = "", limit: int = REPLY_LIMIT_BYTES
+) -> FormattedReply:
+    """Join the assistant's messages into one WeChat text: texts, the notice link(s), then numbered options.
+
+    Args:
+        messages: the dialogue's answer to one user message.
+        public_url: the application's public address, to make relative links absolute.
+        limit: the byte limit of the text.
+
+    Returns:
+        The text, cut to its first lines when too long (with the link, and "更多" for the rest).
+    """
+    body = "\n\n".join(text for message in messages if (text := message.text.strip()))
+    buttons = [button for message in messages for button in message.buttons]
+    links: list[str] = []
+    for message in messages:
+        if message.link and (url := absolute_link(message.link, public_url)) not in links:
+            links.append(url)
+    return paginate(body, buttons, links, limit)
+
+
+def paginate(
+    body: str, buttons: Sequence[Button], links: Sequence[str], limit: int = REPLY_LIMIT_BYTES
+) -> FormattedReply:
+    """Fit ``body`` plus its links and options into ``limit`` bytes; what does not fit becomes the remainder.
+
+    The links and options are kept whole (they are what the user acts on); the body is cut at a line break
+    where one is near the limit, otherwise at a character.
+
+    Args:
+        body: the answer's text.
+        buttons: options to number after the text.
+        links: addresses to show after the text.
+        limit: the byte limit.
+
+    Returns:
+        The reply; ``remainder`` is empty when everything fit.
+    """
+    footer = []
+    if links:
+        footer.append("\n".join(LINK_LABEL + url for url in links))
+    if buttons:
+        footer.append(OPTIONS_HEADER + "\n" + "\n".join(f"{i}. {b.title}" for i, b in enumerate(buttons, 1)))
+    whole = "\n\n".join(part for part in [body, *footer] if part)
+    if utf8_len(whole) <= limit:
+        return FormattedReply(whole, list(buttons), list(links))
+    hint = CUT_WITH_LINK if links else CUT_WITHOUT_LINK
+    tail = "\n".join([hint, *(["", *footer] if footer else [])])
+    budget = limit - utf8_len(tail) - 1
+    if budget < limit // 4:
+        # options or links too long to keep whole: cut everything, keep the hint to "更多"
+        head, rest = _cut(whole, limit - utf8_len(CUT_WITHOUT_LINK) - 1)
+        return FormattedReply(head + "\n" + CUT_WITHOUT_LINK, [], [], rest)
+    head, rest = _cut(body, budget)
+    return FormattedReply(head + "\n" + tail, list(buttons), list(links), rest)
+
+
+def _cut(text: str, budget: int) -> tuple[str, str]:
+    """Split ``text`` so that the head fits ``budget`` bytes, preferring a line break in the last third."""
+    encoded = text.encode("utf-8")
+    head = encoded[:budget].decode("utf-8", errors="ignore")
+    newline = head.rfind("\n")
+    if newline > len(head) * 2 // 3:
+        head = head[:newline]
+    return head.rstrip(), text[len(head) :].lstrip("\n")
+
+
+def parse_choice(text: str) -> int | None:
+    """The option number a reply names: "1", "１", "①", "第一个", "选2", "2." -> 1-based number, else None.
+
+    Example:
+        >>> parse_choice("第二个"), parse_choice("２"), parse_choice("身份证")
+        (2, 2, None)
+    """
+    normalised = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    match = _CHOICE.match(normalised)
+    if not match:
+        return None
+    token = match.group(1)
+    number = int(token) if token.isdigit() else _chinese_number(token)
+    return number if number is not None and 1 <= number <= MAX_CHOICE else None
+
+
+def _chinese_number(token: str) -> int | None:
+    if token == "十":
+        return 10
+    if token.startswith("十") and len(token) == 2:
+        return 10 + _CHINESE_DIGITS.get(token[1], -100)
+    if token.endswith("十") and len(token) == 2:
+        return 10 * _CHINESE_DIGITS.get(token[0], -100)
+    if len(token) == 3 and token[1] == "十":
+        return 10 * _CHINESE_DIGITS.get(token[0], -100) + _CHINESE_DIGITS.get(token[2], -100)
+    return _CHINESE_DIGITS.get(token) if len(token) == 1 else None
+
+
+def xml_safe(text: str) -> str:
+    """Content safe inside wechatpy's CDATA template: no control characters, ``]]>`` split across sections."""
+    return _INVALID_XML_CHARS.sub("", text).replace("]]>", "]]]]><![CDATA[>")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per-user memory: the numbered options and the rest of a long answer
+
+
+class ConversationMemory:
+    """What each WeChat user's last reply offered: its numbered options, links and the text not yet shown.
+
+    Bounded and in memory (default 30 minutes, 10,000 users): after a restart or expiry, "1" simply goes to the
+    dialogue as text.
+
+    Args:
+        ttl: seconds a user's last reply stays answerable by number.
+        max_users: the most users remembered.
+    """
+
+    def __init__(self, ttl: float = 1800.0, max_users: int = 10_000):
+        self._replies: BoundedTTLCache[str, FormattedReply] = BoundedTTLCache(ttl, max_users)
+
+    def remember(self, openid: str, reply: FormattedReply) -> None:
+        """Keep ``reply`` as the user's last one, or forget the user when it offers nothing to refer to."""
+        if reply.buttons or reply.remainder:
+            self._replies.set(openid, reply)
+        else:
+            self._replies.pop(openid)
+
+    def last(self, openid: str) -> FormattedReply | None:
+        """The user's last reply with options or a remainder, if still remembered."""
+        return self._replies.get(openid)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The customer-service message API, for answers that missed the 5-second window
+
+
+class _ApiClient(WeChatClient):
+    """wechatpy's client with a configurable API address and one access-token fetch at a time.
+
+    Each token fetch invalidates the previous token, so concurrent sends must not fetch in parallel.
+    """
+
+    def __init__(self, appid: str, secret: str, api_url: str, timeout: float):
+        super().__init__(appid, secret, timeout=timeout)
+        self.API_BASE_URL = api_url.rstrip("/") + "/cgi-bin/"
+        self._token_lock = threading.RLock()
+
+    @property
+    def access_token(self) -> str:
+        with self._token_lock:
+            return super().access_token
+
+    def fetch_access_token(self) -> dict:
+        # wechatpy's own fetch has a hard-coded address and no timeout
+        with self._token_lock:
+            response = self._http.get(
+                self.API_BASE_URL + "token",
+                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+                timeout=self.timeout,
+            )
+            return self._handle_token(response)
+
+    def _handle_token(self, response: requests.Response) -> dict:
+        if response.status_code != 200:
+            raise WeChatClientException(None, f"HTTP {response.status_code}", client=self, response=response)
+        result = response.json()
+        if result.get("errcode"):
+            raise WeChatClientException(result["errcode"], result.get("errmsg", ""), client=self, response=response)
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_key, result["access_token"], expires_in)
+        self.expires_at = int(time.time()) + expires_in
+        return result
+
+
+class CustomerServiceSender:
+    """Sends a text through the customer-service message API (客服消息), retrying transient failures.
+
+    The access token is fetched once and reused until it expires (wechatpy's client caches it); network errors,
+    HTTP errors and "system busy" (-1) are retried with exponential backoff; other error codes (invalid OpenID,
+    the 48-hour window closed, quota spent) are logged and not retried.
+
+    Args:
+        appid: the official account's AppID.
+        secret: its AppSecret.
+        api_url: the API's address (``https://api.weixin.qq.com/``; a local fake in tests).
+        attempts: tries per message.
+        backoff: seconds before the second try, doubled each time.
+        timeout: seconds per HTTP call.
+
+    Example:
+        >>> sender = CustomerServiceSender("wx123", "secret")
+        >>> await sender.send_text("oOpenId", "您的材料清单已生成……")
+        True
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        api_url: str = "https://api.weixin.qq.com/",
+        attempts: int = 3,
+        backoff: float = 1.0,
+        timeout: float = 5.0,
+    ):
+        self.client = _ApiClient(appid, secret, api_url, timeout)
+        self.attempts = attempts
+        self.backoff = backoff
+
+    async def send_text(self, openid: str, content: str) -> bool:
+        """Send ``content`` to ``openid``.
+
+        Args:
+            openid: the user (FromUserName of their message).
+            content: the text, already within the byte limit.
+
+        Returns:
+            True when WeChat accepted it, False when every try failed or the error is permanent.
+        """
+        for attempt in range(1, self.attempts + 1):
+            try:
+                await asyncio.to_thread(self.client.message.send_text, openid, content)
+                return True
+            except WeChatClientException as exc:
+                if exc.errcode not in _RETRYABLE_ERRCODES:
+                    logger.error("customer-service message to %s refused: %s", openid, exc)
+                    return False
+                failure: Exception = exc
+            except (requests.RequestException, ValueError) as exc:
+                failure = exc
+            logger.warning(
+                "customer-service message to %s failed (try %d/%d): %s", openid, attempt, self.attempts, failure
+            )
+            if attempt < self.attempts:
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+        logger.error("customer-service message to %s given up after %d tries", openid, self.attempts)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deliveries: one processing per message, whatever the number of retries
+
+
+class Delivery:
+    """One incoming message's processing and the passive reply every delivery of it gets.
+
+    The reply is decided once: the answer when it is ready in time, otherwise "" (``success``), in which case the
+    answer goes out through the customer-service API when ready.
+    """
+
+    def __init__(self) -> None:
+        self.reply: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def decide(self, content: str) -> bool:
+        """Fix the passive reply; False when it was already decided (the first decision stands)."""
+        if self.reply.done():
+            return False
+        self.reply.set_result(content)
+        return True
+
+
+Producer = Callable[[], Awaitable[str]]
+
+
+class WeChatChannel:
+    """The official account's callback logic, independent of the web framework.
+
+    Args:
+        token: the Token configured in the WeChat console (signatures).
+        appid: the AppID (safe mode and the customer-service API).
+        secret: the AppSecret (customer-service API); without it, late answers cannot be delivered.
+        aes_key: the 43-character EncodingAESKey; when set, only safe-mode (encrypted) messages are accepted.
+        public_url: the application's public address, for links in replies.
+        api_url: the WeChat API address (a local fake in tests).
+        reply_deadline: seconds to wait for the dialogue before replying ``success`` and answering later.
+        max_clock_skew: seconds a callback's timestamp may differ from our clock.
+        sender: the customer-service sender (built from ``appid``/``secret``/``api_url`` when omitted).
+
+    Example:
+        >>> channel = WeChatChannel(token="token", reply_deadline=4.0)
+        >>> body = await channel.receive(request.query_params, await request.body(), dialogue)
+    """
+
+    def __init__(
+        self,
+        token: str,
+        appid: str = "",
+        secret: str = "",
+        aes_key: str = "",
+        public_url: str = "",
+        api_url: str = "https://api.weixin.qq.com/",
+        reply_deadline: float = 4.0,
+        max_clock_skew: float = 300.0,
+        sender: CustomerServiceSender | None = None,
+    ):
+        self.token = token
+        self.public_url = public_url
+        self.reply_deadline = reply_deadline
+        self.max_clock_skew = max_clock_skew
+        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
+        if sender is None and appid and secret:
+            sender = CustomerServiceSender(appid, secret, api_url)
+        self.sender = sender
+        self.memory = ConversationMemory()
+        # WeChat retries within ~15 s; five minutes covers slow answers with room to spare
+        self.deliveries: BoundedTTLCache[str, Delivery] = BoundedTTLCache(ttl=300.0, max_entries=10_000)
+        self._tasks: set[asyncio.Task] = set()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> WeChatChannel:
+        """Build from the application settings (``wechat_*`` fields and ``public_url``).
+
+        ``wechat_api_url`` and ``wechat_reply_deadline`` are optional and default to WeChat's address and 4 s.
+        """
+        return cls(
+            token=getattr(settings, "wechat_token", "") or "",
+            appid=getattr(settings, "wechat_appid", "") or "",
+            secret=getattr(settings, "wechat_secret", "") or "",
+            aes_key=getattr(settings, "wechat_aes_key", "") or "",
+            public_url=getattr(settings, "public_url", "") or "",
+            api_url=getattr(settings, "wechat_api_url", None) or "https://api.weixin.qq.com/",
+            reply_deadline=float(getattr(settings, "wechat_reply_deadline", None) or 4.0),
+        )
+
+    # -- checks ---------------------------------------------------------------------------------------------------
+
+    def verify_url(self, signature: str, timestamp: str, nonce: str) -> None:
+        """Check WeChat's URL verification (the GET with ``echostr``; never encrypted for official accounts).
+
+        Raises:
+            WeChatRequestError: 503 when no token is configured, 403 on a bad signature or stale timestamp.
+        """
+        self._check_configured()
+        self._check_fresh(timestamp)
+        self._check_signature(signature, timestamp, nonce)
+
+    def _check_configured(self) -> None:
+        if not self.token:
+            raise WeChatRequestError(503, "the WeChat channel is not configured: set wechat_token")
+
+    def _check_fresh(self, timestamp: str) -> None:
+        try:
+            skew = abs(time.time() - int(timestamp))
+        except ValueError:
+            raise WeChatRequestError(403, "missing or non-numeric timestamp") from None
+        if skew > self.max_clock_skew:
+            raise WeChatRequestError(
+                403, f"stale timestamp ({skew:.0f} s from our clock, at most {self.max_clock_skew:.0f})"
+            )
+
+    def _check_signature(self, signature: str, timestamp: str, nonce: str, *extra: str) -> None:
+        signer = WeChatSigner()
+        signer.add_data(self.token, timestamp, nonce, *extra)
+        # wechatpy compares with `!=`; a constant-time comparison does not leak the signature's prefix
+        if not hmac.compare_digest(signer.signature.encode(), (signature or "").encode()):
+            raise WeChatRequestError(403, "invalid signature")
+
+    def decode(self, query: Mapping[str, str], body: bytes) -> tuple[BaseMessage, str | None]:
+        """Check a callback and parse its message.
+
+        Args:
+            query: the callback's query parameters.
+            body: the raw request body.
+
+        Returns:
+            The message and, in safe mode, the nonce to encrypt the reply with (None in plaintext mode).
+
+        Raises:
+            WeChatRequestError: 403 (signature, timestamp, mode), 413 (too large), 400 (malformed).
+        """
+        self._check_configured()
+        if len(body) > MAX_BODY_BYTES:
+            raise WeChatRequestError(413, f"body of {len(body)} bytes, at most {MAX_BODY_BYTES}")
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        self._check_fresh(timestamp)
+        _refuse_doctype(body)
+        if self.crypto is None:
+            if query.get("encrypt_type", "raw") not in ("raw", ""):
+                raise WeChatRequestError(400, "encrypted message but no wechat_aes_key is configured")
+            self._check_signature(query.get("signature", ""), timestamp, nonce)
+            return _parse(body), None
+        if query.get("encrypt_type") != "aes" or not query.get("msg_signature"):
+            raise WeChatRequestError(403, "safe mode is configured: expected encrypt_type=aes and msg_signature")
+        envelope = _parse_xml(body)
+        encrypted = envelope.get("Encrypt") if isinstance(envelope, dict) else None
+        if not isinstance(encrypted, str) or not encrypted:
+            raise WeChatRequestError(400, "malformed XML: safe-mode body without an <Encrypt> element")
+        # msg_signature covers the encrypted payload; `signature` does not (the classic safe-mode bug)
+        self._check_signature(query["msg_signature"], timestamp, nonce, encrypted)
+        try:
+            plain = self.crypto.decrypt_message({"Encrypt": encrypted}, query["msg_signature"], timestamp, nonce)
+        except InvalidAppIdException:
+            raise WeChatRequestError(403, "the message was encrypted for another AppID") from None
+        except InvalidSignatureException:
+            raise WeChatRequestError(403, "invalid msg_signature") from None
+        except Exception as exc:
+            raise WeChatRequestError(400, f"cannot decrypt the message: {type(exc).__name__}") from None
+        plain_bytes = plain.encode("utf-8")
+        _refuse_doctype(plain_bytes)
+        return _parse(plain_bytes), nonce
+
+    # -- processing -----------------------------------------------------------------------------------------------
+
+    async def receive(self, query: Mapping[str, str], body: bytes, dialogue: Dialogue) -> str:
+        """Check, process and answer one callback.
+
+        Args:
+            query: the callback's query parameters.
+            body: the raw request body.
+            dialogue: the conversation engine.
+
+        Returns:
+            The response body: the reply XML (encrypted in safe mode), or ``success`` when there is no passive
+            reply (nothing to say, or the answer will come through the customer-service API).
+
+        Raises:
+            WeChatRequestError: the callback is refused; nothing was processed.
+        """
+        message, nonce = self.decode(query, body)
+        content = await self.respond(_delivery_key(message), message.source, self._producer(message, dialogue))
+        if not content:
+            return "success"
+        reply = create_reply(xml_safe(content), message=message, render=True)
+        if self.crypto is not None and nonce is not None:
+            return self.crypto.encrypt_message(reply, nonce, query.get("timestamp") or None)
+        return reply
+
+    async def respond(self, key: str, openid: str, produce: Producer) -> str:
+        """The passive reply content for the delivery ``key``, processing it only on its first delivery.
+
+        Args:
+            key: the message's identity across retries (``MsgId``, or sender + CreateTime for events).
+            openid: the user, for a late answer through the customer-service API.
+            produce: computes the answer's text (never raises).
+
+        Returns:
+            The content to reply with, or "" for ``success``.
+        """
+        delivery = self.deliveries.get(key)
+        if delivery is None:
+            delivery = Delivery()
+            self.deliveries.set(key, delivery)
+            self._spawn(self._process(delivery, openid, produce))
+        try:
+            # a margin over the processing's own deadline, which decides first unless the loop is starved
+            return await asyncio.wait_for(asyncio.shield(delivery.reply), self.reply_deadline + 0.4)
+        except TimeoutError:
+            delivery.decide("")
+            return delivery.reply.result()
+
+    async def _process(self, delivery: Delivery, openid: str, produce: Producer) -> None:
+        work = asyncio.ensure_future(produce())
+        try:
+            try:
+                content = await asyncio.wait_for(asyncio.shield(work), self.reply_deadline)
+            except TimeoutError:
+                delivery.decide("")
+                content = await work
+        except Exception:
+            logger.exception("processing a WeChat message failed")
+            content = BUSY
+        if delivery.decide(content) or not content:
+            return
+        if self.sender is None:
+            logger.error("late answer for %s dropped: wechat_appid / wechat_secret are not configured", openid)
+            return
+        await self.sender.send_text(openid, content)
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        """Cancel answers still being computed or sent (at shutdown)."""
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _producer(self, message: BaseMessage, dialogue: Dialogue) -> Producer:
+        openid = message.source
+
+        async def fixed(text: str) -> str:
+            return text
+
+        if isinstance(message, TextMessage):
+            return lambda: self.answer(openid, message.content or "", dialogue)
+        if isinstance(message, VoiceMessage):
+            recognised = (message.recognition or "").strip()
+            if not recognised:
+                return lambda: fixed(VOICE_NOT_RECOGNISED)
+            return lambda: self.answer(openid, recognised, dialogue)
+        if isinstance(message, SubscribeEvent | SubscribeScanEvent):
+            return lambda: fixed(WELCOME)
+        if isinstance(message, ClickEvent):
+            key = message.key or ""
+            if key in MENU_MESSAGES:
+                return lambda: self.answer(openid, MENU_MESSAGES[key], dialogue)
+            return lambda: fixed(MENU_STATIC.get(key, UNKNOWN_MENU))
+        if message.type == "event":
+            # unsubscribe, menu links, location reports …: nothing to say
+            return lambda: fixed("")
+        return lambda: fixed(ONLY_TEXT_AND_VOICE)
+
+    async def answer(self, openid: str, text: str, dialogue: Dialogue) -> str:
+        """One user message -> the reply text, using the numbered options and the rest of the last answer.
+
+        Args:
+            openid: the user.
+            text: what they wrote (or said).
+            dialogue: the conversation engine.
+
+        Returns:
+            The reply content (never raises: a failing dialogue gets an apology naming 12345).
+        """
+        text = text.strip()
+        last = self.memory.last(openid)
+        if last is not None and text.lower() in MORE_WORDS:
+            if not last.remainder:
+                return NOTHING_MORE
+            page = paginate(last.remainder, last.buttons, last.links)
+            self.memory.remember(openid, page)
+            return page.text
+        if last is not None and last.buttons:
+            choice = parse_choice(text)
+            if choice is not None:
+                if choice > len(last.buttons):
+                    return CHOICE_OUT_OF_RANGE.format(count=len(last.buttons))
+                text = last.buttons[choice - 1].payload
+        try:
+            messages = await dialogue.send(SENDER_PREFIX + openid, text)
+        except DialogueUnavailable as exc:
+            logger.error("dialogue unavailable for a WeChat message: %s", exc)
+            return BUSY
+        except Exception:
+            logger.exception("dialogue failed on a WeChat message")
+            return BUSY
+        reply = format_messages(messages, self.public_url)
+        self.memory.remember(openid, reply)
+        return reply.text or NO_ANSWER
+
+
+def _delivery_key(message: BaseMessage) -> str:
+    if message.id:
+        return f"msg:{message.source}:{message.id}"
+    # events have no MsgId: WeChat documents FromUserName + CreateTime as their identity
+    return f"event:{message.source}:{message.time}:{getattr(message, 'event', '')}"
+
+
+def _refuse_doctype(body: bytes) -> None:
+    if _DOCTYPE.search(body):
+        raise WeChatRequestError(400, "malformed XML: DOCTYPE and ENTITY declarations are not accepted")
+
+
+def _parse_xml(body: bytes) -> Any:
+    import xmltodict
+
+    try:
+        return xmltodict.parse(body.decode("utf-8"), disable_entities=True)["xml"]
+    except (UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise WeChatRequestError(400, f"malformed XML: {_describe(exc)}") from None
+    except Exception as exc:  # expat's ExpatError
+        raise WeChatRequestError(400, f"malformed XML: {_describe(exc)}") from None
+
+
+def _parse(body: bytes) -> BaseMessage:
+    data = _parse_xml(body)
+    if not isinstance(data, dict) or not isinstance(data.get("MsgType"), str) or not data.get("FromUserName"):
+        raise WeChatRequestError(400, "malformed XML: expected <xml> with MsgType and FromUserName")
+    try:
+        return parse_message(body.decode("utf-8"))
+    except Exception as exc:
+        raise WeChatRequestError(400, f"malformed XML: {_describe(exc)}") from None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing element {exc}"
+    return str(exc) or type(exc).__name__
