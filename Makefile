@@ -3,8 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Rasa 3.6 pins pydantic 1, numpy 1.23 and sanic 21: it lives in its own environment, installed from our lock
+RASA_VENV := .rasa-venv
+RASA_STAMP := $(RASA_VENV)/.installed
 
-.PHONY: help setup run test lint format unit validate eval bench clean
+.PHONY: help setup run train test lint format unit validate eval bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -15,9 +18,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0  # the CPU build; a bare torch would pull CUDA packages
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps --ignore-requires-python rasa-sdk==3.6.2  # its requirements are in pyproject
 	touch $(STAMP)
 
-setup: $(STAMP)  ## Create .venv and install the project (idempotent)
+$(RASA_STAMP): requirements-rasa.lock
+	test -x $(RASA_VENV)/bin/python || $(PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade pip
+	# --no-deps: the lock is complete; --ignore-requires-python: rasa 3.6.21 declares <3.11 but runs on 3.11
+	$(RASA_VENV)/bin/pip install --quiet --no-deps --ignore-requires-python -r requirements-rasa.lock
+	touch $(RASA_STAMP)
+
+setup: $(STAMP) $(RASA_STAMP)  ## Create .venv and .rasa-venv and install everything (idempotent)
+
+train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
+	$(BIN)/assistant train
 
 run: setup  ## Set up, build the index, then answer questions typed at the prompt (one per line)
 	$(BIN)/assistant knowledge validate
@@ -52,4 +66,4 @@ bench: setup  ## Benchmarks: index build time and memory, load time, ask latency
 	$(BIN)/python -m assistant.bench
 
 clean:  ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(RASA_VENV) .pytest_cache .ruff_cache *.egg-info

@@ -364,6 +364,27 @@ def eval_cmd(
     out.print(report.text(), markup=False)
 
 
+@app.command("train")
+def train_cmd(
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Train even when the model is up to date.")] = False,
+) -> None:
+    """Train the Rasa dialogue model (catalogue-derived data + nlu/rasa), skipped when nothing changed."""
+    from assistant.dialogue_model import DialogueTrainingError, train
+    from assistant.qa import QuestionAnswerer
+    from assistant.runtime import Knowledge
+
+    index = _index(catalogue, no_bundled)
+    knowledge = Knowledge(catalogue=_load(catalogue, no_bundled), index=index, qa=QuestionAnswerer(index))
+    try:
+        model = train(knowledge, force=force, progress=lambda m: err.print(m, markup=False))
+    except DialogueTrainingError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+    out.print(str(model), markup=False)
+
+
 def main() -> None:
     """Entry point for ``python -m assistant``."""
     app()

@@ -47,6 +47,15 @@ BUNDLE = {
 
 
 @pytest.fixture(scope="session")
+def holder():
+    """The bundled knowledge (catalogue, index, answerer), built once; the index lives in var/index like `make run`'s,
+    keyed by catalogue and settings hash, so a second test run reuses it."""
+    from assistant.runtime import KnowledgeHolder
+
+    return KnowledgeHolder.open_at(REPO / "var" / "index")
+
+
+@pytest.fixture(scope="session")
 def bundled() -> Catalogue:
     """The bundled catalogue, loaded once per test session."""
     return load_catalogues()

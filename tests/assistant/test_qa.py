@@ -7,20 +7,15 @@ import shutil
 
 import pytest
 
-from assistant.index import Index, IndexError_, default_directories, index_key, open_index
+from assistant.index import Index, IndexError_, index_key
 from assistant.qa import QuestionAnswerer
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def index_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("index")
-
-
-@pytest.fixture(scope="session")
-def qa(index_root) -> QuestionAnswerer:
-    return QuestionAnswerer(open_index(default_directories(), index_root))
+def qa(holder) -> QuestionAnswerer:
+    return holder.current.qa
 
 
 @pytest.mark.parametrize(

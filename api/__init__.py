@@ -1,0 +1,1 @@
+"""The FastAPI application: the one public door (web chat, WeChat, staff tool, API)."""

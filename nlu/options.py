@@ -1,0 +1,130 @@
+"""Understanding a free answer to a scenario question: "2", "第二个", "外地", "是的我们已经结婚了".
+
+Pure Python; the dialogue's form validation calls :func:`match_options` with the question being asked.
+
+Example:
+    >>> q = Choice("previous_marriage", [Option("no", "双方都没有结过婚", ["没有", "头婚"]),
+    ...                                  Option("yes", "有一方或双方以前结过婚", ["二婚", "再婚"])])
+    >>> match_options(q, "第二个"), match_options(q, "我们是二婚"), match_options(q, "天气")
+    (['yes'], ['yes'], None)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# "2", "第二个", "选3", "2号", "第二项" … as the whole answer (with light filler around)
+_ORDINAL = re.compile(r"^(?:我)?(?:选|选择|是)?第?([0-9]{1,2}|[一二两三四五六七八九十])(?:个|项|种|条|号|个选项)?(?:吧|吗|啊|呢)?$")
+_NUMBER_LIST = re.compile(r"^[0-9]{1,2}(?:\s*[,，、和及与跟\s]\s*[0-9]{1,2})+$")
+_YES = ("是的", "是", "对", "有", "嗯", "已经", "需要", "要", "好的", "可以", "yes", "y")
+_NO = ("不是", "没有", "没", "不", "否", "无", "未", "no", "n")
+_YES_LABEL = re.compile(r"^(是|有|对|需要|已)")
+_NO_LABEL = re.compile(r"^(否|不是|没有|没|无|不|未)")
+_DROP = re.compile(r"[^\w\u3400-\u9fff]+")
+
+
+@dataclass
+class Option:
+    """An option as the question offers it (the checklist engine's PendingOption has the same fields)."""
+
+    id: str
+    label: str
+    synonyms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Choice:
+    """A question being asked: its id, its options, whether several may be chosen."""
+
+    id: str
+    options: Sequence[Option]
+    multiple: bool = False
+
+
+def _clean(text: str) -> str:
+    return _DROP.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _number(token: str) -> int:
+    return int(token) if token.isdigit() else _NUMERALS[token]
+
+
+def _by_position(question: Choice, text: str) -> list[str] | None:
+    match = _ORDINAL.match(text)
+    if match:
+        n = _number(match.group(1))
+        return [question.options[n - 1].id] if 1 <= n <= len(question.options) else None
+    if question.multiple and _NUMBER_LIST.match(text):
+        numbers = [int(n) for n in re.findall(r"[0-9]{1,2}", text)]
+        if all(1 <= n <= len(question.options) for n in numbers):
+            return list(dict.fromkeys(question.options[n - 1].id for n in numbers))
+    return None
+
+
+def _by_words(question: Choice, text: str) -> list[str]:
+    """Options whose label or a synonym occurs in the answer (longest phrases win; a phrase inside a longer
+    matched phrase does not count twice)."""
+    hits: list[tuple[int, str]] = []
+    for option in question.options:
+        best = 0
+        for phrase in [option.label, *option.synonyms]:
+            p = _clean(phrase)
+            if p and p in text:
+                best = max(best, len(p))
+        if best:
+            hits.append((best, option.id))
+    if not hits:
+        return []
+    if question.multiple:
+        return [option_id for _, option_id in hits]
+    longest = max(length for length, _ in hits)
+    return [option_id for length, option_id in hits if length == longest]
+
+
+def _by_polarity(question: Choice, text: str) -> list[str]:
+    """A yes/no answer to a question whose options read as yes and no ("是" / "否", "有" / "没有" …)."""
+    yes = [o.id for o in question.options if _YES_LABEL.match(o.label) and not _NO_LABEL.match(o.label)]
+    no = [o.id for o in question.options if _NO_LABEL.match(o.label)]
+    if len(yes) != 1 or len(no) != 1:
+        return []
+    if text.startswith(_NO) or any(w in text for w in ("不是", "没有", "不需要", "没结", "还没")):
+        return no
+    if text.startswith(_YES):
+        return yes
+    return []
+
+
+def _by_overlap(question: Choice, text: str) -> list[str]:
+    """Last resort for a paraphrase: the option sharing clearly the most characters with the answer."""
+    scores = []
+    for option in question.options:
+        chars = set(_clean(option.label + "".join(option.synonyms)))
+        scores.append((len(chars & set(text)) / max(len(set(text)), 1), option.id))
+    scores.sort(reverse=True)
+    if scores and scores[0][0] >= 0.6 and (len(scores) == 1 or scores[0][0] - scores[1][0] >= 0.3):
+        return [scores[0][1]]
+    return []
+
+
+def match_options(question: Choice, answer: str) -> list[str] | None:
+    """The option ids an answer chooses, or None when it does not answer the question.
+
+    Args:
+        question: the question being asked.
+        answer: the person's message (a button payload's option id also works).
+    """
+    text = _clean(answer)
+    if not text:
+        return None
+    ids = [o.id for o in question.options]
+    if answer.strip() in ids:
+        return [answer.strip()]
+    for strategy in (_by_position, _by_words, _by_polarity, _by_overlap):
+        chosen = strategy(question, text)
+        if chosen and (question.multiple or len(chosen) == 1):
+            return chosen
+    return None

@@ -1,0 +1,262 @@
+"""Every action with built trackers and a CollectingDispatcher: the events it returns and what it says."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import ACTIONS, Services, build_executor
+from actions.answer import ActionAnswer, ActionHandoff
+from actions.checklist import (
+    ActionAskScenarioAnswer,
+    ActionCancel,
+    ActionGoBack,
+    ActionSendChecklist,
+    ActionStartChecklist,
+    ActionStartOver,
+    ValidateChecklistForm,
+)
+from knowledge.checklist import build_notice
+
+pytestmark = pytest.mark.integration
+
+MARRIAGE = "marriage-registration"
+PASSPORT = "ordinary-passport-issuance"
+
+
+@pytest.fixture(scope="module")
+def services(holder) -> Services:
+    return Services(knowledge=lambda: holder.current, public_url="http://example.test")
+
+
+def tracker(text="", intent="ask_element", slots=None, entities=None, form=None) -> Tracker:
+    return Tracker(
+        sender_id="test",
+        slots={"answers": {}, **(slots or {})},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": form} if form else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(action, t: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return events, dispatcher.messages
+
+
+def slots(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_every_action_is_registered_under_its_domain_name(services):
+    executor = build_executor(services)
+    assert set(executor.actions) == {action(services).name() for action in ACTIONS}
+
+
+def test_answer_quotes_the_guide_and_offers_the_checklist(services):
+    events, messages = run(ActionAnswer(services), tracker("结婚登记要带什么材料"))
+    assert "内地居民结婚登记" in messages[0]["text"] and "户口" in messages[0]["text"]
+    assert "生成清单" not in messages[0]["text"]  # the offer comes once, with its buttons
+    assert [b["payload"] for b in messages[1]["buttons"]] == ["/ask_checklist", "/deny"]
+    assert slots(events) == {"offer": "checklist", "item_id": MARRIAGE, "element": "materials"}
+
+
+def test_follow_up_uses_the_conversation_item(services):
+    events, messages = run(ActionAnswer(services), tracker("那要多少钱", slots={"item_id": PASSPORT}))
+    assert slots(events)["item_id"] == PASSPORT and slots(events)["element"] == "fee"
+    assert "收费" in messages[0]["text"] or "元" in messages[0]["text"]
+
+
+def test_follow_up_switches_within_the_family(services):
+    events, _ = run(ActionAnswer(services), tracker("那补领呢", slots={"item_id": "resident-id-card-first"}))
+    assert slots(events)["item_id"] == "resident-id-card-reissue"
+
+
+def test_out_of_scope_is_refused_naming_the_human_channel_and_keeps_the_context(services):
+    events, messages = run(
+        ActionAnswer(services), tracker("帮我查下明天的天气", intent="out_of_scope", slots={"item_id": PASSPORT})
+    )
+    assert "12345" in messages[0]["text"]
+    assert "item_id" not in slots(events) and slots(events)["offer"] is None
+
+
+def test_a_clarifying_button_answers_about_the_chosen_item(services):
+    t = tracker(
+        '/ask_element{"item_id":"resident-id-card-reissue"}',
+        entities=[{"entity": "item_id", "value": "resident-id-card-reissue"}],
+        slots={"element": "materials"},
+    )
+    events, messages = run(ActionAnswer(services), t)
+    assert messages[0]["text"].startswith("【居民身份证补领】")
+    assert slots(events)["item_id"] == "resident-id-card-reissue"
+
+
+def test_handoff_names_12345_and_the_items_own_line(services):
+    _, messages = run(ActionHandoff(services), tracker("转人工", intent="ask_human", slots={"item_id": PASSPORT}))
+    assert "12345" in messages[0]["text"] and "普通护照签发" in messages[0]["text"]
+
+
+def test_start_checklist_for_the_item_named(services):
+    events, messages = run(
+        ActionStartChecklist(services), tracker("帮我生成结婚登记的材料清单", intent="ask_checklist")
+    )
+    assert slots(events)["checklist_item"] == MARRIAGE and slots(events)["checklist_ready"] is True
+    assert slots(events)["answers"] == {}
+    assert "内地居民结婚登记" in messages[0]["text"]
+
+
+def test_a_checklist_of_an_ambiguous_name_asks_which_item(services):
+    events, messages = run(ActionStartChecklist(services), tracker("帮我生成护照的材料清单", intent="ask_checklist"))
+    assert slots(events)["checklist_ready"] is False
+    assert {b["title"] for b in messages[0]["buttons"]} >= {"普通护照签发", "普通护照补发"}
+    assert messages[0]["buttons"][0]["payload"].startswith("/ask_checklist{")
+
+
+def test_a_chosen_checklist_button_starts_that_checklist(services):
+    t = tracker(
+        '/ask_checklist{"item_id":"ordinary-passport-issuance"}',
+        intent="ask_checklist",
+        entities=[{"entity": "item_id", "value": PASSPORT}],
+    )
+    events, _ = run(ActionStartChecklist(services), t)
+    assert slots(events)["checklist_item"] == PASSPORT and slots(events)["checklist_ready"] is True
+
+
+def test_accepting_the_offer_starts_the_offered_items_checklist(services):
+    events, _ = run(
+        ActionStartChecklist(services),
+        tracker("好的", intent="affirm", slots={"item_id": MARRIAGE, "offer": "checklist"}),
+    )
+    assert slots(events)["checklist_item"] == MARRIAGE and slots(events)["checklist_ready"] is True
+
+
+def test_affirm_without_an_offer_asks_what_to_do(services):
+    events, messages = run(
+        ActionStartChecklist(services), tracker("好的", intent="affirm", slots={"item_id": MARRIAGE})
+    )
+    assert slots(events) == {"checklist_ready": False} and "什么事项" in messages[0]["text"]
+
+
+def test_checklist_without_an_item_asks_which(services):
+    events, messages = run(ActionStartChecklist(services), tracker("帮我生成材料清单", intent="ask_checklist"))
+    assert slots(events)["checklist_ready"] is False and "哪个事项" in messages[0]["text"]
+
+
+def test_ask_shows_the_next_question_with_option_buttons(services):
+    _, messages = run(ActionAskScenarioAnswer(services), tracker(slots={"checklist_item": MARRIAGE}))
+    assert "结过婚" in messages[0]["text"]
+    assert [json.loads(b["payload"].removeprefix("/choose_option"))["option"] for b in messages[0]["buttons"]] == [
+        "no",
+        "yes",
+    ]
+
+
+def test_ask_follows_the_tree(services):
+    _, messages = run(
+        ActionAskScenarioAnswer(services),
+        tracker(slots={"checklist_item": MARRIAGE, "answers": {"previous_marriage": "yes"}}),
+    )
+    assert "怎么结束" in messages[0]["text"]  # the follow-up opened by "yes"
+
+
+def validate(services, text, answers, intent="choose_option", entities=None, item=MARRIAGE):
+    t = tracker(
+        text,
+        intent=intent,
+        entities=entities,
+        slots={"checklist_item": item, "answers": answers},
+        form="checklist_form",
+    )
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(ValidateChecklistForm(services).validate_scenario_answer(text, dispatcher, t, {}))
+    return result, dispatcher.messages
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2", "yes"), ("第二个", "yes"), ("我们是二婚", "yes"), ("头婚", "no"), ("no", "no")],
+)
+def test_free_answers_choose_the_right_option(services, text, expected):
+    result, _ = validate(services, text, {})
+    assert result == {"answers": {"previous_marriage": expected}, "scenario_answer": None}
+
+
+def test_a_button_payload_chooses_its_option(services):
+    result, _ = validate(
+        services, '/choose_option{"option":"yes"}', {}, entities=[{"entity": "option", "value": "yes"}]
+    )
+    assert result["answers"] == {"previous_marriage": "yes"}
+
+
+def test_the_last_answer_completes_the_form(services):
+    result, _ = validate(services, "没改过", {"previous_marriage": "no"})
+    assert result == {"answers": {"previous_marriage": "no", "marriage_name_changed": "no"}, "scenario_answer": "done"}
+
+
+def test_a_question_inside_the_form_is_answered_and_the_question_asked_again(services):
+    result, messages = validate(services, "结婚登记要多少钱", {}, intent="ask_element")
+    assert result == {"scenario_answer": None}
+    assert "不收费" in messages[0]["text"] or "收费" in messages[0]["text"]
+    assert "继续" in messages[-1]["text"]
+
+
+def test_an_answer_that_fits_no_option_is_asked_again(services):
+    result, messages = validate(services, "紫色", {}, intent="choose_option")
+    assert result == {"scenario_answer": None} and "序号" in messages[0]["text"]
+
+
+def test_send_checklist_is_exactly_the_engines_notice_with_a_print_link(services, holder):
+    answers = {"previous_marriage": "yes", "previous_marriage_end": "court_divorce", "marriage_name_changed": "no"}
+    events, messages = run(
+        ActionSendChecklist(services), tracker(slots={"checklist_item": MARRIAGE, "answers": answers})
+    )
+    assert messages[0]["text"] == build_notice(holder.current.catalogue, MARRIAGE, answers).to_text()
+    link = messages[1]["custom"]["link"]
+    assert (
+        link.startswith("http://example.test/notice/marriage-registration?")
+        and "previous_marriage_end=court_divorce" in link
+    )
+    assert slots(events)["checklist_item"] is None
+
+
+def test_go_back_forgets_the_last_answer(services):
+    t = tracker(
+        "上一步",
+        intent="go_back",
+        slots={"answers": {"previous_marriage": "yes", "previous_marriage_end": "widowed"}},
+        form="checklist_form",
+    )
+    events, messages = run(ActionGoBack(services), t)
+    assert slots(events)["answers"] == {"previous_marriage": "yes"} and "上一个问题" in messages[0]["text"]
+
+
+def test_go_back_outside_a_checklist_says_so(services):
+    events, messages = run(ActionGoBack(services), tracker("上一步", intent="go_back"))
+    assert events == [] and "没有可以返回" in messages[0]["text"]
+
+
+def test_start_over_inside_a_checklist_clears_the_answers(services):
+    t = tracker("重新开始", intent="start_over", slots={"answers": {"previous_marriage": "yes"}}, form="checklist_form")
+    events, _ = run(ActionStartOver(services), t)
+    assert slots(events)["answers"] == {}
+
+
+def test_start_over_outside_resets_the_conversation(services):
+    events, _ = run(ActionStartOver(services), tracker("重新开始", intent="start_over"))
+    assert events == [AllSlotsReset()]
+
+
+def test_cancel_stops_the_form(services):
+    events, messages = run(ActionCancel(services), tracker("不办了", intent="cancel", form="checklist_form"))
+    assert ActiveLoop(None) in events and slots(events)["checklist_item"] is None
+    assert "已停止" in messages[0]["text"]
+    assert SlotSet("checklist_ready", False) in events
