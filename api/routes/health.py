@@ -1,0 +1,69 @@
+"""``GET /healthz``: is the assistant ready to answer (knowledge loaded, dialogue engine up)?"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["health"])
+
+PartStatus = Literal["ready", "starting", "unavailable"]
+READY_TIMEOUT_S = 2.0  # a health probe must answer fast even when the dialogue engine hangs
+
+
+class Parts(BaseModel):
+    """Readiness of each part the assistant needs."""
+
+    knowledge: PartStatus
+    dialogue: PartStatus
+
+
+class Health(BaseModel):
+    """The health report: ``ok`` only when every part is ready."""
+
+    status: Literal["ok", "starting", "unavailable"]
+    knowledge_version: str | None
+    parts: Parts
+
+
+async def _dialogue_status(request: Request) -> PartStatus:
+    dialogue = request.app.state.dialogue
+    if dialogue is None:
+        return "unavailable"
+    probe = getattr(dialogue, "ready", None)
+    if probe is None:  # a dialogue without a readiness probe is ready once it exists
+        return "ready"
+    try:
+        ready = bool(await asyncio.wait_for(probe(), READY_TIMEOUT_S))
+    except Exception as exc:  # a probe that fails means "not ready", never a failing health check
+        log.warning("dialogue readiness probe failed: %s", exc)
+        ready = False
+    if ready:
+        request.app.state.dialogue_seen_ready = True
+        return "ready"
+    # before its first success the engine is still starting (Rasa takes ~30 s); after it, it went away
+    return "unavailable" if request.app.state.dialogue_seen_ready else "starting"
+
+
+@router.get(
+    "/healthz",
+    summary="Readiness of the knowledge and the dialogue engine",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "A part is still starting or unavailable."}},
+)
+async def healthz(request: Request) -> JSONResponse:
+    """200 with ``status: ok`` once the knowledge is loaded and the dialogue engine is ready; 503 otherwise,
+    naming the part that is ``starting`` or ``unavailable``."""
+    loader = request.app.state.knowledge
+    knowledge = loader.current()
+    parts = Parts(knowledge=loader.status, dialogue=await _dialogue_status(request))
+    states = {parts.knowledge, parts.dialogue}
+    status = "ok" if states == {"ready"} else "unavailable" if "unavailable" in states else "starting"
+    report = Health(status=status, knowledge_version=knowledge.version if knowledge else None, parts=parts)
+    return JSONResponse(report.model_dump(), status_code=200 if status == "ok" else 503)

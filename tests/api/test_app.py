@@ -1,0 +1,288 @@
+"""The application core without the index: start-up, health, body limit, admin auth, error messages."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+from app_doubles import CatalogueHolder, FakeDialogue
+from fastapi.testclient import TestClient
+
+import api.app
+import api.routes.health
+from api.app import create_app
+from api.dialogue import RasaDialogue
+from api.settings import Settings
+from knowledge.catalogue import Catalogue
+from knowledge.errors import CatalogueError, Problem
+
+TOKEN = "test-admin-token"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(admin_token=TOKEN, rasa_url="http://127.0.0.1:9", max_body_bytes=4096)
+
+
+def wait_for(check, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+# --- health ----------------------------------------------------------------------------------------------------
+
+
+def test_health_is_ok_when_knowledge_and_dialogue_are_ready(settings: Settings, bundled: Catalogue) -> None:
+    client = TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue()))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "knowledge_version": bundled.version(),
+        "parts": {"knowledge": "ready", "dialogue": "ready"},
+    }
+
+
+def test_health_is_503_while_the_dialogue_is_not_ready_then_unavailable_when_it_goes(
+    settings: Settings, bundled: Catalogue
+) -> None:
+    dialogue = FakeDialogue(is_ready=False)
+    client = TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=dialogue))
+    starting = client.get("/healthz")
+    assert starting.status_code == 503
+    assert starting.json()["status"] == "starting"
+    assert starting.json()["parts"] == {"knowledge": "ready", "dialogue": "starting"}
+    dialogue.is_ready = True
+    assert client.get("/healthz").status_code == 200
+    dialogue.is_ready = False  # it was up and went away: not "starting" any more
+    gone = client.get("/healthz")
+    assert gone.status_code == 503
+    assert gone.json()["status"] == "unavailable"
+    assert gone.json()["parts"]["dialogue"] == "unavailable"
+
+
+def test_health_answers_fast_when_the_dialogue_probe_hangs_or_fails(
+    settings: Settings, bundled: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.routes.health, "READY_TIMEOUT_S", 0.05)
+
+    class Hanging(FakeDialogue):
+        async def ready(self) -> bool:
+            await asyncio.sleep(60)
+            return True
+
+    class Failing(FakeDialogue):
+        async def ready(self) -> bool:
+            raise RuntimeError("boom")
+
+    for dialogue in (Hanging(), Failing()):
+        client = TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=dialogue))
+        started = time.monotonic()
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["parts"]["dialogue"] == "starting"
+        assert time.monotonic() - started < 5
+
+
+def test_startup_does_not_wait_for_the_knowledge(
+    settings: Settings, bundled: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    calls = []
+
+    def slow_open_at(root, extra=(), **kwargs):
+        calls.append((root, list(extra)))
+        release.wait(10)
+        return CatalogueHolder(bundled)
+
+    monkeypatch.setattr(api.app.KnowledgeHolder, "open_at", staticmethod(slow_open_at))
+    with TestClient(create_app(settings, dialogue=FakeDialogue())) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json() == {
+            "status": "starting",
+            "knowledge_version": None,
+            "parts": {"knowledge": "starting", "dialogue": "ready"},
+        }
+        page = client.get("/staff", headers={"accept": "text/html"})
+        assert page.status_code == 503
+        assert "事项知识库正在加载" in page.text
+        loading = client.get("/api/v1/items", params={"q": "sfz"})
+        assert loading.status_code == 503
+        assert loading.json() == {"detail": "the knowledge base is still loading; try again in a few seconds"}
+        assert loading.headers["retry-after"] == "5"
+        release.set()
+        wait_for(lambda: client.get("/healthz").status_code == 200)
+        assert client.get("/api/v1/items", params={"q": "sfz"}).status_code == 200
+    assert calls == [(settings.data_dir / "index", [])]
+
+
+def test_a_catalogue_refused_at_startup_shows_as_unavailable(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(root, extra=(), **kwargs):
+        raise CatalogueError([Problem("E010", "items/x.yaml", 3, "X", "name", {"reason": "bad"})])
+
+    monkeypatch.setattr(api.app.KnowledgeHolder, "open_at", staticmethod(refuse))
+    with TestClient(create_app(settings, dialogue=FakeDialogue())) as client:
+        wait_for(lambda: client.get("/healthz").json()["parts"]["knowledge"] == "unavailable")
+        assert client.get("/healthz").json()["status"] == "unavailable"
+        response = client.get("/api/v1/items/birth-registration")
+        assert response.status_code == 503
+        assert response.json()["detail"] == "the knowledge base failed to load; see the server log"
+
+
+def test_without_a_dialogue_the_rasa_one_is_used_and_closed(settings: Settings, bundled: Catalogue) -> None:
+    app = create_app(settings, holder=CatalogueHolder(bundled))
+    with TestClient(app) as client:
+        assert isinstance(app.state.dialogue, RasaDialogue)
+        assert app.state.dialogue.url == "http://127.0.0.1:9"
+        # nothing listens there: not ready yet
+        assert client.get("/healthz").json()["parts"]["dialogue"] == "starting"
+    assert app.state.dialogue is None
+
+
+def test_search_follows_a_reloaded_catalogue(settings: Settings, bundled: Catalogue) -> None:
+    holder = CatalogueHolder(bundled)
+    client = TestClient(create_app(settings, holder=holder, dialogue=FakeDialogue()))
+    assert client.get("/api/v1/items", params={"q": "hz"}).json()["count"] > 0
+    smaller = Catalogue(infos=bundled.infos, items={"birth-registration": bundled.items["birth-registration"]})
+    holder.current = CatalogueHolder(smaller).current  # what a reload does: a new snapshot
+    assert client.get("/api/v1/items", params={"q": "hz"}).json() == {"data": [], "count": 0}
+    assert client.get("/api/v1/items", params={"q": "cs"}).json()["data"][0]["id"] == "birth-registration"
+
+
+def test_two_applications_keep_their_own_state(settings: Settings, bundled: Catalogue) -> None:
+    first = create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue(is_ready=True))
+    second = create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue(is_ready=False))
+    assert TestClient(first).get("/healthz").status_code == 200
+    assert TestClient(second).get("/healthz").status_code == 503
+
+
+# --- bad input -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(settings: Settings, bundled: Catalogue) -> TestClient:
+    return TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue()))
+
+
+def test_a_huge_body_is_refused_with_413(client: TestClient) -> None:
+    response = client.post("/api/v1/items/birth-registration/checklist", content=b"{" + b" " * 10_000 + b"}")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "request body too large: at most 4096 bytes are accepted"}
+
+
+def test_a_huge_streamed_body_without_length_is_refused_with_413(client: TestClient) -> None:
+    def chunks():
+        for _ in range(10):
+            yield b" " * 1000
+
+    response = client.post(
+        "/api/v1/items/birth-registration/checklist",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "at most 4096 bytes" in response.json()["detail"]
+
+
+def test_malformed_json_says_where(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/items/birth-registration/checklist",
+        content=b'{"answers": {"parents_married": "yes",}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"].startswith("invalid request: body: malformed JSON: Expecting property name")
+    assert body["errors"][0]["field"] == "body"
+
+
+def test_wrong_types_name_the_field_and_the_reason(client: TestClient) -> None:
+    response = client.post("/api/v1/items/birth-registration/checklist", json={"answers": ["yes"]})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == "invalid request: answers: Input should be a valid dictionary"
+    assert body["errors"] == [
+        {"field": "answers", "in": "body", "reason": "Input should be a valid dictionary", "type": "dict_type"}
+    ]
+
+
+def test_unknown_fields_are_refused(client: TestClient) -> None:
+    response = client.post("/api/v1/items/birth-registration/checklist", json={"answer": {"x": "y"}})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "invalid request: answer: Extra inputs are not permitted"
+
+
+def test_a_missing_body_is_named(client: TestClient) -> None:
+    response = client.post("/api/v1/ask")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "invalid request: body: a JSON body is required"
+
+
+def test_out_of_range_query_parameters(client: TestClient) -> None:
+    response = client.get("/api/v1/items", params={"limit": 1000})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "invalid request: limit: Input should be less than or equal to 100"
+    response = client.get("/api/v1/items", params={"limit": "many"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "limit"
+
+
+def test_unknown_paths_answer_json_to_programs_and_a_page_to_browsers(client: TestClient) -> None:
+    api = client.get("/api/v1/nothing")
+    assert api.status_code == 404
+    assert api.json() == {"detail": "Not Found"}
+    page = client.get("/nothing/<script>", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    assert "页面不存在" in page.text
+    assert "<script>" not in page.text
+
+
+# --- admin auth ------------------------------------------------------------------------------------------------
+
+
+def test_reload_needs_the_admin_token(client: TestClient) -> None:
+    missing = client.post("/api/v1/admin/reload")
+    assert missing.status_code == 401
+    assert missing.json() == {"detail": "admin token required: send 'Authorization: Bearer <ADMIN_TOKEN>'"}
+    assert missing.headers["www-authenticate"] == "Bearer"
+    wrong = client.post("/api/v1/admin/reload", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert wrong.json() == {"detail": "wrong admin token"}
+    basic = client.post("/api/v1/admin/reload", headers={"Authorization": f"Basic {TOKEN}"})
+    assert basic.status_code == 401
+
+
+def test_reload_with_the_token_reports_the_version(client: TestClient, bundled: Catalogue) -> None:
+    response = client.post("/api/v1/admin/reload", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "reloaded",
+        "knowledge_version": bundled.version(),
+        "previous_version": bundled.version(),
+    }
+
+
+def test_openapi_documents_every_route_with_a_tag_and_summary(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    ours = {
+        ("/healthz", "get"),
+        ("/api/v1/ask", "post"),
+        ("/api/v1/items", "get"),
+        ("/api/v1/items/{item_id}", "get"),
+        ("/api/v1/items/{item_id}/checklist", "post"),
+        ("/notice/{item_id}", "get"),
+        ("/staff", "get"),
+        ("/staff/items/{item_id}", "get"),
+        ("/api/v1/admin/reload", "post"),
+    }
+    for path, method in ours:
+        operation = schema["paths"][path][method]
+        assert operation["tags"] and operation["summary"], (path, method)
+    assert client.get("/docs").status_code == 200

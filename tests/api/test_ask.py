@@ -1,0 +1,54 @@
+"""``POST /api/v1/ask`` over the real index: the same JSON as ``assistant ask --json``."""
+
+from __future__ import annotations
+
+import pytest
+from app_doubles import FakeDialogue
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from assistant.runtime import KnowledgeHolder
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def client(holder: KnowledgeHolder) -> TestClient:
+    return TestClient(create_app(Settings(), holder=holder, dialogue=FakeDialogue()))
+
+
+def test_ask_answers_from_the_guide(client: TestClient, holder: KnowledgeHolder) -> None:
+    response = client.post("/api/v1/ask", json={"query": "身份证丢了咋办"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body == holder.current.qa.ask("身份证丢了咋办").model_dump()
+    assert body["item"] == "居民身份证补领"
+    assert body["item_id"] == "resident-id-card-reissue"
+    assert body["kind"] == "answer"
+    assert body["version"]
+
+
+def test_ask_follows_up_on_the_conversations_item(client: TestClient) -> None:
+    body = client.post("/api/v1/ask", json={"query": "那要多少钱", "context_item": "普通护照签发"}).json()
+    assert body["item"] == "普通护照签发"
+    assert body["element"] == "fee"
+
+
+def test_ask_refuses_politely_out_of_scope(client: TestClient) -> None:
+    body = client.post("/api/v1/ask", json={"query": "今天股票会涨吗"}).json()
+    assert body["kind"] == "out_of_scope"
+    assert "12345" in body["answer"]
+
+
+def test_ask_takes_odd_input_without_error(client: TestClient) -> None:
+    for query in ("", "<script>alert(1)</script>", "？？？", "身份證遺失"):
+        response = client.post("/api/v1/ask", json={"query": query})
+        assert response.status_code == 200, query
+        assert response.json()["query"] == query
+
+
+def test_ask_refuses_an_overlong_question(client: TestClient) -> None:
+    response = client.post("/api/v1/ask", json={"query": "办" * 1001})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "invalid request: query: String should have at most 1000 characters"
