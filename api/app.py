@@ -307,9 +307,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
-    from api.routes import actions, admin, ask, chat, health, items, notice, staff, wechat
+    from api.routes import actions, admin, ask, chat, health, items, notice, staff, wechat, widget
 
-    for module in (health, ask, items, notice, staff, admin, chat, wechat, actions):
+    for module in (health, ask, items, notice, staff, admin, chat, widget, wechat, actions):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
