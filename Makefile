@@ -33,11 +33,8 @@ setup: $(STAMP) $(RASA_STAMP)  ## Create .venv and .rasa-venv and install everyt
 train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
 	$(BIN)/assistant train
 
-run: setup  ## Set up, build the index, then answer questions typed at the prompt (one per line)
-	$(BIN)/assistant knowledge validate
-	$(BIN)/assistant index build
-	@echo "输入问题，每行一个（Ctrl-D 结束）："
-	$(BIN)/assistant ask --batch -
+run: setup  ## Set up, build the index, train the dialogue model if needed, and serve everything on 127.0.0.1:8000
+	$(BIN)/assistant serve
 
 lint: setup  ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -27,7 +28,13 @@ def turn_buttons(turn: Turn, element: str | None) -> list[dict[str, str]]:
     return []
 
 
-def say_turn(dispatcher: CollectingDispatcher, turn: Turn) -> None:
+def say_turn(dispatcher: CollectingDispatcher, turn: Turn, *, offer: bool = True) -> None:
+    """Say an answer; ``offer=False`` inside a checklist, where offering another one would only confuse."""
+    if not offer:
+        text = turn.answer.answer.removesuffix(CHECKLIST_OFFER).rstrip()
+        buttons = turn_buttons(replace(turn, offer_checklist=False), turn.answer.element)
+        dispatcher.utter_message(text=text, buttons=buttons or None)
+        return
     buttons = turn_buttons(turn, turn.answer.element)
     if turn.offer_checklist:
         # the answer text ends with the offer for text-only channels; here the offer comes with its buttons

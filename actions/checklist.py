@@ -129,6 +129,9 @@ class ValidateChecklistForm(FormValidationAction):
     async def validate_scenario_answer(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "scenario_answer":
+            # the message that started the form ("好的", "帮我生成…清单") is not an answer to a question not yet asked
+            return {"scenario_answer": None}
         knowledge = self.services.knowledge()
         entry_id = tracker.get_slot("checklist_item")
         answers = _answers(tracker)
@@ -142,7 +145,7 @@ class ValidateChecklistForm(FormValidationAction):
             done = next_step(knowledge, entry_id, answers).question is None
             return {"answers": answers, "scenario_answer": "done" if done else None}
         if latest_intent(tracker) in QUESTION_INTENTS and not text.startswith("/"):
-            say_turn(dispatcher, answer_turn(knowledge, text, entry_id))
+            say_turn(dispatcher, answer_turn(knowledge, text, entry_id), offer=False)
             dispatcher.utter_message(text=f"我们继续生成“{step.notice.name}”的材料清单：")
         else:
             dispatcher.utter_message(text="抱歉，没能对应到选项。请点选下面的选项，或回复选项的序号。")

@@ -280,7 +280,7 @@ def create_app(
             loader.start(lambda: KnowledgeHolder.open_at(settings.index_root, settings.catalogues))
         own = app.state.dialogue is None
         if own:
-            app.state.dialogue = RasaDialogue(settings.rasa_url)
+            app.state.dialogue = RasaDialogue(settings.rasa_url, token=settings.rasa_token)
         try:
             yield
         finally:

@@ -36,6 +36,10 @@ class Dialogue(Protocol):
         """Deliver one message of ``sender_id`` and return the assistant's replies, in order."""
         ...
 
+    async def ready(self) -> bool:
+        """True when the engine can take messages."""
+        ...
+
 
 def from_rasa(records: list[dict]) -> list[BotMessage]:
     """Rasa REST channel output -> messages. A ``custom`` record carrying a link attaches to the message before it."""
@@ -65,11 +69,13 @@ class RasaDialogue:
 
     Args:
         url: the Rasa server, e.g. ``http://127.0.0.1:5005``.
+        token: the auth token of Rasa's HTTP API (``rasa run --auth-token``), needed for ``/status``.
         timeout: seconds to wait for a turn.
     """
 
-    def __init__(self, url: str, timeout: float = 30.0):
+    def __init__(self, url: str, token: str = "", timeout: float = 30.0):
         self.url = url.rstrip("/")
+        self.token = token
         self._client = httpx.AsyncClient(timeout=timeout)
 
     async def send(self, sender_id: str, message: str) -> list[BotMessage]:
@@ -85,7 +91,8 @@ class RasaDialogue:
     async def ready(self) -> bool:
         """True once the Rasa server has loaded its model."""
         try:
-            response = await self._client.get(f"{self.url}/status")
+            params = {"token": self.token} if self.token else None
+            response = await self._client.get(f"{self.url}/status", params=params)
             return response.status_code == 200 and bool(response.json().get("model_file"))
         except (httpx.HTTPError, ValueError):
             return False

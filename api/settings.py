@@ -65,12 +65,15 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""  # auth token of Rasa's HTTP API; `assistant serve` makes a fresh one per start
     data_dir: Path = Field(default=Path("var"), validation_alias=AliasChoices("assistant_data_dir", "data_dir"))
     catalogues: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     wechat_token: str = DEV_SECRETS["wechat_token"]
     wechat_appid: str = DEV_SECRETS["wechat_appid"]
     wechat_secret: str = DEV_SECRETS["wechat_secret"]
     wechat_aes_key: str | None = None
+    wechat_api_url: str = "https://api.weixin.qq.com/"  # the customer-service message API (a local fake in tests)
+    wechat_reply_deadline: float = Field(default=4.0, gt=0, le=4.5)  # WeChat waits 5 s for a passive reply
     admin_token: str = DEV_SECRETS["admin_token"]
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 

@@ -385,6 +385,37 @@ def train_cmd(
     out.print(str(model), markup=False)
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Interface of the application.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the application.")] = 8000,
+    rasa_port: Annotated[int, typer.Option(help="Port of the dialogue engine (always on 127.0.0.1).")] = 5005,
+    catalogue: CatalogueOpt = None,
+    no_bundled: NoBundledOpt = False,
+) -> None:
+    """Build what is missing, start the dialogue engine and serve the web chat, WeChat, staff tool and API."""
+    import logging
+
+    from assistant.dialogue_model import DialogueTrainingError
+    from assistant.serve import serve
+
+    logging.getLogger("jieba").setLevel(logging.ERROR)
+    try:
+        serve(
+            host,
+            port,
+            catalogues=catalogue,
+            bundled=not no_bundled,
+            rasa_port=rasa_port,
+            progress=lambda m: err.print(m, markup=False),
+        )
+    except CatalogueError as exc:
+        raise _refuse(exc, "nothing was started.") from None
+    except DialogueTrainingError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+
+
 def main() -> None:
     """Entry point for ``python -m assistant``."""
     app()

@@ -4,12 +4,11 @@ the 一次性告知单. Pure Python over the knowledge; no Rasa, no HTTP (action
 Example:
     >>> from assistant.runtime import KnowledgeHolder
     >>> k = KnowledgeHolder.open().current
-    >>> turn = answer_turn(k, "护照要多少钱", context_item=None)
+    >>> turn = answer_turn(k, "结婚登记要带什么", context_item=None)
     >>> turn.answer.item, turn.offer_checklist
-    ('普通护照签发', True)
-    >>> step = next_step(k, "ordinary-passport-issuance", {})
-    >>> step.question.text
-    '…'
+    ('内地居民结婚登记', True)
+    >>> next_step(k, "marriage-registration", {"previous_marriage": "yes"}).question.text
+    '上一段婚姻是怎么结束的？'
 """
 
 from __future__ import annotations
@@ -18,11 +17,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from assistant.links import notice_url
 from assistant.qa import Answer
 from assistant.runtime import Knowledge
 from knowledge.checklist import Notice, PendingQuestion, build_notice, questions_of
-from knowledge.schema import Bundle
 from nlu.options import Choice, Option, match_options
 
 HUMAN_CHANNEL = "如需人工服务，请拨打 12345 政务服务便民热线（工作日 9:00-17:00），或到示例市政务服务中心综合窗口咨询。"
@@ -46,32 +43,34 @@ def has_questions(knowledge: Knowledge, entry_id: str) -> bool:
     return entry is not None and bool(questions_of(knowledge.catalogue, entry))
 
 
-def answer_turn(knowledge: Knowledge, text: str, context_item: str | None, element: str | None = None) -> Turn:
+def answer_turn(knowledge: Knowledge, text: str, context_item: str | None) -> Turn:
     """Answer one message in the conversation's context.
 
     Args:
         knowledge: the current knowledge.
         text: the person's message.
         context_item: id of the item or bundle talked about so far, if any ("那要多少钱？" is about it).
-        element: when the person picked an item from a clarifying question, the element they had asked about.
     """
     catalogue = knowledge.catalogue
     context = catalogue.get(context_item) if context_item else None
     answer = knowledge.qa.ask(text, context_item=context.name if context else None)
-    if context is not None and answer.kind in ("out_of_scope", "clarify") and _FOLLOW_UP.match(text.strip()):
-        # "那换领呢" after 居民身份证首次申领: the same family with another word; try it with the family named
-        retry = knowledge.qa.ask(f"{_stem(context.name)}{text}", context_item=None)
-        if retry.kind == "answer":
-            answer = retry
+    if context is not None and answer.kind in ("out_of_scope", "clarify"):
+        # "那换领呢" after 居民身份证首次申领: the same family with another word; or a new subject altogether
+        alternatives = [f"{_stem(context.name)}{text}"] if _FOLLOW_UP.match(text.strip()) else []
+        for query in [*alternatives, text]:
+            alternative = knowledge.qa.ask(query, context_item=None)
+            if alternative.kind == "answer":
+                answer = alternative
+                break
+            if alternative.kind == "clarify" and alternative.candidates and answer.kind == "out_of_scope":
+                answer = alternative
     entry = catalogue.get(answer.item_id) if answer.item_id else None
     choices = []
     if answer.kind == "clarify":
-        for candidate in answer.candidates[:3]:
+        for candidate in answer.candidates[:2]:  # the two the clarifying question names
             found = catalogue.get(candidate.name)
             if found is not None and (found.id, found.name) not in choices:
                 choices.append((found.id, found.name))
-        if not answer.candidates:
-            choices = []
     return Turn(
         answer=answer,
         entry_id=entry.id if entry else (context.id if context and answer.kind == "clarify" else None),
@@ -168,12 +167,3 @@ def go_back(answers: Mapping[str, str | list[str]]) -> dict:
     """Answers without the last one given (the question will be asked again)."""
     keys = list(answers)
     return {k: answers[k] for k in keys[:-1]}
-
-
-def notice_message(knowledge: Knowledge, notice: Notice, answers: Mapping[str, str | list[str]], base_url: str):
-    """The finished notice as chat text and the link to its printable page."""
-    return notice.to_text(), notice_url(base_url, notice.id, answers)
-
-
-def entry_kind(knowledge: Knowledge, entry_id: str) -> str:
-    return "bundle" if isinstance(knowledge.catalogue.get(entry_id), Bundle) else "item"

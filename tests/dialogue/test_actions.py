@@ -173,7 +173,7 @@ def validate(services, text, answers, intent="choose_option", entities=None, ite
         text,
         intent=intent,
         entities=entities,
-        slots={"checklist_item": item, "answers": answers},
+        slots={"checklist_item": item, "answers": answers, "requested_slot": "scenario_answer"},
         form="checklist_form",
     )
     dispatcher = CollectingDispatcher()
@@ -188,6 +188,13 @@ def validate(services, text, answers, intent="choose_option", entities=None, ite
 def test_free_answers_choose_the_right_option(services, text, expected):
     result, _ = validate(services, text, {})
     assert result == {"answers": {"previous_marriage": expected}, "scenario_answer": None}
+
+
+def test_the_message_that_starts_the_form_is_not_an_answer(services):
+    t = tracker("好的", intent="affirm", slots={"checklist_item": MARRIAGE}, form="checklist_form")
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(ValidateChecklistForm(services).validate_scenario_answer("好的", dispatcher, t, {}))
+    assert result == {"scenario_answer": None} and dispatcher.messages == []
 
 
 def test_a_button_payload_chooses_its_option(services):
@@ -207,6 +214,7 @@ def test_a_question_inside_the_form_is_answered_and_the_question_asked_again(ser
     assert result == {"scenario_answer": None}
     assert "不收费" in messages[0]["text"] or "收费" in messages[0]["text"]
     assert "继续" in messages[-1]["text"]
+    assert not any(m.get("buttons") for m in messages)  # no second checklist offered in the middle of one
 
 
 def test_an_answer_that_fits_no_option_is_asked_again(services):

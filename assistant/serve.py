@@ -1,0 +1,165 @@
+"""``assistant serve``: one command brings up the application and the dialogue engine.
+
+In order: validate the catalogue and open (or build) the index; train the Rasa model when missing or stale;
+start the Rasa server (loopback only, with an auth token for its HTTP API, conversations in a local SQLite
+tracker store, actions served by the application's ``/webhook``); then run the FastAPI application under
+uvicorn in this process. Ctrl-C or SIGTERM stops uvicorn, then the Rasa child; nothing is left running.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from assistant.dialogue_model import model_path, rasa_env, rasa_executable, train
+
+Progress = Callable[[str], None]
+
+
+def write_endpoints(rasa_dir: Path, action_url: str, tracker_db: Path) -> Path:
+    """Rasa's endpoints: our action webhook and a SQLite tracker store (conversations survive a restart)."""
+    endpoints = {
+        "action_endpoint": {"url": action_url},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db.resolve())},
+    }
+    path = rasa_dir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    (rasa_dir / "credentials.yml").write_text("rest:\n", encoding="utf-8")  # the REST channel the app talks to
+    return path
+
+
+class RasaProcess:
+    """The Rasa server as a child process, bound to loopback.
+
+    Args:
+        model: the trained model archive.
+        rasa_dir: where endpoints, credentials, the tracker database and the log live.
+        port: Rasa's port on 127.0.0.1.
+        action_url: the action endpoint (the application's ``/webhook``).
+        token: the auth token for Rasa's HTTP API (the REST channel itself needs none).
+    """
+
+    def __init__(self, model: Path, rasa_dir: Path, port: int, action_url: str, token: str):
+        self.model = model
+        self.rasa_dir = rasa_dir
+        self.port = port
+        self.action_url = action_url
+        self.token = token
+        self.process: subprocess.Popen | None = None
+        self.log_path = rasa_dir / "rasa.log"
+
+    def start(self) -> None:
+        endpoints = write_endpoints(self.rasa_dir, self.action_url, self.rasa_dir / "tracker.db")
+        command = [
+            str(rasa_executable()),
+            "run",
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--model",
+            str(self.model.resolve()),
+            "--endpoints",
+            str(endpoints.resolve()),
+            "--credentials",
+            str((self.rasa_dir / "credentials.yml").resolve()),
+            "--auth-token",
+            self.token,
+        ]
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.rasa_dir,
+            env=rasa_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # our Ctrl-C is handled here, then passed on in order
+        )
+        atexit.register(self.stop)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL after ``timeout`` seconds."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    catalogues: list[Path] | None = None,
+    bundled: bool = True,
+    rasa_port: int | None = None,
+    progress: Progress = print,
+) -> None:
+    """Build what is missing, start Rasa, and run the application until stopped."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+    from assistant.runtime import KnowledgeHolder
+
+    env_rasa = os.environ.get("RASA_URL")
+    rasa_port = rasa_port or (urlsplit(env_rasa).port if env_rasa else None) or 5005
+    token = secrets.token_urlsafe(24)
+    settings = Settings(
+        host=host,
+        port=port,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        rasa_token=token,
+        catalogues=list(catalogues or []),
+    )
+    data = settings.data_dir
+    os.environ["ASSISTANT_DATA_DIR"] = str(data)
+    started = time.monotonic()
+    progress("checking the catalogue and the index…")
+    holder = KnowledgeHolder.open_at(data / "index", settings.catalogues, bundled=bundled, progress=progress)
+    progress(f"knowledge {holder.current.version} ready")
+    train(holder.current, data / "rasa", progress=progress)
+    rasa = RasaProcess(
+        model_path(data / "rasa"),
+        data / "rasa",
+        rasa_port,
+        action_url=f"http://127.0.0.1:{port}/webhook",
+        token=token,
+    )
+    rasa.start()
+    progress(f"dialogue engine starting on 127.0.0.1:{rasa_port} (log: {rasa.log_path})")
+    app = create_app(settings, holder=holder)
+    base = settings.public_url.rstrip("/")
+    progress(
+        f"政务助手 on {base}/  ·  staff tool {base}/staff  ·  API docs {base}/docs  ·  health {base}/healthz"
+        f"  (prepared in {time.monotonic() - started:.0f} s; Ctrl-C stops everything)"
+    )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the handler found before
+    # it started: make that handler a clean exit, so the `finally` below stops Rasa too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        progress("stopping the dialogue engine…")
+        rasa.stop()
+
+
+def main() -> None:  # pragma: no cover - `python -m assistant.serve` for debugging
+    serve(progress=lambda m: print(m, file=sys.stderr))

@@ -1,0 +1,195 @@
+"""Whole conversations over HTTP through the real stack (`assistant serve`: application, Rasa server, actions).
+
+The checklist conversations walk the scenario tree with the checklist engine beside them, so the questions asked
+and the final 一次性告知单 are compared with exactly what the engine gives for the answers chosen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+
+from assistant.conversation import next_step
+from knowledge.checklist import build_notice
+
+pytestmark = pytest.mark.slow
+
+
+class Chat:
+    """One person's conversation through POST /api/v1/chat."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(self, message: str) -> list[dict]:
+        response = httpx.post(
+            f"{self.base}/api/v1/chat", json={"sender_id": self.sender, "message": message}, timeout=60
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
+
+def text(messages: list[dict]) -> str:
+    return "\n".join(m["text"] for m in messages)
+
+
+def buttons(messages: list[dict]) -> list[dict]:
+    return [b for m in messages for b in m["buttons"]]
+
+
+def option_payload(messages: list[dict], option_id: str) -> str:
+    for button in buttons(messages):
+        if button["payload"].startswith("/choose_option") and json.loads(button["payload"][14:])["option"] == option_id:
+            return button["payload"]
+    raise AssertionError(f"no button for option {option_id} in {messages}")
+
+
+def walk(chat: Chat, knowledge, entry_id: str, first: list[dict], choose) -> tuple[dict, list[dict]]:
+    """Answer every question the engine says applies, checking each one asked; returns answers and last reply."""
+    answers: dict = {}
+    reply = first
+    while True:
+        step = next_step(knowledge, entry_id, answers)
+        if step.done:
+            return answers, reply
+        assert step.question.text in text(reply), f"expected {step.question.text!r} in {text(reply)!r}"
+        option, message = choose(step.question, reply)
+        answers = {**answers, step.question.id: option}
+        reply = chat.say(message)
+
+
+def assert_notice(reply: list[dict], knowledge, entry_id: str, answers: dict) -> None:
+    expected = build_notice(knowledge.catalogue, entry_id, answers).to_text()
+    notice = next(m for m in reply if m["text"].startswith("一次性告知单"))
+    assert notice["text"] == expected
+    link = urlsplit(notice["link"])
+    assert link.path == f"/notice/{entry_id}" and dict(parse_qsl(link.query)) == answers
+
+
+def test_two_level_tree_by_free_answers_ends_with_the_engines_notice(live_server, holder):
+    knowledge = holder.current
+    chat = Chat(live_server)
+    reply = chat.say("结婚登记要带什么材料")
+    assert "【内地居民结婚登记】" in text(reply)
+    assert [b["payload"] for b in buttons(reply)] == ["/ask_checklist", "/deny"]
+    reply = chat.say("好的")
+    free = {"previous_marriage": "我们是二婚", "previous_marriage_end": "法院判的", "marriage_name_changed": "没改过"}
+    chosen = {"previous_marriage": "yes", "previous_marriage_end": "court_divorce", "marriage_name_changed": "no"}
+    answers, reply = walk(chat, knowledge, "marriage-registration", reply, lambda q, _: (chosen[q.id], free[q.id]))
+    assert answers == chosen  # the follow-up was asked, after the option that opens it
+    assert_notice(reply, knowledge, "marriage-registration", answers)
+
+
+def test_bundle_by_buttons_asks_the_union_once_and_ends_with_one_checklist(live_server, holder):
+    knowledge = holder.current
+    chat = Chat(live_server)
+    reply = chat.say("新生儿出生一件事的材料清单")
+    asked = []
+
+    def first_option(question, messages):
+        asked.append(question.id)
+        return question.options[0].id, option_payload(messages, question.options[0].id)
+
+    answers, reply = walk(chat, knowledge, "newborn-birth", reply, first_option)
+    assert len(asked) == len(set(asked))  # a question shared by member items is asked once
+    assert_notice(reply, knowledge, "newborn-birth", answers)
+
+
+def test_numbers_go_back_and_start_over(live_server, holder):
+    chat = Chat(live_server)
+    reply = chat.say("帮我生成结婚登记的材料清单")
+    assert "结过婚" in text(reply)
+    reply = chat.say("2")
+    assert "怎么结束" in text(reply)
+    reply = chat.say("上一步")
+    assert "结过婚" in text(reply)  # asked again
+    reply = chat.say("第一个")
+    assert "改过姓名" in text(reply)  # "no" skips the follow-up
+    reply = chat.say("重新开始")
+    assert "结过婚" in text(reply)
+    reply = chat.say("不办了")
+    assert "已停止" in text(reply)
+    reply = chat.say("1")  # no checklist any more: read as a question, not an answer
+    assert "申请材料（共" not in text(reply)
+
+
+def test_a_question_inside_the_checklist_is_answered_then_the_checklist_resumes(live_server):
+    chat = Chat(live_server)
+    chat.say("帮我生成结婚登记的材料清单")
+    reply = chat.say("结婚登记在哪里办")
+    assert "办理地点" in text(reply) and "结过婚" in text(reply)
+    reply = chat.say("转人工")
+    assert "12345" in text(reply)
+    reply = chat.say("头婚")
+    assert "改过姓名" in text(reply)
+
+
+def test_switching_to_another_items_checklist(live_server):
+    chat = Chat(live_server)
+    chat.say("帮我生成结婚登记的材料清单")
+    reply = chat.say("帮我生成新生儿出生一件事的材料清单")
+    assert "新生儿出生一件事" in text(reply) and "结婚登记" in text(reply)  # 父母是否已办理结婚登记？
+
+
+def test_context_follow_ups(live_server):
+    chat = Chat(live_server)
+    reply = chat.say("普通护照签发要带什么材料")
+    assert "【普通护照签发】" in text(reply)
+    reply = chat.say("那要多少钱？")
+    assert "【普通护照签发】" in text(reply) and "收费" in text(reply)
+    chat = Chat(live_server)
+    chat.say("居民身份证首次申领要什么材料")
+    reply = chat.say("那补领呢")
+    assert "【居民身份证补领】" in text(reply)
+
+
+def test_ambiguity_is_resolved_by_asking(live_server):
+    chat = Chat(live_server)
+    reply = chat.say("护照要多少钱")
+    titles = [b["title"] for b in buttons(reply)]
+    assert {"普通护照签发", "普通护照补发"} <= set(titles)
+    chosen = next(b for b in buttons(reply) if b["title"] == "普通护照补发")
+    reply = chat.say(chosen["payload"])
+    assert "【普通护照补发】" in text(reply) and "收费" in text(reply)  # the element asked is kept
+
+
+def test_out_of_scope_and_human(live_server):
+    chat = Chat(live_server)
+    assert "12345" in text(chat.say("今天天气怎么样"))
+    assert "12345" in text(chat.say("转人工"))
+
+
+@pytest.mark.parametrize(
+    "message", ["", "   ", "😀😀😀", "<script>alert(1)</script>", "x" * 5000, "hello", "'; DROP TABLE x;--"]
+)
+def test_odd_messages_get_a_sensible_reply(live_server, message):
+    reply = Chat(live_server).say(message)
+    assert reply and all(m["text"] for m in reply)
+
+
+def test_concurrent_conversations_never_mix(live_server, holder):
+    async def conversation(opening: str, expected: str) -> str:
+        sender = f"test-{uuid.uuid4().hex[:12]}"
+        async with httpx.AsyncClient(base_url=live_server, timeout=60) as client:
+            replies = []
+            for message in [opening, "1"]:
+                response = await client.post("/api/v1/chat", json={"sender_id": sender, "message": message})
+                replies.append(text(response.json()["messages"]))
+        assert expected in replies[0]
+        return replies[1]
+
+    async def both():
+        return await asyncio.gather(
+            *[conversation("帮我生成结婚登记的材料清单", "结过婚") for _ in range(3)],
+            *[conversation("新生儿出生一件事的材料清单", "父母是否已办理结婚登记") for _ in range(3)],
+        )
+
+    results = asyncio.run(both())
+    assert all("改过姓名" in r for r in results[:3])  # marriage: "1" = 头婚 -> name question
+    assert all("随父亲还是随母亲" in r for r in results[3:])  # newborn: "1" = married -> 落户
