@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 # Rasa 3.6 pins pydantic 1, numpy 1.23 and sanic 21: it lives in its own environment, installed from our lock
 RASA_VENV := .rasa-venv
 RASA_STAMP := $(RASA_VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help setup run train test lint format unit validate eval bench clean
 
@@ -30,6 +32,11 @@ $(RASA_STAMP): requirements-rasa.lock
 
 setup: $(STAMP) $(RASA_STAMP)  ## Create .venv and .rasa-venv and install everything (idempotent)
 
+$(CHROMIUM):
+	@echo "installing Debian's chromium and CJK fonts for the browser tests (Playwright never downloads a browser)"
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+
 train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
 	$(BIN)/assistant train
 
@@ -50,7 +57,7 @@ unit: setup  ## Unit tests only (milliseconds, no data files)
 validate: setup  ## Validate the bundled catalogue
 	$(BIN)/assistant knowledge validate
 
-test: setup lint  ## Set up, lint, validate and run every test tier
+test: setup lint $(CHROMIUM)  ## Set up, lint, validate and run every test tier (trains and serves the real stack)
 	$(BIN)/assistant knowledge validate
 	$(BIN)/assistant knowledge format --check
 	$(BIN)/pytest
