@@ -55,19 +55,24 @@ class ActionAnswer(Action):
         return "action_answer"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        knowledge = self.services.knowledge()
-        chosen = latest_entity(tracker, "item_id")
-        if chosen and knowledge.catalogue.get(chosen) is not None:
-            turn = answer_about(knowledge, chosen, tracker.get_slot("element"))
-        else:
-            turn = answer_turn(knowledge, latest_text(tracker), tracker.get_slot("item_id"))
-        say_turn(dispatcher, turn)
-        events = [SlotSet("offer", "checklist" if turn.offer_checklist else None)]
-        if turn.entry_id:
-            events.append(SlotSet("item_id", turn.entry_id))
-        if turn.answer.kind != "out_of_scope":
-            events.append(SlotSet("element", turn.answer.element))
-        return events
+        return answer(self.services, dispatcher, tracker)
+
+
+def answer(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """Answer the latest message from the guide and return the context events (item, element, offer)."""
+    knowledge = services.knowledge()
+    chosen = latest_entity(tracker, "item_id")
+    if chosen and knowledge.catalogue.get(chosen) is not None:
+        turn = answer_about(knowledge, chosen, tracker.get_slot("element"))
+    else:
+        turn = answer_turn(knowledge, latest_text(tracker), tracker.get_slot("item_id"))
+    say_turn(dispatcher, turn)
+    events = [SlotSet("offer", "checklist" if turn.offer_checklist else None)]
+    if turn.entry_id:
+        events.append(SlotSet("item_id", turn.entry_id))
+    if turn.answer.kind != "out_of_scope":
+        events.append(SlotSet("element", turn.answer.element))
+    return events
 
 
 class ActionHandoff(Action):

@@ -11,7 +11,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import say_turn
+from actions.answer import answer, say_turn
 from actions.services import Services, latest_entity, latest_intent, latest_text
 from assistant.conversation import (
     answer_turn,
@@ -23,6 +23,7 @@ from assistant.conversation import (
     understand_answer,
 )
 from assistant.links import notice_url
+from nlu.options import looks_affirmative
 
 FORM = "checklist_form"
 # intents whose message is a question of its own, answered before the form asks again
@@ -58,10 +59,16 @@ class ActionStartChecklist(Action):
         context = tracker.get_slot("item_id")
         entry_id = latest_entity(tracker, "item_id")
         if latest_intent(tracker) == "affirm":
+            if not looks_affirmative(latest_text(tracker)):
+                # "那补领呢" taken for a yes by the classifier: it is a question, answer it
+                return [*answer(self.services, dispatcher, tracker), SlotSet("checklist_ready", False)]
             entry_id = context if tracker.get_slot("offer") == "checklist" else None
             if entry_id is None:
                 dispatcher.utter_message(text="好的。请问您想办理什么事项？例如“结婚登记”“护照”“公积金提取”。")
                 return [SlotSet("checklist_ready", False)]
+        named = latest_entity(tracker, "item")  # the lookup table's match, mapped to the item's name
+        if entry_id is None and named and knowledge.catalogue.get(named) is not None:
+            entry_id = knowledge.catalogue.get(named).id
         if entry_id is None:
             subject = checklist_subject(latest_text(tracker))
             turn = answer_turn(knowledge, subject, None) if subject and not subject.startswith("/") else None

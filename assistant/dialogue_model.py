@@ -93,11 +93,15 @@ def catalogue_nlu(knowledge: Knowledge) -> dict:
     names = sorted({e.name for e in entries} | {a for e in entries for a in e.aliases})
     templates = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
 
+    annotatable = [n for n in names if not set(n) & set("[]()")]
+
     def fill(patterns: list[str]) -> list[str]:
+        # the name is annotated as an `item` entity: RegexEntityExtractor uses only lookup tables of annotated
+        # entities, and the synonyms map an alias found to the item's name
         out: list[str] = []
         for pattern in patterns:
             if "{x}" in pattern:
-                out += [pattern.replace("{x}", name) for name in rng.sample(names, PER_TEMPLATE)]
+                out += [pattern.replace("{x}", f"[{name}](item)") for name in rng.sample(annotatable, PER_TEMPLATE)]
         return out
 
     element = [t for key, patterns in templates.items() if key != "none" for t in fill(patterns)]

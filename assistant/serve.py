@@ -26,16 +26,19 @@ from assistant.dialogue_model import model_path, rasa_env, rasa_executable, trai
 Progress = Callable[[str], None]
 
 
-def write_endpoints(rasa_dir: Path, action_url: str, tracker_db: Path) -> Path:
-    """Rasa's endpoints: our action webhook and a SQLite tracker store (conversations survive a restart)."""
+def write_endpoints(rasa_dir: Path, action_url: str, tracker_db: Path, port: int) -> tuple[Path, Path]:
+    """Rasa's endpoints (our action webhook, a SQLite tracker store so conversations survive a restart) and
+    credentials (the REST channel the application talks to); named by Rasa's port, so two servers on one data
+    directory never read each other's."""
     endpoints = {
         "action_endpoint": {"url": action_url},
         "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db.resolve())},
     }
-    path = rasa_dir / "endpoints.yml"
+    path = rasa_dir / f"endpoints-{port}.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
-    (rasa_dir / "credentials.yml").write_text("rest:\n", encoding="utf-8")  # the REST channel the app talks to
-    return path
+    credentials = rasa_dir / f"credentials-{port}.yml"
+    credentials.write_text("rest:\n", encoding="utf-8")
+    return path, credentials
 
 
 class RasaProcess:
@@ -56,10 +59,12 @@ class RasaProcess:
         self.action_url = action_url
         self.token = token
         self.process: subprocess.Popen | None = None
-        self.log_path = rasa_dir / "rasa.log"
+        self.log_path = rasa_dir / f"rasa-{port}.log"
 
     def start(self) -> None:
-        endpoints = write_endpoints(self.rasa_dir, self.action_url, self.rasa_dir / "tracker.db")
+        endpoints, credentials = write_endpoints(
+            self.rasa_dir, self.action_url, self.rasa_dir / "tracker.db", self.port
+        )
         command = [
             str(rasa_executable()),
             "run",
@@ -73,7 +78,7 @@ class RasaProcess:
             "--endpoints",
             str(endpoints.resolve()),
             "--credentials",
-            str((self.rasa_dir / "credentials.yml").resolve()),
+            str(credentials.resolve()),
             "--auth-token",
             self.token,
         ]

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 _NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # "2", "第二个", "选3", "2号", "第二项" … as the whole answer (with light filler around)
-_ORDINAL = re.compile(r"^(?:我)?(?:选|选择|是)?第?([0-9]{1,2}|[一二两三四五六七八九十])(?:个|项|种|条|号|个选项)?(?:吧|吗|啊|呢)?$")
+_ORDINAL = re.compile(
+    r"^(?:我)?(?:选|选择|是)?第?([0-9]{1,2}|[一二两三四五六七八九十])(?:个|项|种|条|号|个选项)?(?:吧|吗|啊|呢)?$"
+)
 _NUMBER_LIST = re.compile(r"^[0-9]{1,2}(?:\s*[,，、和及与跟\s]\s*[0-9]{1,2})+$")
 _YES = ("是的", "是", "对", "有", "嗯", "已经", "需要", "要", "好的", "可以", "yes", "y")
 _NO = ("不是", "没有", "没", "不", "否", "无", "未", "no", "n")
@@ -108,6 +110,12 @@ def _by_overlap(question: Choice, text: str) -> list[str]:
     if scores and scores[0][0] >= 0.6 and (len(scores) == 1 or scores[0][0] - scores[1][0] >= 0.3):
         return [scores[0][1]]
     return []
+
+
+def looks_affirmative(answer: str) -> bool:
+    """True for a short yes ("好的", "需要", "可以啊"), not for a question that a classifier took for one."""
+    text = _clean(answer)
+    return bool(text) and len(text) <= 8 and text.startswith(_YES) and not text.startswith(_NO)
 
 
 def match_options(question: Choice, answer: str) -> list[str] | None:

@@ -139,6 +139,13 @@ def test_accepting_the_offer_starts_the_offered_items_checklist(services):
     assert slots(events)["checklist_item"] == MARRIAGE and slots(events)["checklist_ready"] is True
 
 
+def test_a_question_taken_for_a_yes_is_answered_not_accepted(services):
+    t = tracker("那补领呢", intent="affirm", slots={"item_id": "resident-id-card-first", "offer": "checklist"})
+    events, messages = run(ActionStartChecklist(services), t)
+    assert slots(events)["checklist_ready"] is False and slots(events)["item_id"] == "resident-id-card-reissue"
+    assert messages[0]["text"].startswith("【居民身份证补领】")
+
+
 def test_affirm_without_an_offer_asks_what_to_do(services):
     events, messages = run(
         ActionStartChecklist(services), tracker("好的", intent="affirm", slots={"item_id": MARRIAGE})
