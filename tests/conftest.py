@@ -160,3 +160,51 @@ def dialogue_model(holder):
     from assistant.dialogue_model import train
 
     return train(holder.current, REPO / "var" / "rasa", progress=lambda _: None)
+
+
+def start_serve(port: int, rasa_port: int, log_name: str, timeout: float = 1200.0):
+    """Start `assistant serve` on ``port`` (Rasa on ``rasa_port``) with var/ as its data directory, like
+    ``live_server``, and wait until /healthz answers 200.
+
+    Args:
+        port: the application's port.
+        rasa_port: the Rasa server's port.
+        log_name: file under var/ that receives the server's output.
+        timeout: seconds to wait (a first run trains the Rasa model).
+
+    Returns:
+        The running ``subprocess.Popen``; stop it with SIGTERM.
+
+    Raises:
+        RuntimeError: the server exited, or was not healthy in time (it is killed then); the log is named.
+    """
+    import os
+    import subprocess
+    import time
+
+    import httpx
+
+    log = (REPO / "var" / log_name).open("ab")
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(REPO / "var")}
+    process = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "assistant"), "serve", "--port", str(port), "--rasa-port", str(rasa_port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()  # the child holds its own descriptor
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"`assistant serve` exited with {process.returncode}; see var/{log_name}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"`assistant serve` was not healthy within {timeout:.0f} s; see var/{log_name}")
+        time.sleep(0.5)

@@ -1,9 +1,11 @@
 """The embeddable web chat widget, in a real browser (Debian's chromium, driven by Playwright) at phone width.
 
-The browser tests talk to whatever ``chat_server`` returns: today a local app with the widget router and a
-``/api/v1/chat`` route backed by a scripted dialogue. They are written against behaviour any dialogue shows
-(ask, pick options until the notice link appears), so replacing that one fixture with the real stack runs the
-same tests end to end.
+The main conversation runs on the real stack (``live_server``: `assistant serve` with the Rasa server and the
+actions): it asks for 内地居民结婚登记's checklist, clicks the options the checklist engine says apply, and checks
+the 一次性告知单 in the chat and on its printable page against the engine. The other browser tests (keyboard use,
+server errors, server text shown as text) are unit-level tests of the widget: they run against ``chat_server``, a
+local app with the widget router and a ``/api/v1/chat`` backed by a scripted dialogue, where failures can be
+injected.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import uvicorn
@@ -24,15 +27,22 @@ from pydantic import BaseModel
 from api.dialogue import BotMessage, Button
 from api.routes.widget import STATIC_DIR
 from api.routes.widget import router as widget_router
+from assistant.conversation import next_step
+from knowledge.checklist import build_notice
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
 QUESTION = "身份证丢了怎么补办"
 LINK_NAME = "打印/查看告知单"
+CHECKLIST_REQUEST = "帮我生成结婚登记的材料清单"
+ENTRY = "marriage-registration"
+# married before, ended by a court (the follow-up it opens), name unchanged
+CHOSEN = {"previous_marriage": "yes", "previous_marriage_end": "court_divorce", "marriage_name_changed": "no"}
+REPLY_TIMEOUT_MS = 60_000  # a turn of the real stack on 2 shared cores
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The server under test (one fixture: replace it to test the real stack)
+# The scripted server of the widget's unit-level browser tests
 
 
 class ScriptedChat:
@@ -161,44 +171,71 @@ def font_size(locator) -> float:
 
 
 @pytest.mark.slow
-def test_a_conversation_at_phone_width_survives_a_reload(page, chat_server: str, tmp_path: Path):
+def test_a_real_checklist_at_phone_width_survives_a_reload(page, live_server: str, holder, tmp_path: Path):
+    """On the real stack: ask for a checklist, pick options, get the engine's notice and its printable page."""
     from playwright.sync_api import expect
 
-    box = open_widget(page, chat_server)
+    knowledge = holder.current
+    box = open_widget(page, live_server)
     panel = page.get_by_role("dialog", name="政务助手")
     bounds = panel.bounding_box()
     assert bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= PHONE["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    box.fill(QUESTION)
+    box.fill(CHECKLIST_REQUEST)
     box.press("Enter")  # the keyboard sends
     users = page.locator(".zwzs-user .zwzs-text")
-    expect(users.last).to_have_text(QUESTION)
+    expect(users.last).to_have_text(CHECKLIST_REQUEST)
 
-    # answer the 情形 questions by picking the first option until the printable notice is offered
-    link = page.get_by_role("link", name=LINK_NAME)
+    # answer each 情形 question the checklist engine says applies, by clicking its button
+    waiting = page.locator(".zwzs-waiting")
+    answers: dict[str, str] = {}
     picked: list[str] = []
-    groups = page.get_by_role("group", name="可选项")
-    for _ in range(8):
-        expect(page.locator(".zwzs-waiting")).to_have_count(0, timeout=15_000)  # the answer has arrived
-        if link.count():
-            break
-        option = groups.nth(groups.count() - 1).get_by_role("button").first
-        expect(option).to_be_enabled(timeout=1)
-        title = option.inner_text()
+    while not (step := next_step(knowledge, ENTRY, answers)).done:
+        expect(waiting).to_have_count(0, timeout=REPLY_TIMEOUT_MS)  # the answer has arrived
+        question = step.question
+        bots = page.locator(".zwzs-bot")
+        asking = bots.nth(bots.count() - 1)  # pinned: after the click, .last is the next reply
+        expect(asking.locator(".zwzs-text")).to_contain_text(question.text)
+        options = asking.get_by_role("group", name="可选项").get_by_role("button")
+        expect(options).to_have_text([option.label for option in question.options])
+        chosen = next(o for o in question.options if o.id == CHOSEN.get(question.id, question.options[0].id))
+        option = options.get_by_text(chosen.label, exact=True)
+        expect(option).to_be_enabled()
         option.click()
-        picked.append(title)
-        expect(users.last).to_have_text(title)  # the option's title is shown as the person's answer
+        picked.append(chosen.label)
+        answers[question.id] = chosen.id
+        expect(users.last).to_have_text(chosen.label)  # the option's title is shown as the person's answer
         expect(option).to_be_disabled()  # an answered question cannot be answered twice
-    assert picked, "the dialogue offered no option buttons"
+    assert answers == CHOSEN  # the follow-up was asked after the option that opens it
+    expect(waiting).to_have_count(0, timeout=REPLY_TIMEOUT_MS)
+
+    link = page.get_by_role("link", name=LINK_NAME)
     expect(link).to_be_visible()
-    assert link.get_attribute("href").startswith(chat_server + "/notice/")
+    href = link.get_attribute("href")
+    assert href.startswith(f"{live_server}/notice/{ENTRY}?")
+    assert dict(parse_qsl(urlsplit(href).query)) == answers
     assert link.get_attribute("target") == "_blank"
 
+    notice = build_notice(knowledge.catalogue, ENTRY, answers)
     checklist = page.locator(".zwzs-bot", has=link).locator(".zwzs-text")
-    checklist_text = checklist.inner_text()
-    assert "\n" in checklist_text.strip(), "line breaks of the checklist must be kept"
-    assert "材料" in checklist_text
+    checklist_text = checklist.text_content()
+    assert checklist_text == notice.to_text()  # line breaks and all
+    assert checklist_text.startswith("一次性告知单：内地居民结婚登记")
+
+    # the link opens the printable notice, listing the same materials
+    with page.context.expect_page() as opened:
+        link.click()
+    printable = opened.value
+    printable.wait_for_load_state()
+    assert printable.url == href
+    expect(printable.get_by_role("heading", name="一次性告知单", level=1)).to_be_visible()
+    expect(printable.locator(".notice-name")).to_have_text(notice.name)
+    cells = printable.locator("table.materials tbody tr td:nth-child(2)").all_text_contents()
+    listed = [cell.strip().removesuffix("非必需") for cell in cells]
+    assert listed == [material.name for material in notice.materials]
+    assert all(name in checklist_text for name in listed)
+    printable.close()
 
     # large text for older people: bigger letters, remembered
     large = page.get_by_role("button", name="大字模式")
@@ -210,13 +247,14 @@ def test_a_conversation_at_phone_width_survives_a_reload(page, chat_server: str,
 
     page.reload()
     expect(page.get_by_role("dialog", name="政务助手")).to_be_visible()
-    expect(users.first).to_have_text(QUESTION)
+    expect(users.first).to_have_text(CHECKLIST_REQUEST)
     expect(users).to_have_count(1 + len(picked))
     for index, title in enumerate(picked, start=1):
         expect(users.nth(index)).to_have_text(title)
-    expect(page.locator(".zwzs-bot", has=page.get_by_role("link", name=LINK_NAME)).locator(".zwzs-text")).to_have_text(
-        checklist_text
-    )
+    restored = page.locator(".zwzs-bot", has=page.get_by_role("link", name=LINK_NAME)).locator(".zwzs-text")
+    expect(restored).to_have_count(1)
+    assert restored.text_content() == checklist_text
+    assert page.get_by_role("link", name=LINK_NAME).get_attribute("href") == href
     expect(page.get_by_role("button", name="大字模式")).to_have_attribute("aria-pressed", "true")
     assert font_size(page.locator(".zwzs-text").last) >= normal_size * 1.25
 
@@ -228,6 +266,7 @@ def test_a_conversation_at_phone_width_survives_a_reload(page, chat_server: str,
     page.get_by_role("button", name="重新开始对话").click()
     expect(users).to_have_count(1)
     expect(users.first).to_have_text("重新开始")
+    expect(waiting).to_have_count(0, timeout=REPLY_TIMEOUT_MS)
     expect(page.get_by_role("link", name=LINK_NAME)).to_have_count(0)
 
 
