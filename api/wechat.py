@@ -739,9 +739,9 @@ class WeChatChannel:
         """
         text = text.strip()
         last = self.memory.last(openid)
-        if last is not None and text.lower() in MORE_WORDS:
-            if not last.remainder:
-                return NOTHING_MORE
+        if text.lower() in MORE_WORDS:
+            if last is None or not last.remainder:
+                return NOTHING_MORE  # after the last page too: "更多" means nothing to the dialogue
             page = paginate(last.remainder, last.buttons, last.links)
             self.memory.remember(openid, page)
             return page.text

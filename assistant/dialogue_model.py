@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -201,6 +202,14 @@ def train(
         DialogueTrainingError: Rasa is not installed, or ``rasa train`` failed (its output is shown).
     """
     root = root or data_dir() / "rasa"
+    root.mkdir(parents=True, exist_ok=True)
+    # one preparation at a time per data directory: a second `assistant serve` or `train` waits, then reuses
+    with (root / "train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _train(knowledge, root, force, progress)
+
+
+def _train(knowledge: Knowledge, root: Path, force: bool, progress: Callable[[str], None]) -> Path:
     project = generate_project(knowledge, root / "project")
     model = model_path(root)
     stamp = model.parent / f"{MODEL_NAME}.fingerprint"

@@ -143,11 +143,6 @@ def test_a_whole_checklist_by_numbers_ends_with_the_engines_notice_and_its_link(
         assert material.name in printable.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api.wechat.ConversationMemory.remember forgets a last page that has no options, so the next "
-    "“更多” goes to the dialogue (which repeats the item's guide) instead of NOTHING_MORE",
-)
 def test_more_after_the_last_page_says_there_is_nothing_more(live_server, holder):
     user = WeChatUser(live_server)
     _, reply = checklist_by_numbers(user, holder.current)
