@@ -43,4 +43,6 @@ async def chat(body: ChatRequest, dialogue: DialogueDep) -> ChatResponse:
         messages = await dialogue.send(body.sender_id, text)
     except DialogueUnavailable as exc:
         raise HTTPException(503, "the dialogue engine is not available yet; try again in a few seconds") from exc
-    return ChatResponse(messages=messages or [BotMessage(text="抱歉，我暂时无法回答。您可以换个说法，或拨打 12345 热线。")])
+    return ChatResponse(
+        messages=messages or [BotMessage(text="抱歉，我暂时无法回答。您可以换个说法，或拨打 12345 热线。")]
+    )
