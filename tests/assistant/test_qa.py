@@ -85,13 +85,13 @@ def test_json_contract(qa):
     assert all(set(c) == {"name", "score"} for c in data["candidates"])
 
 
-def test_saved_index_loads_and_answers_the_same(qa, index_root):
+def test_saved_index_loads_and_answers_the_same(qa):
     reloaded = QuestionAnswerer(Index.load(qa.index.directory))
     for query in ("结婚登记要带什么", "护照多少钱", "今天天气"):
         assert reloaded.ask(query) == qa.ask(query)
 
 
-def test_corrupt_index_is_detected_and_rebuilt(qa, index_root, tmp_path):
+def test_corrupt_index_is_detected_and_rebuilt(qa, tmp_path):
     copy = tmp_path / qa.index.directory.name
     shutil.copytree(qa.index.directory, copy)
     (copy / "vectors.faiss").write_bytes(b"garbage")
