@@ -1,11 +1,26 @@
-"""Benchmarks of question answering; prints figures, asserts nothing.
+"""Benchmarks of question answering at three scales; prints figures, asserts nothing.
 
 Usage::
 
-    python -m assistant.bench [--catalogue DIR ...] [--no-bundled] [--queries tests/eval/dev.tsv]
+    python -m assistant.bench [--scenario bundled|gd|synthetic-30k ...] [--quick] [--questions N]
 
-Prints: index build time and peak memory (a fresh build in a child process), index load time, ``ask``
-latency p50 / p95 in process, and the per-question time through ``assistant ask --batch``.
+Scenarios (all of them when none is named):
+
+- ``bundled``: the bundled catalogue alone;
+- ``gd``: the bundled catalogue and the Guangdong import (``var/gd``, imported from
+  ``../shared/data/gd-policy.jsonl`` when missing), 2.3k entries;
+- ``synthetic-30k``: the bundled catalogue and a synthetic 30,000-item city catalogue generated from the
+  Guangdong data (``var/synthetic-30k``, generated when missing; see :mod:`assistant.synthetic`).
+
+Per scenario it prints: entries; index build time and peak RSS (a fresh build in a child process, its peak RSS
+from ``wait4``), with the build's steps; index load time in a fresh process, from ``import`` to the first
+answer (median of three); ``ask`` latency p50 / p95 / p99 in process over ``--questions`` distinct questions
+(the development questions, then real citizen questions of MSGABench when ``../shared/data`` has them); for
+``bundled``, the throughput of ``assistant ask --json --batch``; and the machine's load average, since the
+figures mean little on a busy machine.
+
+Indexes are built under ``var/bench/index``. ``--quick`` reuses an up-to-date index there instead of
+rebuilding it (the build figures then come from its manifest, without peak RSS) and times 300 questions.
 """
 
 from __future__ import annotations
@@ -16,20 +31,42 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+SCENARIOS = ("bundled", "gd", "synthetic-30k")
+SHARED_DATA = Path("../shared/data")
+GD_SOURCE = SHARED_DATA / "gd-policy.jsonl"
+QUESTIONS_XLSX = SHARED_DATA / "msgabench-gov-qa.xlsx"
+
 _BUILD = """
-import json, resource, sys, time, logging, warnings
+import json, sys, time, logging, warnings
 logging.disable(logging.WARNING); warnings.filterwarnings("ignore")
 from pathlib import Path
-from assistant.index import default_directories, open_index
-dirs = default_directories([Path(p) for p in json.loads(sys.argv[2])], bundled=sys.argv[3] == "1")
 start = time.perf_counter()
-open_index(dirs, Path(sys.argv[1]), rebuild=True)
-print(json.dumps({"build_s": time.perf_counter() - start,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+from assistant.index import Index, IndexSettings, index_key
+from knowledge.loader import load_directories
+dirs = [Path(p) for p in json.loads(sys.argv[2])]
+key = index_key(dirs, IndexSettings())
+catalogue = load_directories(dirs)
+loaded = time.perf_counter()
+manifest = Index.build(catalogue, Path(sys.argv[1]) / key, IndexSettings(), key=key,
+                       progress=lambda m: print(m, file=sys.stderr, flush=True))
+print(json.dumps({"build_s": time.perf_counter() - start, "catalogue_s": loaded - start,
+                  "steps": manifest["build_steps"], "key": key}))
+"""
+
+_LOAD = """
+import time
+start = time.perf_counter()
+import json, sys
+from pathlib import Path
+from assistant.index import Index
+from assistant.qa import QuestionAnswerer
+index = Index.load(Path(sys.argv[1]))
+answer = QuestionAnswerer(index).ask(sys.argv[2])
+heavy = [m for m in ("torch", "sentence_transformers") if m in sys.modules]
+print(json.dumps({"load_s": time.perf_counter() - start, "item": answer.item, "heavy": heavy}))
 """
 
 
@@ -38,75 +75,157 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the benchmarks and print one line per figure."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--catalogue", action="append", default=[], help="extra catalogue directory")
-    parser.add_argument("--no-bundled", action="store_true")
-    parser.add_argument("--queries", default="tests/eval/dev.tsv", help="TSV whose first column is the question")
-    parser.add_argument("--repeat", type=int, default=3, help="passes over the questions for latency")
-    args = parser.parse_args(argv)
+def _load_average() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg()) + f" (1/5/15 min, {os.cpu_count()} CPUs)"
+    except OSError:
+        return "unknown"
 
-    root = Path(tempfile.mkdtemp(prefix="bench-index-"))
-    result = subprocess.run(
-        [sys.executable, "-c", _BUILD, str(root), json.dumps(args.catalogue), "0" if args.no_bundled else "1"],
-        check=True,
-        capture_output=True,
+
+def questions(count: int, dev: Path) -> list[str]:
+    """Up to ``count`` distinct questions: the development split first, then real citizen questions."""
+    out = [line.split("\t")[0] for line in dev.read_text(encoding="utf-8").splitlines()[1:]]
+    if QUESTIONS_XLSX.is_file() and len(out) < count:
+        from openpyxl import load_workbook
+
+        book = load_workbook(QUESTIONS_XLSX, read_only=True)
+        for sheet in ("自然语言理解", "政务问答"):
+            if sheet in book.sheetnames:
+                out += [str(row[0]) for row in book[sheet].iter_rows(min_row=2, values_only=True) if row and row[0]]
+    out = list(dict.fromkeys(q.strip() for q in out if q and q.strip()))
+    return (out * (count // max(1, len(out)) + 1))[:count] if len(out) < count else out[:count]
+
+
+def catalogue_dirs(scenario: str, progress=print) -> list[Path]:
+    """The catalogue directories of a scenario, importing or generating the extra catalogue when missing."""
+    from assistant.index import default_directories
+
+    if scenario == "bundled":
+        return default_directories()
+    if scenario == "gd":
+        target = Path("var/gd")
+        if not (target / "catalogue.yaml").is_file():
+            from knowledge.importers import import_gd_jsonl
+
+            progress(import_gd_jsonl(GD_SOURCE, target))
+        return default_directories([target])
+    if scenario == "synthetic-30k":
+        from assistant.synthetic import generate
+
+        target = Path("var/synthetic-30k")
+        if not (target / "catalogue.yaml").is_file():
+            progress("generating the synthetic catalogue (about two minutes)")
+            progress(generate(GD_SOURCE, target, size=30_000))
+        return default_directories([target])
+    raise ValueError(f"unknown scenario {scenario!r}; choose from {', '.join(SCENARIOS)}")
+
+
+def build(dirs: list[Path], root: Path) -> dict:
+    """Build the index in a child process; wall time, steps and the child's peak RSS."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _BUILD, str(root), json.dumps([str(d) for d in dirs])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
-    build = json.loads(result.stdout.strip().splitlines()[-1])
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"index build failed (exit {child.returncode})")
+    result = json.loads(output.strip().splitlines()[-1])
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # kilobytes on Linux
+    return result
 
+
+def load_time(directory: Path, question: str, runs: int = 3) -> tuple[float, dict]:
+    """Median seconds from ``import`` to the first answer in a fresh process, and the last run's report."""
+    times, report = [], {}
+    for _ in range(runs):
+        result = subprocess.run(
+            [sys.executable, "-c", _LOAD, str(directory), question], capture_output=True, text=True, check=True
+        )
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        times.append(report["load_s"])
+    return statistics.median(times), report
+
+
+def run_scenario(scenario: str, args: argparse.Namespace, asked: list[str]) -> None:
+    """Benchmark one scenario and print its figures."""
     import logging
     import warnings
 
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
-    from assistant.index import Index, IndexSettings, default_directories, index_key
+    from assistant.index import Index, IndexSettings, index_key
+
+    print(f"== {scenario}", flush=True)
+    print(f"load average before           {_load_average()}")
+    dirs = catalogue_dirs(scenario, progress=lambda m: print(f"  {m}", flush=True))
+    root = Path(args.root)
+    directory = root / index_key(dirs, IndexSettings())
+    if args.quick and (directory / "manifest.json").is_file():
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        built = {"build_s": manifest["build_seconds"], "steps": manifest.get("build_steps", {}), "reused": True}
+    else:
+        built = build(dirs, root)
+    index = Index.load(directory)
     from assistant.qa import QuestionAnswerer
 
-    dirs = default_directories([Path(p) for p in args.catalogue], bundled=not args.no_bundled)
-    directory = root / index_key(dirs, IndexSettings())
-    start = time.perf_counter()
-    index = Index.load(directory)
-    load_s = time.perf_counter() - start
     qa = QuestionAnswerer(index)
-    queries = [line.split("\t")[0] for line in Path(args.queries).read_text(encoding="utf-8").splitlines()[1:]]
-    qa.ask(queries[0])  # first call pays lazy set-up (IDF table, jieba)
+    load_s, report = load_time(directory, asked[0])
     latencies = []
-    for _ in range(args.repeat):
-        for query in queries:
-            start = time.perf_counter()
-            qa.ask(query)
-            latencies.append((time.perf_counter() - start) * 1000)
+    for query in asked:
+        start = time.perf_counter()
+        qa.ask(query)
+        latencies.append((time.perf_counter() - start) * 1000)
 
-    batch_file = root / "queries.txt"
-    batch_file.write_text("\n".join(queries) + "\n", encoding="utf-8")
-    command = [sys.executable, "-m", "assistant", "ask", "--json", "--batch", str(batch_file), "--no-bundled"]
-    if not args.no_bundled:
-        command.remove("--no-bundled")
-    for extra in args.catalogue:
-        command += ["--catalogue", extra]
-    data_dir = root.parent / f"{root.name}-cli"  # the CLI finds the index just built under DATA_DIR/index
-    data_dir.mkdir(exist_ok=True)
-    (data_dir / "index").symlink_to(root)
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, env=env)
-    cli_s = time.perf_counter() - start
+    steps = ", ".join(f"{k} {v:.1f}" for k, v in built.get("steps", {}).items())
+    print(f"entries                       {index.manifest['entries']}")
+    if built.get("reused"):
+        print(f"index build                   {built['build_s']:.1f} s (from the reused index's manifest; --quick)")
+    else:
+        print(
+            f"index build                   {built['build_s']:.1f} s (catalogue load {built['catalogue_s']:.1f} s), "
+            f"peak RSS {built['peak_rss_mb']:.0f} MB"
+        )
+    print(f"  build steps (s)             {steps}")
+    heavy = f"; imported {', '.join(report['heavy'])}" if report["heavy"] else "; torch not imported"
+    print(f"index load                    {load_s:.2f} s from import to first answer (fresh process{heavy})")
+    print(
+        f"ask in process                p50 {statistics.median(latencies):.2f} ms, "
+        f"p95 {_percentile(latencies, 95):.2f} ms, p99 {_percentile(latencies, 99):.2f} ms "
+        f"over {len(latencies)} questions"
+    )
+    if scenario == "bundled" and not args.quick:
+        batch_file = root.parent / "questions.txt"
+        batch_file.write_text("\n".join(asked) + "\n", encoding="utf-8")
+        command = [sys.executable, "-m", "assistant", "ask", "--json", "--batch", str(batch_file)]
+        env = {**os.environ, "ASSISTANT_DATA_DIR": str(root.parent)}  # the CLI looks in DATA_DIR/index
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        cli_s = time.perf_counter() - start
+        print(
+            f"ask --batch (CLI)             {cli_s:.1f} s for {len(asked)} questions including start-up: "
+            f"{len(asked) / cli_s:.0f} questions/s"
+        )
+    print(f"load average after            {_load_average()}", flush=True)
 
-    print(f"entries                     {index.manifest['entries']}")
-    print(f"index build                 {build['build_s']:.1f} s, peak RSS {build['peak_rss_mb']:.0f} MB")
-    print(
-        f"index load                  {load_s:.2f} s (first load in a process: includes importing torch, spaCy, faiss)"
-    )
-    print(
-        f"ask in process              p50 {statistics.median(latencies):.2f} ms, p95 {_percentile(latencies, 95):.2f} ms"
-        f" over {len(latencies)} questions"
-    )
-    print(
-        f"ask --batch (CLI, cold)     {cli_s:.1f} s for {len(queries)} questions "
-        f"({cli_s / len(queries) * 1000:.1f} ms per question including start-up)"
-    )
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the chosen scenarios and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="repeatable; default: all")
+    parser.add_argument("--quick", action="store_true", help="reuse built indexes, 300 questions, no CLI batch")
+    parser.add_argument("--questions", type=int, default=None, help="questions timed in process (default 1000)")
+    parser.add_argument("--dev", default="tests/eval/dev.tsv", help="TSV whose first column is the question")
+    parser.add_argument("--root", default="var/bench/index", help="where the benchmark builds its indexes")
+    args = parser.parse_args(argv)
+    count = args.questions or (300 if args.quick else 1000)
+    asked = questions(count, Path(args.dev))
+    for scenario in args.scenario or SCENARIOS:
+        run_scenario(scenario, args, asked)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,11 @@ No model hub is reachable where this runs, so the default is a ``StaticEmbedding
 vectors) over a BPE tokenizer trained with ``tokenizers`` on the catalogue's own text, then trained with
 MultipleNegativesRankingLoss on (question-like text, guide text) pairs. It encodes a query in well under a
 millisecond on CPU.
+
+At query time such a model is only a tokenizer and a mean of embedding rows, so the index keeps it as
+``tokenizer.json`` plus a float32 ``embeddings.npy`` and encodes with :class:`StaticEncoder` (``tokenizers`` and
+numpy): serving the default model never imports torch or sentence-transformers, which would cost seconds at
+start-up. A named model or local path still loads through sentence-transformers.
 """
 
 from __future__ import annotations
@@ -14,7 +19,82 @@ import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 LOCAL_DEFAULT = "local-static"  # the model name that means "train one from the catalogue"
+TOKENIZER_FILE = "tokenizer.json"
+EMBEDDINGS_FILE = "embeddings.npy"
+
+
+class StaticEncoder:
+    """The query-time form of a trained ``StaticEmbedding``: token ids -> mean of embedding rows, in numpy.
+
+    Gives the same vectors as ``SentenceTransformer.encode`` of the model it was exported from (up to float32
+    rounding), with the same ``encode`` signature, so the index uses either one.
+
+    Args:
+        tokenizer: the model's ``tokenizers.Tokenizer`` (no padding, no truncation).
+        weights: the embedding matrix, one float32 row per token id.
+
+    Example:
+        >>> encoder = StaticEncoder.load(index_dir / "static")        # doctest: +SKIP
+        >>> encoder.encode(["结婚登记要带什么"], normalize_embeddings=True).shape   # doctest: +SKIP
+        (1, 256)
+    """
+
+    def __init__(self, tokenizer, weights: np.ndarray):
+        self.tokenizer = tokenizer
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+
+    @classmethod
+    def from_model(cls, model) -> StaticEncoder:
+        """Export a ``SentenceTransformer`` whose only module is a ``StaticEmbedding``."""
+        static = model[0]
+        weights = static.embedding.weight.detach().cpu().numpy().astype(np.float32, copy=True)
+        return cls(static.tokenizer, weights)
+
+    def save(self, directory: Path) -> None:
+        """Write ``tokenizer.json`` and ``embeddings.npy`` into ``directory``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self.tokenizer.save(str(directory / TOKENIZER_FILE))
+        np.save(directory / EMBEDDINGS_FILE, self.weights, allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: Path) -> StaticEncoder:
+        """Read what :meth:`save` wrote."""
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        return cls(tokenizer, np.load(directory / EMBEDDINGS_FILE, allow_pickle=False))
+
+    def get_sentence_embedding_dimension(self) -> int:
+        """Vector size, as sentence-transformers names it."""
+        return int(self.weights.shape[1])
+
+    def encode(
+        self, texts: Sequence[str], batch_size: int = 1024, normalize_embeddings: bool = False, **_: object
+    ) -> np.ndarray:
+        """One float32 row per text: the mean of its tokens' rows (zeros for a text without tokens).
+
+        Args:
+            texts: the texts.
+            batch_size: texts tokenized per call (the tokenizer parallelises inside a batch).
+            normalize_embeddings: scale rows to unit length, as sentence-transformers does.
+        """
+        out = np.zeros((len(texts), self.weights.shape[1]), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            encodings = self.tokenizer.encode_batch(list(texts[start : start + batch_size]), add_special_tokens=False)
+            for row, encoding in enumerate(encodings, start):
+                ids = encoding.ids
+                if ids:
+                    # summed row by row in float32 and divided once, as torch's EmbeddingBag(mode="mean") does
+                    out[row] = self.weights[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+        if normalize_embeddings:
+            # F.normalize's eps: a text without tokens stays a zero vector
+            out /= np.maximum(np.linalg.norm(out, axis=1), np.float32(1e-12))[:, None]
+        return out
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int = 8000):
@@ -61,6 +141,20 @@ def train_static_model(
     Returns:
         A ``SentenceTransformer``.
     """
+    import torch
+
+    threads = torch.get_num_threads()
+    # One thread: the steps are small (a bag of embeddings, a 128 x 128 similarity), so a second thread gains
+    # little on an idle machine and, waiting on a busy core, makes each step several times slower (71 s instead of
+    # 17 s for the bundled catalogue while another process ran); the weights are the same either way.
+    torch.set_num_threads(1)
+    try:
+        return _train(pairs, corpus, dim=dim, seed=seed, epochs=epochs, batch_size=batch_size, progress=progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(pairs, corpus, *, dim, seed, epochs, batch_size, progress):
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss

@@ -4,33 +4,59 @@ from one or more catalogues and saved in a directory with a manifest.
 A directory is named by a key of the catalogue files' content and the settings, so a changed catalogue or
 setting means a new build; every artefact's sha256 is in the manifest and checked on load, so a corrupt index
 is rebuilt, never silently used.
+
+Loading takes seconds even for a city's 30,000 items because whatever costs time to recompute is computed at
+build and saved: jieba's prefix dictionary with the catalogue's names (``jieba.cache``), the pinyin table of
+typo repair (``pinyin.json``), the tokens that name each entry and the entries' names, ids and priors
+(``entries.json``). Guides are parsed and validated only when an answer quotes one; the default embedding
+model is served by numpy (:class:`~assistant.embedding.StaticEncoder`, no torch); the hashes are checked on a
+second thread while the libraries import.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import importlib.metadata
 import json
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
-from knowledge.catalogue import BUNDLED, Catalogue, completeness
-from knowledge.loader import load_directories
-from knowledge.schema import Bundle, Item
-from nlu.elements import ElementPipeline
+from knowledge.catalogue import BUNDLED
+from nlu.elements import TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
 
-FORMAT = 1
+if TYPE_CHECKING:
+    from knowledge.catalogue import Catalogue
+    from knowledge.schema import Bundle, Item
+
+FORMAT = 4
 _STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
 Progress = Callable[[str], None]
+# artefacts a loadable index must list in its manifest (the embedding model adds static/ or model/)
+REQUIRED = (
+    "entries.jsonl",
+    "entries.json",
+    "naming.json",
+    "priors.npy",
+    "vocabulary.json",
+    "pinyin.json",
+    "jieba.cache",
+    "vectors.faiss",
+    "spacy/mention_tokens.json",
+)
 
 
 class IndexSettings(BaseModel):
@@ -41,6 +67,8 @@ class IndexSettings(BaseModel):
     seed: int = 13
     epochs: int = 2  # at least; small catalogues get more passes (see min_steps)
     min_steps: int = 300
+    # bounds the embedding training at city scale: pairs are drawn (seeded) from all entries, so a 30,000-item
+    # catalogue trains on at most max_pairs pairs for `epochs` passes (about 940 steps of 128), not on all
     max_pairs: int = 60_000
 
 
@@ -48,11 +76,18 @@ class IndexError_(RuntimeError):
     """An index directory is missing, stale or corrupt; says what to do."""
 
 
-def tokens(text: str) -> list[str]:
-    """BM25 tokens of normalised text: jieba search-mode words (so 结婚登记 also gives 结婚, 登记)."""
-    import jieba
+def tokens(text: str, segmenter=None) -> list[str]:
+    """BM25 tokens of normalised text: jieba search-mode words (so 结婚登记 also gives 结婚, 登记).
 
-    return [t for t in jieba.lcut_for_search(text) if t.strip() and t not in _STOP]
+    Args:
+        text: normalised text.
+        segmenter: a ``jieba.Tokenizer``; the process-wide one (``jieba.dt``) when None.
+    """
+    if segmenter is None:
+        import jieba
+
+        segmenter = jieba.dt
+    return [t for t in segmenter.lcut_for_search(text) if t.strip() and t not in _STOP]
 
 
 def catalogue_files(directories: Sequence[Path]) -> list[Path]:
@@ -71,6 +106,7 @@ def index_key(directories: Sequence[Path], settings: IndexSettings) -> str:
     h.update(f"format={FORMAT}".encode())
     h.update(settings.model_dump_json().encode())
     h.update(LEXICON.read_bytes())
+    h.update(TEMPLATES.read_bytes())  # the element classifier is trained from them
     for path in catalogue_files(directories):
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -78,7 +114,8 @@ def index_key(directories: Sequence[Path], settings: IndexSettings) -> str:
 
 
 def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def mention_phrases(entry: Item | Bundle) -> list[str]:
@@ -86,8 +123,15 @@ def mention_phrases(entry: Item | Bundle) -> list[str]:
     return [entry.name, *entry.aliases]
 
 
+def naming_phrases(entry: Item | Bundle) -> list[str]:
+    """What names an entry in a question: name, aliases and FAQ questions (a bundle has no FAQ)."""
+    return [entry.name, *entry.aliases, *(f.question for f in getattr(entry, "faq", []))]
+
+
 def search_text(entry: Item | Bundle) -> str:
     """What BM25 and the embedding model see of an entry (before normalisation)."""
+    from knowledge.schema import Item
+
     parts = [entry.name, entry.name, *entry.aliases]
     if isinstance(entry, Item):
         parts += [entry.handling_item, *(f.question for f in entry.faq)]
@@ -95,20 +139,20 @@ def search_text(entry: Item | Bundle) -> str:
     return " ".join(parts)
 
 
-def training_pairs(entries: Sequence[Item | Bundle], normalise: Callable[[str], str], limit: int, seed: int) -> list:
-    """(anchor, positive) pairs for the embedding model: names, aliases, FAQ questions and element questions
-    built from them (so the question words carry no item) -> guide text."""
+def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> list[tuple[str, int]]:
+    """The (anchor, entry position) pairs the embedding model trains on, before normalisation: names, aliases,
+    FAQ questions and element questions built from them (so the question words carry no item); a seeded sample
+    of at most ``limit`` of them."""
     import random
 
     import yaml
 
-    from nlu.elements import TEMPLATES
+    from knowledge.schema import Item
 
     rng = random.Random(seed)
     templates = [t for ts in yaml.safe_load(TEMPLATES.read_text(encoding="utf-8")).values() for t in ts if "{x}" in t]
-    pairs = []
-    for entry in entries:
-        positive = normalise(search_text(entry))
+    drawn: list[tuple[str, int]] = []
+    for position, entry in enumerate(entries):
         anchors = [*mention_phrases(entry)]
         if isinstance(entry, Item):
             anchors += [f.question for f in entry.faq]
@@ -116,9 +160,281 @@ def training_pairs(entries: Sequence[Item | Bundle], normalise: Callable[[str], 
                 anchors.append(entry.handling_item)
         names = mention_phrases(entry)
         anchors += [rng.choice(templates).format(x=rng.choice(names)) for _ in range(len(names))]
-        pairs += [(normalise(a), positive) for a in dict.fromkeys(anchors) if a]
-    rng.shuffle(pairs)
-    return pairs[:limit]
+        drawn += [(a, position) for a in dict.fromkeys(anchors) if a]
+    rng.shuffle(drawn)
+    return drawn[:limit]
+
+
+def training_pairs(
+    entries: Sequence[Item | Bundle], normalise: Callable[[str], str], limit: int, seed: int
+) -> list[tuple[str, str]]:
+    """(anchor, positive) pairs for the embedding model: :func:`draw_anchors`, normalised -> guide text.
+
+    Pairs are drawn before they are normalised, so a large catalogue normalises only the ``limit`` pairs it
+    keeps; the draw is the same either way.
+    """
+    kept = draw_anchors(entries, limit, seed)
+    texts = {position: normalise(search_text(entries[position])) for position in sorted({p for _, p in kept})}
+    return [(normalise(anchor), texts[position]) for anchor, position in kept]
+
+
+@dataclass
+class _Source:
+    """What a build needs of a catalogue, taken out of it so the catalogue (hundreds of megabytes of validated
+    guides at city scale) can be freed before the models train."""
+
+    version: str
+    names_of_catalogues: list[str]
+    ids: list[str]
+    names: list[str]
+    kinds: list[str]
+    priors: np.ndarray
+    texts: list[str]  # search_text, not normalised
+    mentions: list[list[str]]  # mention_phrases
+    naming: list[str]  # naming_phrases joined, not normalised
+    materials: set[str]
+    anchors: list[tuple[str, int]]  # draw_anchors
+    offsets: list[int]  # of the lines of entries.jsonl, written into the staging directory
+
+    @classmethod
+    def take(cls, catalogue: Catalogue, settings: IndexSettings, entries_file: Path) -> _Source:
+        from assistant.embedding import LOCAL_DEFAULT
+        from knowledge.catalogue import completeness
+        from knowledge.schema import Bundle, Item
+
+        entries = catalogue.entries()
+        offsets = [0]
+        with entries_file.open("wb") as fh:
+            for e in entries:
+                line = e.model_dump_json().encode() + b"\n"
+                fh.write(line)
+                offsets.append(offsets[-1] + len(line))
+        return cls(
+            version=catalogue.version(),
+            names_of_catalogues=[info.name for info in catalogue.infos],
+            ids=[e.id for e in entries],
+            names=[e.name for e in entries],
+            kinds=["bundle" if isinstance(e, Bundle) else "item" for e in entries],
+            priors=np.array(
+                [1.0 if isinstance(e, Bundle) else 0.5 + 0.5 * completeness(e) for e in entries], dtype="float32"
+            ),
+            texts=[search_text(e) for e in entries],
+            mentions=[mention_phrases(e) for e in entries],
+            naming=[" ".join(naming_phrases(e)) for e in entries],
+            materials={m.name for e in entries if isinstance(e, Item) for m in e.materials},
+            anchors=draw_anchors(entries, settings.max_pairs, settings.seed) if settings.model == LOCAL_DEFAULT else [],
+            offsets=offsets,
+        )
+
+
+@contextlib.contextmanager
+def memoised_pinyin() -> Iterator[None]:
+    """Memoise ``nlu.normalize.fuzzy_pinyin`` while an index builds.
+
+    Typo repair looks up the pinyin of every 2-8 character run of a text (about 7 calls of pypinyin per
+    character, ~0.1-0.3 ms each), so normalising 30,000 guide texts costs tens of minutes; the same runs recur
+    across guides, and with a cache 80-95 % of the calls are hits. The function is pure, so answers are the same
+    with or without it. The cache is dropped (and the function restored) when the build ends.
+    """
+    import nlu.normalize as module
+
+    original = module.fuzzy_pinyin
+    if hasattr(original, "cache_info"):  # nlu.normalize memoises it itself: nothing to add
+        yield
+        return
+    module.fuzzy_pinyin = functools.lru_cache(maxsize=None)(original)
+    try:
+        yield
+    finally:
+        module.fuzzy_pinyin = original
+
+
+def _pinyin_table(normaliser: Normaliser) -> list:
+    """The normaliser's pinyin -> word table as JSON data (computed once, at build)."""
+    return [[list(syllables), word] for syllables, word in normaliser._by_pinyin.items()]
+
+
+def _seed_pinyin_table(normaliser: Normaliser, table: list) -> None:
+    """Give a fresh normaliser the table saved at build, instead of computing the pinyin of every vocabulary
+    word on its first question (seconds at city scale). The table is a pure function of the vocabulary,
+    which is saved beside it, so the answers do not change."""
+    if isinstance(getattr(type(normaliser), "_by_pinyin", None), functools.cached_property):
+        normaliser.__dict__["_by_pinyin"] = {tuple(syllables): word for syllables, word in table}
+
+
+class LazyEntries(Sequence):
+    """The index's items and bundles, parsed and validated from ``entries.jsonl`` when first read.
+
+    A question needs one guide (the one it answers from), so loading 30,000 validated guides up front would
+    spend seconds and hundreds of megabytes for nothing. The file's sha256 has been checked on load.
+
+    Args:
+        data: the content of ``entries.jsonl`` (one JSON object per line).
+        offsets: start of each line in ``data``, plus its end.
+        kinds: "item" or "bundle" per entry.
+    """
+
+    def __init__(self, data: bytes, offsets: Sequence[int], kinds: Sequence[str]):
+        self._data = data
+        self._offsets = list(offsets)
+        self._kinds = list(kinds)
+        self._parsed: dict[int, Item | Bundle] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    @overload
+    def __getitem__(self, position: int) -> Item | Bundle: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Item | Bundle]: ...
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        entry = self._parsed.get(position)
+        if entry is None:
+            from knowledge.schema import Bundle, Item
+
+            model = Bundle if self._kinds[position] == "bundle" else Item
+            raw = self._data[self._offsets[position] : self._offsets[position + 1]]
+            entry = model.model_validate_json(raw)
+            with self._lock:
+                entry = self._parsed.setdefault(position, entry)
+        return entry
+
+
+class Bm25Scores:
+    """BM25 retrieval over the matrices ``bm25s`` saved, as ``bm25s.BM25.retrieve`` computes it (numpy backend).
+
+    bm25s scores eagerly at build (one precomputed score per token and document, in a sparse column matrix), so
+    a query's scores are sums of matrix slices; doing that here spares importing bm25s and scipy at start-up
+    (0.4 s) and their per-call checks. ``tests/assistant/test_index.py`` checks ids and scores against bm25s.
+
+    Args:
+        data: the matrix's scores (``data.csc.index.npy``).
+        indices: the document of each score.
+        indptr: where each token's scores start in ``data``.
+        vocabulary: token -> token id.
+        documents: the number of documents.
+    """
+
+    # methods whose scores are the precomputed sums alone (BM25L and BM25+ add a non-occurrence term)
+    METHODS = ("lucene", "robertson", "atire")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocabulary: dict, documents: int):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.vocabulary = vocabulary
+        self.documents = documents
+
+    @classmethod
+    def load(cls, directory: Path) -> Bm25Scores:
+        """Read the matrices of ``bm25s.BM25.save``.
+
+        Raises:
+            IndexError_: the index was built with a BM25 variant this scorer does not compute.
+        """
+        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method") not in cls.METHODS:
+            raise IndexError_(f"{directory}: BM25 method {params.get('method')!r} is not supported here")
+        return cls(
+            np.load(directory / "data.csc.index.npy", allow_pickle=False),
+            np.load(directory / "indices.csc.index.npy", allow_pickle=False),
+            np.load(directory / "indptr.csc.index.npy", allow_pickle=False),
+            json.loads((directory / "vocab.index.json").read_text(encoding="utf-8")),
+            int(params["num_docs"]),
+        )
+
+    def retrieve(self, query: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, scores) of the ``k`` best documents, best first, as bm25s orders them."""
+        # bm25s keeps an id for the empty token without a column (it refuses such a query; tokens() never makes one)
+        columns = len(self.indptr) - 1
+        ids = np.asarray([i for t in query if (i := self.vocabulary.get(t, columns)) < columns], dtype=np.int32)
+        scores = np.zeros(self.documents, dtype=np.float32)
+        for start, end in zip(self.indptr[ids], self.indptr[ids + 1], strict=True):
+            np.add.at(scores, self.indices[start:end], self.data[start:end])
+        # bm25s' top-k: a partition, then a descending sort of the k (ties keep bm25s' order)
+        chosen = np.argpartition(scores, -k).take(indices=range(-k, 0))
+        chosen_scores = np.take(scores, chosen)
+        order = np.flip(np.argsort(chosen_scores))
+        return chosen[order], chosen_scores[order]
+
+
+class NamingTokens(Sequence):
+    """Per entry, the tokens of what names it (name, aliases, FAQ questions), as cut at build by jieba in the state
+    of a process that loaded the index; with how many entries each token names.
+
+    A question's own words are weighed against these (rare words weigh more) and checked against its best
+    candidate's; each entry's set is made the first time it is asked for.
+
+    Args:
+        tokens: per entry, its tokens joined by spaces.
+        document_frequency: token -> number of entries whose tokens hold it.
+    """
+
+    def __init__(self, tokens: Sequence[str], document_frequency: dict[str, int]):
+        self._tokens = tokens
+        self._sets: dict[int, frozenset[str]] = {}
+        self.document_frequency = document_frequency
+
+    @classmethod
+    def load(cls, path: Path) -> NamingTokens:
+        """Read ``naming.json``."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["tokens"], data["document_frequency"])
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    @overload
+    def __getitem__(self, position: int) -> frozenset[str]: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[frozenset[str]]: ...
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        found = self._sets.get(position)
+        if found is None:
+            found = self._sets[position] = frozenset(self._tokens[position].split())
+        return found
+
+
+class _Verifier:
+    """Checks every artefact against the manifest on a second thread, so hashing (hundreds of megabytes at
+    city scale) overlaps with importing spaCy, bm25s and FAISS instead of adding to it."""
+
+    def __init__(self, directory: Path, files: dict[str, str]):
+        self._problem: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(directory, files), daemon=True)
+        self._thread.start()
+
+    def _run(self, directory: Path, files: dict[str, str]) -> None:
+        for rel, digest in files.items():
+            path = directory / rel
+            try:
+                ok = path.is_file() and _sha(path) == digest
+            except OSError:
+                ok = False
+            if not ok:
+                self._problem = f"{path} is missing or corrupt; run `assistant index build`"
+                return
+
+    def check(self) -> None:
+        """Wait for the hashes.
+
+        Raises:
+            IndexError_: a file is missing or its hash does not match.
+        """
+        self._thread.join()
+        if self._problem:
+            raise IndexError_(self._problem)
 
 
 @dataclass
@@ -127,17 +443,24 @@ class Index:
 
     directory: Path
     manifest: dict
-    entries: list[Item | Bundle]
+    entries: Sequence[Item | Bundle]  # validated on first read (LazyEntries)
+    ids: list[str]
+    names: list[str]
+    naming: NamingTokens  # per entry: tokens of its name, aliases and FAQ questions
     priors: np.ndarray  # per entry: 1.0 for a complete guide, less for partly unknown ones
     normaliser: Normaliser
     pipeline: ElementPipeline
-    bm25: object
+    bm25: Bm25Scores
     faiss_index: object
-    model: object
+    model: object  # has encode(texts, normalize_embeddings=True): a StaticEncoder or a SentenceTransformer
     by_id: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.by_id = {e.id: i for i, e in enumerate(self.entries)}
+        self.by_id = {entry_id: i for i, entry_id in enumerate(self.ids)}
+        self.by_name = {}
+        for i, name in enumerate(self.names):
+            self.by_name.setdefault(name, i)
 
     # --- building -----------------------------------------------------------------------------------------
     @classmethod
@@ -152,102 +475,170 @@ class Index:
     ) -> dict:
         """Build every artefact into ``directory`` (written beside it, then moved into place).
 
+        The catalogue is released as soon as what the build needs is taken out of it: pass it without keeping
+        a reference (``Index.build(load_directories(...), ...)``) and its memory is free for training.
+
         Returns:
             The manifest.
         """
-        import bm25s
-        import faiss
+        import gc
 
         start = time.perf_counter()
-        entries = catalogue.entries()
-        progress(f"indexing {len(entries)} entries")
-        vocabulary = {p for e in entries for p in mention_phrases(e)}
-        from nlu.elements import add_user_words
-
-        add_user_words(sorted(vocabulary))
-        import jieba
-
-        materials = {m.name for e in entries if isinstance(e, Item) for m in e.materials}
-        vocabulary |= {w for p in [*vocabulary, *materials] for w in jieba.lcut_for_search(p) if len(w) >= 2}
-        normaliser = Normaliser(vocabulary)
         directory.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
-            progress("normalising and segmenting guide texts")
-            texts = [normaliser(search_text(e)) for e in entries]
-            corpus_tokens = [tokens(t) or ["∅"] for t in texts]
-            bm25 = bm25s.BM25()
-            bm25.index(corpus_tokens, show_progress=False)
-            bm25.save(str(staging / "bm25"), show_progress=False)
-
-            progress("training the element classifier (spaCy textcat) and the mention ruler")
-            mentions = {e.id: sorted({normaliser(p) for p in mention_phrases(e)} - {""}) for e in entries}
-            pipeline = ElementPipeline.train(mentions, seed=settings.seed, normalise=normaliser, progress=progress)
-            pipeline.save(staging / "spacy")
-
-            if settings.model == "local-static":
-                from assistant.embedding import train_static_model
-
-                pairs = training_pairs(entries, normaliser, settings.max_pairs, settings.seed)
-                progress(f"training the embedding model on {len(pairs)} pairs")
-                last = [0.0]
-
-                def step(done: int, total: int) -> None:
-                    if time.perf_counter() - last[0] > 2 or done == total:
-                        last[0] = time.perf_counter()
-                        progress(f"embedding model step {done}/{total}")
-
-                batches = max(1, (len(pairs) + 127) // 128)
-                epochs = max(settings.epochs, -(-settings.min_steps // batches))
-                model = train_static_model(
-                    pairs, texts, dim=settings.dim, seed=settings.seed, epochs=epochs, progress=step
-                )
-            else:
-                from assistant.embedding import load_model
-
-                model = load_model(settings.model)
-            model.save(str(staging / "model"))
-            progress("encoding guide texts into FAISS")
-            vectors = np.asarray(model.encode(texts, batch_size=256, normalize_embeddings=True), dtype="float32")
-            faiss_index = faiss.IndexFlatIP(vectors.shape[1])
-            faiss_index.add(vectors)
-            faiss.write_index(faiss_index, str(staging / "vectors.faiss"))
-
-            adapter = TypeAdapter(Item | Bundle)
-            with (staging / "entries.jsonl").open("w", encoding="utf-8") as fh:
-                for e in entries:
-                    kind = "bundle" if isinstance(e, Bundle) else "item"
-                    fh.write(
-                        json.dumps({"kind": kind, "entry": adapter.dump_python(e, mode="json")}, ensure_ascii=False)
-                    )
-                    fh.write("\n")
-            (staging / "vocabulary.json").write_text(
-                json.dumps(sorted(vocabulary), ensure_ascii=False), encoding="utf-8"
-            )
-            manifest = {
-                "format": FORMAT,
-                "key": key,
-                "catalogue_version": catalogue.version(),
-                "catalogues": [info.name for info in catalogue.infos],
-                "entries": len(entries),
-                "settings": settings.model_dump(),
-                "libraries": {
-                    name: importlib.metadata.version(name)
-                    for name in ("sentence-transformers", "faiss-cpu", "bm25s", "spacy", "jieba", "torch")
-                },
-                "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "build_seconds": round(time.perf_counter() - start, 2),
-                "files": {
-                    p.relative_to(staging).as_posix(): _sha(p) for p in sorted(staging.rglob("*")) if p.is_file()
-                },
-            }
-            (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            progress(f"reading {len(catalogue.items) + len(catalogue.bundles)} entries")
+            source = _Source.take(catalogue, settings, staging / "entries.jsonl")
+            del catalogue
+            gc.collect()
+            with memoised_pinyin():
+                manifest = cls._build(source, staging, settings, key=key, progress=progress, start=start)
             if directory.exists():
                 shutil.rmtree(directory)
             staging.rename(directory)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         progress(f"index ready in {manifest['build_seconds']} s: {directory}")
+        return manifest
+
+    @classmethod
+    def _build(
+        cls, source: _Source, staging: Path, settings: IndexSettings, *, key: str, progress: Progress, start: float
+    ) -> dict:
+        import gc
+
+        import bm25s
+        import faiss
+        import jieba
+
+        from assistant.embedding import LOCAL_DEFAULT, StaticEncoder
+        from nlu.elements import add_user_words, jieba_state, save_mention_tokens, saved_phrases
+
+        steps: dict[str, float] = {"read": round(time.perf_counter() - start, 2)}
+        clock = [time.perf_counter()]
+
+        def lap(name: str) -> None:
+            now = time.perf_counter()
+            steps[name] = round(now - clock[0], 2)
+            clock[0] = now
+
+        count = len(source.ids)
+        progress(f"indexing {count} entries")
+        vocabulary = {p for phrases in source.mentions for p in phrases}
+        add_user_words(sorted(vocabulary))
+        vocabulary |= {w for p in [*vocabulary, *source.materials] for w in jieba.lcut_for_search(p) if len(w) >= 2}
+        normaliser = Normaliser(vocabulary)
+        pinyin = _pinyin_table(normaliser)
+        # one string is normalised once per build: names recur as mentions, naming texts and training anchors
+        normalise = functools.lru_cache(maxsize=None)(normaliser)
+        lap("vocabulary")
+
+        texts = []
+        every = max(1, count // 10)
+        for done, text in enumerate(source.texts, 1):
+            texts.append(normalise(text))
+            if done % every == 0 or done == count:
+                progress(f"normalising guide texts {done}/{count}")
+        lap("normalise")
+        progress("segmenting guide texts for BM25")
+        corpus_tokens = [tokens(t) or ["∅"] for t in texts]
+        bm25 = bm25s.BM25()
+        bm25.index(corpus_tokens, show_progress=False)
+        bm25.save(str(staging / "bm25"), show_progress=False)
+        del corpus_tokens, bm25
+        lap("bm25")
+
+        progress("training the element classifier (spaCy textcat) and the mention ruler")
+        mentions = {
+            entry_id: sorted({normalise(p) for p in phrases} - {""})
+            for entry_id, phrases in zip(source.ids, source.mentions, strict=True)
+        }
+        pipeline = ElementPipeline.train(mentions, seed=settings.seed, normalise=normalise, progress=progress)
+        pipeline.save(staging / "spacy")
+        del pipeline, mentions  # the pattern Docs of the ruler weigh hundreds of megabytes at city scale
+        gc.collect()
+        lap("spacy")
+
+        # jieba as a fresh process holds it after loading this index: saved whole, so loading does not
+        # rebuild it; the mention phrases and the tokens naming each entry are cut by it, as such a process would
+        progress("saving jieba's dictionary, the mention tokens and the naming tokens")
+        state, segmenter = jieba_state(saved_phrases(staging / "spacy"))
+        (staging / "jieba.cache").write_bytes(state)
+        save_mention_tokens(staging / "spacy", segmenter)
+        naming = [sorted(set(tokens(normalise(text), segmenter))) for text in source.naming]
+        document_frequency = Counter(token for words in naming for token in words)
+        del state, segmenter
+        lap("naming")
+
+        if settings.model == LOCAL_DEFAULT:
+            from assistant.embedding import train_static_model
+
+            pairs = [(normalise(anchor), texts[position]) for anchor, position in source.anchors]
+            lap("pairs")
+            progress(f"training the embedding model on {len(pairs)} pairs")
+            last = [0.0]
+
+            def step(done: int, total: int) -> None:
+                if time.perf_counter() - last[0] > 2 or done == total:
+                    last[0] = time.perf_counter()
+                    progress(f"embedding model step {done}/{total}")
+
+            batches = max(1, (len(pairs) + 127) // 128)
+            epochs = max(settings.epochs, -(-settings.min_steps // batches))
+            trained = train_static_model(
+                pairs, texts, dim=settings.dim, seed=settings.seed, epochs=epochs, progress=step
+            )
+            model = StaticEncoder.from_model(trained)
+            model.save(staging / "static")
+            del trained, pairs
+        else:
+            from assistant.embedding import load_model
+
+            model = load_model(settings.model)
+            model.save(str(staging / "model"))
+        lap("embedding model")
+        progress("encoding guide texts into FAISS")
+        vectors = np.asarray(model.encode(texts, batch_size=256, normalize_embeddings=True), dtype="float32")
+        faiss_index = faiss.IndexFlatIP(vectors.shape[1])
+        faiss_index.add(vectors)
+        faiss.write_index(faiss_index, str(staging / "vectors.faiss"))
+        lap("faiss")
+
+        summary = {"ids": source.ids, "names": source.names, "kinds": source.kinds, "offsets": source.offsets}
+        (staging / "entries.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+        # one string per entry (jieba tokens hold no space) and the counts, so loading makes no 30,000 sets
+        naming_data = {"tokens": [" ".join(words) for words in naming], "document_frequency": document_frequency}
+        (staging / "naming.json").write_text(json.dumps(naming_data, ensure_ascii=False), encoding="utf-8")
+        np.save(staging / "priors.npy", source.priors, allow_pickle=False)
+        (staging / "vocabulary.json").write_text(json.dumps(sorted(vocabulary), ensure_ascii=False), encoding="utf-8")
+        (staging / "pinyin.json").write_text(json.dumps(pinyin, ensure_ascii=False), encoding="utf-8")
+        lap("write")
+        manifest = {
+            "format": FORMAT,
+            "key": key,
+            "catalogue_version": source.version,
+            "catalogues": source.names_of_catalogues,
+            "entries": count,
+            "settings": settings.model_dump(),
+            "libraries": {
+                name: importlib.metadata.version(name)
+                for name in (
+                    "sentence-transformers",
+                    "tokenizers",
+                    "faiss-cpu",
+                    "bm25s",
+                    "spacy",
+                    "jieba",
+                    "pypinyin",
+                    "torch",
+                )
+            },
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - start, 2),
+            "build_steps": steps,
+            "files": {p.relative_to(staging).as_posix(): _sha(p) for p in sorted(staging.rglob("*")) if p.is_file()},
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         return manifest
 
     # --- loading ------------------------------------------------------------------------------------------
@@ -258,9 +649,6 @@ class Index:
         Raises:
             IndexError_: missing manifest or artefact, wrong format, or a file whose hash does not match.
         """
-        import bm25s
-        import faiss
-
         manifest_path = directory / "manifest.json"
         if not manifest_path.is_file():
             raise IndexError_(f"{directory} has no manifest.json; run `assistant index build`")
@@ -270,33 +658,48 @@ class Index:
             raise IndexError_(f"{manifest_path} is corrupt ({exc}); run `assistant index build`") from exc
         if manifest.get("format") != FORMAT:
             raise IndexError_(f"{directory} was built by another version; run `assistant index build`")
-        if verify:
-            for rel, digest in manifest.get("files", {}).items():
-                path = directory / rel
-                if not path.is_file() or _sha(path) != digest:
-                    raise IndexError_(f"{path} is missing or corrupt; run `assistant index build`")
-        entries: list[Item | Bundle] = []
-        for line in (directory / "entries.jsonl").read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            model = Bundle if record["kind"] == "bundle" else Item
-            entries.append(model.model_validate(record["entry"]))
-        priors = np.array(
-            [1.0 if isinstance(e, Bundle) else 0.5 + 0.5 * completeness(e) for e in entries], dtype="float32"
-        )
-        vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
-        from assistant.embedding import load_model
+        files = manifest.get("files", {})
+        static = manifest.get("settings", {}).get("model") == "local-static"
+        required = [*REQUIRED, "static/embeddings.npy" if static else "model/modules.json"]
+        missing = [rel for rel in required if rel not in files]
+        if missing:
+            raise IndexError_(f"{directory} lacks {', '.join(missing)}; run `assistant index build`")
+        verifier = _Verifier(directory, files) if verify else None
+        # imported while the hashes are checked
+        import faiss
 
+        from nlu.elements import import_spacy
+
+        import_spacy()
+        if verifier is not None:
+            verifier.check()
+
+        data = (directory / "entries.jsonl").read_bytes()
+        summary = json.loads((directory / "entries.json").read_text(encoding="utf-8"))
+        normaliser = Normaliser(json.loads((directory / "vocabulary.json").read_text(encoding="utf-8")))
+        _seed_pinyin_table(normaliser, json.loads((directory / "pinyin.json").read_text(encoding="utf-8")))
+        if static:
+            from assistant.embedding import StaticEncoder
+
+            model = StaticEncoder.load(directory / "static")
+        else:
+            from assistant.embedding import load_model
+
+            model = load_model(directory / "model")
         faiss.omp_set_num_threads(1)
         return cls(
             directory=directory,
             manifest=manifest,
-            entries=entries,
-            priors=priors,
-            normaliser=Normaliser(vocabulary),
-            pipeline=ElementPipeline.load(directory / "spacy"),
-            bm25=bm25s.BM25.load(str(directory / "bm25")),
+            entries=LazyEntries(data, summary["offsets"], summary["kinds"]),
+            ids=summary["ids"],
+            names=summary["names"],
+            naming=NamingTokens.load(directory / "naming.json"),
+            priors=np.load(directory / "priors.npy", allow_pickle=False),
+            normaliser=normaliser,
+            pipeline=ElementPipeline.load(directory / "spacy", jieba_cache=directory / "jieba.cache"),
+            bm25=Bm25Scores.load(directory / "bm25"),
             faiss_index=faiss.read_index(str(directory / "vectors.faiss")),
-            model=load_model(directory / "model"),
+            model=model,
         )
 
     # --- searching ----------------------------------------------------------------------------------------
@@ -305,9 +708,8 @@ class Index:
         query = tokens(text)
         if not query:
             return []
-        k = min(k, len(self.entries))
-        ids, scores = self.bm25.retrieve([query], k=k, show_progress=False, n_threads=0)  # type: ignore[attr-defined]
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
+        ids, scores = self.bm25.retrieve(query, min(k, len(self.entries)))
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if s > 0]
 
     def dense_search(self, text: str, k: int) -> list[tuple[int, float]]:
         """(entry index, cosine similarity) for a normalised question."""
@@ -343,6 +745,8 @@ def open_index(
         except IndexError_ as exc:
             if directory.exists():
                 progress(f"rebuilding: {exc}")
-    catalogue = load_directories(directories)
-    Index.build(catalogue, directory, settings, key=key, progress=progress)
+    from knowledge.loader import load_directories
+
+    # passed on without a name here, so the build can free it once it has taken what it needs
+    Index.build(load_directories(directories), directory, settings, key=key, progress=progress)
     return Index.load(directory)

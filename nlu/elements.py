@@ -34,6 +34,8 @@ ELEMENTS = (
     "visits",
 )
 NONE = "none"
+MENTION_TOKENS = "mention_tokens.json"  # the ruler's phrases cut into tokens, saved beside the pipeline
+_SEP = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
 
 
 @dataclass
@@ -51,6 +53,211 @@ def _blank():
     return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
 
 
+def import_spacy():
+    """Import spaCy for loading a trained pipeline, without letting thinc import torch.
+
+    thinc (spaCy's machine-learning library) imports torch at import time whenever it is installed, only to
+    offer PyTorch-wrapped layers; this pipeline (jieba tokens, EntityRuler, bag-of-words textcat on numpy) uses
+    none of them, and importing torch costs about two seconds of start-up. So, unless torch is already loaded,
+    spaCy is imported with torch hidden (thinc then records ``has_torch = False``); torch stays importable
+    afterwards for whatever needs it, such as training the embedding model.
+
+    Returns:
+        The ``spacy`` module.
+    """
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` now raises ImportError
+    try:
+        import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
+
+
+def _saved_patterns(path: Path) -> list[dict]:
+    import json
+
+    patterns_file = path / "entity_ruler" / "patterns.jsonl"
+    if not patterns_file.exists():
+        return []
+    return [json.loads(line) for line in patterns_file.read_text(encoding="utf-8").splitlines()]
+
+
+def saved_phrases(path: Path) -> list[str]:
+    """The mention phrases of a saved pipeline, in the order :meth:`ElementPipeline.load` teaches them to jieba."""
+    return [p["pattern"] for p in _saved_patterns(path)]
+
+
+def save_mention_tokens(path: Path, segmenter) -> None:
+    """Cut the saved pipeline's mention phrases into tokens as a fresh process will, and save them beside it.
+
+    spaCy's EntityRuler cuts every phrase with jieba again on each load and creates a lexeme per pattern key
+    (0.2-0.4 ms a pattern: ten seconds for a city's catalogue); with the tokens saved,
+    :meth:`ElementPipeline.load` builds a :class:`MentionMatcher` that finds the same mentions in milliseconds.
+
+    Args:
+        path: the directory :meth:`ElementPipeline.save` wrote.
+        segmenter: a ``jieba.Tokenizer`` in the state a fresh process loading this pipeline will have (see
+            :func:`jieba_state`), so the tokens are those the EntityRuler would make there.
+    """
+    import json
+
+    nlp = _blank()
+    nlp.tokenizer.jieba_seg = segmenter  # the same tokenizer code (spaCy's), cutting with that jieba
+    config = json.loads((path / "entity_ruler" / "cfg").read_text(encoding="utf-8"))
+    patterns = _saved_patterns(path)
+    cut = [[token.text for token in nlp.tokenizer(p["pattern"])] for p in patterns]
+    if any(_SEP in word for words in cut for word in words):
+        raise ValueError(f"a mention phrase holds {_SEP!r}, which separates tokens in {MENTION_TOKENS}")
+    data = {
+        "ent_id_sep": config.get("ent_id_sep", "||"),
+        "labels": [p["label"] for p in patterns],
+        "ids": [p.get("id") for p in patterns],
+        # one string per pattern: thousands of small JSON lists parse several times slower
+        "tokens": [_SEP.join(words) for words in cut],
+    }
+    (path / MENTION_TOKENS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+class MentionMatcher:
+    """The mentions spaCy's EntityRuler finds with this pipeline's phrase patterns, without its load cost.
+
+    It reproduces the ruler as used here (first in the pipeline, phrase patterns matched on ORTH, no
+    overwriting): every span whose tokens are a pattern's tokens is a match, in the PhraseMatcher's order (by
+    start, then end, then the order of the keys stored for that phrase); the ruler collects the matches in a set
+    of ``(key hash, start, end)``, sorts them longest first, then leftmost, and keeps each one that neither starts
+    nor ends on a token already taken. Building the same set in the same order keeps even its choice among
+    patterns of several entries with one phrase (a shared alias). ``tests/assistant/test_index.py`` checks the
+    result against the ruler itself.
+
+    Args:
+        vocab: the pipeline's vocabulary.
+        labels: each pattern's label, in the ruler's order.
+        ids: each pattern's entry id (None for a pattern without one).
+        tokens: each pattern's tokens, joined by ``"\\x1f"`` (see :func:`save_mention_tokens`).
+        ent_id_sep: the ruler's separator of label and entry id in a pattern key.
+    """
+
+    def __init__(
+        self, vocab, labels: Sequence[str], ids: Sequence[str | None], tokens: Sequence[str], ent_id_sep: str = "||"
+    ):
+        from spacy.strings import hash_string
+
+        keys = [
+            f"{label}{ent_id_sep}{i}" if isinstance(i, str) else label for label, i in zip(labels, ids, strict=True)
+        ]
+        self._phrases: dict[str, list[tuple[int, str]]] = {}
+        for key, ent_id, phrase in zip(keys, ids, tokens, strict=True):
+            if not phrase:
+                continue  # the PhraseMatcher skips an empty pattern
+            m_id = hash_string(key)
+            found = self._phrases.get(phrase)
+            if found is None:
+                self._phrases[phrase] = [(m_id, ent_id if isinstance(ent_id, str) else "")]
+            elif all(m_id != known for known, _ in found):
+                found.append((m_id, ent_id if isinstance(ent_id, str) else ""))
+        self._ids = {m_id: ent_id for found in self._phrases.values() for m_id, ent_id in found}
+        # the beginnings of phrases of several tokens: where the walk over a question goes on
+        self._prefixes: set[str] = set()
+        for phrase in self._phrases:
+            if _SEP in phrase:
+                words = phrase.split(_SEP)
+                self._prefixes.update(_SEP.join(words[:n]) for n in range(1, len(words)))
+        tied = {phrase for phrase, found in self._phrases.items() if len(found) > 1}
+        if tied:
+            self._order_tied(vocab, keys, tokens, tied)
+
+    def _order_tied(self, vocab, keys: Sequence[str], tokens: Sequence[str], tied: set[str]) -> None:
+        """Order the keys of phrases shared by several entries as the PhraseMatcher stores them.
+
+        The order of keys at a phrase depends only on the keys added there and their order, so a matcher
+        holding just these patterns, added in the ruler's order, gives it.
+        """
+        from spacy.matcher import PhraseMatcher
+        from spacy.tokens import Doc
+
+        matcher = PhraseMatcher(vocab, attr="ORTH")
+        for key, phrase in zip(keys, tokens, strict=True):
+            if phrase in tied:
+                matcher.add(key, [[vocab.strings.add(word) for word in phrase.split(_SEP)]])
+        for phrase in tied:
+            words = phrase.split(_SEP)
+            doc = Doc(vocab, words=words, spaces=[False] * len(words))
+            ids = dict(self._phrases[phrase])
+            order = [m_id for m_id, start, end in matcher(doc) if (start, end) == (0, len(words))]
+            self._phrases[phrase] = [(m_id, ids[m_id]) for m_id in order]
+
+    def __call__(self, doc) -> list[tuple[int, int, str]]:
+        """(start, end, entry id) of the mentions the EntityRuler would mark in ``doc``, by start."""
+        words = [token.text for token in doc]
+        matches = []
+        for start in range(len(words)):
+            for end in range(start + 1, len(words) + 1):
+                part = _SEP.join(words[start:end])
+                for m_id, _ in self._phrases.get(part, ()):
+                    matches.append((m_id, start, end))
+                if part not in self._prefixes:
+                    break
+        final = {(m_id, start, end) for m_id, start, end in matches}
+        chosen = []
+        seen: set[int] = set()
+        for m_id, start, end in sorted(final, key=lambda m: (m[2] - m[1], -m[1]), reverse=True):
+            if start not in seen and end - 1 not in seen:
+                chosen.append((start, end, self._ids[m_id]))
+                seen.update(range(start, end))
+        return sorted(chosen)
+
+
+def jieba_state(words: Sequence[str]):
+    """jieba's prefix dictionary as a fresh process holds it after ``add_user_words(words)``.
+
+    Computed on a separate ``jieba.Tokenizer``, so this process's own jieba is left as it is.
+
+    Returns:
+        (the dictionary serialised for :func:`install_jieba_state`, the tokenizer holding it).
+    """
+    import marshal
+
+    import jieba
+
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    for word in words:
+        if len(word) >= 2:
+            segmenter.add_word(word, freq=2_000_000)
+    return marshal.dumps((segmenter.FREQ, segmenter.total)), segmenter
+
+
+def install_jieba_state(path: Path) -> bool:
+    """Give a fresh process's jieba the dictionary saved by :func:`jieba_state`.
+
+    Building jieba's prefix dictionary and adding the catalogue's names costs one to several seconds; reading
+    the saved one costs a fraction. It is only installed where jieba has not been initialised yet (with its
+    default dictionary): a process that already holds other words keeps them and gets the names added.
+
+    Returns:
+        Whether the saved dictionary was installed.
+    """
+    import marshal
+
+    import jieba
+
+    segmenter = jieba.dt
+    with segmenter.lock:
+        if segmenter.initialized or segmenter.dictionary != jieba.DEFAULT_DICT:
+            return False
+        # marshal.loads on the bytes: jieba's own marshal.load(file) reads in small pieces and is ~5x slower
+        segmenter.FREQ, segmenter.total = marshal.loads(path.read_bytes())
+        segmenter.initialized = True
+    return True
+
+
 def add_user_words(words: Sequence[str]) -> None:
     """Teach jieba the catalogue's names and aliases so they stay whole tokens."""
     import jieba
@@ -63,8 +270,10 @@ def add_user_words(words: Sequence[str]) -> None:
 class ElementPipeline:
     """spaCy pipeline with an ``entity_ruler`` (item mentions) and a ``textcat`` (element asked)."""
 
-    def __init__(self, nlp):
+    def __init__(self, nlp, mentions: MentionMatcher | None = None):
         self.nlp = nlp
+        # when set, finds the mentions instead of an entity_ruler in ``nlp`` (a pipeline loaded fast)
+        self.mentions = mentions
 
     @staticmethod
     def examples(
@@ -156,22 +365,33 @@ class ElementPipeline:
         self.nlp.to_disk(path)
 
     @classmethod
-    def load(cls, path: Path) -> ElementPipeline:
-        """Load a saved pipeline and re-teach jieba the mention phrases."""
-        import spacy
+    def load(cls, path: Path, *, jieba_cache: Path | None = None) -> ElementPipeline:
+        """Load a saved pipeline and re-teach jieba the mention phrases.
 
-        patterns_file = path / "entity_ruler" / "patterns.jsonl"
-        if patterns_file.exists():
-            import json
+        Args:
+            path: the directory :meth:`save` wrote.
+            jieba_cache: jieba's dictionary with these phrases, saved by :func:`jieba_state` at build; used
+                when this process's jieba is still uninitialised (a fresh process), instead of re-teaching.
+        """
+        import json
 
-            add_user_words(
-                [json.loads(line)["pattern"] for line in patterns_file.read_text(encoding="utf-8").splitlines()]
-            )
-        return cls(spacy.load(path))
+        spacy = import_spacy()
+        if jieba_cache is None or not install_jieba_state(jieba_cache):
+            add_user_words(saved_phrases(path))
+        cut_file = path / MENTION_TOKENS
+        if not cut_file.exists():
+            return cls(spacy.load(path))
+        nlp = spacy.load(path, exclude=["entity_ruler"])
+        cut = json.loads(cut_file.read_text(encoding="utf-8"))
+        return cls(nlp, MentionMatcher(nlp.vocab, cut["labels"], cut["ids"], cut["tokens"], cut["ent_id_sep"]))
 
     def analyse(self, text: str) -> Analysis:
         """Element asked and item mentions in a normalised question."""
         doc = self.nlp(text)
         label, score = max(doc.cats.items(), key=lambda kv: kv[1]) if doc.cats else (NONE, 0.0)
-        mentions = sorted(((ent.ent_id_, ent.text) for ent in doc.ents), key=lambda m: -len(m[1]))
+        if self.mentions is None:
+            found = [(ent.ent_id_, ent.text) for ent in doc.ents]
+        else:
+            found = [(ent_id, doc[start:end].text) for start, end, ent_id in self.mentions(doc)]
+        mentions = sorted(found, key=lambda m: -len(m[1]))
         return Analysis(element=None if label == NONE else label, element_score=float(score), mentions=mentions)

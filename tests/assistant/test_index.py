@@ -1,0 +1,267 @@
+"""The saved index: every artefact round-trips, loading in a fresh process needs no torch and answers as the
+artefacts' slow recomputation would, and a corrupt or missing artefact is refused."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from assistant.index import FORMAT, Bm25Scores, Index, IndexError_, naming_phrases, tokens
+
+ARTEFACTS = [
+    "entries.jsonl",
+    "entries.json",
+    "naming.json",
+    "priors.npy",
+    "vocabulary.json",
+    "pinyin.json",
+    "jieba.cache",
+    "vectors.faiss",
+    "static/embeddings.npy",
+    "static/tokenizer.json",
+    "spacy/mention_tokens.json",
+    "spacy/textcat/model",
+]
+
+
+@pytest.fixture(scope="session")
+def index(holder) -> Index:
+    return holder.current.index
+
+
+def _dev_questions() -> list[str]:
+    lines = (REPO / "tests" / "eval" / "dev.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return [line.split("\t")[0] for line in lines]
+
+
+@pytest.mark.slow
+def test_entries_round_trip(index, bundled):
+    assert list(index.entries) == bundled.entries()
+    assert index.ids == [e.id for e in bundled.entries()]
+    assert index.names == [e.name for e in bundled.entries()]
+    assert index.entries[-1] == bundled.entries()[-1]
+    assert index.manifest["format"] == FORMAT and index.manifest["entries"] == len(bundled.entries())
+
+
+@pytest.mark.slow
+def test_pinyin_table_is_the_one_the_vocabulary_gives(index):
+    from nlu.normalize import Normaliser
+
+    fresh = Normaliser(json.loads((index.directory / "vocabulary.json").read_text(encoding="utf-8")))
+    assert index.normaliser._by_pinyin == fresh._by_pinyin
+
+
+@pytest.mark.slow
+def test_jieba_cache_is_jieba_after_teaching_it_the_names(index):
+    import marshal
+
+    from nlu.elements import jieba_state, saved_phrases
+
+    state, segmenter = jieba_state(saved_phrases(index.directory / "spacy"))
+    assert marshal.loads((index.directory / "jieba.cache").read_bytes()) == (segmenter.FREQ, segmenter.total)
+    assert marshal.loads(state) == (segmenter.FREQ, segmenter.total)
+
+
+_RECOMPUTE = """
+import json, sys
+from pathlib import Path
+from assistant.index import naming_phrases, tokens
+from nlu.elements import add_user_words, saved_phrases
+from nlu.normalize import Normaliser
+directory = Path(sys.argv[1])
+add_user_words(saved_phrases(directory / "spacy"))  # what loading did before the tokens were saved
+normaliser = Normaliser(json.loads((directory / "vocabulary.json").read_text(encoding="utf-8")))
+entries = [json.loads(line) for line in (directory / "entries.jsonl").read_text(encoding="utf-8").splitlines()]
+names = [[e["name"], *e["aliases"], *(f["question"] for f in e.get("faq", []))] for e in entries]
+print(json.dumps([sorted(set(tokens(normaliser(" ".join(n))))) for n in names], ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_naming_tokens_are_what_a_fresh_process_computes(index):
+    result = subprocess.run(
+        [sys.executable, "-c", _RECOMPUTE, str(index.directory)], capture_output=True, text=True, check=True
+    )
+    expected = [frozenset(t) for t in json.loads(result.stdout)]
+    assert list(index.naming) == expected
+    counts = {}
+    for words in expected:
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+    assert index.naming.document_frequency == counts
+    assert naming_phrases(index.entries[0])[0] == index.names[0]
+
+
+@pytest.mark.slow
+def test_mentions_are_those_of_spacys_entity_ruler(index, bundled):
+    import spacy
+
+    full = spacy.load(index.directory / "spacy")  # the saved pipeline with its EntityRuler, loaded the slow way
+    assert index.pipeline.mentions is not None
+    texts = [*_dev_questions(), *(index.normaliser(p) for e in bundled.entries() for p in naming_phrases(e))]
+    texts += ["结婚登记和离婚登记", "身份证身份证", "补领居民身份证补领"]
+    for text in texts:
+        doc = full(text)
+        expected = sorted(((ent.ent_id_, ent.text) for ent in doc.ents), key=lambda m: -len(m[1]))
+        assert index.pipeline.analyse(text).mentions == expected, text
+
+
+_SERVE = """
+import json, sys
+from pathlib import Path
+from assistant.index import Index
+from assistant.qa import QuestionAnswerer
+answer = QuestionAnswerer(Index.load(Path(sys.argv[1]))).ask("领结婚证要带啥")
+heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules)
+print(json.dumps({"item": answer.item, "element": answer.element, "heavy": heavy}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_fresh_process_answers_without_torch(index):
+    result = subprocess.run(
+        [sys.executable, "-c", _SERVE, str(index.directory)], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == {"item": "内地居民结婚登记", "element": "materials", "heavy": []}
+
+
+@pytest.mark.slow
+def test_reloaded_index_answers_the_same(index):
+    from assistant.qa import QuestionAnswerer
+
+    first, second = QuestionAnswerer(index), QuestionAnswerer(Index.load(index.directory))
+    for query in _dev_questions()[:60]:
+        assert second.ask(query) == first.ask(query)
+
+
+@pytest.fixture
+def copy(index, tmp_path):
+    target = tmp_path / index.directory.name
+    shutil.copytree(index.directory, target)
+    return target
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("artefact", ARTEFACTS)
+def test_corrupt_artefact_is_refused(copy, artefact):
+    path = copy / artefact
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexError_, match=re.escape(f"{artefact} is missing or corrupt; run `assistant index build`")):
+        Index.load(copy)
+
+
+@pytest.mark.slow
+def test_missing_artefact_is_refused(copy):
+    (copy / "jieba.cache").unlink()
+    with pytest.raises(IndexError_, match=re.escape("jieba.cache is missing or corrupt")):
+        Index.load(copy)
+
+
+@pytest.mark.slow
+def test_manifest_without_an_artefact_is_refused(copy):
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["files"]["pinyin.json"]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexError_, match=re.escape("lacks pinyin.json; run `assistant index build`")):
+        Index.load(copy)
+
+
+_BUILD = """
+import json, sys
+from pathlib import Path
+from assistant.index import Index, IndexSettings
+from knowledge.loader import load_catalogues
+catalogue = load_catalogues([Path(sys.argv[1])], bundled=False)
+print(json.dumps(Index.build(catalogue, Path(sys.argv[2]), IndexSettings(min_steps=20), key="k")["files"]))
+"""
+
+
+@pytest.mark.slow
+def test_build_is_deterministic(write_catalogue, item_data, tmp_path):
+    # each build in a fresh process, as `assistant index build` runs: jieba's dictionary is process-wide, so a
+    # second build in one process would segment with the first one's names too
+    root = write_catalogue({"ps/resident-id-card-first.yaml": item_data})
+    files = []
+    for name in ("one", "two"):
+        result = subprocess.run(
+            [sys.executable, "-c", _BUILD, str(root), str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        )
+        files.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert set(ARTEFACTS) <= set(files[0])
+    # bm25s numbers tokens in set order, so its matrices differ in layout between builds; their scores do not
+    assert {k: v for k, v in files[0].items() if not k.startswith("bm25/")} == {
+        k: v for k, v in files[1].items() if not k.startswith("bm25/")
+    }
+    one, two = Bm25Scores.load(tmp_path / "one" / "bm25"), Bm25Scores.load(tmp_path / "two" / "bm25")
+    assert one.vocabulary.keys() == two.vocabulary.keys()
+    for word in filter(None, one.vocabulary):
+        assert [a.tolist() for a in one.retrieve([word], 1)] == [a.tolist() for a in two.retrieve([word], 1)]
+
+
+@pytest.mark.slow
+def test_bm25_scores_are_those_of_bm25s(index):
+    import bm25s
+
+    reference = bm25s.BM25.load(str(index.directory / "bm25"))
+    for query in _dev_questions():
+        words = tokens(index.normaliser(query))
+        if not words:
+            continue
+        ids, scores = reference.retrieve([words], k=30, show_progress=False, n_threads=0)
+        got_ids, got_scores = index.bm25.retrieve(words, 30)
+        assert got_ids.tolist() == ids[0].tolist(), query
+        assert got_scores.tolist() == scores[0].tolist(), query
+
+
+def test_bm25_scores_rank_ties_and_unknown_words_as_bm25s(tmp_path):
+    import bm25s
+
+    corpus = [["结婚", "登记"], ["离婚", "登记"], ["结婚", "登记"], ["护照"], ["登记"], ["身份证", "补领", "登记"]]
+    reference = bm25s.BM25()
+    reference.index(corpus, show_progress=False)
+    reference.save(str(tmp_path / "bm25"), show_progress=False)
+    scorer = Bm25Scores.load(tmp_path / "bm25")
+    for query in (["登记"], ["结婚", "登记"], ["护照", "登记", "登记"], ["没有的词"], ["没有的词", "护照"]):
+        for k in (1, 3, 6):
+            ids, scores = reference.retrieve([query], k=k, show_progress=False, n_threads=0)
+            got_ids, got_scores = scorer.retrieve(query, k)
+            assert (got_ids.tolist(), got_scores.tolist()) == (ids[0].tolist(), scores[0].tolist())
+
+
+@pytest.mark.integration
+def test_mention_matcher_picks_among_shared_phrases_as_the_entity_ruler(tmp_path):
+    import spacy
+
+    from nlu.elements import ElementPipeline, jieba_state, save_mention_tokens, saved_phrases
+
+    # several entries share a name (a shared alias in a provincial export), some names contain others
+    mentions = {f"entry-{i}": ["机动车注册登记", f"注册登记{i}"] for i in range(12)}
+    mentions["other"] = ["机动车", "注册登记", "登记"]
+    ElementPipeline.train(mentions, seed=1, epochs=1).save(tmp_path / "spacy")
+    _, segmenter = jieba_state(saved_phrases(tmp_path / "spacy"))
+    save_mention_tokens(tmp_path / "spacy", segmenter)
+    fast = ElementPipeline.load(tmp_path / "spacy")
+    full = spacy.load(tmp_path / "spacy")
+    assert fast.mentions is not None
+    for text in (
+        "机动车注册登记要带什么",
+        "注册登记3和注册登记11",
+        "机动车登记",
+        "登记",
+        "我想办机动车注册登记机动车注册登记",
+    ):
+        doc = full(text)
+        expected = sorted(((ent.ent_id_, ent.text) for ent in doc.ents), key=lambda m: -len(m[1]))
+        assert fast.analyse(text).mentions == expected, text
