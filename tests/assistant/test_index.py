@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import REPO
 
-from assistant.index import FORMAT, Bm25Scores, Index, IndexError_, naming_phrases, tokens
+from assistant.index import FORMAT, Bm25Scores, Index, IndexError_, IndexSettings, naming_phrases, tokens
 
 ARTEFACTS = [
     "entries.jsonl",
@@ -265,3 +265,35 @@ def test_mention_matcher_picks_among_shared_phrases_as_the_entity_ruler(tmp_path
         doc = full(text)
         expected = sorted(((ent.ent_id_, ent.text) for ent in doc.ents), key=lambda m: -len(m[1]))
         assert fast.analyse(text).mentions == expected, text
+
+
+_NAMED = """
+import json, sys
+from pathlib import Path
+from assistant.index import Index
+from assistant.qa import QuestionAnswerer
+index = Index.load(Path(sys.argv[1]))
+answer = QuestionAnswerer(index).ask("办身份证要带什么")
+print(json.dumps({"item": answer.item, "model": type(index.model).__name__, "torch": "torch" in sys.modules}))
+"""
+
+
+@pytest.mark.slow
+def test_a_named_model_still_loads_through_sentence_transformers(write_catalogue, item_data, tmp_path):
+    from assistant.embedding import train_static_model
+    from knowledge.loader import load_catalogues
+
+    # a local model path stands for a named model (no hub is reachable here); it is not the default static model
+    model = train_static_model([("办身份证", "居民身份证首次申领")], ["居民身份证首次申领"], dim=16, epochs=1)
+    model.save(str(tmp_path / "my-model"))
+    catalogue = load_catalogues([write_catalogue({"ps/resident-id-card-first.yaml": item_data})], bundled=False)
+    manifest = Index.build(catalogue, tmp_path / "index", IndexSettings(model=str(tmp_path / "my-model")), key="k")
+    assert "model/modules.json" in manifest["files"] and "static/embeddings.npy" not in manifest["files"]
+    result = subprocess.run(
+        [sys.executable, "-c", _NAMED, str(tmp_path / "index")], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {
+        "item": "居民身份证首次申领",
+        "model": "SentenceTransformer",
+        "torch": True,
+    }
