@@ -14,6 +14,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -79,8 +80,7 @@ class RasaProcess:
             str(endpoints.resolve()),
             "--credentials",
             str(credentials.resolve()),
-            "--auth-token",
-            self.token,
+            f"--auth-token={self.token}",  # one argument, whatever the token's first character
         ]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -92,6 +92,19 @@ class RasaProcess:
             start_new_session=True,  # our Ctrl-C is handled here, then passed on in order
         )
         atexit.register(self.stop)
+
+    def watch(self, on_exit: Callable[[int], None]) -> None:
+        """Call ``on_exit(returncode)`` from a daemon thread if Rasa stops while it should be running."""
+
+        def run() -> None:
+            process = self.process
+            if process is None:
+                return
+            code = process.wait()
+            if self.process is process:  # not stopped by us
+                on_exit(code)
+
+        threading.Thread(target=run, name="rasa-watch", daemon=True).start()
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds."""
@@ -124,7 +137,7 @@ def serve(
 
     env_rasa = os.environ.get("RASA_URL")
     rasa_port = rasa_port or (urlsplit(env_rasa).port if env_rasa else None) or 5005
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_hex(24)
     settings = Settings(
         host=host,
         port=port,
@@ -146,17 +159,26 @@ def serve(
         action_url=f"http://127.0.0.1:{port}/webhook",
         token=token,
     )
+    failed: list[int] = []
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the handler found before
+    # it started: make that handler a clean exit, so the `finally` below stops Rasa too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1 if failed else 0))
     rasa.start()
     progress(f"dialogue engine starting on 127.0.0.1:{rasa_port} (log: {rasa.log_path})")
+
+    def rasa_exited(code: int) -> None:
+        # without the dialogue engine the assistant cannot hold a conversation: stop, and say where to look
+        failed.append(code)
+        progress(f"the dialogue engine stopped unexpectedly (exit {code}); see {rasa.log_path}. Stopping.")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    rasa.watch(rasa_exited)
     app = create_app(settings, holder=holder)
     base = settings.public_url.rstrip("/")
     progress(
         f"政务助手 on {base}/  ·  staff tool {base}/staff  ·  API docs {base}/docs  ·  health {base}/healthz"
         f"  (prepared in {time.monotonic() - started:.0f} s; Ctrl-C stops everything)"
     )
-    # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the handler found before
-    # it started: make that handler a clean exit, so the `finally` below stops Rasa too
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
     except KeyboardInterrupt:
