@@ -113,37 +113,11 @@ def live_server(holder):
     Uses var/ like `make run` (index and Rasa model are reused when up to date; trained when not). Yields the base
     URL; on teardown the server gets SIGTERM and must stop every child within 30 s.
     """
-    import os
     import signal
-    import subprocess
-    import time
-
-    import httpx
 
     port, rasa_port = free_port(), free_port()
-    log = (REPO / "var" / "serve-test.log").open("wb")
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(REPO / "var")}
-    process = subprocess.Popen(
-        [str(REPO / ".venv" / "bin" / "assistant"), "serve", "--port", str(port), "--rasa-port", str(rasa_port)],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_serve(port, rasa_port, "serve-test.log")
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 1200  # a first run trains the Rasa model
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"`assistant serve` exited with {process.returncode}; see var/serve-test.log")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("`assistant serve` did not become healthy; see var/serve-test.log")
-        time.sleep(1)
     yield base
     process.send_signal(signal.SIGTERM)
     try:
