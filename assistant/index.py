@@ -6,11 +6,13 @@ setting means a new build; every artefact's sha256 is in the manifest and checke
 is rebuilt, never silently used.
 
 Loading takes seconds even for a city's 30,000 items because whatever costs time to recompute is computed at
-build and saved: jieba's prefix dictionary with the catalogue's names (``jieba.cache``), the pinyin table of
-typo repair (``pinyin.json``), the tokens that name each entry and the entries' names, ids and priors
-(``entries.json``). Guides are parsed and validated only when an answer quotes one; the default embedding
-model is served by numpy (:class:`~assistant.embedding.StaticEncoder`, no torch); the hashes are checked on a
-second thread while the libraries import.
+build and saved: jieba's prefix dictionary with the catalogue's names (``jieba.cache``), the mention phrases
+cut into tokens (``spacy/mention_tokens.json``), the pinyin table of typo repair (``pinyin.json``), the tokens
+that name each entry with their counts (``naming.json``), the entries' ids, names and kinds (``entries.json``)
+and priors (``priors.npy``). Guides are parsed and validated only when an answer quotes one
+(``entries.jsonl``); the default embedding model is served by numpy (:class:`~assistant.embedding.StaticEncoder`,
+no torch), BM25 by numpy over bm25s' matrices (:class:`Bm25Scores`); the hashes are checked on a second thread
+while the libraries import.
 """
 
 from __future__ import annotations
@@ -165,19 +167,6 @@ def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> lis
     return drawn[:limit]
 
 
-def training_pairs(
-    entries: Sequence[Item | Bundle], normalise: Callable[[str], str], limit: int, seed: int
-) -> list[tuple[str, str]]:
-    """(anchor, positive) pairs for the embedding model: :func:`draw_anchors`, normalised -> guide text.
-
-    Pairs are drawn before they are normalised, so a large catalogue normalises only the ``limit`` pairs it
-    keeps; the draw is the same either way.
-    """
-    kept = draw_anchors(entries, limit, seed)
-    texts = {position: normalise(search_text(entries[position])) for position in sorted({p for _, p in kept})}
-    return [(normalise(anchor), texts[position]) for anchor, position in kept]
-
-
 @dataclass
 class _Source:
     """What a build needs of a catalogue, taken out of it so the catalogue (hundreds of megabytes of validated
@@ -233,7 +222,7 @@ def memoised_pinyin() -> Iterator[None]:
 
     Typo repair looks up the pinyin of every 2-8 character run of a text (about 7 calls of pypinyin per
     character, ~0.1-0.3 ms each), so normalising 30,000 guide texts costs tens of minutes; the same runs recur
-    across guides, and with a cache 80-95 % of the calls are hits. The function is pure, so answers are the same
+    across guides, and with a cache 80-90 % of the calls are hits. The function is pure, so answers are the same
     with or without it. The cache is dropped (and the function restored) when the build ends.
     """
     import nlu.normalize as module
