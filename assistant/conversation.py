@@ -124,7 +124,6 @@ class Step:
     notice: Notice
     question: PendingQuestion | None
     asked: int  # questions answered so far
-    total: int  # questions answered plus those that apply and are still open (grows as follow-ups open)
 
     @property
     def done(self) -> bool:
@@ -141,9 +140,7 @@ def next_step(knowledge: Knowledge, entry_id: str, answers: Mapping[str, str | l
     """
     notice = build_notice(knowledge.catalogue, entry_id, answers)
     question = notice.pending[0] if notice.pending else None
-    return Step(
-        notice=notice, question=question, asked=len(notice.answers), total=len(notice.answers) + len(notice.pending)
-    )
+    return Step(notice=notice, question=question, asked=len(notice.answers))
 
 
 def understand_answer(question: PendingQuestion, text: str, option: str | None = None) -> list[str] | None:

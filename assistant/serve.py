@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -125,7 +124,7 @@ def serve(
     *,
     catalogues: list[Path] | None = None,
     bundled: bool = True,
-    rasa_port: int | None = None,
+    rasa_port: int = 5005,
     progress: Progress = print,
 ) -> None:
     """Build what is missing, start Rasa, and run the application until stopped."""
@@ -135,8 +134,6 @@ def serve(
     from api.settings import Settings
     from assistant.runtime import KnowledgeHolder
 
-    env_rasa = os.environ.get("RASA_URL")
-    rasa_port = rasa_port or (urlsplit(env_rasa).port if env_rasa else None) or 5005
     token = secrets.token_hex(24)
     settings = Settings(
         host=host,
