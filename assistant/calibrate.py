@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m assistant.calibrate tests/eval/dev.tsv [--catalogue DIR ...]
+    python -m assistant.calibrate tests/eval/dev.tsv [tests/eval/dev2.tsv ...] [--catalogue DIR ...]
 
-Prints the logistic weights of (cosine, coverage, mention, retrievers agree) -> "the top item is right" and,
+Prints the logistic weights of (cosine, coverage, mention, retrievers agree, in scope) -> "the top item is right" and,
 for each refusal threshold, the evaluation figures with those weights. ``assistant.qa.Thresholds`` holds the
 values chosen from this output; never run it on the held-out test split.
 """
@@ -33,7 +33,7 @@ def fit(features: np.ndarray, labels: np.ndarray, steps: int = 5000, rate: float
 def main(argv: list[str] | None = None) -> None:
     """Fit, then print the weights and a threshold sweep."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("path", type=Path)
+    parser.add_argument("paths", nargs="+", type=Path, help="development splits (never the test split)")
     parser.add_argument("--catalogue", action="append", default=[], type=Path)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     from assistant.qa import QuestionAnswerer, Thresholds
 
     index = open_index(default_directories(args.catalogue), _data_dir() / "index")
-    cases = read_cases(args.path)
-    raw = QuestionAnswerer(index, Thresholds(answer=0.0, weights=(0, 0, 0, 0), bias=0))
+    cases = [case for path in args.paths for case in read_cases(path)]
+    raw = QuestionAnswerer(index, Thresholds(answer=0.0, weights=(0, 0, 0, 0, 0), bias=0))
     features, labels = [], []
     for case in cases:
         answer = raw.ask(case.query)

@@ -17,7 +17,6 @@ while the libraries import.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -28,7 +27,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
@@ -37,14 +36,15 @@ import numpy as np
 from pydantic import BaseModel
 
 from knowledge.catalogue import BUNDLED
-from nlu.elements import TEMPLATES, ElementPipeline
+from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
 
 if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Item
 
-FORMAT = 4
+FORMAT = 5
+SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 _STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
 Progress = Callable[[str], None]
 # artefacts a loadable index must list in its manifest (the embedding model adds static/ or model/)
@@ -109,6 +109,7 @@ def index_key(directories: Sequence[Path], settings: IndexSettings) -> str:
     h.update(settings.model_dump_json().encode())
     h.update(LEXICON.read_bytes())
     h.update(TEMPLATES.read_bytes())  # the element classifier is trained from them
+    h.update(OUT_OF_SCOPE.read_bytes())  # and the scope classifier from them and these
     for path in catalogue_files(directories):
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -167,6 +168,14 @@ def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> lis
     return drawn[:limit]
 
 
+def faq_sample(entries: Sequence[Item | Bundle], limit: int, seed: int) -> list[str]:
+    """At most ``limit`` of the catalogue's FAQ questions, a seeded sample: real questions about its entries."""
+    import random
+
+    questions = sorted({f.question for e in entries for f in getattr(e, "faq", [])})
+    return random.Random(seed).sample(questions, min(limit, len(questions)))
+
+
 @dataclass
 class _Source:
     """What a build needs of a catalogue, taken out of it so the catalogue (hundreds of megabytes of validated
@@ -183,6 +192,7 @@ class _Source:
     naming: list[str]  # naming_phrases joined, not normalised
     materials: set[str]
     anchors: list[tuple[str, int]]  # draw_anchors
+    questions: list[str]  # FAQ questions (a seeded sample): in-scope examples for the scope classifier
     offsets: list[int]  # of the lines of entries.jsonl, written into the staging directory
 
     @classmethod
@@ -212,30 +222,9 @@ class _Source:
             naming=[" ".join(naming_phrases(e)) for e in entries],
             materials={m.name for e in entries if isinstance(e, Item) for m in e.materials},
             anchors=draw_anchors(entries, settings.max_pairs, settings.seed) if settings.model == LOCAL_DEFAULT else [],
+            questions=faq_sample(entries, SCOPE_QUESTIONS, settings.seed),
             offsets=offsets,
         )
-
-
-@contextlib.contextmanager
-def memoised_pinyin() -> Iterator[None]:
-    """Memoise ``nlu.normalize.fuzzy_pinyin`` while an index builds.
-
-    Typo repair looks up the pinyin of every 2-8 character run of a text (about 7 calls of pypinyin per
-    character, ~0.1-0.3 ms each), so normalising 30,000 guide texts costs tens of minutes; the same runs recur
-    across guides, and with a cache 80-90 % of the calls are hits. The function is pure, so answers are the same
-    with or without it. The cache is dropped (and the function restored) when the build ends.
-    """
-    import nlu.normalize as module
-
-    original = module.fuzzy_pinyin
-    if hasattr(original, "cache_info"):  # nlu.normalize memoises it itself: nothing to add
-        yield
-        return
-    module.fuzzy_pinyin = functools.lru_cache(maxsize=None)(original)
-    try:
-        yield
-    finally:
-        module.fuzzy_pinyin = original
 
 
 def _pinyin_table(normaliser: Normaliser) -> list:
@@ -480,8 +469,7 @@ class Index:
             source = _Source.take(catalogue, settings, staging / "entries.jsonl")
             del catalogue
             gc.collect()
-            with memoised_pinyin():
-                manifest = cls._build(source, staging, settings, key=key, progress=progress, start=start)
+            manifest = cls._build(source, staging, settings, key=key, progress=progress, start=start)
             if directory.exists():
                 shutil.rmtree(directory)
             staging.rename(directory)
@@ -542,7 +530,13 @@ class Index:
             entry_id: sorted({normalise(p) for p in phrases} - {""})
             for entry_id, phrases in zip(source.ids, source.mentions, strict=True)
         }
-        pipeline = ElementPipeline.train(mentions, seed=settings.seed, normalise=normalise, progress=progress)
+        pipeline = ElementPipeline.train(
+            mentions,
+            seed=settings.seed,
+            normalise=normalise,
+            in_scope=[normalise(q) for q in source.questions],
+            progress=progress,
+        )
         pipeline.save(staging / "spacy")
         del pipeline, mentions  # the pattern Docs of the ruler weigh hundreds of megabytes at city scale
         gc.collect()

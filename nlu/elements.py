@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 TEMPLATES = Path(__file__).parent / "element_templates.yaml"
+OUT_OF_SCOPE = Path(__file__).parent / "out_of_scope.yaml"  # messages about no service item, by topic
 ELEMENTS = (
     "materials",
     "conditions",
@@ -34,6 +35,8 @@ ELEMENTS = (
     "visits",
 )
 NONE = "none"
+IN_SCOPE, OUT = "in_scope", "out_of_scope"  # the labels of the scope classifier
+NGRAMS = 3  # character n-grams the element classifier reads
 MENTION_TOKENS = "mention_tokens.json"  # the ruler's phrases cut into tokens, saved beside the pipeline
 _SEP = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
 
@@ -45,6 +48,7 @@ class Analysis:
     element: str | None  # an ELEMENTS key, or None for a general question
     element_score: float
     mentions: list[tuple[str, str]]  # (entry id, matched text), longest first
+    out_of_scope: float = 0.0  # the scope classifier's probability that the message is about no service item
 
 
 def _blank():
@@ -267,6 +271,18 @@ def add_user_words(words: Sequence[str]) -> None:
             jieba.add_word(word, freq=2_000_000)
 
 
+def characters(nlp, text: str):
+    """A Doc of one token per character, for the element classifier.
+
+    What is asked shows in a few characters (多久, 几天, 在哪, 带什么); read by jieba words, a question whose words the
+    catalogue's names glue together (领失业金, 残疾证怎么办) would show the classifier nothing it knows.
+    """
+    from spacy.tokens import Doc
+
+    chars = [c for c in text if not c.isspace()]
+    return Doc(nlp.vocab, words=chars, spaces=[False] * len(chars))
+
+
 class ElementPipeline:
     """spaCy pipeline with an ``entity_ruler`` (item mentions) and a ``textcat`` (element asked)."""
 
@@ -294,6 +310,24 @@ class ElementPipeline:
         rng.shuffle(out)
         return out
 
+    @staticmethod
+    def out_of_scope_examples(
+        mentions: Mapping[str, Sequence[str]], normalise: Callable[[str], str] = str, path: Path = OUT_OF_SCOPE
+    ) -> list[str]:
+        """The out-of-scope messages of ``path``, normalised, less any that names an entry of this catalogue.
+
+        A city whose catalogue holds 公租房 must not learn that a question about it is out of scope.
+        """
+        topics: dict[str, list[str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        phrases = {p for names in mentions.values() for p in names if len(p) >= 2}
+        out = []
+        for messages in topics.values():
+            for message in messages:
+                text = normalise(message)
+                if text and not any(p in text for p in phrases):
+                    out.append(text)
+        return sorted(set(out))
+
     @classmethod
     def train(
         cls,
@@ -302,6 +336,7 @@ class ElementPipeline:
         seed: int = 13,
         epochs: int = 12,
         normalise: Callable[[str], str] = str,
+        in_scope: Sequence[str] = (),
         progress: Callable[[str], None] = lambda _: None,
     ) -> ElementPipeline:
         """Build the ruler from ``mentions`` (entry id -> names and aliases) and train the classifier.
@@ -311,6 +346,7 @@ class ElementPipeline:
             seed: fixes sampling and initialisation, so a build is reproducible.
             epochs: passes over the generated examples.
             normalise: applied to every generated question, as it is to real ones.
+            in_scope: more questions about the catalogue's entries (its FAQ, normalised) for the scope classifier.
             progress: called with a short status line per epoch.
         """
         from spacy.training import Example
@@ -327,6 +363,19 @@ class ElementPipeline:
                 "model": {
                     "@architectures": "spacy.TextCatBOW.v3",
                     "exclusive_classes": True,
+                    "ngram_size": NGRAMS,
+                    "no_output_layer": False,
+                    "length": 262144,
+                }
+            },
+        )
+        scope = nlp.add_pipe(
+            "textcat",
+            name="scope",
+            config={
+                "model": {
+                    "@architectures": "spacy.TextCatBOW.v3",
+                    "exclusive_classes": True,
                     "ngram_size": 2,
                     "no_output_layer": False,
                     "length": 262144,
@@ -336,12 +385,24 @@ class ElementPipeline:
         labels = [*ELEMENTS, NONE]
         for label in labels:
             textcat.add_label(label)
+        scope.add_label(IN_SCOPE)
+        scope.add_label(OUT)
         data = cls.examples(mentions, seed, normalise=normalise)
         examples = [
-            Example.from_dict(nlp.make_doc(text), {"cats": {lab: float(lab == label) for lab in labels}})
+            Example.from_dict(characters(nlp, text), {"cats": {lab: float(lab == label) for lab in labels}})
             for text, label in data
         ]
-        optimizer = nlp.initialize(lambda: examples)
+        # in scope: the element questions (every one names an entry or follows one up) and the FAQ; out of
+        # scope: the corpus, repeated to about a third of the element questions so neither side swamps the other
+        outside = cls.out_of_scope_examples(mentions, normalise)
+        repeat = max(1, len(data) // (3 * max(1, len(outside))))
+        inside = [text for text, _ in data] + [text for text in in_scope if text]
+        scope_examples = [
+            Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 1.0, OUT: 0.0}}) for text in inside
+        ] + [Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 0.0, OUT: 1.0}}) for text in outside] * repeat
+        # each classifier gets its labels named, or both would take every label seen in the examples
+        nlp.config["initialize"]["components"] = {"textcat": {"labels": labels}, "scope": {"labels": [IN_SCOPE, OUT]}}
+        optimizer = nlp.initialize(lambda: examples + scope_examples)
         optimizer.learn_rate = 0.005
         # patterns go in after initialize(), which resets the ruler
         ruler.add_patterns(
@@ -354,10 +415,16 @@ class ElementPipeline:
         rng = random.Random(seed)
         for epoch in range(epochs):
             rng.shuffle(examples)
+            rng.shuffle(scope_examples)
             losses: dict[str, float] = {}
             for batch in minibatch(examples, size=64):
-                nlp.update(batch, sgd=optimizer, losses=losses, exclude=["entity_ruler"])
-            progress(f"element classifier epoch {epoch + 1}/{epochs}, loss {losses.get('textcat', 0):.3f}")
+                nlp.update(batch, sgd=optimizer, losses=losses, exclude=["entity_ruler", "scope"])
+            for batch in minibatch(scope_examples, size=64):
+                nlp.update(batch, sgd=optimizer, losses=losses, exclude=["entity_ruler", "textcat"])
+            progress(
+                f"element and scope classifiers epoch {epoch + 1}/{epochs}, "
+                f"loss {losses.get('textcat', 0):.3f} / {losses.get('scope', 0):.3f}"
+            )
         return cls(nlp)
 
     def save(self, path: Path) -> None:
@@ -387,11 +454,22 @@ class ElementPipeline:
 
     def analyse(self, text: str) -> Analysis:
         """Element asked and item mentions in a normalised question."""
-        doc = self.nlp(text)
-        label, score = max(doc.cats.items(), key=lambda kv: kv[1]) if doc.cats else (NONE, 0.0)
+        doc = self.nlp.make_doc(text)
         if self.mentions is None:
-            found = [(ent.ent_id_, ent.text) for ent in doc.ents]
+            doc = self.nlp.get_pipe("entity_ruler")(doc)
+            spans = [(ent.start, ent.end, ent.ent_id_) for ent in doc.ents]
         else:
-            found = [(ent_id, doc[start:end].text) for start, end, ent_id in self.mentions(doc)]
-        mentions = sorted(found, key=lambda m: -len(m[1]))
-        return Analysis(element=None if label == NONE else label, element_score=float(score), mentions=mentions)
+            spans = self.mentions(doc)
+        mentions = sorted(((ent_id, doc[start:end].text) for start, end, ent_id in spans), key=lambda m: -len(m[1]))
+        out_of_scope = self.nlp.get_pipe("scope")(doc).cats.get(OUT, 0.0)
+        named = sum(end - start for start, end, _ in spans)
+        label, score = NONE, 1.0  # nothing but a name ("扯证", "新生儿出生一件事"): a general question
+        if text.strip() and named < len(doc):
+            cats = self.nlp.get_pipe("textcat")(characters(self.nlp, text)).cats
+            label, score = max(cats.items(), key=lambda kv: kv[1])
+        return Analysis(
+            element=None if label == NONE else label,
+            element_score=float(score),
+            mentions=mentions,
+            out_of_scope=float(out_of_scope),
+        )
