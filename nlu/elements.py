@@ -1,8 +1,12 @@
 """The spaCy pipeline of question answering: jieba tokens, an EntityRuler that finds item and bundle mentions,
-and a text classifier for the guide element a question asks about.
+a text classifier for the guide element a question asks about, and one for whether it is about any service.
 
-The pipeline is blank Chinese (no model download) with the jieba segmenter; the classifier is trained locally
-from ``element_templates.yaml`` filled with the catalogue's own names, in a few seconds.
+The pipeline is blank Chinese (no model download) with the jieba segmenter, trained locally in seconds:
+
+- ``textcat`` (the element) reads character n-grams of the question with each mention written as a placeholder,
+  and learns from ``element_templates.yaml`` alone, so it is the same for any catalogue;
+- ``scope`` (in or out of scope) reads jieba words; it learns from the templates filled with the catalogue's
+  names and its FAQ questions (in scope) against ``out_of_scope.yaml`` (less any message naming an entry).
 
 Example:
     >>> pipeline = ElementPipeline.train({"resident-id-card-first": ["居民身份证首次申领", "办身份证"]}, seed=1)
@@ -37,6 +41,7 @@ ELEMENTS = (
 NONE = "none"
 IN_SCOPE, OUT = "in_scope", "out_of_scope"  # the labels of the scope classifier
 NGRAMS = 3  # character n-grams the element classifier reads
+PLACEHOLDER = "Ⓧ"  # stands for a mentioned item in what the element classifier reads
 MENTION_TOKENS = "mention_tokens.json"  # the ruler's phrases cut into tokens, saved beside the pipeline
 _SEP = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
 
@@ -284,7 +289,8 @@ def characters(nlp, text: str):
 
 
 class ElementPipeline:
-    """spaCy pipeline with an ``entity_ruler`` (item mentions) and a ``textcat`` (element asked)."""
+    """spaCy pipeline with an ``entity_ruler`` (item mentions), a ``textcat`` (element asked) and a ``scope``
+    classifier (about a service or not)."""
 
     def __init__(self, nlp, mentions: MentionMatcher | None = None):
         self.nlp = nlp
@@ -295,7 +301,8 @@ class ElementPipeline:
     def examples(
         mentions: Mapping[str, Sequence[str]], seed: int, per_template: int = 6, normalise: Callable[[str], str] = str
     ) -> list[tuple[str, str]]:
-        """(text, label) training pairs: every template filled with names drawn from the catalogue."""
+        """(text, label) pairs: every template filled with names drawn from the catalogue (the scope classifier's
+        in-scope questions)."""
         rng = random.Random(seed)
         templates: dict[str, list[str]] = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
         phrases = sorted({p for names in mentions.values() for p in names})
@@ -309,6 +316,22 @@ class ElementPipeline:
                     out.append((normalise(pattern.format(x=phrase)), label))
         rng.shuffle(out)
         return out
+
+    @staticmethod
+    def element_examples(normalise: Callable[[str], str] = str) -> list[tuple[str, str]]:
+        """(text, label) pairs for the element classifier: every template once, its item written as
+        :data:`PLACEHOLDER`, as :meth:`analyse` writes the mentions of a question.
+
+        So the classifier learns the words of asking (要带什么, 多久, 在哪) and nothing of the names that happen to
+        fill a template: it is the same whatever the catalogue, however large.
+        """
+        templates: dict[str, list[str]] = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
+        pairs = {
+            (PLACEHOLDER.join(normalise(part) for part in pattern.split("{x}")), label)
+            for label, patterns in templates.items()
+            for pattern in patterns
+        }
+        return sorted(pair for pair in pairs if pair[0].strip(PLACEHOLDER))
 
     @staticmethod
     def out_of_scope_examples(
@@ -390,7 +413,7 @@ class ElementPipeline:
         data = cls.examples(mentions, seed, normalise=normalise)
         examples = [
             Example.from_dict(characters(nlp, text), {"cats": {lab: float(lab == label) for lab in labels}})
-            for text, label in data
+            for text, label in cls.element_examples(normalise)
         ]
         # in scope: the element questions (every one names an entry or follows one up) and the FAQ; out of
         # scope: the corpus, repeated to about a third of the element questions so neither side swamps the other
@@ -462,10 +485,15 @@ class ElementPipeline:
             spans = self.mentions(doc)
         mentions = sorted(((ent_id, doc[start:end].text) for start, end, ent_id in spans), key=lambda m: -len(m[1]))
         out_of_scope = self.nlp.get_pipe("scope")(doc).cats.get(OUT, 0.0)
-        named = sum(end - start for start, end, _ in spans)
+        # what is asked is read around the names, each written as the placeholder the classifier learnt with
+        parts, start = [], 0
+        for begin, end, _ in spans:
+            parts += [doc[start:begin].text, PLACEHOLDER]
+            start = end
+        asked = "".join([*parts, doc[start:].text])
         label, score = NONE, 1.0  # nothing but a name ("扯证", "新生儿出生一件事"): a general question
-        if text.strip() and named < len(doc):
-            cats = self.nlp.get_pipe("textcat")(characters(self.nlp, text)).cats
+        if asked.strip(PLACEHOLDER).strip():
+            cats = self.nlp.get_pipe("textcat")(characters(self.nlp, asked)).cats
             label, score = max(cats.items(), key=lambda kv: kv[1])
         return Analysis(
             element=None if label == NONE else label,

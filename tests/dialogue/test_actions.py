@@ -115,9 +115,9 @@ def test_start_checklist_for_the_item_named(services):
 
 
 def test_a_checklist_of_an_ambiguous_name_asks_which_item(services):
-    events, messages = run(ActionStartChecklist(services), tracker("帮我生成护照的材料清单", intent="ask_checklist"))
+    events, messages = run(ActionStartChecklist(services), tracker("帮我生成驾驶证的材料清单", intent="ask_checklist"))
     assert slots(events)["checklist_ready"] is False
-    assert {b["title"] for b in messages[0]["buttons"]} >= {"普通护照签发", "普通护照补发"}
+    assert {b["title"] for b in messages[0]["buttons"]} >= {"机动车驾驶证补领", "机动车驾驶证期满换证"}
     assert messages[0]["buttons"][0]["payload"].startswith("/ask_checklist{")
 
 

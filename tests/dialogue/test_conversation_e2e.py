@@ -151,12 +151,12 @@ def test_context_follow_ups(live_server):
 
 def test_ambiguity_is_resolved_by_asking(live_server):
     chat = Chat(live_server)
-    reply = chat.say("护照要多少钱")
+    reply = chat.say("驾照要多少钱")
     titles = [b["title"] for b in buttons(reply)]
-    assert {"普通护照签发", "普通护照补发"} <= set(titles)
-    chosen = next(b for b in buttons(reply) if b["title"] == "普通护照补发")
+    assert {"机动车驾驶证补领", "机动车驾驶证期满换证"} <= set(titles)
+    chosen = next(b for b in buttons(reply) if b["title"] == "机动车驾驶证补领")
     reply = chat.say(chosen["payload"])
-    assert "【普通护照补发】" in text(reply) and "收费" in text(reply)  # the element asked is kept
+    assert "【机动车驾驶证补领】" in text(reply) and "收费" in text(reply)  # the element asked is kept
 
 
 def test_out_of_scope_and_human(live_server):
