@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -47,8 +48,13 @@ CHECKLIST_TEMPLATES = [
     "按我的情况生成{x}的清单",
     "{x}材料清单帮我列一下",
     "给我{x}的告知单",
+    "{x}的材料清单",
+    "{x}清单",
+    "生成{x}的一次性告知单",
+    "{x}要准备的材料列个清单",
 ]
-PER_TEMPLATE = 3  # item names per question template: enough variety, a training run of a few minutes
+PER_TEMPLATE = 3  # item names per overview and checklist template: enough variety, a training run of minutes
+_CHECKLIST_WORDS = re.compile("清单|告知单")
 OPTION_EXAMPLES = 300  # option labels and synonyms sampled for choose_option (the form matches options itself)
 
 
@@ -96,18 +102,25 @@ def catalogue_nlu(knowledge: Knowledge) -> dict:
 
     annotatable = [n for n in names if not set(n) & set("[]()")]
 
-    def fill(patterns: list[str]) -> list[str]:
+    def fill(patterns: list[str], per_template: int = PER_TEMPLATE) -> list[str]:
         # the name is annotated as an `item` entity: RegexEntityExtractor uses only lookup tables of annotated
         # entities, and the synonyms map an alias found to the item's name
         out: list[str] = []
         for pattern in patterns:
             if "{x}" in pattern:
-                out += [pattern.replace("{x}", f"[{name}](item)") for name in rng.sample(annotatable, PER_TEMPLATE)]
+                out += [pattern.replace("{x}", f"[{name}](item)") for name in rng.sample(annotatable, per_template)]
         return out
 
-    element = [t for key, patterns in templates.items() if key != "none" for t in fill(patterns)]
+    # one name per element template: there are hundreds of them, and ask_checklist must not drown; a template
+    # that says 清单 or 告知单 is a checklist request in a conversation
+    element = [
+        t
+        for key, patterns in templates.items()
+        if key != "none"
+        for t in fill([p for p in patterns if not _CHECKLIST_WORDS.search(p)], per_template=1)
+    ]
     overview = fill(templates.get("none", []))
-    checklist = fill(CHECKLIST_TEMPLATES)
+    checklist = fill(CHECKLIST_TEMPLATES, per_template=2 * PER_TEMPLATE)
     options: set[str] = set()
     for item in knowledge.catalogue.items.values():
         for question in item.scenario:

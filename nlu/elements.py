@@ -435,10 +435,11 @@ class ElementPipeline:
                 for phrase in names
             ]
         )
-        rng = random.Random(seed)
+        # one shuffle each, so the element classifier's training does not depend on the catalogue's examples
+        rng, scope_rng = random.Random(seed), random.Random(seed + 1)
         for epoch in range(epochs):
             rng.shuffle(examples)
-            rng.shuffle(scope_examples)
+            scope_rng.shuffle(scope_examples)
             losses: dict[str, float] = {}
             for batch in minibatch(examples, size=64):
                 nlp.update(batch, sgd=optimizer, losses=losses, exclude=["entity_ruler", "scope"])

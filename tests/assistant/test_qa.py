@@ -45,7 +45,9 @@ def test_answer_quotes_the_guide(qa, bundled):
     assert item.version in answer.answer
 
 
-@pytest.mark.parametrize("query", ["今天天气怎么样", "推荐个电影", "股票明天会涨吗", "讲个笑话"])
+@pytest.mark.parametrize(
+    "query", ["今天天气怎么样", "推荐个电影", "股票明天会涨吗", "讲个笑话", "在吗", "你是谁", "帮我点个外卖"]
+)
 def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
     answer = qa.ask(query)
     assert answer.kind == "out_of_scope"
@@ -71,6 +73,18 @@ def test_odd_input_gets_a_clear_reply(qa, query):
     assert answer.answer
     assert "<script>" not in answer.answer
     assert answer.kind in {"answer", "clarify", "out_of_scope", "empty"}
+
+
+def test_a_question_about_no_item_asks_which_one(qa):
+    answer = qa.ask("要多少钱？")
+    assert (answer.kind, answer.item, answer.element) == ("clarify", None, "fee")
+
+
+def test_a_bare_family_name_asks_which_one_and_a_word_of_the_question_decides(qa):
+    asked = qa.ask("驾照要多少钱")
+    assert asked.kind == "clarify" and asked.element == "fee"
+    assert {c.name for c in asked.candidates[:2]} == {"机动车驾驶证补领", "机动车驾驶证期满换证"}
+    assert qa.ask("补驾照要多少钱").item == "机动车驾驶证补领"  # 补 is part of 补领
 
 
 def test_follow_up_uses_the_conversation_item(qa):

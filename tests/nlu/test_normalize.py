@@ -36,6 +36,21 @@ def test_correct_words_are_not_respelled(normalise):
     assert normalise("结婚证丢了") == "结婚证丢了"
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "晚上能办吗",  # an everyday word that sounds like a domain word (网上)
+        "手机上能办吗",  # kept whole, so 机上 is not read as 记上
+        "星期六办不办",  # a function character is never a typo (不办 is not 补办)
+        "户口不在本地",  # (户口不 is not 户口簿)
+        "有小程序吗",  # (有小 is not 有效)
+    ],
+)
+def test_everyday_words_are_not_repaired_into_domain_words(typed):
+    normalise = Normaliser([*VOCABULARY, "网上", "记上", "补办", "户口簿", "有效"])
+    assert normalise(typed) == typed
+
+
 @pytest.mark.parametrize("typed", ["", "   ", "😀😀", "？？！！", "\x00\x01\x7f"])
 def test_nothing_meaningful_gives_empty(normalise, typed):
     assert normalise(typed) == ""
