@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
             labels.append(float(case.item is not None and answer.candidates[0].name == case.item))
     weights, bias = fit(np.array(features), np.array(labels))
     print(f"weights {tuple(round(float(w), 2) for w in weights)} bias {bias:.2f} ({len(labels)} answered questions)")
-    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55):
+    for threshold in (0.3, 0.33, 0.35, 0.37, 0.4, 0.45, 0.5):
         qa = QuestionAnswerer(index, Thresholds(answer=threshold, weights=tuple(weights), bias=float(bias)))
         figures = score(cases, [qa.ask(c.query) for c in cases]).figures()
         print(f"threshold {threshold:.2f}  " + "  ".join(f"{k} {v:.1%}" for k, v in figures.items()))
