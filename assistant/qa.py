@@ -64,7 +64,7 @@ class Answer(BaseModel):
 class Thresholds(BaseModel):
     """Decision thresholds on the calibrated confidence."""
 
-    answer: float = 0.40  # below: out of scope (the largest refusing <= 2.5 % of in-scope dev questions)
+    answer: float = 0.40  # below: out of scope (chosen on both dev splits, with and without the distractors)
     clarify_margin: float = 0.15  # top two fused scores closer than this (and related): ask which one
     # logistic calibration of (cosine, coverage, mention, retrievers agree, in scope) -> P(answer is right),
     # as printed by `python -m assistant.calibrate tests/eval/dev.tsv tests/eval/dev2.tsv`
