@@ -171,14 +171,19 @@ class Normaliser:
                     i += 1
         return "".join(out)
 
+    def _colloquial(self, text: str) -> str:
+        """The lexicon's replacements (no value holds a key, so applying them twice changes nothing)."""
+        if self._lexicon_pattern is None:
+            return text
+        return self._lexicon_pattern.sub(lambda m: self._replace[m.group(0)], text)
+
     def __call__(self, text: str) -> str:
         """The normalised question: empty when nothing meaningful is left."""
         text = self.surface(text)
         if self._filler_pattern is not None:
             text = self._filler_pattern.sub(" ", text)
-        if self._lexicon_pattern is not None:
-            text = self._lexicon_pattern.sub(lambda m: self._replace[m.group(0)], text)
-        text = self.repair(text)
+        text = self.repair(self._colloquial(text))
+        text = self._colloquial(text)  # a repaired word may be colloquial itself: 驾招 -> 驾照 -> 驾驶证
         return (
             re.sub(r"\s+", " ", text).strip().replace(" ", "")
             if _HAN.search(text)

@@ -6,7 +6,7 @@ import pytest
 
 from nlu.normalize import MAX_QUERY_CHARS, Normaliser
 
-VOCABULARY = ["结婚证", "身份证", "户口迁移", "公积金", "护照", "结婚登记"]
+VOCABULARY = ["结婚证", "身份证", "户口迁移", "公积金", "护照", "结婚登记", "驾照"]
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,7 @@ def normalise() -> Normaliser:
         ("扯证要带啥", "结婚登记要带什么"),  # colloquial lexicon
         ("请问你好，护照多少钱呀？？😀", "护照多少钱"),  # filler, punctuation, emoji
         ("ＡＢＣ护照１２３", "abc护照123"),  # full width -> half width
+        ("驾招补领", "驾驶证补领"),  # repaired to a colloquial word, which the lexicon then replaces
     ],
 )
 def test_questions_are_normalised(normalise, typed, expected):
