@@ -211,9 +211,9 @@ class QuestionAnswerer:
             return self._out_of_scope(query, candidates, confidence)
         if len(ranked) > 1:
             second = ranked[1][0]
-            margin = (ranked[0][1] - ranked[1][1]) / ranked[0][1]
+            margin = (ranked[0][1] - ranked[1][1]) / ranked[0][1] if ranked[0][1] > 0 else 0.0
             covered_second = self._covered(second, content, weights)
-            # ask only when nothing in the question tells the two apart ("护照多少钱": 签发 or 补发?)
+            # ask only when nothing in the question tells the two apart ("驾照多少钱": 补领 or 期满换证?)
             undecided = abs(covered - covered_second) < 1e-6
             if (
                 margin < self.thresholds.clarify_margin
