@@ -2,11 +2,13 @@
 
 Usage::
 
-    python -m assistant.calibrate tests/eval/dev.tsv [tests/eval/dev2.tsv ...] [--catalogue DIR ...]
+    python -m assistant.calibrate tests/eval/dev.tsv [tests/eval/dev2.tsv ...] [--catalogue DIR ...] [--fusion]
 
 Prints the logistic weights of (cosine, coverage, mention, retrievers agree, in scope) -> "the top item is right" and,
 for each refusal threshold, the evaluation figures with those weights. ``assistant.qa.Thresholds`` holds the
-values chosen from this output; never run it on the held-out test split.
+values chosen from this output; never run it on the held-out test split. ``--fusion`` prints instead the item
+accuracy@1 of a grid of fusion weights (``assistant.qa.FUSION`` and ``PRIOR_POWER`` were chosen from it, with
+and without ``-c var/gd``).
 """
 
 from __future__ import annotations
@@ -30,11 +32,42 @@ def fit(features: np.ndarray, labels: np.ndarray, steps: int = 5000, rate: float
     return weights, bias
 
 
+def sweep_fusion(qa, cases) -> None:
+    """Print, best first, the share of in-scope questions whose top fused candidate is the expected entry, for a
+    grid of fusion weights (BM25, cosine, mention) and prior powers."""
+    import itertools
+
+    from assistant.qa import FUSION, PRIOR_POWER, fuse
+
+    signals = []
+    for case in cases:
+        text = qa.index.normaliser(case.query)
+        if case.item is not None and text:
+            signals.append((case.item, qa.retrieve(text, qa.index.pipeline.analyse(text))))
+    rows = []
+    for w_bm25, w_cosine, w_mention, power in itertools.product(
+        (0.3, 0.5, 0.7, 1.0), (0.5, 1.0, 1.5, 2.0), (0.0, 0.2, 0.4, 0.6), (0, 1, 3, 5)
+    ):
+        right = 0
+        for item, (bm25, dense, mentioned) in signals:
+            scores = fuse(bm25, dense, mentioned, qa.index.priors, (w_bm25, w_cosine, w_mention), power)
+            right += bool(scores) and qa.index.names[max(scores, key=scores.get)] == item
+        rows.append((right / len(signals), w_bm25, w_cosine, w_mention, power))
+    print(f"top-1 over {len(signals)} in-scope questions; weights (bm25, cosine, mention), prior power")
+    chosen = next(row for row in rows if tuple(row[1:4]) == FUSION and row[4] == PRIOR_POWER)
+    print(f"{chosen[0]:.1%}  {FUSION}  {PRIOR_POWER}  (assistant.qa now)")
+    for share, *setting in sorted(rows, reverse=True)[:15]:
+        print(f"{share:.1%}  {tuple(setting[:3])}  {setting[3]}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fit, then print the weights and a threshold sweep."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("paths", nargs="+", type=Path, help="development splits (never the test split)")
-    parser.add_argument("--catalogue", action="append", default=[], type=Path)
+    parser.add_argument("--catalogue", "-c", action="append", default=[], type=Path)
+    parser.add_argument(
+        "--fusion", action="store_true", help="sweep the fusion weights (ranking only) instead of calibrating"
+    )
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -45,6 +78,9 @@ def main(argv: list[str] | None = None) -> None:
 
     index = open_index(default_directories(args.catalogue), _data_dir() / "index")
     cases = [case for path in args.paths for case in read_cases(path)]
+    if args.fusion:
+        sweep_fusion(QuestionAnswerer(index), cases)
+        return
     raw = QuestionAnswerer(index, Thresholds(answer=0.0, weights=(0, 0, 0, 0, 0), bias=0))
     features, labels = [], []
     for case in cases:

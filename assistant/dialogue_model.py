@@ -54,7 +54,7 @@ CHECKLIST_TEMPLATES = [
     "{x}要准备的材料列个清单",
 ]
 PER_TEMPLATE = 3  # item names per overview and checklist template: enough variety, a training run of minutes
-_CHECKLIST_WORDS = re.compile("清单|告知单")
+_NAMES_A_CHECKLIST = re.compile("清单|告知单")  # a question template that is a checklist request
 OPTION_EXAMPLES = 300  # option labels and synonyms sampled for choose_option (the form matches options itself)
 
 
@@ -117,7 +117,7 @@ def catalogue_nlu(knowledge: Knowledge) -> dict:
         t
         for key, patterns in templates.items()
         if key != "none"
-        for t in fill([p for p in patterns if not _CHECKLIST_WORDS.search(p)], per_template=1)
+        for t in fill([p for p in patterns if not _NAMES_A_CHECKLIST.search(p)], per_template=1)
     ]
     overview = fill(templates.get("none", []))
     checklist = fill(CHECKLIST_TEMPLATES, per_template=2 * PER_TEMPLATE)

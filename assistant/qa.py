@@ -20,14 +20,15 @@ from pydantic import BaseModel
 from assistant.answers import compose, out_of_scope_reply
 from assistant.index import Index, tokens
 from knowledge.glossary import ELEMENTS as ELEMENT_LABELS
-from nlu.elements import TEMPLATES
+from nlu.elements import TEMPLATES, Analysis
 from nlu.normalize import load_lexicon
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 # weights of the fused score: BM25 (relative to the best BM25 score of the question), cosine similarity, and a
 # mention of the entry's name or alias (relative to the longest mention); the prior (guide completeness) is
 # raised to PRIOR_POWER, so a thin imported entry does not take the question of a full guide. Chosen by item
-# accuracy@1 on the development splits, with and without the Guangdong distractors.
+# accuracy@1 on the development splits, with and without the Guangdong distractors
+# (`python -m assistant.calibrate --fusion tests/eval/dev.tsv tests/eval/dev2.tsv [-c var/gd]`).
 FUSION = (0.5, 1.5, 0.4)
 PRIOR_POWER = 3
 ELEMENT_NAMES = {
@@ -38,6 +39,28 @@ ELEMENT_NAMES = {
     "time_limit": "办理时限",
     "contact": "咨询电话",
 }
+
+
+def fuse(
+    bm25: list[tuple[int, float]],
+    dense: list[tuple[int, float]],
+    mentioned: dict[int, float],
+    priors,
+    fusion: tuple[float, float, float] = FUSION,
+    prior_power: float = PRIOR_POWER,
+) -> dict[int, float]:
+    """Entry index -> fused score of the signals :meth:`QuestionAnswerer.retrieve` returns."""
+    w_bm25, w_cosine, w_mention = fusion
+    scores: dict[int, float] = {}
+    if bm25:
+        strongest = bm25[0][1]
+        for i, value in bm25:
+            scores[i] = w_bm25 * value / strongest
+    for i, value in dense:
+        scores[i] = scores.get(i, 0.0) + w_cosine * max(0.0, value)
+    for i, weight in mentioned.items():
+        scores[i] = scores.get(i, 0.0) + w_mention * weight
+    return {i: score * float(priors[i]) ** prior_power for i, score in scores.items()}
 
 
 class Candidate(BaseModel):
@@ -117,6 +140,20 @@ class QuestionAnswerer:
             if t in naming or (len(t) == 1 and any(t in word for word in naming))
         )
 
+    def retrieve(
+        self, text: str, analysis: Analysis
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]], dict[int, float]]:
+        """The signals of a normalised question: BM25 and dense hits (entry index, score) and mentions (entry
+        index -> length of the phrase relative to the longest mention)."""
+        mentioned: dict[int, float] = {}
+        if analysis.mentions:
+            longest = len(analysis.mentions[0][1])
+            for entry_id, phrase in analysis.mentions:
+                i = self.index.by_id.get(entry_id)
+                if i is not None:
+                    mentioned[i] = max(mentioned.get(i, 0.0), len(phrase) / longest)
+        return self.index.bm25_search(text, 30), self.index.dense_search(text, 30), mentioned
+
     def _related(self, a: int, b: int) -> bool:
         """Two entries of one family (首次申领 / 换领 / 补领 …): names share a long common stem."""
         na, nb = self.index.names[a], self.index.names[b]
@@ -149,28 +186,9 @@ class QuestionAnswerer:
                 )
             return self._out_of_scope(query, [], 0.0, english=True)
         analysis = self.index.pipeline.analyse(text)
-        w_bm25, w_cosine, w_mention = FUSION
-        bm25 = self.index.bm25_search(text, 30)
-        dense = self.index.dense_search(text, 30)
-        scores: dict[int, float] = {}
-        if bm25:
-            strongest = bm25[0][1]
-            for i, value in bm25:
-                scores[i] = w_bm25 * value / strongest
+        bm25, dense, mentioned = self.retrieve(text, analysis)
         cosine = dict(dense)
-        for i, value in dense:
-            scores[i] = scores.get(i, 0.0) + w_cosine * max(0.0, value)
-        mentioned: dict[int, float] = {}
-        if analysis.mentions:
-            longest = len(analysis.mentions[0][1])
-            for entry_id, phrase in analysis.mentions:
-                i = self.index.by_id.get(entry_id)
-                if i is not None:
-                    mentioned[i] = max(mentioned.get(i, 0.0), len(phrase) / longest)
-        for i, weight in mentioned.items():
-            scores[i] = scores.get(i, 0.0) + w_mention * weight
-        for i in scores:
-            scores[i] *= float(self.index.priors[i]) ** PRIOR_POWER
+        scores = fuse(bm25, dense, mentioned, self.index.priors)
         if context_item and not mentioned:
             i = self.index.by_name.get(context_item)
             if i is not None:

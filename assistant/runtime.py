@@ -53,7 +53,7 @@ def load_knowledge(
         knowledge.errors.CatalogueError: a catalogue does not validate; nothing is built.
     """
     catalogue = load_directories(directories)
-    index = open_index(directories, root, settings, progress=progress or (lambda _: None))
+    index = open_index(directories, root, settings, progress=progress or (lambda _: None), catalogue=catalogue)
     return Knowledge(catalogue=catalogue, index=index, qa=QuestionAnswerer(index))
 
 
