@@ -39,6 +39,8 @@ from knowledge.catalogue import BUNDLED
 from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
 
+QUESTION_FRAMES = TEMPLATES.with_name("question_frames.yaml")  # the embedding model's question frames
+
 if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Item
@@ -110,6 +112,7 @@ def index_key(directories: Sequence[Path], settings: IndexSettings) -> str:
     h.update(LEXICON.read_bytes())
     h.update(TEMPLATES.read_bytes())  # the element classifier is trained from them
     h.update(OUT_OF_SCOPE.read_bytes())  # and the scope classifier from them and these
+    h.update(QUESTION_FRAMES.read_bytes())  # the embedding model's anchors
     for path in catalogue_files(directories):
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -144,8 +147,8 @@ def search_text(entry: Item | Bundle) -> str:
 
 def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> list[tuple[str, int]]:
     """The (anchor, entry position) pairs the embedding model trains on, before normalisation: names, aliases,
-    FAQ questions and element questions built from them (so the question words carry no item); a seeded sample
-    of at most ``limit`` of them."""
+    FAQ questions and questions built from them with ``question_frames.yaml`` (so the question words carry no
+    item); a seeded sample of at most ``limit`` of them."""
     import random
 
     import yaml
@@ -153,7 +156,7 @@ def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> lis
     from knowledge.schema import Item
 
     rng = random.Random(seed)
-    templates = [t for ts in yaml.safe_load(TEMPLATES.read_text(encoding="utf-8")).values() for t in ts if "{x}" in t]
+    templates = yaml.safe_load(QUESTION_FRAMES.read_text(encoding="utf-8"))
     drawn: list[tuple[str, int]] = []
     for position, entry in enumerate(entries):
         anchors = [*mention_phrases(entry)]

@@ -12,7 +12,16 @@ import sys
 import pytest
 from conftest import REPO
 
-from assistant.index import FORMAT, Bm25Scores, Index, IndexError_, IndexSettings, naming_phrases, tokens
+from assistant.index import (
+    FORMAT,
+    Bm25Scores,
+    Index,
+    IndexError_,
+    IndexSettings,
+    draw_anchors,
+    naming_phrases,
+    tokens,
+)
 
 ARTEFACTS = [
     "entries.jsonl",
@@ -182,6 +191,23 @@ from knowledge.loader import load_catalogues
 catalogue = load_catalogues([Path(sys.argv[1])], bundled=False)
 print(json.dumps(Index.build(catalogue, Path(sys.argv[2]), IndexSettings(min_steps=20), key="k")["files"]))
 """
+
+
+def test_teaching_the_element_classifier_a_phrasing_leaves_retrieval_alone(bundled, tmp_path, monkeypatch):
+    # the embedding model's training pairs come from question_frames.yaml, not from the element templates: a new
+    # element template must not move which item a question finds
+    entries = bundled.entries()
+    before = draw_anchors(entries, 5000, seed=1)
+    edited = tmp_path / "element_templates.yaml"
+    edited.write_text('materials:\n- "{x}要带原件吗"\nfee:\n- "{x}要交钱吗"\n', encoding="utf-8")
+    monkeypatch.setattr("nlu.elements.TEMPLATES", edited)
+    monkeypatch.setattr("assistant.index.TEMPLATES", edited)
+    assert draw_anchors(entries, 5000, seed=1) == before
+    # and the frames do reach the pairs: some anchor is a name in the words of asking
+    assert any(
+        anchor != entries[i].name and entries[i].name in anchor and len(anchor) > len(entries[i].name)
+        for anchor, i in before
+    )
 
 
 @pytest.mark.slow
