@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Item
 
-FORMAT = 7
+FORMAT = 10
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 _STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
 Progress = Callable[[str], None]
@@ -489,7 +489,6 @@ class Index:
 
         import bm25s
         import faiss
-        import jieba
 
         from assistant.embedding import LOCAL_DEFAULT, StaticEncoder
         from nlu.elements import add_user_words, jieba_state, save_mention_tokens, saved_phrases
@@ -505,12 +504,21 @@ class Index:
         count = len(source.ids)
         progress(f"indexing {count} entries")
         vocabulary = {p for phrases in source.mentions for p in phrases}
-        add_user_words(sorted(vocabulary))
-        vocabulary |= {w for p in [*vocabulary, *source.materials] for w in jieba.lcut_for_search(p) if len(w) >= 2}
+        # the names as written, and their words, are what typo repair repairs towards; they are cut by a jieba
+        # of their own, so this process's jieba holds only what a process loading this index will hold (the
+        # normalised names, below): a build then segments, and answers, as every later start does
+        _, named = jieba_state(sorted(vocabulary))
+        vocabulary |= {w for p in [*vocabulary, *source.materials] for w in named.lcut_for_search(p) if len(w) >= 2}
+        del named
         normaliser = Normaliser(vocabulary)
         pinyin = _pinyin_table(normaliser)
         # one string is normalised once per build: names recur as mentions, naming texts and training anchors
         normalise = functools.lru_cache(maxsize=None)(normaliser)
+        mentions = {
+            entry_id: sorted({normalise(p) for p in phrases} - {""})
+            for entry_id, phrases in zip(source.ids, source.mentions, strict=True)
+        }
+        add_user_words(sorted({p for phrases in mentions.values() for p in phrases}))
         lap("vocabulary")
 
         texts = []
@@ -529,15 +537,12 @@ class Index:
         lap("bm25")
 
         progress("training the element classifier (spaCy textcat) and the mention ruler")
-        mentions = {
-            entry_id: sorted({normalise(p) for p in phrases} - {""})
-            for entry_id, phrases in zip(source.ids, source.mentions, strict=True)
-        }
         pipeline = ElementPipeline.train(
             mentions,
             seed=settings.seed,
             normalise=normalise,
             in_scope=[normalise(q) for q in source.questions],
+            things=sorted({normalise(m) for m in source.materials if len(m) <= 8} - {""}),
             progress=progress,
         )
         pipeline.save(staging / "spacy")

@@ -43,6 +43,7 @@ IN_SCOPE, OUT = "in_scope", "out_of_scope"  # the labels of the scope classifier
 NGRAMS = 3  # character n-grams the element classifier reads
 PLACEHOLDER = "Ⓧ"  # stands for a mentioned item in what the element classifier reads
 MENTION_TOKENS = "mention_tokens.json"  # the ruler's phrases cut into tokens, saved beside the pipeline
+USER_WORD_FREQ = 2_000_000  # jieba frequency of a catalogue name: above any word of its own dictionary
 _SEP = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
 
 
@@ -236,10 +237,7 @@ def jieba_state(words: Sequence[str]):
     import jieba
 
     segmenter = jieba.Tokenizer()
-    segmenter.initialize()
-    for word in words:
-        if len(word) >= 2:
-            segmenter.add_word(word, freq=2_000_000)
+    _teach(segmenter, words)
     return marshal.dumps((segmenter.FREQ, segmenter.total)), segmenter
 
 
@@ -271,9 +269,20 @@ def add_user_words(words: Sequence[str]) -> None:
     """Teach jieba the catalogue's names and aliases so they stay whole tokens."""
     import jieba
 
-    for word in words:
-        if len(word) >= 2:
-            jieba.add_word(word, freq=2_000_000)
+    _teach(jieba.dt, words)
+
+
+def _teach(segmenter, words: Sequence[str]) -> None:
+    """Add each word of two characters or more to a ``jieba.Tokenizer`` once.
+
+    jieba's ``add_word`` adds the frequency to the dictionary's total on every call, even for a word it holds:
+    a name taught twice (two entries share an alias; a build teaches the names, then trains the ruler) would
+    change how every other text is cut, and a build would segment unlike a process loading its index.
+    """
+    segmenter.check_initialized()
+    for word in dict.fromkeys(words):
+        if len(word) >= 2 and segmenter.FREQ.get(word) != USER_WORD_FREQ:
+            segmenter.add_word(word, freq=USER_WORD_FREQ)
 
 
 def characters(nlp, text: str):
@@ -299,13 +308,17 @@ class ElementPipeline:
 
     @staticmethod
     def examples(
-        mentions: Mapping[str, Sequence[str]], seed: int, per_template: int = 6, normalise: Callable[[str], str] = str
+        mentions: Mapping[str, Sequence[str]],
+        seed: int,
+        per_template: int = 6,
+        normalise: Callable[[str], str] = str,
+        things: Sequence[str] = (),
     ) -> list[tuple[str, str]]:
-        """(text, label) pairs: every template filled with names drawn from the catalogue (the scope classifier's
-        in-scope questions)."""
+        """(text, label) pairs: every template filled with names drawn from the catalogue, or with ``things`` its
+        guides mention (the scope classifier's in-scope questions)."""
         rng = random.Random(seed)
         templates: dict[str, list[str]] = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
-        phrases = sorted({p for names in mentions.values() for p in names})
+        phrases = sorted({p for names in mentions.values() for p in names} | set(things))
         out = []
         for label, patterns in templates.items():
             for pattern in patterns:
@@ -360,6 +373,7 @@ class ElementPipeline:
         epochs: int = 12,
         normalise: Callable[[str], str] = str,
         in_scope: Sequence[str] = (),
+        things: Sequence[str] = (),
         progress: Callable[[str], None] = lambda _: None,
     ) -> ElementPipeline:
         """Build the ruler from ``mentions`` (entry id -> names and aliases) and train the classifier.
@@ -410,7 +424,7 @@ class ElementPipeline:
             textcat.add_label(label)
         scope.add_label(IN_SCOPE)
         scope.add_label(OUT)
-        data = cls.examples(mentions, seed, normalise=normalise)
+        data = cls.examples(mentions, seed, normalise=normalise, things=things)
         examples = [
             Example.from_dict(characters(nlp, text), {"cats": {lab: float(lab == label) for lab in labels}})
             for text, label in cls.element_examples(normalise)

@@ -149,6 +149,36 @@ def test_reloaded_index_answers_the_same(index):
         assert second.ask(query) == first.ask(query)
 
 
+_ANSWER_ALL = """
+import json, sys
+from pathlib import Path
+from assistant.index import Index
+from assistant.qa import QuestionAnswerer
+qa = QuestionAnswerer(Index.load(Path(sys.argv[1])))
+for query in sys.stdin.read().splitlines():
+    answer = qa.ask(query)
+    print(json.dumps([answer.item, answer.element, answer.kind, answer.confidence], ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_a_fresh_process_answers_as_the_one_that_built_the_index(index):
+    # on a fresh checkout this session built the index; a server started later loads it: same answers
+    from assistant.qa import QuestionAnswerer
+
+    qa = QuestionAnswerer(index)
+    questions = _dev_questions()
+    here = [[a.item, a.element, a.kind, a.confidence] for a in map(qa.ask, questions)]
+    result = subprocess.run(
+        [sys.executable, "-c", _ANSWER_ALL, str(index.directory)],
+        input="\n".join(questions),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert [json.loads(line) for line in result.stdout.splitlines()] == here
+
+
 @pytest.fixture
 def copy(index, tmp_path):
     target = tmp_path / index.directory.name
