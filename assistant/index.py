@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Item
 
-FORMAT = 10
+FORMAT = 11
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 _STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
 Progress = Callable[[str], None]

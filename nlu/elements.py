@@ -42,6 +42,7 @@ NONE = "none"
 IN_SCOPE, OUT = "in_scope", "out_of_scope"  # the labels of the scope classifier
 NGRAMS = 3  # character n-grams the element classifier reads
 PLACEHOLDER = "Ⓧ"  # stands for a mentioned item in what the element classifier reads
+START, END = "⊢", "⊣"  # frame what the element classifier reads (no normalised question holds them)
 MENTION_TOKENS = "mention_tokens.json"  # the ruler's phrases cut into tokens, saved beside the pipeline
 USER_WORD_FREQ = 2_000_000  # jieba frequency of a catalogue name: above any word of its own dictionary
 _SEP = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
@@ -289,11 +290,13 @@ def characters(nlp, text: str):
     """A Doc of one token per character, for the element classifier.
 
     What is asked shows in a few characters (多久, 几天, 在哪, 带什么); read by jieba words, a question whose words the
-    catalogue's names glue together (领失业金, 残疾证怎么办) would show the classifier nothing it knows.
+    catalogue's names glue together (领失业金, 残疾证怎么办) would show the classifier nothing it knows. The text is
+    framed by a start and an end mark, so the n-grams tell "…怎么办" at the end (a general question) from
+    "…怎么办理" (the process).
     """
     from spacy.tokens import Doc
 
-    chars = [c for c in text if not c.isspace()]
+    chars = [START, *(c for c in text if not c.isspace()), END]
     return Doc(nlp.vocab, words=chars, spaces=[False] * len(chars))
 
 
