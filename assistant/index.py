@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 FORMAT = 11
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
+# material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
+# ones are formal titles (《居民身份证申领登记表》) nobody types
+SHORT_MATERIAL = 8
 _STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
 Progress = Callable[[str], None]
 # artefacts a loadable index must list in its manifest (the embedding model adds static/ or model/)
@@ -542,7 +545,7 @@ class Index:
             seed=settings.seed,
             normalise=normalise,
             in_scope=[normalise(q) for q in source.questions],
-            things=sorted({normalise(m) for m in source.materials if len(m) <= 8} - {""}),
+            things=sorted({normalise(m) for m in source.materials if len(m) <= SHORT_MATERIAL} - {""}),
             progress=progress,
         )
         pipeline.save(staging / "spacy")

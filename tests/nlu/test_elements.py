@@ -51,15 +51,17 @@ def test_an_out_of_scope_message_naming_an_entry_is_not_learnt_as_out_of_scope()
     assert any("公租房" in message for message in ElementPipeline.out_of_scope_examples(CIVIL))
 
 
-def test_teaching_jieba_a_name_twice_cuts_text_as_teaching_it_once():
+def test_teaching_jieba_a_name_twice_cuts_text_as_teaching_it_once(monkeypatch):
     # jieba's add_word adds to its total frequency on every call; a name taught twice (a build teaches the names,
     # then trains the ruler; two entries share an alias) cut "想去领证" unlike a process that loaded the index
     import jieba
 
-    names = ["领证", "内地居民结婚登记测试名"]
+    names = ["领证", "内地居民结婚登记"]
     once, _ = jieba_state(names)
     assert jieba_state([*names, *names])[0] == once
+    monkeypatch.setattr(jieba, "dt", jieba.Tokenizer())  # this process's jieba is left as it is
     add_user_words(names)
     total = jieba.dt.total
     add_user_words(names)
     assert jieba.dt.total == total
+    assert jieba.lcut("我和对象想去领证") == ["我", "和", "对象", "想", "去", "领证"]
