@@ -172,10 +172,23 @@ class Normaliser:
         return "".join(out)
 
     def _colloquial(self, text: str) -> str:
-        """The lexicon's replacements (no value holds a key, so applying them twice changes nothing)."""
-        if self._lexicon_pattern is None:
+        """The lexicon's replacements (no value holds a key, so applying them twice changes nothing).
+
+        A key of two characters or more whose last character starts an everyday word with the next one does not
+        take that character: 办个 is 办 in 办个证, but not in 办个体执照 (个体), 办个人社保 (个人) or 老公司 (公司);
+        what comes before it is still read (咋办理 -> 怎么办理).
+        """
+        pattern = self._lexicon_pattern
+        if pattern is None:
             return text
-        return self._lexicon_pattern.sub(lambda m: self._replace[m.group(0)], text)
+
+        def replace(match: re.Match[str]) -> str:
+            key, end = match.group(0), match.end()
+            if len(key) >= 2 and end < len(match.string) and self._is_common(match.string[end - 1 : end + 1]):
+                return pattern.sub(replace, key[:-1]) + key[-1]
+            return self._replace[key]
+
+        return pattern.sub(replace, text)
 
     def __call__(self, text: str) -> str:
         """The normalised question: empty when nothing meaningful is left."""

@@ -26,6 +26,9 @@ def normalise() -> Normaliser:
         ("请问你好，护照多少钱呀？？😀", "护照多少钱"),  # filler, punctuation, emoji
         ("ＡＢＣ护照１２３", "abc护照123"),  # full width -> half width
         ("驾招补领", "驾驶证补领"),  # repaired to a colloquial word, which the lexicon then replaces
+        ("办个证要多久", "办证要多久"),  # 办个 -> 办
+        ("办个体营业执照要带什么", "办个体营业执照要带什么"),  # ... but not where 个 begins 个体
+        ("咋办理", "怎么办理"),  # 咋办 is not taken whole before 办理, and 咋 is still read
     ],
 )
 def test_questions_are_normalised(normalise, typed, expected):
