@@ -231,9 +231,14 @@ class QuestionAnswerer:
         if len(ranked) > 1:
             second = ranked[1][0]
             margin = (ranked[0][1] - ranked[1][1]) / ranked[0][1] if ranked[0][1] > 0 else 0.0
-            covered_second = self._covered(second, content, weights)
-            # ask only when nothing in the question tells the two apart ("驾照多少钱": 补领 or 期满换证?)
-            undecided = abs(covered - covered_second) < 1e-6
+            # ask only when nothing in the question tells the two apart ("驾照多少钱": 补领 or 期满换证?); a single
+            # character the templates also use still may (补 in "补驾照多少钱" is part of 补领, "怎么补" a template)
+            telling = content + [t for t in dict.fromkeys(tokens(text)) if len(t) == 1 and t not in content]
+            telling_weights = [self._idf(t) for t in telling]
+            undecided = (
+                abs(self._covered(top, telling, telling_weights) - self._covered(second, telling, telling_weights))
+                < 1e-6
+            )
             if (
                 margin < self.thresholds.clarify_margin
                 and undecided
