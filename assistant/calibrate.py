@@ -44,20 +44,20 @@ def sweep_fusion(qa, cases) -> None:
         text = qa.index.normaliser(case.query)
         if case.item is not None and text:
             signals.append((case.item, qa.retrieve(text, qa.index.pipeline.analyse(text))))
-    rows = []
-    for w_bm25, w_cosine, w_mention, power in itertools.product(
-        (0.3, 0.5, 0.7, 1.0), (0.5, 1.0, 1.5, 2.0), (0.0, 0.2, 0.4, 0.6), (0, 1, 3, 5)
-    ):
+
+    def top_1(weights: tuple[float, float, float], power: float) -> float:
         right = 0
         for item, (bm25, dense, mentioned) in signals:
-            scores = fuse(bm25, dense, mentioned, qa.index.priors, (w_bm25, w_cosine, w_mention), power)
+            scores = fuse(bm25, dense, mentioned, qa.index.priors, weights, power)
             right += bool(scores) and qa.index.names[max(scores, key=scores.get)] == item
-        rows.append((right / len(signals), w_bm25, w_cosine, w_mention, power))
+        return right / len(signals)
+
+    grid = itertools.product((0.3, 0.5, 0.7, 1.0), (0.5, 1.0, 1.5, 2.0), (0.0, 0.2, 0.4, 0.6), (0, 1, 3, 5))
+    rows = [(top_1((b, c, m), power), (b, c, m), power) for b, c, m, power in grid]
     print(f"top-1 over {len(signals)} in-scope questions; weights (bm25, cosine, mention), prior power")
-    chosen = next(row for row in rows if tuple(row[1:4]) == FUSION and row[4] == PRIOR_POWER)
-    print(f"{chosen[0]:.1%}  {FUSION}  {PRIOR_POWER}  (assistant.qa now)")
-    for share, *setting in sorted(rows, reverse=True)[:15]:
-        print(f"{share:.1%}  {tuple(setting[:3])}  {setting[3]}")
+    print(f"{top_1(FUSION, PRIOR_POWER):.1%}  {FUSION}  {PRIOR_POWER}  (assistant.qa now)")
+    for share, weights, power in sorted(rows, reverse=True)[:15]:
+        print(f"{share:.1%}  {weights}  {power}")
 
 
 def main(argv: list[str] | None = None) -> None:

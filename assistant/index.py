@@ -494,7 +494,7 @@ class Index:
         import faiss
 
         from assistant.embedding import LOCAL_DEFAULT, StaticEncoder
-        from nlu.elements import add_user_words, jieba_state, save_mention_tokens, saved_phrases
+        from nlu.elements import add_user_words, jieba_state, save_mention_tokens, saved_phrases, taught_segmenter
 
         steps: dict[str, float] = {"read": round(time.perf_counter() - start, 2)}
         clock = [time.perf_counter()]
@@ -510,7 +510,7 @@ class Index:
         # the names as written, and their words, are what typo repair repairs towards; they are cut by a jieba
         # of their own, so this process's jieba holds only what a process loading this index will hold (the
         # normalised names, below): a build then segments, and answers, as every later start does
-        _, named = jieba_state(sorted(vocabulary))
+        named = taught_segmenter(sorted(vocabulary))
         vocabulary |= {w for p in [*vocabulary, *source.materials] for w in named.lcut_for_search(p) if len(w) >= 2}
         del named
         normaliser = Normaliser(vocabulary)

@@ -196,7 +196,8 @@ class QuestionAnswerer:
                 # a follow-up that names nothing ("那要多少钱") is about it, as if it were named and found first
                 scores[i] = scores.get(i, 0.0) + sum(FUSION)
                 mentioned[i] = 1.0
-        content = [t for t in tokens(text) if t not in self._question_words]
+        words = tokens(text)
+        content = [t for t in words if t not in self._question_words]
         if not content and not context_item:
             if analysis.out_of_scope >= 0.5:
                 return self._out_of_scope(query, [], 0.0)  # "在吗", "你是谁": about no service at all
@@ -233,8 +234,8 @@ class QuestionAnswerer:
             margin = (ranked[0][1] - ranked[1][1]) / ranked[0][1] if ranked[0][1] > 0 else 0.0
             # ask only when nothing in the question tells the two apart ("驾照多少钱": 补领 or 期满换证?); a single
             # character the templates also use still may (补 in "补驾照多少钱" is part of 补领, "怎么补" a template)
-            telling = content + [t for t in dict.fromkeys(tokens(text)) if len(t) == 1 and t not in content]
-            telling_weights = [self._idf(t) for t in telling]
+            singles = [t for t in dict.fromkeys(words) if len(t) == 1 and t not in content]
+            telling, telling_weights = content + singles, weights + [self._idf(t) for t in singles]
             undecided = (
                 abs(self._covered(top, telling, telling_weights) - self._covered(second, telling, telling_weights))
                 < 1e-6

@@ -225,20 +225,25 @@ class MentionMatcher:
         return sorted(chosen)
 
 
-def jieba_state(words: Sequence[str]):
-    """jieba's prefix dictionary as a fresh process holds it after ``add_user_words(words)``.
-
-    Computed on a separate ``jieba.Tokenizer``, so this process's own jieba is left as it is.
-
-    Returns:
-        (the dictionary serialised for :func:`install_jieba_state`, the tokenizer holding it).
-    """
-    import marshal
-
+def taught_segmenter(words: Sequence[str]):
+    """A separate ``jieba.Tokenizer`` holding jieba's dictionary and ``words``, as a fresh process holds it after
+    ``add_user_words(words)``; this process's own jieba is left as it is."""
     import jieba
 
     segmenter = jieba.Tokenizer()
     _teach(segmenter, words)
+    return segmenter
+
+
+def jieba_state(words: Sequence[str]):
+    """jieba's prefix dictionary as a fresh process holds it after ``add_user_words(words)``.
+
+    Returns:
+        (the dictionary serialised for :func:`install_jieba_state`, the :func:`taught_segmenter` holding it).
+    """
+    import marshal
+
+    segmenter = taught_segmenter(words)
     return marshal.dumps((segmenter.FREQ, segmenter.total)), segmenter
 
 
@@ -286,6 +291,19 @@ def _teach(segmenter, words: Sequence[str]) -> None:
             segmenter.add_word(word, freq=USER_WORD_FREQ)
 
 
+def _bag_of_ngrams(size: int) -> dict:
+    """A textcat's config: spaCy's bag-of-n-grams model, one label per text."""
+    return {
+        "model": {
+            "@architectures": "spacy.TextCatBOW.v3",
+            "exclusive_classes": True,
+            "ngram_size": size,
+            "no_output_layer": False,
+            "length": 262144,
+        }
+    }
+
+
 def characters(nlp, text: str):
     """A Doc of one token per character, for the element classifier.
 
@@ -310,26 +328,26 @@ class ElementPipeline:
         self.mentions = mentions
 
     @staticmethod
-    def examples(
+    def in_scope_examples(
         mentions: Mapping[str, Sequence[str]],
         seed: int,
         per_template: int = 6,
         normalise: Callable[[str], str] = str,
         things: Sequence[str] = (),
-    ) -> list[tuple[str, str]]:
-        """(text, label) pairs: every template filled with names drawn from the catalogue, or with ``things`` its
-        guides mention (the scope classifier's in-scope questions)."""
+    ) -> list[str]:
+        """The scope classifier's in-scope questions: every template filled with names drawn from the catalogue,
+        or with ``things`` its guides mention."""
         rng = random.Random(seed)
         templates: dict[str, list[str]] = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
         phrases = sorted({p for names in mentions.values() for p in names} | set(things))
         out = []
-        for label, patterns in templates.items():
+        for patterns in templates.values():
             for pattern in patterns:
                 if "{x}" not in pattern:
-                    out.append((normalise(pattern), label))
+                    out.append(normalise(pattern))
                     continue
                 for phrase in rng.sample(phrases, min(per_template, len(phrases))):
-                    out.append((normalise(pattern.format(x=phrase)), label))
+                    out.append(normalise(pattern.format(x=phrase)))
         rng.shuffle(out)
         return out
 
@@ -397,37 +415,14 @@ class ElementPipeline:
         add_user_words(words)
         nlp = _blank()
         ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
-        textcat = nlp.add_pipe(
-            "textcat",
-            config={
-                "model": {
-                    "@architectures": "spacy.TextCatBOW.v3",
-                    "exclusive_classes": True,
-                    "ngram_size": NGRAMS,
-                    "no_output_layer": False,
-                    "length": 262144,
-                }
-            },
-        )
-        scope = nlp.add_pipe(
-            "textcat",
-            name="scope",
-            config={
-                "model": {
-                    "@architectures": "spacy.TextCatBOW.v3",
-                    "exclusive_classes": True,
-                    "ngram_size": 2,
-                    "no_output_layer": False,
-                    "length": 262144,
-                }
-            },
-        )
+        textcat = nlp.add_pipe("textcat", config=_bag_of_ngrams(NGRAMS))
+        scope = nlp.add_pipe("textcat", name="scope", config=_bag_of_ngrams(2))
         labels = [*ELEMENTS, NONE]
         for label in labels:
             textcat.add_label(label)
         scope.add_label(IN_SCOPE)
         scope.add_label(OUT)
-        data = cls.examples(mentions, seed, normalise=normalise, things=things)
+        data = cls.in_scope_examples(mentions, seed, normalise=normalise, things=things)
         examples = [
             Example.from_dict(characters(nlp, text), {"cats": {lab: float(lab == label) for lab in labels}})
             for text, label in cls.element_examples(normalise)
@@ -436,7 +431,7 @@ class ElementPipeline:
         # scope: the corpus, repeated to about a third of the element questions so neither side swamps the other
         outside = cls.out_of_scope_examples(mentions, normalise)
         repeat = max(1, len(data) // (3 * max(1, len(outside))))
-        inside = [text for text, _ in data] + [text for text in in_scope if text]
+        inside = data + [text for text in in_scope if text]
         scope_examples = [
             Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 1.0, OUT: 0.0}}) for text in inside
         ] + [Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 0.0, OUT: 1.0}}) for text in outside] * repeat
