@@ -131,15 +131,15 @@ class QuestionAnswerer:
         """Inverse document frequency over the entries' naming texts: rare words weigh more."""
         return math.log((len(self._naming) + 1) / (self._df.get(token, 0) + 1)) + 1.0
 
-    def _covered(self, i: int, content: list[str], weights: list[float]) -> float:
-        """The weight of the question's content words that entry ``i``'s names, aliases and FAQ use; a single
-        character (补, 换, 丢) counts where it is part of one of their words (补 in 补领)."""
+    def _uses(self, i: int, words: list[str]) -> list[bool]:
+        """Which of the question's words entry ``i``'s names, aliases and FAQ use; a single character (补, 换,
+        丢) counts where it is part of one of their words (补 in 补领)."""
         naming = self._naming[i]
-        return sum(
-            w
-            for t, w in zip(content, weights, strict=True)
-            if t in naming or (len(t) == 1 and any(t in word for word in naming))
-        )
+        return [t in naming or (len(t) == 1 and any(t in word for word in naming)) for t in words]
+
+    def _covered(self, i: int, content: list[str], weights: list[float]) -> float:
+        """The weight of the question's content words that entry ``i``'s naming uses."""
+        return sum(w for used, w in zip(self._uses(i, content), weights, strict=True) if used)
 
     def retrieve(
         self, text: str, analysis: Analysis
@@ -234,12 +234,11 @@ class QuestionAnswerer:
             margin = (ranked[0][1] - ranked[1][1]) / ranked[0][1] if ranked[0][1] > 0 else 0.0
             # ask only when nothing in the question tells the two apart ("驾照多少钱": 补领 or 期满换证?); a single
             # character the templates also use still may (补 in "补驾照多少钱" is part of 补领, "怎么补" a template)
+            # the same words, not the same weight: two different words may weigh alike (补办 and 去 in
+            # "身份证不见了去哪里补办", one naming 补领 and the other 换领)
             singles = [t for t in dict.fromkeys(words) if len(t) == 1 and t not in content]
-            telling, telling_weights = content + singles, weights + [self._idf(t) for t in singles]
-            undecided = (
-                abs(self._covered(top, telling, telling_weights) - self._covered(second, telling, telling_weights))
-                < 1e-6
-            )
+            telling = content + singles
+            undecided = self._uses(top, telling) == self._uses(second, telling)
             if (
                 margin < self.thresholds.clarify_margin
                 and undecided

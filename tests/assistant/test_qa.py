@@ -85,6 +85,9 @@ def test_a_bare_family_name_asks_which_one_and_a_word_of_the_question_decides(qa
     assert asked.kind == "clarify" and asked.element == "fee"
     assert {c.name for c in asked.candidates[:2]} == {"机动车驾驶证补领", "机动车驾驶证期满换证"}
     assert qa.ask("补驾照要多少钱").item == "机动车驾驶证补领"  # 补 is part of 补领
+    # different words that happen to weigh the same still tell two apart: 签注 is in one's names, 港澳通行证 only
+    # in the other's aliases (equal sums of weight had made it ask)
+    assert qa.ask("港澳通行证签注要本人去吗").item == "往来港澳通行证签注"
 
 
 def test_follow_up_uses_the_conversation_item(qa):
