@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Item
 
-FORMAT = 12
+FORMAT = 13
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -235,7 +235,7 @@ class _Source:
 
 def _pinyin_table(normaliser: Normaliser) -> list:
     """The normaliser's pinyin -> word table as JSON data (computed once, at build)."""
-    return [[list(syllables), word] for syllables, word in normaliser._by_pinyin.items()]
+    return [[list(syllables), list(words)] for syllables, words in normaliser._by_pinyin.items()]
 
 
 def _seed_pinyin_table(normaliser: Normaliser, table: list) -> None:
@@ -243,7 +243,7 @@ def _seed_pinyin_table(normaliser: Normaliser, table: list) -> None:
     word on its first question (seconds at city scale). The table is a pure function of the vocabulary,
     which is saved beside it, so the answers do not change."""
     if isinstance(getattr(type(normaliser), "_by_pinyin", None), functools.cached_property):
-        normaliser.__dict__["_by_pinyin"] = {tuple(syllables): word for syllables, word in table}
+        normaliser.__dict__["_by_pinyin"] = {tuple(syllables): tuple(words) for syllables, words in table}
 
 
 class LazyEntries(Sequence):

@@ -22,10 +22,12 @@ from pathlib import Path
 import yaml
 
 LEXICON = Path(__file__).parent / "lexicon.yaml"
-COMMON_WORD = 1000  # jieba frequency from which a two-character word is never re-spelled by typo repair
+COMMON_WORD = 1000  # jieba frequency of an everyday word (晚上, 事业), which typo repair keeps whole
+KNOWN_WORD = 50  # jieba frequency from which a run is a word typed on purpose (失恋 121, 理发 94), not a typo
 MAX_QUERY_CHARS = 200  # longer input is cut: no real question about a service needs more
-# typed on purpose, never a typo: 办不办 is not 办补办, 有小程序 is not 有效程序, 户口不在 is not 户口簿在
-_FUNCTION_CHARS = frozenset("不没有的了在是吗呢吧也都就还很太又和与小大个一这那")
+# typed on purpose, never a typo: 办不办 is not 办补办, 有小程序 is not 有效程序, 户口不在 is not 户口簿在; and the
+# two characters of nearly every question here: 新证 is not 新增, 上办 not 上班
+_FUNCTION_CHARS = frozenset("不没有的了在是吗呢吧也都就还很太又和与小大个一这那证办")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _KEEP = re.compile(r"[^\w\u3400-\u9fff]+")  # anything that is not a letter, digit or Han character
 
@@ -100,14 +102,15 @@ class Normaliser:
         return re.compile("|".join(map(re.escape, self._filler))) if self._filler else None
 
     @cached_property
-    def _by_pinyin(self) -> dict[tuple[str, ...], str]:
+    def _by_pinyin(self) -> dict[tuple[str, ...], tuple[str, ...]]:
         # a word is found by its characters' own readings and by its reading in context (银行: yin xin, yin han),
-        # so a run typed with a polyphone's other reading still finds it
-        table: dict[tuple[str, ...], str] = {}
-        for word in sorted(self.vocabulary, key=lambda w: (-len(w), w)):
-            table.setdefault(char_pinyin(word), word)
-            table.setdefault(fuzzy_pinyin(word), word)
-        return table
+        # so a run typed with a polyphone's other reading still finds it; homophones are all kept (工伤, 共赏):
+        # repair takes the one closest to what was typed
+        table: dict[tuple[str, ...], list[str]] = {}
+        for word in sorted(self.vocabulary):
+            for key in dict.fromkeys((char_pinyin(word), fuzzy_pinyin(word))):
+                table.setdefault(key, []).append(word)
+        return {key: tuple(words) for key, words in table.items()}
 
     @cached_property
     def _frequencies(self) -> dict[str, int]:
@@ -127,12 +130,28 @@ class Normaliser:
         text = self._converter.convert(text).lower()
         return _KEEP.sub(" ", text).strip()
 
+    def _is_word(self, run: str) -> bool:
+        """A word of jieba's dictionary, spelled as meant (the vocabulary also holds fragments of names: 照换)."""
+        return self._frequencies.get(run, 0) >= KNOWN_WORD
+
     def repair(self, text: str) -> str:
-        """Replace character runs that sound like a domain word but are spelled differently (结昏证 -> 结婚证)."""
+        """Replace character runs that sound like a domain word but are spelled differently (结昏证 -> 结婚证).
+
+        A character is not re-spelled where it belongs to a word the question spells correctly across the run's
+        edge: 怎 of 怎么 in 退休怎么办 stays (not 退休证么办), 社 of 社保 in 开社保户 (not 开设保户). A large
+        catalogue's vocabulary holds many everyday words that sound like what people type (its names hold 新增,
+        储备, 会计 …).
+        """
         if not self.vocabulary:
             return text
         table = self._by_pinyin
         syllables = char_pinyin(text)
+        spelled = [
+            (a, b)
+            for a in range(len(text))
+            for b in range(a + 2, min(a + 8, len(text)) + 1)
+            if _HAN.fullmatch(text[a]) and self._is_word(text[a:b])
+        ]
         out: list[str] = []
         i = 0
         while i < len(text):
@@ -141,13 +160,10 @@ class Normaliser:
                 chunk = text[i : i + size]
                 if not _HAN.fullmatch(chunk[0]) or chunk in self.vocabulary:
                     continue
-                if size == 2 and self._is_common(chunk):
-                    continue  # 晚上 is not a misspelt 网上
-                word = table.get(syllables[i : i + size])
-                if word is None or len(word) != size:
-                    continue
-                differing = [a for a, b in zip(chunk, word, strict=True) if a != b]
-                if len(differing) <= max(1, size // 3) and not set(differing) & _FUNCTION_CHARS:
+                if size == 2 and self._is_word(chunk):
+                    continue  # 晚上 is not a misspelt 网上, nor 网点 a misspelt 网店
+                word = self._closest(text, i, size, table.get(syllables[i : i + size], ()), spelled)
+                if word is not None:
                     out.append(word)
                     i += size
                     replaced = True
@@ -170,6 +186,28 @@ class Normaliser:
                     out.append(text[i])
                     i += 1
         return "".join(out)
+
+    @staticmethod
+    def _closest(text: str, i: int, size: int, words: Iterable[str], spelled: list[tuple[int, int]]) -> str | None:
+        """Of the words that sound like the run of ``size`` characters at ``i``, the one fewest characters away
+        that may replace it."""
+        chunk = text[i : i + size]
+        best: tuple[int, str] | None = None
+        for word in words:
+            if len(word) != size:
+                continue
+            differing = [i + k for k, (a, b) in enumerate(zip(chunk, word, strict=True)) if a != b]
+            # a two-character run is half changed: neither character may belong to a word across its edge
+            # (出备案 is not 储备案, 交学费 not 教学费); a longer run keeps only its changed ones
+            kept = range(i, i + size) if size == 2 else differing
+            if (
+                len(differing) <= max(1, size // 3)
+                and not {text[d] for d in differing} & _FUNCTION_CHARS
+                and not any(a <= d < b for d in kept for a, b in spelled if a < i or b > i + size)
+                and (best is None or len(differing) < best[0])
+            ):
+                best = (len(differing), word)
+        return best[1] if best else None
 
     def _colloquial(self, text: str) -> str:
         """The lexicon's replacements (no value holds a key, so applying them twice changes nothing).

@@ -48,11 +48,24 @@ def test_correct_words_are_not_respelled(normalise):
         "星期六办不办",  # a function character is never a typo (不办 is not 补办)
         "户口不在本地",  # (户口不 is not 户口簿)
         "有小程序吗",  # (有小 is not 有效)
+        # a large catalogue's vocabulary holds everyday words too (its names: 退休证, 新增, 教学 …)
+        "退休怎么办",  # 怎 belongs to 怎么 across the run's edge (退休怎 is not 退休证)
+        "给员工开社保户",  # 社 of 社保 (开社 is not 开设)
+        "要交学费吗",  # a two-character run keeps both characters: 学 of 学费 (交学 is not 教学)
+        "新证有效期几年",  # 证 and 办 are typed on purpose (新证 is not 新增) ...
+        "支付宝上办吗",  # ... (上办 is not 上班)
+        "去哪个网点",  # a word of jieba's dictionary is typed on purpose (网点 is not 网店)
     ],
 )
 def test_everyday_words_are_not_repaired_into_domain_words(typed):
-    normalise = Normaliser([*VOCABULARY, "网上", "记上", "补办", "户口簿", "有效"])
+    everyday = ["网上", "记上", "补办", "户口簿", "有效", "退休证", "开设", "教学", "新增", "上班", "网店"]
+    normalise = Normaliser([*VOCABULARY, *everyday])
     assert normalise(typed) == typed
+
+
+def test_a_typo_is_repaired_to_the_closest_of_its_homophones():
+    normalise = Normaliser([*VOCABULARY, "共赏", "工伤"])  # both read gong shang; 共赏 comes first
+    assert normalise("公伤认定要什么材料") == "工伤认定要什么材料"
 
 
 @pytest.mark.parametrize("typed", ["", "   ", "😀😀", "？？！！", "\x00\x01\x7f"])
