@@ -279,16 +279,20 @@ def add_user_words(words: Sequence[str]) -> None:
 
 
 def _teach(segmenter, words: Sequence[str]) -> None:
-    """Add each word of two characters or more to a ``jieba.Tokenizer`` once.
+    """Add each word of two characters or more to a ``jieba.Tokenizer``, leaving its total frequency as it was.
 
-    jieba's ``add_word`` adds the frequency to the dictionary's total on every call, even for a word it holds:
-    a name taught twice (two entries share an alias; a build teaches the names, then trains the ruler) would
-    change how every other text is cut, and a build would segment unlike a process loading its index.
+    jieba's ``add_word`` adds the frequency to the dictionary's total. Every word's probability is its frequency
+    over that total, and a route of more words pays it more times: a catalogue of 2,300 names multiplied the
+    total by five and cut everyday text differently (在手机上 as 在手/机上, 想去 whole). With the total kept, the
+    names stay whole and everything else is cut as jieba cuts it, whatever the catalogue's size; teaching a
+    word twice changes nothing either.
     """
     segmenter.check_initialized()
+    total = segmenter.total
     for word in dict.fromkeys(words):
         if len(word) >= 2 and segmenter.FREQ.get(word) != USER_WORD_FREQ:
             segmenter.add_word(word, freq=USER_WORD_FREQ)
+    segmenter.total = total
 
 
 def _bag_of_ngrams(size: int) -> dict:

@@ -65,3 +65,17 @@ def test_teaching_jieba_a_name_twice_cuts_text_as_teaching_it_once(monkeypatch):
     add_user_words(names)
     assert jieba.dt.total == total
     assert jieba.lcut("我和对象想去领证") == ["我", "和", "对象", "想", "去", "领证"]
+
+
+def test_a_large_catalogue_leaves_everyday_text_cut_as_jieba_cuts_it(monkeypatch):
+    # each taught name added to jieba's total: 2,300 names cut "能在手机上办吗" as 在手/机上, and a question's
+    # words (so its BM25 terms and mentions) changed with the size of the catalogue
+    import jieba
+
+    monkeypatch.setattr(jieba, "dt", jieba.Tokenizer())  # this process's jieba is left as it is
+    questions = ["港澳签注能在手机上办吗", "我和对象想去领证", "临时身份证能用多久"]
+    add_user_words(["港澳签注", "领证", "临时身份证"])
+    small = [jieba.dt.lcut(q) for q in questions]
+    add_user_words([f"示例事项{n}" for n in range(3000)])
+    assert [jieba.dt.lcut(q) for q in questions] == small
+    assert "手机" in small[0] and "去" in small[1] and "港澳签注" in small[0]
