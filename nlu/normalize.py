@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
@@ -146,12 +146,7 @@ class Normaliser:
             return text
         table = self._by_pinyin
         syllables = char_pinyin(text)
-        spelled = [
-            (a, b)
-            for a in range(len(text))
-            for b in range(a + 2, min(a + 8, len(text)) + 1)
-            if _HAN.fullmatch(text[a]) and self._is_word(text[a:b])
-        ]
+        spans: dict[int, tuple[int, int]] = {}  # per character, the widest word spelled through it (as needed)
         out: list[str] = []
         i = 0
         while i < len(text):
@@ -162,7 +157,10 @@ class Normaliser:
                     continue
                 if size == 2 and self._is_word(chunk):
                     continue  # 晚上 is not a misspelt 网上, nor 网点 a misspelt 网店
-                word = self._closest(text, i, size, table.get(syllables[i : i + size], ()), spelled)
+                words = table.get(syllables[i : i + size])
+                if not words:
+                    continue
+                word = self._closest(text, i, size, words, lambda d: self._spelled(text, d, spans))
                 if word is not None:
                     out.append(word)
                     i += size
@@ -187,8 +185,23 @@ class Normaliser:
                     i += 1
         return "".join(out)
 
+    def _spelled(self, text: str, d: int, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+        """The start of the earliest and the end of the latest word of jieba's dictionary (2-8 characters)
+        spelled through character ``d`` (its own place where none is)."""
+        if d not in memo:
+            start, end = d, d + 1
+            for a in range(max(0, d - 7), d + 1):
+                if _HAN.fullmatch(text[a]):
+                    for b in range(max(a + 2, d + 1), min(a + 8, len(text)) + 1):
+                        if self._is_word(text[a:b]):
+                            start, end = min(start, a), max(end, b)
+            memo[d] = (start, end)
+        return memo[d]
+
     @staticmethod
-    def _closest(text: str, i: int, size: int, words: Iterable[str], spelled: list[tuple[int, int]]) -> str | None:
+    def _closest(
+        text: str, i: int, size: int, words: Iterable[str], spelled: Callable[[int], tuple[int, int]]
+    ) -> str | None:
         """Of the words that sound like the run of ``size`` characters at ``i``, the one fewest characters away
         that may replace it."""
         chunk = text[i : i + size]
@@ -203,7 +216,7 @@ class Normaliser:
             if (
                 len(differing) <= max(1, size // 3)
                 and not {text[d] for d in differing} & _FUNCTION_CHARS
-                and not any(a <= d < b for d in kept for a, b in spelled if a < i or b > i + size)
+                and not any(spelled(d)[0] < i or spelled(d)[1] > i + size for d in kept)
                 and (best is None or len(differing) < best[0])
             ):
                 best = (len(differing), word)
