@@ -19,6 +19,7 @@ from assistant.index import (
     IndexError_,
     IndexSettings,
     draw_anchors,
+    mention_phrases,
     naming_phrases,
     tokens,
 )
@@ -177,6 +178,17 @@ def test_a_fresh_process_answers_as_the_one_that_built_the_index(index):
         check=True,
     )
     assert [json.loads(line) for line in result.stdout.splitlines()] == here
+
+
+@pytest.mark.slow
+def test_names_read_on_load_as_the_build_read_them(index, bundled):
+    # typo repair keeps what jieba knows as a word; a process that loaded the index knows the names, the build
+    # had not been taught them yet when it normalised them: a name must still read the same, or a question naming
+    # it would not find its mention
+    from nlu.elements import saved_phrases
+
+    names = {index.normaliser(p) for e in bundled.entries() for p in mention_phrases(e)} - {""}
+    assert names == set(saved_phrases(index.directory / "spacy"))
 
 
 @pytest.fixture
