@@ -63,7 +63,7 @@ test: setup lint $(CHROMIUM)  ## Set up, lint, validate and run every test tier 
 	$(BIN)/pytest
 
 eval: setup  ## Question answering figures on every evaluation split (tests/eval/*.tsv)
-	for split in dev dev2 dev3 dev4 dev5 blind blind2 blind3 test; do $(BIN)/assistant eval tests/eval/$$split.tsv || exit 1; done
+	for split in tests/eval/*.tsv; do $(BIN)/assistant eval $$split || exit 1; done
 
 bench: setup  ## Benchmarks: index build time and memory, load time, ask latency
 	$(BIN)/python -m assistant.bench

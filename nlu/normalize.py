@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
@@ -27,7 +27,7 @@ KNOWN_WORD = 50  # jieba frequency from which a run is a word typed on purpose (
 MAX_QUERY_CHARS = 200  # longer input is cut: no real question about a service needs more
 # typed on purpose, never a typo: 办不办 is not 办补办, 有小程序 is not 有效程序, 户口不在 is not 户口簿在; and the
 # two characters of nearly every question here: 新证 is not 新增, 上办 not 上班
-_FUNCTION_CHARS = frozenset("不没有的了在是吗呢吧也都就还很太又和与小大个一这那证办")
+_TYPED_ON_PURPOSE = frozenset("不没有的了在是吗呢吧也都就还很太又和与小大个一这那证办")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _KEEP = re.compile(r"[^\w\u3400-\u9fff]+")  # anything that is not a letter, digit or Han character
 
@@ -160,7 +160,7 @@ class Normaliser:
                 words = table.get(syllables[i : i + size])
                 if not words:
                     continue
-                word = self._closest(text, i, size, words, lambda d: self._spelled(text, d, spans))
+                word = self._closest(text, i, size, words, spans)
                 if word is not None:
                     out.append(word)
                     i += size
@@ -198,12 +198,11 @@ class Normaliser:
             memo[d] = (start, end)
         return memo[d]
 
-    @staticmethod
     def _closest(
-        text: str, i: int, size: int, words: Iterable[str], spelled: Callable[[int], tuple[int, int]]
+        self, text: str, i: int, size: int, words: Iterable[str], spans: dict[int, tuple[int, int]]
     ) -> str | None:
         """Of the words that sound like the run of ``size`` characters at ``i``, the one fewest characters away
-        that may replace it."""
+        that may replace it (``spans``: :meth:`_spelled`'s memo for this text)."""
         chunk = text[i : i + size]
         best: tuple[int, str] | None = None
         for word in words:
@@ -215,8 +214,8 @@ class Normaliser:
             kept = range(i, i + size) if size == 2 else differing
             if (
                 len(differing) <= max(1, size // 3)
-                and not {text[d] for d in differing} & _FUNCTION_CHARS
-                and not any(spelled(d)[0] < i or spelled(d)[1] > i + size for d in kept)
+                and not {text[d] for d in differing} & _TYPED_ON_PURPOSE
+                and not any(start < i or end > i + size for start, end in (self._spelled(text, d, spans) for d in kept))
                 and (best is None or len(differing) < best[0])
             ):
                 best = (len(differing), word)

@@ -64,7 +64,7 @@ def test_teaching_jieba_a_name_twice_cuts_text_as_teaching_it_once(monkeypatch):
     total = jieba.dt.total
     add_user_words(names)
     assert jieba.dt.total == total
-    assert jieba.lcut("我和对象想去领证") == ["我", "和", "对象", "想", "去", "领证"]
+    assert jieba.dt.lcut("我和对象想去领证") == ["我", "和", "对象", "想", "去", "领证"]
 
 
 def test_a_large_catalogue_leaves_everyday_text_cut_as_jieba_cuts_it(monkeypatch):
