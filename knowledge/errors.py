@@ -2,6 +2,7 @@
 
 Every problem found in a catalogue is a :class:`Problem` that names the file, the line where known, the
 item, the field and the reason, and says what to do. A catalogue with any problem is refused whole.
+Codes starting with W are warnings: ``assistant knowledge validate`` prints them and the catalogue still loads.
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ MESSAGES: dict[str, str] = {
     "E122": "element(s) {elements} are marked unknown; this catalogue requires every element to be filled.",
     "E123": "unknown lists '{element}', which is not an element key; allowed: {allowed}.",
     "E124": "bundle '{bundle}' lists member '{member}' twice.",
+    "E125": "no legal_review; this catalogue requires every item to record when its legal basis was last reviewed: "
+    "add legal_review with date (YYYY-MM-DD) and sources (the texts and articles read).",
+    "E126": "cites {title}, repealed on {repealed_on} by {repealed_by}; cite the text in force instead: {replaced_by}.",
+    # warnings
+    "W001": "legal review of {date} is {age} days old, more than {max_age}; re-read the basis against the texts "
+    "in force and update legal_review (date, sources).",
+    "W002": "cites {title}, which {repealed_by} repeals on {repealed_on}; cite {replaced_by} from that day.",
+    "W003": "legal review date {date} is after today ({today}); correct the date.",
 }
 
 
@@ -60,6 +69,11 @@ class Problem:
     item: str | None
     field: str | None
     args: dict[str, object]
+
+    @property
+    def is_warning(self) -> bool:
+        """True for a warning (a W code): reported, but the catalogue still loads."""
+        return self.code.startswith("W")
 
     @property
     def reason(self) -> str:

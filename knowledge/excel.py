@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -217,7 +218,7 @@ def _rows(record: BaseModel, sheet: Sheet, top_id: str) -> list[list[Any]]:
     return rows
 
 
-def _write_sheet(wb: Workbook, sheet: Sheet, rows: list[list[Any]], extra: list[tuple[str, str]] = ()) -> None:
+def _write_sheet(wb: Workbook, sheet: Sheet, rows: list[list[Any]], extra: Sequence[tuple[str, str]] = ()) -> None:
     ws = wb.create_sheet(sheet.title)
     keys = [RECORD_KEY, *(f"{p}#" for p in sheet.parents)] + [c.key for c in sheet.columns] + [k for k, _ in extra]
     titles = (
@@ -264,8 +265,10 @@ def export_xlsx(catalogue: Catalogue, path: Path, *, root: Path | None = None) -
     info_ws.append(["键", "值"])
     for info in catalogue.infos[:1]:
         for key, value in info.model_dump(mode="json").items():
-            info_ws.append([key, _to_cell(value)])
-            _as_text(info_ws.cell(info_ws.max_row, 2))
+            # a section (contacts) is one row per field, its key dotted: contacts.hotline
+            for row_key, row_value in value.items() if isinstance(value, dict) else [(None, value)]:
+                info_ws.append([f"{key}.{row_key}" if row_key else key, _to_cell(row_value)])
+                _as_text(info_ws.cell(info_ws.max_row, 2))
     for sheets, records in ((ITEM_SHEETS, catalogue.items), (BUNDLE_SHEETS, catalogue.bundles)):
         for n, sheet in enumerate(sheets):
             rows = []
@@ -377,9 +380,16 @@ def read_xlsx(path: Path) -> Workbook_:
         raise WorkbookError(f"sheet '{INFO_SHEET}' is missing; start from a workbook made by `knowledge export`")
     info_data = {str(k): v for k, v in wb[INFO_SHEET].iter_rows(min_row=2, values_only=True) if k}
     info_columns = {name: Column((name,), f.annotation, name) for name, f in CatalogueInfo.model_fields.items()}
-    info = CatalogueInfo.model_validate(
-        {k: _from_cell(v, info_columns[k]) for k, v in info_data.items() if k in info_columns}
-    )
+    for name, f in CatalogueInfo.model_fields.items():
+        section = _unwrap(f.annotation)[0]
+        if _is_model(section):
+            for sub, g in section.model_fields.items():
+                info_columns[f"{name}.{sub}"] = Column((name, sub), g.annotation, f"{name}.{sub}")
+    info_fields: dict[str, Any] = {}
+    for key, value in info_data.items():
+        if key in info_columns:
+            _set(info_fields, info_columns[key].path, _from_cell(value, info_columns[key]))
+    info = CatalogueInfo.model_validate(info_fields)
     items_raw, files = _read_records(wb, ITEM_SHEETS)
     bundles_raw, _ = _read_records(wb, BUNDLE_SHEETS)
     items = {k: _validate(Item, v, "事项", k) for k, v in items_raw.items()}

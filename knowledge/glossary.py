@@ -53,6 +53,12 @@ ELEMENTS: dict[str, str] = {
     "scenario": "办理情形",
 }
 
+# Metadata about a guide, kept out of ELEMENTS on purpose: it is not an element of the national schema, so it
+# counts for no completeness, cannot be listed in ``unknown``, and no answer quotes it as a guide element.
+METADATA: dict[str, str] = {
+    "legal_review": "法律依据审核",
+}
+
 # Elements whose content must be real (never a placeholder) in a catalogue checked with ``strict``.
 CORE_ELEMENTS: tuple[str, ...] = (
     "basis",

@@ -3,11 +3,13 @@
 A catalogue directory holds ``catalogue.yaml``, ``items/**/*.yaml`` (one item a file) and
 ``bundles/*.yaml`` (one bundle a file). Loading checks every file against the schema, then the
 catalogue as a whole (:mod:`knowledge.validate`); any problem refuses the whole load, so a broken file
-never half-loads.
+never half-loads. :func:`check_directories` also returns the warnings (an old legal review, a repeal still to
+come), which never refuse anything.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
@@ -82,8 +84,14 @@ def parse_file(path: Path, model: type[M]) -> tuple[Parsed | None, list[Problem]
     return Parsed(path, obj, lines), problems
 
 
-def load_catalogue(directory: Path) -> tuple[CatalogueInfo, list[Parsed], list[Parsed], list[Path]]:
+def load_catalogue(
+    directory: Path, *, today: dt.date | None = None
+) -> tuple[CatalogueInfo, list[Parsed], list[Parsed], list[Path]]:
     """Parse every file of one catalogue directory and run the whole-catalogue checks.
+
+    Args:
+        directory: the catalogue directory.
+        today: the day a repealed text is judged against (default: today).
 
     Returns:
         (info, items, bundles, files).
@@ -113,7 +121,7 @@ def load_catalogue(directory: Path) -> tuple[CatalogueInfo, list[Parsed], list[P
             if parsed is not None:
                 out.append(parsed)
     if info is not None:
-        problems += validate.check_catalogue(info, items, bundles)
+        problems += validate.check_catalogue(info, items, bundles, today=today)
     if problems:
         raise CatalogueError(problems)
     assert info is not None
@@ -135,6 +143,37 @@ def load_directories(directories: Iterable[Path]) -> Catalogue:
     Raises:
         CatalogueError: when any catalogue has a problem, or two catalogues share an id.
     """
+    return _load_directories(directories)[0]
+
+
+def check_directories(
+    directories: Iterable[Path], *, today: dt.date | None = None, review_max_age_days: int | None = None
+) -> tuple[Catalogue, list[Problem]]:
+    """Load catalogue directories like :func:`load_directories`, and find what deserves a warning.
+
+    Args:
+        directories: catalogue directories, in order.
+        today: the day review ages and repeals are judged against (default: today).
+        review_max_age_days: the oldest a legal review may be, overriding each ``catalogue.yaml``'s
+            ``review_max_age_days``.
+
+    Returns:
+        (catalogue, warnings): the warnings (W codes) never refuse the catalogue.
+
+    Raises:
+        CatalogueError: when any catalogue has a problem, or two catalogues share an id.
+    """
+    catalogue, loaded = _load_directories(directories, today=today)
+    warnings: list[Problem] = []
+    for info, items, bundles in loaded:
+        warnings += validate.check_warnings(info, items, bundles, today=today, review_max_age_days=review_max_age_days)
+    return catalogue, warnings
+
+
+def _load_directories(
+    directories: Iterable[Path], *, today: dt.date | None = None
+) -> tuple[Catalogue, list[tuple[CatalogueInfo, list[Parsed], list[Parsed]]]]:
+    loaded: list[tuple[CatalogueInfo, list[Parsed], list[Parsed]]] = []
     catalogue_infos: list[CatalogueInfo] = []
     items: dict[str, Item] = {}
     bundles: dict[str, Bundle] = {}
@@ -144,10 +183,11 @@ def load_directories(directories: Iterable[Path]) -> Catalogue:
     problems: list[Problem] = []
     for directory in directories:
         try:
-            info, parsed_items, parsed_bundles, found_files = load_catalogue(directory)
+            info, parsed_items, parsed_bundles, found_files = load_catalogue(directory, today=today)
         except CatalogueError as exc:
             problems += exc.problems
             continue
+        loaded.append((info, parsed_items, parsed_bundles))
         catalogue_infos.append(info)
         files += found_files
         for parsed in [*parsed_items, *parsed_bundles]:
@@ -170,7 +210,7 @@ def load_directories(directories: Iterable[Path]) -> Catalogue:
             origin[entry.id] = info.name  # type: ignore[attr-defined]
     if problems:
         raise CatalogueError(problems)
-    return Catalogue(
+    catalogue = Catalogue(
         infos=catalogue_infos,
         items=items,
         bundles=bundles,
@@ -178,3 +218,4 @@ def load_directories(directories: Iterable[Path]) -> Catalogue:
         origin=origin,
         digest=digest_files(files),
     )
+    return catalogue, loaded

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from knowledge.catalogue import Catalogue
 from knowledge.schema import Bundle, Contact, Item, Location, Material
 
+if TYPE_CHECKING:
+    from knowledge.checklist import NoticeMaterial
 
-def material_line(material: Material, purposes: list[str] | None = None) -> str:
+
+def material_line(material: Material | NoticeMaterial, purposes: list[str] | None = None) -> str:
     """One material as shown in guides and checklists (also takes a checklist's NoticeMaterial)."""
     parts = [material.form or "原件/复印件未说明", material.medium, f"{material.copies}份"]
     if not material.required:
@@ -65,6 +70,9 @@ def render_guide(entry: Item | Bundle, catalogue: Catalogue) -> str:
         ],
     )
     out += _section("设定依据", [f"{b.law}{b.article}：{b.text}" for b in item.basis])
+    if item.legal_review is not None:
+        review = item.legal_review
+        out.append(f"  （法律依据审核：{review.date.isoformat()}，依据：{'；'.join(review.sources)}）")
     out += _section("受理条件", item.conditions)
     out += _section(
         "申请材料",

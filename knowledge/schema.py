@@ -56,6 +56,21 @@ class LegalBasis(Model):
     text: Text = Field(description="条款内容")
 
 
+class LegalReview(Model):
+    """法律依据审核: when the legal basis of an item was last checked against the texts in force, and which
+    texts and articles were read.
+
+    Metadata about the guide, not one of its elements: no answer quotes it, and it counts for no completeness.
+
+    Example:
+        >>> LegalReview(date="2026-12-02", sources=["《中华人民共和国行政复议法》（2023年修订）第二十四条"]).date
+        datetime.date(2026, 12, 2)
+    """
+
+    date: dt.date = Field(description="审核日期")
+    sources: list[Text] = Field(min_length=1, description="所读文本和条款")
+
+
 class Material(Model):
     """One application material (申请材料).
 
@@ -292,6 +307,7 @@ class Item(Model):
     status: Literal["在用", "暂停", "废止"] = Field(default="在用", description="事项状态")
     effective_date: dt.date = Field(description="生效日期")
     basis: list[LegalBasis] = Field(default_factory=list, description="设定依据")
+    legal_review: LegalReview | None = Field(default=None, description="法律依据审核（手工维护的目录必填）")
     power_source: Text = Field(description="权力来源")
     level: list[Level] = Field(description="行使层级")
     department: Text = Field(description="实施主体")
@@ -362,6 +378,15 @@ class Bundle(Model):
     effective_date: dt.date = Field(description="生效日期")
 
 
+class Contacts(Model):
+    """The deployment's human channel, which the assistant names whenever it cannot help itself."""
+
+    hotline: Text = Field(description="服务热线号码，如 12345")
+    hotline_name: Text = Field(description="服务热线名称，如 政务服务便民热线")
+    hotline_hours: str = Field(default="", description="热线人工服务时间（空：不说明）")
+    service_centre: Text = Field(description="线下服务窗口，如 示例市政务服务中心综合窗口")
+
+
 class CatalogueInfo(Model):
     """``catalogue.yaml``: what a catalogue directory is and whose local data it carries."""
 
@@ -372,4 +397,12 @@ class CatalogueInfo(Model):
     require_complete: bool = Field(
         default=False, description="是否要求每个事项的要素完整（手工维护的目录应为是，导入的目录可为否）"
     )
+    review_max_age_days: int = Field(
+        default=365,
+        ge=1,
+        description="法律依据审核的最长间隔（天）：事项的审核早于此，`assistant knowledge validate` 给出警告",
+    )
     notice: str = Field(default="", description="说明")
+    contacts: Contacts | None = Field(
+        default=None, description="人工服务渠道（热线、窗口），助手无法解答时告知；未填写时说全国统一的 12345 热线"
+    )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from knowledge.catalogue import is_placeholder
 from knowledge.errors import Problem, relative
 from knowledge.glossary import ELEMENTS
-from knowledge.schema import Bundle, CatalogueInfo, Item, TimeLimit
+from knowledge.repealed import RepealedText, find_repealed, repealed_texts
+from knowledge.schema import Bundle, CatalogueInfo, Fee, Item, TimeLimit
 
 if TYPE_CHECKING:
     from knowledge.loader import Parsed
+
+FieldPath = tuple[str | int, ...]
 
 
 def _longer(promised: TimeLimit, legal: TimeLimit) -> bool:
@@ -20,16 +25,27 @@ def _longer(promised: TimeLimit, legal: TimeLimit) -> bool:
     return p is not None and g is not None and p > g
 
 
-def check_catalogue(info: CatalogueInfo, items: list[Parsed], bundles: list[Parsed]) -> list[Problem]:
-    """Every cross-field and cross-file problem of one catalogue directory."""
+def _problem(parsed: Parsed, code: str, path: FieldPath, **args: object) -> Problem:
+    field = ".".join(str(p) for p in path) if path else None
+    return Problem(code, relative(parsed.path), parsed.line(*path), parsed.model.name, field, args)  # type: ignore[attr-defined]
+
+
+def check_catalogue(
+    info: CatalogueInfo, items: list[Parsed], bundles: list[Parsed], *, today: dt.date | None = None
+) -> list[Problem]:
+    """Every cross-field and cross-file problem of one catalogue directory.
+
+    Args:
+        info: the directory's ``catalogue.yaml``.
+        items: its parsed items.
+        bundles: its parsed bundles.
+        today: the day a repeal is judged against (default: today); a text repealed later is only warned about,
+            by :func:`check_warnings`.
+    """
     problems: list[Problem] = []
 
-    def add(parsed: Parsed, code: str, path: tuple[str | int, ...], **args: object) -> None:
-        entry = parsed.model
-        field = ".".join(str(p) for p in path) if path else None
-        problems.append(
-            Problem(code, relative(parsed.path), parsed.line(*path), entry.name, field, args)  # type: ignore[attr-defined]
-        )
+    def add(parsed: Parsed, code: str, path: FieldPath, **args: object) -> None:
+        problems.append(_problem(parsed, code, path, **args))
 
     names: dict[str, Parsed] = {}
     ids: dict[str, Parsed] = {}
@@ -87,7 +103,91 @@ def check_catalogue(info: CatalogueInfo, items: list[Parsed], bundles: list[Pars
             seen_members.add(member)
         if info.fictional:
             _check_local(parsed, bundle.location, info, add)
+    today = today or dt.date.today()
+    for parsed, path, repealed in _repealed_citations([*items, *bundles]):
+        if repealed.repealed_on <= today:
+            add(parsed, "E126", path, **_repeal_args(repealed))
     return problems
+
+
+def check_warnings(
+    info: CatalogueInfo,
+    items: list[Parsed],
+    bundles: list[Parsed],
+    *,
+    today: dt.date | None = None,
+    review_max_age_days: int | None = None,
+) -> list[Problem]:
+    """What is reported without refusing the catalogue: a legal review older than the allowed age or dated after
+    today, and a citation of a text whose repeal is still to come.
+
+    Args:
+        info: the directory's ``catalogue.yaml`` (its ``review_max_age_days`` applies unless overridden).
+        items: its parsed items.
+        bundles: its parsed bundles.
+        today: the day ages are counted to (default: today).
+        review_max_age_days: overrides ``info.review_max_age_days``.
+
+    Returns:
+        Problems with W codes, in file order.
+    """
+    today = today or dt.date.today()
+    max_age = review_max_age_days or info.review_max_age_days
+    warnings: list[Problem] = []
+    for parsed in items:
+        review = parsed.model.legal_review  # type: ignore[attr-defined]
+        if review is None:
+            continue
+        age = (today - review.date).days
+        if age > max_age:
+            warnings.append(
+                _problem(
+                    parsed, "W001", ("legal_review", "date"), date=review.date.isoformat(), age=age, max_age=max_age
+                )
+            )
+        elif age < 0:
+            warnings.append(
+                _problem(
+                    parsed, "W003", ("legal_review", "date"), date=review.date.isoformat(), today=today.isoformat()
+                )
+            )
+    for parsed, path, repealed in _repealed_citations([*items, *bundles]):
+        if repealed.repealed_on > today:
+            warnings.append(_problem(parsed, "W002", path, **_repeal_args(repealed)))
+    return sorted(warnings, key=lambda p: (p.file, p.line or 0))
+
+
+def _citations(entry: Item | Bundle) -> Iterator[tuple[FieldPath, str]]:
+    """Every place an entry names a legal text: its basis and the basis of each fee (overrides included)."""
+    for i, basis in enumerate(entry.basis):
+        yield ("basis", i, "law"), basis.law
+    fees: list[tuple[FieldPath, Fee]] = [(("fee",), entry.fee)]
+    if isinstance(entry, Item):
+        for qi, question in enumerate(entry.scenario):
+            for oi, option in enumerate(question.options):
+                if option.override_fee is not None:
+                    fees.append((("scenario", qi, "options", oi, "override_fee"), option.override_fee))
+    for prefix, fee in fees:
+        for i, fee_item in enumerate(fee.items):
+            yield (*prefix, "items", i, "basis"), fee_item.basis
+
+
+def _repealed_citations(entries: list[Parsed]) -> Iterator[tuple[Parsed, FieldPath, RepealedText]]:
+    texts = repealed_texts()
+    for parsed in entries:
+        for path, citation in _citations(parsed.model):  # type: ignore[arg-type]
+            repealed = find_repealed(citation, texts)
+            if repealed is not None:
+                yield parsed, path, repealed
+
+
+def _repeal_args(repealed: RepealedText) -> dict[str, object]:
+    return {
+        "title": repealed.title,
+        "repealed_on": repealed.repealed_on.isoformat(),
+        "repealed_by": repealed.repealed_by,
+        "replaced_by": repealed.replaced_by,
+    }
 
 
 def _check_local(parsed: Parsed, locations: list, info: CatalogueInfo, add) -> None:
@@ -121,14 +221,14 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:
                     target=question.when.question,
                 )
             else:
-                for oi, option in enumerate(question.when.options):
-                    if option not in target:
+                for oi, chosen in enumerate(question.when.options):
+                    if chosen not in target:
                         add(
                             parsed,
                             "E114",
                             ("scenario", qi, "when", "options", oi),
                             question=question.id,
-                            option=option,
+                            option=chosen,
                             target=question.when.question,
                         )
         option_ids: set[str] = set()
@@ -190,6 +290,8 @@ def _check_complete(item: Item, parsed: Parsed, add) -> None:
         add(parsed, "E122", ("unknown",), elements=", ".join(item.unknown))
     if not item.basis:
         add(parsed, "E121", ("basis",), element="basis", reason="no legal basis listed")
+    if item.legal_review is None:
+        add(parsed, "E125", ("legal_review",))
     if not item.conditions or any(is_placeholder(c) for c in item.conditions):
         add(parsed, "E121", ("conditions",), element="conditions", reason="empty or a placeholder")
     if not item.materials:
