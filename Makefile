@@ -43,9 +43,10 @@ train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
 run: setup  ## Set up, build the index, train the dialogue model if needed, and serve everything on 127.0.0.1:8000
 	$(BIN)/assistant serve
 
-lint: setup  ## ruff lint and format check
+lint: setup  ## ruff lint and format check, mypy on the core (knowledge, retrieval, question answering)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup  ## ruff format + canonical catalogue YAML
 	$(BIN)/ruff format .
@@ -63,7 +64,7 @@ test: setup lint $(CHROMIUM)  ## Set up, lint, validate and run every test tier 
 	$(BIN)/pytest
 
 eval: setup  ## Question answering figures on every evaluation split (tests/eval/*.tsv)
-	for split in tests/eval/*.tsv; do $(BIN)/assistant eval $$split || exit 1; done
+	for split in tests/eval/*.tsv tests/eval/real/real_*.tsv; do $(BIN)/assistant eval $$split || exit 1; done
 
 bench: setup  ## Benchmarks: index build time and memory, load time, ask latency
 	$(BIN)/python -m assistant.bench

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.serving.settings import PathSettings
 from knowledge.catalogue import BUNDLED, Catalogue, completeness
 from knowledge.errors import CatalogueError
 from knowledge.loader import load_catalogues
@@ -60,10 +61,32 @@ def validate_cmd(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Catalogue directories (default: the bundled one).")
     ] = None,
+    review_max_age: Annotated[
+        int | None,
+        typer.Option(
+            "--review-max-age",
+            metavar="DAYS",
+            min=1,
+            help="Warn when an item's legal review is older than DAYS (default: review_max_age_days of "
+            "catalogue.yaml, else 365).",
+        ),
+    ] = None,
 ) -> None:
-    """Check catalogue directories; print every problem with file, line, item, field and reason."""
+    """Check catalogue directories; print every problem with file, line, item, field and reason.
+
+    Warnings (a stale legal review, a text about to be repealed) are printed too; they leave the exit status 0.
+    """
+    from knowledge.loader import check_directories
+
     directories = paths or [BUNDLED]
-    catalogue = _load(directories if paths else [], no_bundled=bool(paths))
+    try:
+        catalogue, warnings = check_directories(directories, review_max_age_days=review_max_age)
+    except CatalogueError as exc:
+        raise _refuse(exc, "nothing was loaded.") from None
+    for warning in warnings:
+        err.print(str(warning), markup=False)
+    if warnings:
+        err.print(f"{len(warnings)} warning(s); the catalogue is valid.", markup=False)
     out.print(
         f"OK: {len(catalogue.items)} items, {len(catalogue.bundles)} bundles "
         f"({', '.join(str(d) for d in directories)}), version {catalogue.version()}",
@@ -268,17 +291,11 @@ def checklist_cmd(
         out.print(notice.to_text(), markup=False)
 
 
-def _data_dir() -> Path:
-    import os
-
-    return Path(os.environ.get("ASSISTANT_DATA_DIR", "var"))
-
-
 def _index(catalogue: list[Path] | None, no_bundled: bool, rebuild: bool = False):
     import logging
     import warnings
 
-    from assistant.index import default_directories, open_index
+    from assistant.retrieval.index import default_directories, open_index
 
     logging.getLogger("jieba").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="spacy")
@@ -287,7 +304,7 @@ def _index(catalogue: list[Path] | None, no_bundled: bool, rebuild: bool = False
         with err.status("loading the index…") as status:
             return open_index(
                 directories,
-                _data_dir() / "index",
+                PathSettings().index_root,
                 progress=lambda m: status.update(m) or err.print(m, markup=False),
                 rebuild=rebuild,
             )
@@ -327,7 +344,7 @@ def ask_cmd(
     if (query is None) == (batch is None):
         err.print("give a QUERY or --batch FILE", markup=False)
         raise typer.Exit(2)
-    qa = QuestionAnswerer(_index(catalogue, no_bundled))
+    qa = QuestionAnswerer.from_index(_index(catalogue, no_bundled))
     if batch is None:
         answer = qa.ask(query or "")
         if as_json:
@@ -352,10 +369,10 @@ def eval_cmd(
     no_bundled: NoBundledOpt = False,
 ) -> None:
     """Accuracy of question answering on an evaluation file, with every failure listed."""
-    from assistant.evaluate import evaluate
+    from assistant.evaluation.evaluate import evaluate
     from assistant.qa import QuestionAnswerer
 
-    qa = QuestionAnswerer(_index(catalogue, no_bundled))
+    qa = QuestionAnswerer.from_index(_index(catalogue, no_bundled))
     try:
         report = evaluate(qa, path)
     except ValueError as exc:
@@ -371,12 +388,12 @@ def train_cmd(
     force: Annotated[bool, typer.Option("--force", help="Train even when the model is up to date.")] = False,
 ) -> None:
     """Train the Rasa dialogue model (catalogue-derived data + nlu/rasa), skipped when nothing changed."""
-    from assistant.dialogue_model import DialogueTrainingError, train
+    from assistant.dialogue.training import DialogueTrainingError, train
     from assistant.qa import QuestionAnswerer
-    from assistant.runtime import Knowledge
+    from assistant.serving.knowledge import Knowledge
 
     index = _index(catalogue, no_bundled)
-    knowledge = Knowledge(catalogue=_load(catalogue, no_bundled), index=index, qa=QuestionAnswerer(index))
+    knowledge = Knowledge(catalogue=_load(catalogue, no_bundled), index=index, qa=QuestionAnswerer.from_index(index))
     try:
         model = train(knowledge, force=force, progress=lambda m: err.print(m, markup=False))
     except DialogueTrainingError as exc:
@@ -396,8 +413,8 @@ def serve_cmd(
     """Build what is missing, start the dialogue engine and serve the web chat, WeChat, staff tool and API."""
     import logging
 
-    from assistant.dialogue_model import DialogueTrainingError
-    from assistant.serve import serve
+    from assistant.dialogue.training import DialogueTrainingError
+    from assistant.serving.serve import serve
 
     logging.getLogger("jieba").setLevel(logging.ERROR)
     try:

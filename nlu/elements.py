@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from nlu.segmenter import Segmenter, new_segmenter, teach
+
 TEMPLATES = Path(__file__).parent / "element_templates.yaml"
 OUT_OF_SCOPE = Path(__file__).parent / "out_of_scope.yaml"  # messages about no service item, by topic
 ELEMENTS = (
@@ -44,7 +46,6 @@ NGRAMS = 3  # character n-grams the element classifier reads
 PLACEHOLDER = "Ⓧ"  # stands for a mentioned item in what the element classifier reads
 START, END = "⊢", "⊣"  # frame what the element classifier reads (no normalised question holds them)
 MENTION_TOKENS = "mention_tokens.json"  # the ruler's phrases cut into tokens, saved beside the pipeline
-USER_WORD_FREQ = 2_000_000  # jieba frequency of a catalogue name: above any word of its own dictionary
 _SEP = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
 
 
@@ -58,10 +59,31 @@ class Analysis:
     out_of_scope: float = 0.0  # the scope classifier's probability that the message is about no service item
 
 
-def _blank():
+def use_segmenter(nlp, segmenter: Segmenter) -> None:
+    """Make a Chinese pipeline cut its text with ``segmenter`` (an index's own jieba, see :mod:`nlu.segmenter`).
+
+    Pipelines are created and saved with spaCy's character segmenter, so spaCy never sets up the process-wide
+    jieba for them; the segmenter is given here, after creating or loading.
+    """
+    nlp.tokenizer.segmenter = "jieba"
+    nlp.tokenizer.jieba_seg = segmenter
+
+
+def with_entity_ruler(path: Path, segmenter: Segmenter):
+    """A saved pipeline loaded the slow way, with spaCy's own EntityRuler cutting its patterns with ``segmenter``
+    (what :class:`MentionMatcher` reproduces; for checking it)."""
+    nlp = import_spacy().load(path, exclude=["entity_ruler"])
+    use_segmenter(nlp, segmenter)
+    nlp.add_pipe("entity_ruler", first=True, config={"phrase_matcher_attr": "ORTH"}).from_disk(path / "entity_ruler")
+    return nlp
+
+
+def _blank(segmenter: Segmenter):
     import spacy
 
-    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp = spacy.blank("zh")
+    use_segmenter(nlp, segmenter)
+    return nlp
 
 
 def import_spacy():
@@ -72,6 +94,10 @@ def import_spacy():
     none of them, and importing torch costs about two seconds of start-up. So, unless torch is already loaded,
     spaCy is imported with torch hidden (thinc then records ``has_torch = False``); torch stays importable
     afterwards for whatever needs it, such as training the embedding model.
+
+    This is the one place product code changes process-wide state, and only for the length of one import: the
+    alternative, scoring the two bag-of-n-grams classifiers with numpy as BM25 and the embeddings already are,
+    would drop spaCy from serving altogether.
 
     Returns:
         The ``spacy`` module.
@@ -100,11 +126,6 @@ def _saved_patterns(path: Path) -> list[dict]:
     return [json.loads(line) for line in patterns_file.read_text(encoding="utf-8").splitlines()]
 
 
-def saved_phrases(path: Path) -> list[str]:
-    """The mention phrases of a saved pipeline, in the order :meth:`ElementPipeline.load` teaches them to jieba."""
-    return [p["pattern"] for p in _saved_patterns(path)]
-
-
 def save_mention_tokens(path: Path, segmenter) -> None:
     """Cut the saved pipeline's mention phrases into tokens as a fresh process will, and save them beside it.
 
@@ -114,13 +135,12 @@ def save_mention_tokens(path: Path, segmenter) -> None:
 
     Args:
         path: the directory :meth:`ElementPipeline.save` wrote.
-        segmenter: a ``jieba.Tokenizer`` in the state a fresh process loading this pipeline will have (see
-            :func:`jieba_state`), so the tokens are those the EntityRuler would make there.
+        segmenter: the segmenter of the index this pipeline belongs to (see :mod:`nlu.segmenter`), so the tokens
+            are those the EntityRuler would make when the pipeline is loaded with it.
     """
     import json
 
-    nlp = _blank()
-    nlp.tokenizer.jieba_seg = segmenter  # the same tokenizer code (spaCy's), cutting with that jieba
+    nlp = _blank(segmenter)  # the same tokenizer code (spaCy's), cutting with that jieba
     config = json.loads((path / "entity_ruler" / "cfg").read_text(encoding="utf-8"))
     patterns = _saved_patterns(path)
     cut = [[token.text for token in nlp.tokenizer(p["pattern"])] for p in patterns]
@@ -225,76 +245,6 @@ class MentionMatcher:
         return sorted(chosen)
 
 
-def taught_segmenter(words: Sequence[str]):
-    """A separate ``jieba.Tokenizer`` holding jieba's dictionary and ``words``, as a fresh process holds it after
-    ``add_user_words(words)``; this process's own jieba is left as it is."""
-    import jieba
-
-    segmenter = jieba.Tokenizer()
-    _teach(segmenter, words)
-    return segmenter
-
-
-def jieba_state(words: Sequence[str]):
-    """jieba's prefix dictionary as a fresh process holds it after ``add_user_words(words)``.
-
-    Returns:
-        (the dictionary serialised for :func:`install_jieba_state`, the :func:`taught_segmenter` holding it).
-    """
-    import marshal
-
-    segmenter = taught_segmenter(words)
-    return marshal.dumps((segmenter.FREQ, segmenter.total)), segmenter
-
-
-def install_jieba_state(path: Path) -> bool:
-    """Give a fresh process's jieba the dictionary saved by :func:`jieba_state`.
-
-    Building jieba's prefix dictionary and adding the catalogue's names costs one to several seconds; reading
-    the saved one costs a fraction. It is only installed where jieba has not been initialised yet (with its
-    default dictionary): a process that already holds other words keeps them and gets the names added.
-
-    Returns:
-        Whether the saved dictionary was installed.
-    """
-    import marshal
-
-    import jieba
-
-    segmenter = jieba.dt
-    with segmenter.lock:
-        if segmenter.initialized or segmenter.dictionary != jieba.DEFAULT_DICT:
-            return False
-        # marshal.loads on the bytes: jieba's own marshal.load(file) reads in small pieces and is ~5x slower
-        segmenter.FREQ, segmenter.total = marshal.loads(path.read_bytes())
-        segmenter.initialized = True
-    return True
-
-
-def add_user_words(words: Sequence[str]) -> None:
-    """Teach jieba the catalogue's names and aliases so they stay whole tokens."""
-    import jieba
-
-    _teach(jieba.dt, words)
-
-
-def _teach(segmenter, words: Sequence[str]) -> None:
-    """Add each word of two characters or more to a ``jieba.Tokenizer``, leaving its total frequency as it was.
-
-    jieba's ``add_word`` adds the frequency to the dictionary's total. Every word's probability is its frequency
-    over that total, and a route of more words pays it more times: a catalogue of 2,300 names multiplied the
-    total by five and cut everyday text differently (在手机上 as 在手/机上, 想去 whole). With the total kept, the
-    names stay whole and everything else is cut as jieba cuts it, whatever the catalogue's size; teaching a
-    word twice changes nothing either.
-    """
-    segmenter.check_initialized()
-    total = segmenter.total
-    for word in dict.fromkeys(words):
-        if len(word) >= 2 and segmenter.FREQ.get(word) != USER_WORD_FREQ:
-            segmenter.add_word(word, freq=USER_WORD_FREQ)
-    segmenter.total = total
-
-
 def _bag_of_ngrams(size: int) -> dict:
     """A textcat's config: spaCy's bag-of-n-grams model, one label per text."""
     return {
@@ -394,6 +344,7 @@ class ElementPipeline:
         cls,
         mentions: Mapping[str, Sequence[str]],
         *,
+        segmenter: Segmenter | None = None,
         seed: int = 13,
         epochs: int = 12,
         normalise: Callable[[str], str] = str,
@@ -405,6 +356,7 @@ class ElementPipeline:
 
         Args:
             mentions: entry id -> the phrases that name it (already normalised).
+            segmenter: the index's segmenter, taught the phrases here; a new one when None.
             seed: fixes sampling and initialisation, so a build is reproducible.
             epochs: passes over the generated examples.
             normalise: applied to every generated question, as it is to real ones.
@@ -415,9 +367,9 @@ class ElementPipeline:
         from spacy.util import fix_random_seed, minibatch
 
         fix_random_seed(seed)
-        words = [p for names in mentions.values() for p in names]
-        add_user_words(words)
-        nlp = _blank()
+        segmenter = segmenter if segmenter is not None else new_segmenter()
+        teach(segmenter, [p for names in mentions.values() for p in names])
+        nlp = _blank(segmenter)
         ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
         textcat = nlp.add_pipe("textcat", config=_bag_of_ngrams(NGRAMS))
         scope = nlp.add_pipe("textcat", name="scope", config=_bag_of_ngrams(2))
@@ -472,24 +424,19 @@ class ElementPipeline:
         self.nlp.to_disk(path)
 
     @classmethod
-    def load(cls, path: Path, *, jieba_cache: Path | None = None) -> ElementPipeline:
-        """Load a saved pipeline and re-teach jieba the mention phrases.
+    def load(cls, path: Path, segmenter: Segmenter) -> ElementPipeline:
+        """Load a saved pipeline that cuts text with ``segmenter``.
 
         Args:
             path: the directory :meth:`save` wrote.
-            jieba_cache: jieba's dictionary with these phrases, saved by :func:`jieba_state` at build; used
-                when this process's jieba is still uninitialised (a fresh process), instead of re-teaching.
+            segmenter: the segmenter of the index this pipeline belongs to, which knows its mention phrases.
         """
         import json
 
         spacy = import_spacy()
-        if jieba_cache is None or not install_jieba_state(jieba_cache):
-            add_user_words(saved_phrases(path))
-        cut_file = path / MENTION_TOKENS
-        if not cut_file.exists():
-            return cls(spacy.load(path))
         nlp = spacy.load(path, exclude=["entity_ruler"])
-        cut = json.loads(cut_file.read_text(encoding="utf-8"))
+        use_segmenter(nlp, segmenter)
+        cut = json.loads((path / MENTION_TOKENS).read_text(encoding="utf-8"))
         return cls(nlp, MentionMatcher(nlp.vocab, cut["labels"], cut["ids"], cut["tokens"], cut["ent_id_sep"]))
 
     def analyse(self, text: str) -> Analysis:

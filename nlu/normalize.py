@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -75,9 +75,18 @@ class Normaliser:
     Args:
         vocabulary: domain words (item names, aliases and their parts) that typo repair may restore.
         lexicon_path: the colloquial lexicon file.
+        frequencies: the word table of the segmenter the text is cut with afterwards (an index's, see
+            :mod:`nlu.segmenter`): which runs are words spelled on purpose. None: jieba's own dictionary, in a
+            segmenter of this normaliser's.
     """
 
-    def __init__(self, vocabulary: Iterable[str] = (), lexicon_path: Path = LEXICON):
+    def __init__(
+        self,
+        vocabulary: Iterable[str] = (),
+        lexicon_path: Path = LEXICON,
+        frequencies: Mapping[str, int] | None = None,
+    ):
+        self._given_frequencies = frequencies
         lexicon = load_lexicon(lexicon_path)
         self._replace: dict[str, str] = lexicon.get("replace", {})
         self._filler: list[str] = sorted(lexicon.get("filler", []), key=len, reverse=True)
@@ -113,11 +122,12 @@ class Normaliser:
         return {key: tuple(words) for key, words in table.items()}
 
     @cached_property
-    def _frequencies(self) -> dict[str, int]:
-        import jieba
+    def _frequencies(self) -> Mapping[str, int]:
+        if self._given_frequencies is not None:
+            return self._given_frequencies
+        from nlu.segmenter import new_segmenter, word_frequencies
 
-        jieba.dt.check_initialized()
-        return jieba.dt.FREQ
+        return word_frequencies(new_segmenter())
 
     def _is_common(self, word: str) -> bool:
         """An everyday word by jieba's dictionary (晚上, 事业): typed on purpose, not a typo of a domain word."""

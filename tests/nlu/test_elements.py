@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.elements import ElementPipeline, add_user_words, jieba_state
+from nlu.elements import ElementPipeline
 
 pytestmark = pytest.mark.slow
 
@@ -49,33 +49,3 @@ def test_an_out_of_scope_message_naming_an_entry_is_not_learnt_as_out_of_scope()
     kept = ElementPipeline.out_of_scope_examples(OTHER)
     assert kept and not any("公租房" in message for message in kept)
     assert any("公租房" in message for message in ElementPipeline.out_of_scope_examples(CIVIL))
-
-
-def test_teaching_jieba_a_name_twice_cuts_text_as_teaching_it_once(monkeypatch):
-    # jieba's add_word adds to its total frequency on every call; a name taught twice (a build teaches the names,
-    # then trains the ruler; two entries share an alias) cut "想去领证" unlike a process that loaded the index
-    import jieba
-
-    names = ["领证", "内地居民结婚登记"]
-    once, _ = jieba_state(names)
-    assert jieba_state([*names, *names])[0] == once
-    monkeypatch.setattr(jieba, "dt", jieba.Tokenizer())  # this process's jieba is left as it is
-    add_user_words(names)
-    total = jieba.dt.total
-    add_user_words(names)
-    assert jieba.dt.total == total
-    assert jieba.dt.lcut("我和对象想去领证") == ["我", "和", "对象", "想", "去", "领证"]
-
-
-def test_a_large_catalogue_leaves_everyday_text_cut_as_jieba_cuts_it(monkeypatch):
-    # each taught name added to jieba's total: 2,300 names cut "能在手机上办吗" as 在手/机上, and a question's
-    # words (so its BM25 terms and mentions) changed with the size of the catalogue
-    import jieba
-
-    monkeypatch.setattr(jieba, "dt", jieba.Tokenizer())  # this process's jieba is left as it is
-    questions = ["港澳签注能在手机上办吗", "我和对象想去领证", "临时身份证能用多久"]
-    add_user_words(["港澳签注", "领证", "临时身份证"])
-    small = [jieba.dt.lcut(q) for q in questions]
-    add_user_words([f"示例事项{n}" for n in range(3000)])
-    assert [jieba.dt.lcut(q) for q in questions] == small
-    assert "手机" in small[0] and "去" in small[1] and "港澳签注" in small[0]

@@ -6,13 +6,14 @@ setting means a new build; every artefact's sha256 is in the manifest and checke
 is rebuilt, never silently used.
 
 Loading takes seconds even for a city's 30,000 items because whatever costs time to recompute is computed at
-build and saved: jieba's prefix dictionary with the catalogue's names (``jieba.cache``), the mention phrases
+build and saved: the index's own jieba segmenter with the catalogue's names (``jieba.cache``; no process-wide
+jieba is touched, see :mod:`nlu.segmenter`), the mention phrases
 cut into tokens (``spacy/mention_tokens.json``), the pinyin table of typo repair (``pinyin.json``), the tokens
 that name each entry with their counts (``naming.json``), the entries' ids, names and kinds (``entries.json``)
 and priors (``priors.npy``). Guides are parsed and validated only when an answer quotes one
-(``entries.jsonl``); the default embedding model is served by numpy (:class:`~assistant.embedding.StaticEncoder`,
-no torch), BM25 by numpy over bm25s' matrices (:class:`Bm25Scores`); the hashes are checked on a second thread
-while the libraries import.
+(``entries.jsonl``); the default embedding model is served by numpy (:class:`~assistant.retrieval.embedding.StaticEncoder`),
+BM25 by numpy over bm25s' matrices (:class:`~assistant.retrieval.bm25.Bm25Scores`); the hashes are checked on a
+second thread while the libraries import.
 """
 
 from __future__ import annotations
@@ -35,22 +36,25 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 from pydantic import BaseModel
 
+from assistant.retrieval.bm25 import Bm25Retriever, Bm25Scores, tokens
+from assistant.retrieval.dense import DenseRetriever
+from assistant.retrieval.types import IndexError_
 from knowledge.catalogue import BUNDLED
 from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
+from nlu.segmenter import Segmenter, load_segmenter, new_segmenter, save_segmenter, teach, word_frequencies
 
 QUESTION_FRAMES = TEMPLATES.with_name("question_frames.yaml")  # the embedding model's question frames
 
 if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
-    from knowledge.schema import Bundle, Item
+    from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 14
+FORMAT = 15
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
 SHORT_MATERIAL = 8
-_STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
 Progress = Callable[[str], None]
 # artefacts a loadable index must list in its manifest (the embedding model adds static/ or model/)
 REQUIRED = (
@@ -77,24 +81,6 @@ class IndexSettings(BaseModel):
     # bounds the embedding training at city scale: pairs are drawn (seeded) from all entries, so a 30,000-item
     # catalogue trains on at most max_pairs pairs for `epochs` passes (about 940 steps of 128), not on all
     max_pairs: int = 60_000
-
-
-class IndexError_(RuntimeError):
-    """An index directory is missing, stale or corrupt; says what to do."""
-
-
-def tokens(text: str, segmenter=None) -> list[str]:
-    """BM25 tokens of normalised text: jieba search-mode words (so 结婚登记 also gives 结婚, 登记).
-
-    Args:
-        text: normalised text.
-        segmenter: a ``jieba.Tokenizer``; the process-wide one (``jieba.dt``) when None.
-    """
-    if segmenter is None:
-        import jieba
-
-        segmenter = jieba.dt
-    return [t for t in segmenter.lcut_for_search(text) if t.strip() and t not in _STOP]
 
 
 def catalogue_files(directories: Sequence[Path]) -> list[Path]:
@@ -189,6 +175,7 @@ class _Source:
 
     version: str
     names_of_catalogues: list[str]
+    contacts: dict | None  # the first catalogue's human channel, which replies name
     ids: list[str]
     names: list[str]
     kinds: list[str]
@@ -203,7 +190,7 @@ class _Source:
 
     @classmethod
     def take(cls, catalogue: Catalogue, settings: IndexSettings, entries_file: Path) -> _Source:
-        from assistant.embedding import LOCAL_DEFAULT
+        from assistant.retrieval.embedding import LOCAL_DEFAULT
         from knowledge.catalogue import completeness
         from knowledge.schema import Bundle, Item
 
@@ -217,6 +204,7 @@ class _Source:
         return cls(
             version=catalogue.version(),
             names_of_catalogues=[info.name for info in catalogue.infos],
+            contacts=catalogue.infos[0].contacts.model_dump() if catalogue.infos[0].contacts else None,
             ids=[e.id for e in entries],
             names=[e.name for e in entries],
             kinds=["bundle" if isinstance(e, Bundle) else "item" for e in entries],
@@ -291,62 +279,6 @@ class LazyEntries(Sequence):
             with self._lock:
                 entry = self._parsed.setdefault(position, entry)
         return entry
-
-
-class Bm25Scores:
-    """BM25 retrieval over the matrices ``bm25s`` saved, as ``bm25s.BM25.retrieve`` computes it (numpy backend).
-
-    bm25s scores eagerly at build (one precomputed score per token and document, in a sparse column matrix), so
-    a query's scores are sums of matrix slices; doing that here spares importing bm25s and scipy at start-up
-    (0.4 s) and their per-call checks. ``tests/assistant/test_index.py`` checks ids and scores against bm25s.
-
-    Args:
-        data: the matrix's scores (``data.csc.index.npy``).
-        indices: the document of each score.
-        indptr: where each token's scores start in ``data``.
-        vocabulary: token -> token id.
-        documents: the number of documents.
-    """
-
-    # methods whose scores are the precomputed sums alone (BM25L and BM25+ add a non-occurrence term)
-    METHODS = ("lucene", "robertson", "atire")
-
-    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocabulary: dict, documents: int):
-        self.data, self.indices, self.indptr = data, indices, indptr
-        self.vocabulary = vocabulary
-        self.documents = documents
-
-    @classmethod
-    def load(cls, directory: Path) -> Bm25Scores:
-        """Read the matrices of ``bm25s.BM25.save``.
-
-        Raises:
-            IndexError_: the index was built with a BM25 variant this scorer does not compute.
-        """
-        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
-        if params.get("method") not in cls.METHODS:
-            raise IndexError_(f"{directory}: BM25 method {params.get('method')!r} is not supported here")
-        return cls(
-            np.load(directory / "data.csc.index.npy", allow_pickle=False),
-            np.load(directory / "indices.csc.index.npy", allow_pickle=False),
-            np.load(directory / "indptr.csc.index.npy", allow_pickle=False),
-            json.loads((directory / "vocab.index.json").read_text(encoding="utf-8")),
-            int(params["num_docs"]),
-        )
-
-    def retrieve(self, query: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(documents, scores) of the ``k`` best documents, best first, as bm25s orders them."""
-        # bm25s keeps an id for the empty token without a column (it refuses such a query; tokens() never makes one)
-        columns = len(self.indptr) - 1
-        ids = np.asarray([i for t in query if (i := self.vocabulary.get(t, columns)) < columns], dtype=np.int32)
-        scores = np.zeros(self.documents, dtype=np.float32)
-        for start, end in zip(self.indptr[ids], self.indptr[ids + 1], strict=True):
-            np.add.at(scores, self.indices[start:end], self.data[start:end])
-        # bm25s' top-k: a partition, then a descending sort of the k (ties keep bm25s' order)
-        chosen = np.argpartition(scores, -k).take(indices=range(-k, 0))
-        chosen_scores = np.take(scores, chosen)
-        order = np.flip(np.argsort(chosen_scores))
-        return chosen[order], chosen_scores[order]
 
 
 class NamingTokens(Sequence):
@@ -432,13 +364,21 @@ class Index:
     names: list[str]
     naming: NamingTokens  # per entry: tokens of its name, aliases and FAQ questions
     priors: np.ndarray  # per entry: 1.0 for a complete guide, less for partly unknown ones
+    segmenter: Segmenter  # this index's own jieba: BM25, the normaliser's word table and spaCy cut with it
     normaliser: Normaliser
     pipeline: ElementPipeline
-    bm25: Bm25Scores
-    faiss_index: object
-    model: object  # has encode(texts, normalize_embeddings=True): a StaticEncoder or a SentenceTransformer
+    bm25: Bm25Retriever
+    dense: DenseRetriever
     by_id: dict[str, int] = field(default_factory=dict)
     by_name: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def contacts(self) -> Contacts | None:
+        """The human channel of the catalogue the index was built from (None: it names none)."""
+        from knowledge.schema import Contacts
+
+        found = self.manifest.get("contacts")
+        return Contacts.model_validate(found) if found else None
 
     def __post_init__(self) -> None:
         self.by_id = {entry_id: i for i, entry_id in enumerate(self.ids)}
@@ -493,8 +433,8 @@ class Index:
         import bm25s
         import faiss
 
-        from assistant.embedding import LOCAL_DEFAULT, StaticEncoder
-        from nlu.elements import add_user_words, jieba_state, save_mention_tokens, saved_phrases, taught_segmenter
+        from assistant.retrieval.embedding import LOCAL_DEFAULT, StaticEncoder
+        from nlu.elements import save_mention_tokens
 
         steps: dict[str, float] = {"read": round(time.perf_counter() - start, 2)}
         clock = [time.perf_counter()]
@@ -508,12 +448,13 @@ class Index:
         progress(f"indexing {count} entries")
         vocabulary = {p for phrases in source.mentions for p in phrases}
         # the names as written, and their words, are what typo repair repairs towards; they are cut by a jieba
-        # of their own, so this process's jieba holds only what a process loading this index will hold (the
+        # of their own, so the index's segmenter holds only what a process loading this index will hold (the
         # normalised names, below): a build then segments, and answers, as every later start does
-        named = taught_segmenter(sorted(vocabulary))
+        named = new_segmenter(sorted(vocabulary))
         vocabulary |= {w for p in [*vocabulary, *source.materials] for w in named.lcut_for_search(p) if len(w) >= 2}
         del named
-        normaliser = Normaliser(vocabulary)
+        segmenter = new_segmenter()
+        normaliser = Normaliser(vocabulary, frequencies=word_frequencies(segmenter))
         pinyin = _pinyin_table(normaliser)
         # one string is normalised once per build: names recur as mentions, naming texts and training anchors
         normalise = functools.lru_cache(maxsize=None)(normaliser)
@@ -521,7 +462,7 @@ class Index:
             entry_id: sorted({normalise(p) for p in phrases} - {""})
             for entry_id, phrases in zip(source.ids, source.mentions, strict=True)
         }
-        add_user_words(sorted({p for phrases in mentions.values() for p in phrases}))
+        teach(segmenter, sorted({p for phrases in mentions.values() for p in phrases}))
         lap("vocabulary")
 
         texts = []
@@ -532,7 +473,7 @@ class Index:
                 progress(f"normalising guide texts {done}/{count}")
         lap("normalise")
         progress("segmenting guide texts for BM25")
-        corpus_tokens = [tokens(t) or ["∅"] for t in texts]
+        corpus_tokens = [tokens(t, segmenter) or ["∅"] for t in texts]
         bm25 = bm25s.BM25()
         bm25.index(corpus_tokens, show_progress=False)
         bm25.save(str(staging / "bm25"), show_progress=False)
@@ -542,6 +483,7 @@ class Index:
         progress("training the element classifier (spaCy textcat) and the mention ruler")
         pipeline = ElementPipeline.train(
             mentions,
+            segmenter=segmenter,
             seed=settings.seed,
             normalise=normalise,
             in_scope=[normalise(q) for q in source.questions],
@@ -553,19 +495,17 @@ class Index:
         gc.collect()
         lap("spacy")
 
-        # jieba as a fresh process holds it after loading this index: saved whole, so loading does not
-        # rebuild it; the mention phrases and the tokens naming each entry are cut by it, as such a process would
-        progress("saving jieba's dictionary, the mention tokens and the naming tokens")
-        state, segmenter = jieba_state(saved_phrases(staging / "spacy"))
-        (staging / "jieba.cache").write_bytes(state)
+        # the index's segmenter, taught the normalised names: saved whole, so loading does not rebuild it; the
+        # mention phrases and the tokens naming each entry are cut by it, as a process loading the index cuts
+        progress("saving the segmenter's dictionary, the mention tokens and the naming tokens")
+        save_segmenter(segmenter, staging / "jieba.cache")
         save_mention_tokens(staging / "spacy", segmenter)
         naming = [sorted(set(tokens(normalise(text), segmenter))) for text in source.naming]
         document_frequency = Counter(token for words in naming for token in words)
-        del state, segmenter
         lap("naming")
 
         if settings.model == LOCAL_DEFAULT:
-            from assistant.embedding import train_static_model
+            from assistant.retrieval.embedding import train_static_model
 
             pairs = [(normalise(anchor), texts[position]) for anchor, position in source.anchors]
             lap("pairs")
@@ -586,7 +526,7 @@ class Index:
             model.save(staging / "static")
             del trained, pairs
         else:
-            from assistant.embedding import load_model
+            from assistant.retrieval.embedding import load_model
 
             model = load_model(settings.model)
             model.save(str(staging / "model"))
@@ -612,6 +552,7 @@ class Index:
             "key": key,
             "catalogue_version": source.version,
             "catalogues": source.names_of_catalogues,
+            "contacts": source.contacts,
             "entries": count,
             "settings": settings.model_dump(),
             "libraries": {
@@ -670,14 +611,18 @@ class Index:
 
         data = (directory / "entries.jsonl").read_bytes()
         summary = json.loads((directory / "entries.json").read_text(encoding="utf-8"))
-        normaliser = Normaliser(json.loads((directory / "vocabulary.json").read_text(encoding="utf-8")))
+        segmenter = load_segmenter(directory / "jieba.cache")
+        normaliser = Normaliser(
+            json.loads((directory / "vocabulary.json").read_text(encoding="utf-8")),
+            frequencies=word_frequencies(segmenter),
+        )
         _seed_pinyin_table(normaliser, json.loads((directory / "pinyin.json").read_text(encoding="utf-8")))
         if static:
-            from assistant.embedding import StaticEncoder
+            from assistant.retrieval.embedding import StaticEncoder
 
             model = StaticEncoder.load(directory / "static")
         else:
-            from assistant.embedding import load_model
+            from assistant.retrieval.embedding import load_model
 
             model = load_model(directory / "model")
         faiss.omp_set_num_threads(1)
@@ -689,27 +634,12 @@ class Index:
             names=summary["names"],
             naming=NamingTokens.load(directory / "naming.json"),
             priors=np.load(directory / "priors.npy", allow_pickle=False),
+            segmenter=segmenter,
             normaliser=normaliser,
-            pipeline=ElementPipeline.load(directory / "spacy", jieba_cache=directory / "jieba.cache"),
-            bm25=Bm25Scores.load(directory / "bm25"),
-            faiss_index=faiss.read_index(str(directory / "vectors.faiss")),
-            model=model,
+            pipeline=ElementPipeline.load(directory / "spacy", segmenter),
+            bm25=Bm25Retriever(Bm25Scores.load(directory / "bm25"), segmenter),
+            dense=DenseRetriever(model, faiss.read_index(str(directory / "vectors.faiss"))),
         )
-
-    # --- searching ----------------------------------------------------------------------------------------
-    def bm25_search(self, text: str, k: int) -> list[tuple[int, float]]:
-        """(entry index, BM25 score) for a normalised question."""
-        query = tokens(text)
-        if not query:
-            return []
-        ids, scores = self.bm25.retrieve(query, min(k, len(self.entries)))
-        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if s > 0]
-
-    def dense_search(self, text: str, k: int) -> list[tuple[int, float]]:
-        """(entry index, cosine similarity) for a normalised question."""
-        vector = np.asarray(self.model.encode([text], normalize_embeddings=True), dtype="float32")  # type: ignore[attr-defined]
-        scores, ids = self.faiss_index.search(vector, min(k, len(self.entries)))  # type: ignore[attr-defined]
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
 def default_directories(extra: Iterable[Path] = (), *, bundled: bool = True) -> list[Path]:

@@ -1,20 +1,11 @@
-"""Answer texts: a guide element quoted from the guide, readable in chat, never invented."""
+"""Answer texts: a guide element quoted from the guide, readable in chat, never invented; the assistant's own
+words (citation, version) come from the reply file."""
 
 from __future__ import annotations
 
+from assistant.replies import Replies
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Bundle, Item
-
-HUMAN_CHANNEL = "12345政务服务便民热线或政务服务中心窗口"
-CHECKLIST_OFFER = "需要为您生成一次性告知单（材料清单）吗？回复“生成清单”即可。"
-
-
-def out_of_scope_reply(english: bool = False) -> str:
-    """A polite refusal that names the human channel."""
-    text = f"抱歉，这个问题不在我能解答的政务服务事项范围内，建议您拨打{HUMAN_CHANNEL}咨询。"
-    if english:
-        text += " Sorry, I can only answer questions about government services in Chinese; please call 12345."
-    return text
 
 
 def _lines(title: str, lines: list[str]) -> str:
@@ -102,16 +93,21 @@ def overview(entry: Item | Bundle) -> str:
     return "\n".join(lines)
 
 
-def compose(entry: Item | Bundle, element: str | None) -> str:
-    """The chat answer for an entry and the element asked (None: the overview)."""
+def offers_checklist(entry: Item | Bundle) -> bool:
+    """Whether a personalised 一次性告知单 is worth offering: a bundle, or an item with scenario questions."""
+    return isinstance(entry, Bundle) or bool(entry.scenario)
+
+
+def compose(entry: Item | Bundle, element: str | None, replies: Replies) -> str:
+    """The chat answer for an entry and the element asked (None: the overview), with its citation."""
     head = f"【{entry.name}】"
     if isinstance(entry, Bundle):
-        body = overview(entry)
-        tail = CHECKLIST_OFFER
-    else:
-        body = _item_element(entry, element) if element else overview(entry)
-        basis = "；".join(f"{b.law}{b.article}" for b in entry.basis[:2])
-        tail = f"（依据：{basis}；指南版本 {entry.version}）" if basis else f"（指南版本 {entry.version}）"
-        if entry.scenario:
-            tail += "\n" + CHECKLIST_OFFER
+        return f"{head}\n{overview(entry)}"
+    body = _item_element(entry, element) if element else overview(entry)
+    basis = "；".join(f"{b.law}{b.article}" for b in entry.basis[:2])
+    tail = (
+        replies("citation", basis=basis, version=entry.version)
+        if basis
+        else replies("version_only", version=entry.version)
+    )
     return f"{head}\n{body}\n{tail}"

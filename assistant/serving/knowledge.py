@@ -12,23 +12,18 @@ Example:
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.index import Index, IndexSettings, default_directories, open_index
 from assistant.qa import QuestionAnswerer
+from assistant.retrieval.index import Index, IndexSettings, default_directories, open_index
+from assistant.serving.settings import PathSettings
 from knowledge.catalogue import Catalogue
 from knowledge.loader import load_directories
 
 Progress = Callable[[str], None]
-
-
-def data_dir() -> Path:
-    """Where built artefacts live (index, Rasa model, tracker database): ``$ASSISTANT_DATA_DIR`` or ``var``."""
-    return Path(os.environ.get("ASSISTANT_DATA_DIR", "var"))
 
 
 @dataclass(frozen=True)
@@ -54,7 +49,7 @@ def load_knowledge(
     """
     catalogue = load_directories(directories)
     index = open_index(directories, root, settings, progress=progress or (lambda _: None), catalogue=catalogue)
-    return Knowledge(catalogue=catalogue, index=index, qa=QuestionAnswerer(index))
+    return Knowledge(catalogue=catalogue, index=index, qa=QuestionAnswerer.from_index(index))
 
 
 class KnowledgeHolder:
@@ -75,7 +70,7 @@ class KnowledgeHolder:
     @classmethod
     def open(cls, extra: Sequence[Path] = (), *, bundled: bool = True, progress: Progress | None = None):
         """Load the bundled catalogue (unless ``bundled=False``) plus ``extra``; index under the data directory."""
-        return cls.open_at(data_dir() / "index", extra, bundled=bundled, progress=progress)
+        return cls.open_at(PathSettings().index_root, extra, bundled=bundled, progress=progress)
 
     @classmethod
     def open_at(

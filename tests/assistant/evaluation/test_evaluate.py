@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluate import Case, read_cases, score
+from assistant.evaluation.evaluate import Case, read_cases, score
 from assistant.qa import Answer, Candidate
 
 
@@ -24,6 +24,22 @@ def test_read_cases(tmp_path):
     path = tmp_path / "e.tsv"
     path.write_text("query\titem\telement\n护照多少钱\t普通护照签发\tfee\n天气\t-\t-\n", encoding="utf-8")
     assert read_cases(path) == [Case("护照多少钱", "普通护照签发", "fee"), Case("天气", None, None)]
+
+
+def test_a_real_split_is_read_by_its_column_names(tmp_path):
+    path = tmp_path / "real.tsv"
+    path.write_text(
+        "sheet\trow\tquery\titem\telement\texpect\n政务问答\t12\t护照多少钱\t普通护照签发\tfee\t120元\n",
+        encoding="utf-8",
+    )
+    assert read_cases(path) == [Case("护照多少钱", "普通护照签发", "fee")]
+
+
+def test_a_file_without_the_header_is_refused(tmp_path):
+    path = tmp_path / "e.tsv"
+    path.write_text("护照多少钱\t普通护照签发\tfee\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"e.tsv: the first line must be a header naming the columns query, item"):
+        read_cases(path)
 
 
 def test_bad_file_names_the_line(tmp_path):

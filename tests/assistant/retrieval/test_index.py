@@ -12,16 +12,15 @@ import sys
 import pytest
 from conftest import REPO
 
-from assistant.index import (
+from assistant.retrieval.bm25 import Bm25Scores, tokens
+from assistant.retrieval.index import (
     FORMAT,
-    Bm25Scores,
     Index,
     IndexError_,
     IndexSettings,
     draw_anchors,
     mention_phrases,
     naming_phrases,
-    tokens,
 )
 
 ARTEFACTS = [
@@ -68,28 +67,36 @@ def test_pinyin_table_is_the_one_the_vocabulary_gives(index):
 
 
 @pytest.mark.slow
-def test_jieba_cache_is_jieba_after_teaching_it_the_names(index):
-    import marshal
+def test_the_index_segmenter_is_jieba_taught_the_normalised_names(index, bundled):
+    from nlu.segmenter import new_segmenter
 
-    from nlu.elements import jieba_state, saved_phrases
+    names = sorted({index.normaliser(p) for e in bundled.entries() for p in naming_phrases(e)[:1]} - {""})
+    taught = new_segmenter(_mention_phrases(index))
+    assert (index.segmenter.FREQ, index.segmenter.total) == (taught.FREQ, taught.total)
+    for name in names:
+        assert index.segmenter.lcut(name) == [name], name
 
-    state, segmenter = jieba_state(saved_phrases(index.directory / "spacy"))
-    assert marshal.loads((index.directory / "jieba.cache").read_bytes()) == (segmenter.FREQ, segmenter.total)
-    assert marshal.loads(state) == (segmenter.FREQ, segmenter.total)
+
+def _mention_phrases(index) -> list[str]:
+    """The phrases the index's ruler matches (its saved patterns)."""
+    lines = (index.directory / "spacy" / "entity_ruler" / "patterns.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["pattern"] for line in lines]
 
 
 _RECOMPUTE = """
 import json, sys
 from pathlib import Path
-from assistant.index import naming_phrases, tokens
-from nlu.elements import add_user_words, saved_phrases
+from assistant.retrieval.bm25 import tokens
 from nlu.normalize import Normaliser
+from nlu.segmenter import new_segmenter, word_frequencies
 directory = Path(sys.argv[1])
-add_user_words(saved_phrases(directory / "spacy"))  # what loading did before the tokens were saved
-normaliser = Normaliser(json.loads((directory / "vocabulary.json").read_text(encoding="utf-8")))
+lines = (directory / "spacy" / "entity_ruler" / "patterns.jsonl").read_text(encoding="utf-8").splitlines()
+segmenter = new_segmenter([json.loads(line)["pattern"] for line in lines])  # what loading did before
+vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+normaliser = Normaliser(vocabulary, frequencies=word_frequencies(segmenter))
 entries = [json.loads(line) for line in (directory / "entries.jsonl").read_text(encoding="utf-8").splitlines()]
 names = [[e["name"], *e["aliases"], *(f["question"] for f in e.get("faq", []))] for e in entries]
-print(json.dumps([sorted(set(tokens(normaliser(" ".join(n))))) for n in names], ensure_ascii=False))
+print(json.dumps([sorted(set(tokens(normaliser(" ".join(n)), segmenter))) for n in names], ensure_ascii=False))
 """
 
 
@@ -110,9 +117,10 @@ def test_naming_tokens_are_what_a_fresh_process_computes(index):
 
 @pytest.mark.slow
 def test_mentions_are_those_of_spacys_entity_ruler(index, bundled):
-    import spacy
 
-    full = spacy.load(index.directory / "spacy")  # the saved pipeline with its EntityRuler, loaded the slow way
+    from nlu.elements import with_entity_ruler
+
+    full = with_entity_ruler(index.directory / "spacy", index.segmenter)  # the slow way, spaCy's own ruler
     assert index.pipeline.mentions is not None
     texts = [*_dev_questions(), *(index.normaliser(p) for e in bundled.entries() for p in naming_phrases(e))]
     texts += ["结婚登记和离婚登记", "身份证身份证", "补领居民身份证补领"]
@@ -125,9 +133,9 @@ def test_mentions_are_those_of_spacys_entity_ruler(index, bundled):
 _SERVE = """
 import json, sys
 from pathlib import Path
-from assistant.index import Index
+from assistant.retrieval.index import Index
 from assistant.qa import QuestionAnswerer
-answer = QuestionAnswerer(Index.load(Path(sys.argv[1]))).ask("领结婚证要带啥")
+answer = QuestionAnswerer.from_index(Index.load(Path(sys.argv[1]))).ask("领结婚证要带啥")
 heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules)
 print(json.dumps({"item": answer.item, "element": answer.element, "heavy": heavy}, ensure_ascii=False))
 """
@@ -145,7 +153,7 @@ def test_fresh_process_answers_without_torch(index):
 def test_reloaded_index_answers_the_same(index):
     from assistant.qa import QuestionAnswerer
 
-    first, second = QuestionAnswerer(index), QuestionAnswerer(Index.load(index.directory))
+    first, second = QuestionAnswerer.from_index(index), QuestionAnswerer.from_index(Index.load(index.directory))
     for query in _dev_questions()[:60]:
         assert second.ask(query) == first.ask(query)
 
@@ -153,9 +161,9 @@ def test_reloaded_index_answers_the_same(index):
 _ANSWER_ALL = """
 import json, sys
 from pathlib import Path
-from assistant.index import Index
+from assistant.retrieval.index import Index
 from assistant.qa import QuestionAnswerer
-qa = QuestionAnswerer(Index.load(Path(sys.argv[1])))
+qa = QuestionAnswerer.from_index(Index.load(Path(sys.argv[1])))
 for query in sys.stdin.read().splitlines():
     answer = qa.ask(query)
     print(json.dumps([answer.item, answer.element, answer.kind, answer.confidence], ensure_ascii=False))
@@ -167,7 +175,7 @@ def test_a_fresh_process_answers_as_the_one_that_built_the_index(index):
     # on a fresh checkout this session built the index; a server started later loads it: same answers
     from assistant.qa import QuestionAnswerer
 
-    qa = QuestionAnswerer(index)
+    qa = QuestionAnswerer.from_index(index)
     questions = _dev_questions()
     here = [[a.item, a.element, a.kind, a.confidence] for a in map(qa.ask, questions)]
     result = subprocess.run(
@@ -185,10 +193,8 @@ def test_names_read_on_load_as_the_build_read_them(index, bundled):
     # typo repair keeps what jieba knows as a word; a process that loaded the index knows the names, the build
     # had not been taught them yet when it normalised them: a name must still read the same, or a question naming
     # it would not find its mention
-    from nlu.elements import saved_phrases
-
     names = {index.normaliser(p) for e in bundled.entries() for p in mention_phrases(e)} - {""}
-    assert names == set(saved_phrases(index.directory / "spacy"))
+    assert names == set(_mention_phrases(index))
 
 
 @pytest.fixture
@@ -228,7 +234,7 @@ def test_manifest_without_an_artefact_is_refused(copy):
 _BUILD = """
 import json, sys
 from pathlib import Path
-from assistant.index import Index, IndexSettings
+from assistant.retrieval.index import Index, IndexSettings
 from knowledge.loader import load_catalogues
 catalogue = load_catalogues([Path(sys.argv[1])], bundled=False)
 print(json.dumps(Index.build(catalogue, Path(sys.argv[2]), IndexSettings(min_steps=20), key="k")["files"]))
@@ -243,7 +249,7 @@ def test_teaching_the_element_classifier_a_phrasing_leaves_retrieval_alone(bundl
     edited = tmp_path / "element_templates.yaml"
     edited.write_text('materials:\n- "{x}要带原件吗"\nfee:\n- "{x}要交钱吗"\n', encoding="utf-8")
     monkeypatch.setattr("nlu.elements.TEMPLATES", edited)
-    monkeypatch.setattr("assistant.index.TEMPLATES", edited)
+    monkeypatch.setattr("assistant.retrieval.index.TEMPLATES", edited)
     assert draw_anchors(entries, 5000, seed=1) == before
     # and the frames do reach the pairs: some anchor is a name in the words of asking
     assert any(
@@ -284,11 +290,11 @@ def test_bm25_scores_are_those_of_bm25s(index):
 
     reference = bm25s.BM25.load(str(index.directory / "bm25"))
     for query in _dev_questions():
-        words = tokens(index.normaliser(query))
+        words = tokens(index.normaliser(query), index.segmenter)
         if not words:
             continue
         ids, scores = reference.retrieve([words], k=30, show_progress=False, n_threads=0)
-        got_ids, got_scores = index.bm25.retrieve(words, 30)
+        got_ids, got_scores = index.bm25.scores.retrieve(words, 30)
         assert got_ids.tolist() == ids[0].tolist(), query
         assert got_scores.tolist() == scores[0].tolist(), query
 
@@ -310,18 +316,18 @@ def test_bm25_scores_rank_ties_and_unknown_words_as_bm25s(tmp_path):
 
 @pytest.mark.integration
 def test_mention_matcher_picks_among_shared_phrases_as_the_entity_ruler(tmp_path):
-    import spacy
 
-    from nlu.elements import ElementPipeline, jieba_state, save_mention_tokens, saved_phrases
+    from nlu.elements import ElementPipeline, save_mention_tokens, with_entity_ruler
+    from nlu.segmenter import new_segmenter
 
     # several entries share a name (a shared alias in a provincial export), some names contain others
     mentions = {f"entry-{i}": ["机动车注册登记", f"注册登记{i}"] for i in range(12)}
     mentions["other"] = ["机动车", "注册登记", "登记"]
-    ElementPipeline.train(mentions, seed=1, epochs=1).save(tmp_path / "spacy")
-    _, segmenter = jieba_state(saved_phrases(tmp_path / "spacy"))
+    segmenter = new_segmenter()
+    ElementPipeline.train(mentions, segmenter=segmenter, seed=1, epochs=1).save(tmp_path / "spacy")
     save_mention_tokens(tmp_path / "spacy", segmenter)
-    fast = ElementPipeline.load(tmp_path / "spacy")
-    full = spacy.load(tmp_path / "spacy")
+    fast = ElementPipeline.load(tmp_path / "spacy", segmenter)
+    full = with_entity_ruler(tmp_path / "spacy", segmenter)
     assert fast.mentions is not None
     for text in (
         "机动车注册登记要带什么",
@@ -338,17 +344,17 @@ def test_mention_matcher_picks_among_shared_phrases_as_the_entity_ruler(tmp_path
 _NAMED = """
 import json, sys
 from pathlib import Path
-from assistant.index import Index
+from assistant.retrieval.index import Index
 from assistant.qa import QuestionAnswerer
 index = Index.load(Path(sys.argv[1]))
-answer = QuestionAnswerer(index).ask("办身份证要带什么")
-print(json.dumps({"item": answer.item, "model": type(index.model).__name__, "torch": "torch" in sys.modules}))
+answer = QuestionAnswerer.from_index(index).ask("办身份证要带什么")
+print(json.dumps({"item": answer.item, "model": type(index.dense.model).__name__, "torch": "torch" in sys.modules}))
 """
 
 
 @pytest.mark.slow
 def test_a_named_model_still_loads_through_sentence_transformers(write_catalogue, item_data, tmp_path):
-    from assistant.embedding import train_static_model
+    from assistant.retrieval.embedding import train_static_model
     from knowledge.loader import load_catalogues
 
     # a local model path stands for a named model (no hub is reachable here); it is not the default static model

@@ -2,12 +2,12 @@
 
 Usage::
 
-    python -m assistant.calibrate tests/eval/dev.tsv [tests/eval/dev2.tsv ...] [--catalogue DIR ...] [--fusion]
+    python -m assistant.evaluation.calibrate tests/eval/dev.tsv [tests/eval/dev2.tsv ...] [--catalogue DIR ...] [--fusion]
 
 Prints the logistic weights of (cosine, coverage, mention, retrievers agree, in scope) -> "the top item is right" and,
-for each refusal threshold, the evaluation figures with those weights. ``assistant.qa.Thresholds`` holds the
+for each refusal threshold, the evaluation figures with those weights. ``assistant.qa.decision.Thresholds`` holds the
 values chosen from this output; never run it on the held-out test split. ``--fusion`` prints instead the item
-accuracy@1 of a grid of fusion weights (``assistant.qa.FUSION`` and ``PRIOR_POWER`` were chosen from it, with
+accuracy@1 of a grid of fusion weights (``assistant.qa.ranking.FUSION`` and ``PRIOR_POWER`` were chosen from it, with
 and without ``-c var/gd``).
 """
 
@@ -37,25 +37,27 @@ def sweep_fusion(qa, cases) -> None:
     grid of fusion weights (BM25, cosine, mention) and prior powers."""
     import itertools
 
-    from assistant.qa import FUSION, PRIOR_POWER, fuse
+    from assistant.qa.ranking import FUSION, PRIOR_POWER, fuse
 
     signals = []
     for case in cases:
-        text = qa.index.normaliser(case.query)
-        if case.item is not None and text:
-            signals.append((case.item, qa.retrieve(text, qa.index.pipeline.analyse(text))))
+        question = qa.analyse(case.query)
+        if case.item is not None and question.readable:
+            signals.append((case.item, qa.retrieve(question)))
+
+    names, priors = qa.ranker.names, qa.ranker.priors
 
     def top_1(weights: tuple[float, float, float], power: float) -> float:
         right = 0
-        for item, (bm25, dense, mentioned) in signals:
-            scores = fuse(bm25, dense, mentioned, qa.index.priors, weights, power)
-            right += bool(scores) and qa.index.names[max(scores, key=scores.get)] == item
+        for item, found in signals:
+            scores = fuse(found.bm25, found.dense, found.mentioned, priors, weights, power)
+            right += bool(scores) and names[max(scores, key=scores.get)] == item
         return right / len(signals)
 
     grid = itertools.product((0.3, 0.5, 0.7, 1.0), (0.5, 1.0, 1.5, 2.0), (0.0, 0.2, 0.4, 0.6), (0, 1, 3, 5))
     rows = [(top_1((b, c, m), power), (b, c, m), power) for b, c, m, power in grid]
     print(f"top-1 over {len(signals)} in-scope questions; weights (bm25, cosine, mention), prior power")
-    print(f"{top_1(FUSION, PRIOR_POWER):.1%}  {FUSION}  {PRIOR_POWER}  (assistant.qa now)")
+    print(f"{top_1(FUSION, PRIOR_POWER):.1%}  {FUSION}  {PRIOR_POWER}  (assistant.qa.ranking now)")
     for share, weights, power in sorted(rows, reverse=True)[:15]:
         print(f"{share:.1%}  {weights}  {power}")
 
@@ -71,27 +73,31 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
-    from assistant.cli import _data_dir
-    from assistant.evaluate import read_cases, score
-    from assistant.index import default_directories, open_index
+    from assistant.evaluation.evaluate import read_cases, score
     from assistant.qa import QuestionAnswerer, Thresholds
+    from assistant.retrieval.index import default_directories, open_index
+    from assistant.serving.settings import PathSettings
 
-    index = open_index(default_directories(args.catalogue), _data_dir() / "index")
+    index = open_index(default_directories(args.catalogue), PathSettings().index_root)
     cases = [case for path in args.paths for case in read_cases(path)]
     if args.fusion:
-        sweep_fusion(QuestionAnswerer(index), cases)
+        sweep_fusion(QuestionAnswerer.from_index(index), cases)
         return
-    raw = QuestionAnswerer(index, Thresholds(answer=0.0, weights=(0, 0, 0, 0, 0), bias=0))
+    # every question with a ranking, whatever the confidence would say: the features the decision reads
+    raw = QuestionAnswerer.from_index(index, Thresholds(answer=0.0, weights=(0, 0, 0, 0, 0), bias=0))
     features, labels = [], []
     for case in cases:
-        answer = raw.ask(case.query)
-        if answer.kind in ("answer", "clarify") and answer.candidates:
-            features.append(raw.last_features)
-            labels.append(float(case.item is not None and answer.candidates[0].name == case.item))
+        question = raw.analyse(case.query)
+        if not question.readable:
+            continue
+        scored = raw.score(question, raw.retrieve(question))
+        if raw.decide(question, scored).kind in ("answer", "clarify") and scored.ranked:
+            features.append(scored.features)
+            labels.append(float(case.item is not None and raw.ranker.names[scored.ranked[0][0]] == case.item))
     weights, bias = fit(np.array(features), np.array(labels))
     print(f"weights {tuple(round(float(w), 2) for w in weights)} bias {bias:.2f} ({len(labels)} answered questions)")
     for threshold in (0.3, 0.33, 0.35, 0.37, 0.4, 0.45, 0.5):
-        qa = QuestionAnswerer(index, Thresholds(answer=threshold, weights=tuple(weights), bias=float(bias)))
+        qa = QuestionAnswerer.from_index(index, Thresholds(answer=threshold, weights=tuple(weights), bias=float(bias)))
         figures = score(cases, [qa.ask(c.query) for c in cases]).figures()
         print(f"threshold {threshold:.2f}  " + "  ".join(f"{k} {v:.1%}" for k, v in figures.items()))
 

@@ -204,7 +204,7 @@ def generate(source: Path, out_dir: Path, *, size: int = 30_000, seed: int = 7) 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m assistant.synthetic SOURCE OUT [--size N] [--seed S]``."""
+    """``python -m assistant.bench.synthetic SOURCE OUT [--size N] [--seed S]``."""
     parser = argparse.ArgumentParser(description="Generate a synthetic city catalogue for scale benchmarks.")
     parser.add_argument("source", type=Path, help="the Guangdong export, e.g. ../shared/data/gd-policy.jsonl")
     parser.add_argument("out", type=Path, help="catalogue directory to write (under var/)")

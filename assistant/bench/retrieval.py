@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m assistant.bench [--scenario bundled|gd|synthetic-30k ...] [--quick] [--questions N]
+    python -m assistant.bench.retrieval [--scenario bundled|gd|synthetic-30k ...] [--quick] [--questions N]
 
 Scenarios (all of them when none is named):
 
@@ -10,7 +10,7 @@ Scenarios (all of them when none is named):
 - ``gd``: the bundled catalogue and the Guangdong import (``var/gd``, imported from
   ``../shared/data/gd-policy.jsonl`` when missing), 2.3k entries;
 - ``synthetic-30k``: the bundled catalogue and a synthetic 30,000-item city catalogue generated from the
-  Guangdong data (``var/synthetic-30k``, generated when missing; see :mod:`assistant.synthetic`).
+  Guangdong data (``var/synthetic-30k``, generated when missing; see :mod:`assistant.bench.synthetic`).
 
 Per scenario it prints: entries; index build time and peak RSS (a fresh build in a child process, its peak RSS
 from ``wait4``), with the build's steps; index load time in a fresh process, from ``import`` to the first
@@ -45,7 +45,7 @@ import json, sys, time, logging, warnings
 logging.disable(logging.WARNING); warnings.filterwarnings("ignore")
 from pathlib import Path
 start = time.perf_counter()
-from assistant.index import Index, IndexSettings, index_key
+from assistant.retrieval.index import Index, IndexSettings, index_key
 from knowledge.loader import load_directories
 dirs = [Path(p) for p in json.loads(sys.argv[2])]
 key = index_key(dirs, IndexSettings())
@@ -63,10 +63,10 @@ import time
 start = time.perf_counter()
 import json, sys
 from pathlib import Path
-from assistant.index import Index
+from assistant.retrieval.index import Index
 from assistant.qa import QuestionAnswerer
 index = Index.load(Path(sys.argv[1]))
-answer = QuestionAnswerer(index).ask(sys.argv[2])
+answer = QuestionAnswerer.from_index(index).ask(sys.argv[2])
 heavy = [m for m in ("torch", "sentence_transformers") if m in sys.modules]
 print(json.dumps({"load_s": time.perf_counter() - start, "item": answer.item, "heavy": heavy}))
 """
@@ -122,7 +122,7 @@ def questions(count: int, dev: Path) -> list[str]:
 
 def catalogue_dirs(scenario: str, progress=print) -> list[Path]:
     """The catalogue directories of a scenario, importing or generating the extra catalogue when missing."""
-    from assistant.index import default_directories
+    from assistant.retrieval.index import default_directories
 
     if scenario == "bundled":
         return default_directories()
@@ -134,7 +134,7 @@ def catalogue_dirs(scenario: str, progress=print) -> list[Path]:
             progress(import_gd_jsonl(GD_SOURCE, target))
         return default_directories([target])
     if scenario == "synthetic-30k":
-        from assistant.synthetic import generate
+        from assistant.bench.synthetic import generate
 
         target = Path("var/synthetic-30k")
         if not (target / "catalogue.yaml").is_file():
@@ -182,7 +182,7 @@ def run_scenario(scenario: str, args: argparse.Namespace, asked: list[str]) -> N
 
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
-    from assistant.index import Index, IndexSettings, index_key
+    from assistant.retrieval.index import Index, IndexSettings, index_key
 
     print(f"== {scenario}", flush=True)
     print(f"load average before           {_load_average()}")
@@ -197,7 +197,7 @@ def run_scenario(scenario: str, args: argparse.Namespace, asked: list[str]) -> N
     index = Index.load(directory)
     from assistant.qa import QuestionAnswerer
 
-    qa = QuestionAnswerer(index)
+    qa = QuestionAnswerer.from_index(index)
     load_s, report = load_time(directory, asked[0])
     dev = dev_questions(Path(args.dev))
     dev_ms = _timed(qa.ask, dev * max(1, -(-len(asked) // len(dev))))

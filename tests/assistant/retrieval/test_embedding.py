@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.embedding import StaticEncoder, train_tokenizer
+from assistant.retrieval.embedding import StaticEncoder, train_tokenizer
 
 TEXTS = [
     "结婚登记要带什么材料",
@@ -46,7 +46,7 @@ def test_encoder_means_token_rows_and_normalises(tmp_path):
 
 @pytest.mark.integration
 def test_numpy_encoder_matches_sentence_transformers():
-    from assistant.embedding import train_static_model
+    from assistant.retrieval.embedding import train_static_model
 
     pairs = [("结婚登记要带什么", CORPUS[0]), ("身份证丢了", CORPUS[1]), ("办护照", CORPUS[2]), ("取公积金", CORPUS[3])]
     model = train_static_model(pairs, CORPUS, dim=32, seed=13, epochs=3, batch_size=2)

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from assistant.index import Index, IndexError_, index_key
 from assistant.qa import QuestionAnswerer
+from assistant.retrieval.index import Index, IndexError_, index_key
 
 pytestmark = pytest.mark.slow
 
@@ -102,15 +102,16 @@ def test_json_contract(qa):
     assert all(set(c) == {"name", "score"} for c in data["candidates"])
 
 
-def test_saved_index_loads_and_answers_the_same(qa):
-    reloaded = QuestionAnswerer(Index.load(qa.index.directory))
+def test_saved_index_loads_and_answers_the_same(qa, holder):
+    reloaded = QuestionAnswerer.from_index(Index.load(holder.current.index.directory))
     for query in ("结婚登记要带什么", "护照多少钱", "今天天气"):
         assert reloaded.ask(query) == qa.ask(query)
 
 
-def test_corrupt_index_is_detected_and_rebuilt(qa, tmp_path):
-    copy = tmp_path / qa.index.directory.name
-    shutil.copytree(qa.index.directory, copy)
+def test_corrupt_index_is_detected_and_rebuilt(holder, tmp_path):
+    directory = holder.current.index.directory
+    copy = tmp_path / directory.name
+    shutil.copytree(directory, copy)
     (copy / "vectors.faiss").write_bytes(b"garbage")
     with pytest.raises(IndexError_, match="missing or corrupt"):
         Index.load(copy)
@@ -125,6 +126,6 @@ def test_a_changed_catalogue_gets_a_new_index(write_catalogue, item_data):
 
 
 def qa_settings():
-    from assistant.index import IndexSettings
+    from assistant.retrieval.index import IndexSettings
 
     return IndexSettings()

@@ -14,7 +14,6 @@ start-up. A named model or local path still loads through sentence-transformers.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -192,8 +191,6 @@ def load_model(name_or_path: str | Path):
     """Load a sentence-transformers model by local path or by name (from the local cache only)."""
     from sentence_transformers import SentenceTransformer
 
-    path = Path(name_or_path)
-    if not path.exists():
-        # never download at run time: a named model must already be in the local cache
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return SentenceTransformer(str(name_or_path), device="cpu")
+    # never download at run time: a named model must already be in the local cache
+    local_only = not Path(name_or_path).exists()
+    return SentenceTransformer(str(name_or_path), device="cpu", local_files_only=local_only)

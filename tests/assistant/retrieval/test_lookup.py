@@ -1,4 +1,4 @@
-"""The staff search (assistant.lookup): what a window clerk types, what comes first.
+"""The staff search (assistant.retrieval.lookup): what a window clerk types, what comes first.
 
 (Kept beside the API tests that use it; it mirrors ``assistant/lookup.py``.)
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.lookup import ItemLookup
+from assistant.retrieval.lookup import ItemLookup
 from knowledge.catalogue import Catalogue
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SHARED
 
-from assistant.synthetic import CITY, generate, read_records
+from assistant.bench.synthetic import CITY, generate, read_records
 from knowledge.loader import load_catalogues
 
 GD = SHARED / "data" / "gd-policy.jsonl"

@@ -59,16 +59,19 @@ class Report:
 
 
 def read_cases(path: Path) -> list[Case]:
-    """Read an evaluation TSV (header ``query item element``)."""
+    """Read an evaluation TSV: a header naming at least the columns ``query``, ``item`` and ``element`` (in any
+    order; others, such as the real splits' ``sheet``, ``row`` and ``expect``, are carried along unread)."""
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh, delimiter="\t"))
-    if not rows or [c.strip() for c in rows[0][:3]] != ["query", "item", "element"]:
-        raise ValueError(f"{path}: the first line must be the header 'query<TAB>item<TAB>element'")
+    header = [c.strip() for c in rows[0]] if rows else []
+    if not {"query", "item", "element"} <= set(header):
+        raise ValueError(f"{path}: the first line must be a header naming the columns query, item and element")
+    columns = [header.index(name) for name in ("query", "item", "element")]
     cases = []
     for n, row in enumerate(rows[1:], 2):
-        if len(row) != 3:
-            raise ValueError(f"{path}:{n}: expected 3 tab-separated columns, found {len(row)}")
-        query, item, element = (c.strip() for c in row)
+        if len(row) != len(header):
+            raise ValueError(f"{path}:{n}: expected {len(header)} tab-separated columns, found {len(row)}")
+        query, item, element = (row[i].strip() for i in columns)
         cases.append(Case(query, None if item == "-" else item, None if element == "-" else element))
     return cases
 

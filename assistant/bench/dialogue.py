@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m assistant.bench_dialogue [--url URL] [--rasa-url URL] [--turns N] [--senders 4]
+    python -m assistant.bench.dialogue [--url URL] [--rasa-url URL] [--turns N] [--senders 4]
 
 Without ``--url`` it starts ``assistant serve`` on free ports (data in ``$ASSISTANT_DATA_DIR``, default ``var``)
 and reports the cold start: seconds from launch to ``/healthz`` 200, and whether the index and the Rasa model
@@ -38,7 +38,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
+from assistant.serving.settings import data_dir
+
+REPO = Path(__file__).resolve().parents[2]
 TURN_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 1800.0  # a first start builds the index and trains the Rasa model
 
@@ -237,7 +239,7 @@ def inventory(data: Path) -> list[str]:
         f"indexes under {data / 'index'}: {len(indexes)} complete",
     ]
     try:
-        from assistant.index import IndexSettings, default_directories, index_key
+        from assistant.retrieval.index import IndexSettings, default_directories, index_key
 
         key = index_key(default_directories(), IndexSettings())
         lines.append(
@@ -360,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
         url = args.url.rstrip("/")
         rasa_url = args.rasa_url or find_rasa_url(url)
     else:
-        data = Path(os.environ.get("ASSISTANT_DATA_DIR", "var")).resolve()
+        data = data_dir().resolve()
         print("before the start:")
         for line in inventory(data):
             print(f"  {line}")

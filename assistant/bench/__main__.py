@@ -1,0 +1,3 @@
+from assistant.bench.retrieval import main
+
+main()

@@ -1,0 +1,220 @@
+"""Question answering: from an everyday question to the right guide element, answered from the guide's text.
+
+The one service that the command line, ``POST /api/v1/ask``, the dialogue and WeChat call. A question goes
+analyse -> retrieve -> score -> decide -> compose, each step a method with typed results, so any step can be
+run (and tested) alone.
+
+Example:
+    >>> qa = QuestionAnswerer.from_index(index)  # doctest: +SKIP
+    >>> qa.ask("领结婚证要带啥").item  # doctest: +SKIP
+    '内地居民结婚登记'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
+from assistant.qa.compose import compose, offers_checklist
+from assistant.qa.decision import Decider, Decision, Kind, Thresholds
+from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
+from assistant.replies import Replies
+from knowledge.glossary import ELEMENTS as ELEMENT_LABELS
+from knowledge.schema import Bundle, Item
+
+if TYPE_CHECKING:
+    from assistant.retrieval.index import Index
+
+ELEMENT_NAMES = {
+    **{
+        k: ELEMENT_LABELS[k]
+        for k in ("materials", "conditions", "process", "fee", "location", "basis", "online", "result", "visits")
+    },
+    "time_limit": "办理时限",
+    "contact": "咨询电话",
+}
+
+
+class Candidate(BaseModel):
+    """A possible item or bundle with its fused score (0..1)."""
+
+    name: str
+    score: float
+
+
+class Choice(BaseModel):
+    """An entry a clarifying question offers (a channel shows it as a button or a numbered option)."""
+
+    id: str
+    name: str
+
+
+class Answer(BaseModel):
+    """The answer contract other parts rely on.
+
+    ``answer`` is the text; what a channel renders its own way comes as data: ``offer_checklist`` (the entry
+    has a personalised 一次性告知单 worth offering) and ``choices`` (a clarifying question's entries).
+    """
+
+    query: str
+    item: str | None
+    element: str | None
+    answer: str
+    confidence: float
+    candidates: list[Candidate]
+    kind: Kind
+    item_id: str | None = None
+    version: str | None = None
+    offer_checklist: bool = False
+    choices: list[Choice] = []
+
+
+class QuestionAnswerer:
+    """Finds the item and element a question is about and answers from the guide.
+
+    Args:
+        analyser: reads a message into a :class:`~assistant.qa.analysis.Question`.
+        bm25: the lexical retriever.
+        dense: the embedding retriever.
+        ranker: fuses their hits (it knows the entries' names, priors and naming tokens).
+        entries: the guides, by position (read when an answer quotes one).
+        ids: each entry's id, by position.
+        replies: the assistant's own sentences.
+        thresholds: decision thresholds (defaults measured on the development splits).
+    """
+
+    def __init__(
+        self,
+        analyser: Analyser,
+        bm25: Retriever,
+        dense: Retriever,
+        ranker: Ranker,
+        entries: Sequence[Item | Bundle],
+        ids: Sequence[str],
+        replies: Replies,
+        thresholds: Thresholds | None = None,
+    ):
+        self.analyser = analyser
+        self.bm25 = bm25
+        self.dense = dense
+        self.ranker = ranker
+        self.entries = entries
+        self.ids = ids
+        self.positions = {entry_id: i for i, entry_id in enumerate(ids)}
+        self.replies = replies
+        self.decider = Decider(ranker.names, ranker.uses, thresholds)
+
+    @classmethod
+    def from_index(cls, index: Index, thresholds: Thresholds | None = None) -> QuestionAnswerer:
+        """The answerer over a loaded index, speaking with its catalogue's contacts."""
+        return cls(
+            QuestionAnalyser.for_index(index),
+            index.bm25,
+            index.dense,
+            Ranker(index.names, index.priors, index.naming),
+            index.entries,
+            index.ids,
+            Replies.load(index.contacts),
+            thresholds,
+        )
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.decider.thresholds
+
+    def analyse(self, query: str) -> Question:
+        """Read a message (any length, any script; never raises for odd input)."""
+        return self.analyser.run(query)
+
+    def retrieve(self, question: Question) -> Signals:
+        """The retrievers' hits and the mentions of a readable question."""
+        return Signals(
+            bm25=self.bm25.search(question.text, CANDIDATES),
+            dense=self.dense.search(question.text, CANDIDATES),
+            mentioned=mention_weights(question.mentions, self.positions),
+        )
+
+    def score(self, question: Question, signals: Signals, context_item: str | None = None) -> Scored:
+        """The best entries and the features the confidence is computed from."""
+        return self.ranker.score(question, signals, context_item)
+
+    def decide(self, question: Question, scored: Scored, *, in_context: bool = False) -> Decision:
+        """Answer, clarify or refuse."""
+        return self.decider.decide(question, scored, in_context=in_context)
+
+    def ask(self, query: str, *, context_item: str | None = None) -> Answer:
+        """Answer one question.
+
+        Args:
+            query: the question as typed (any length, any script; never raises for odd input).
+            context_item: the name of the item of the conversation so far, used when the question names none
+                ("那要多少钱？").
+        """
+        question = self.analyse(query)
+        if not question.readable:
+            return self.compose(question, Decision("empty" if not question.text else "out_of_scope"))
+        scored = self.score(question, self.retrieve(question), context_item)
+        return self.compose(question, self.decide(question, scored, in_context=bool(context_item)))
+
+    def compose(self, question: Question, decision: Decision) -> Answer:
+        """The answer for a decision: the guide's element, the clarifying question or the refusal."""
+        candidates = [
+            Candidate(name=self.ranker.names[i], score=self.ranker.share(score)) for i, score in decision.ranked
+        ]
+        if decision.kind == "empty":
+            return Answer(
+                query=question.query,
+                confidence=decision.confidence,
+                candidates=candidates,
+                item=None,
+                element=None,
+                kind="empty",
+                answer=self.replies("empty"),
+            )
+        if decision.kind == "out_of_scope":
+            text = self.replies("out_of_scope")
+            if not question.readable:
+                text += self.replies("out_of_scope_english")
+            return Answer(
+                query=question.query,
+                confidence=decision.confidence,
+                candidates=candidates,
+                item=None,
+                element=None,
+                kind="out_of_scope",
+                answer=text,
+            )
+        if decision.kind == "clarify":
+            if decision.choices:
+                first, second = (self.ranker.names[i] for i in decision.choices[:2])
+                text = self.replies("which_of_two", first=first, second=second)
+            else:
+                what = f"的{ELEMENT_NAMES[question.element]}" if question.element else ""
+                text = self.replies("which_item", what=what)
+            return Answer(
+                query=question.query,
+                confidence=decision.confidence,
+                candidates=candidates,
+                item=None,
+                element=question.element,
+                kind="clarify",
+                answer=text,
+                choices=[Choice(id=self.ids[i], name=self.ranker.names[i]) for i in decision.choices],
+            )
+        assert decision.entry is not None
+        entry = self.entries[decision.entry]
+        return Answer(
+            query=question.query,
+            confidence=decision.confidence,
+            candidates=candidates,
+            item=entry.name,
+            item_id=entry.id,
+            version=entry.version,
+            element=question.element,
+            kind="answer",
+            answer=compose(entry, question.element, self.replies),
+            offer_checklist=offers_checklist(entry),
+        )

@@ -1,0 +1,127 @@
+"""Decision: answer, ask which of two entries, or refuse — from the analysed question and its ranking alone.
+
+Example:
+    >>> decider = Decider(names, naming, Thresholds())  # doctest: +SKIP
+    >>> decider.decide(question, scored).kind  # doctest: +SKIP
+    'answer'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+
+from assistant.qa.analysis import Question
+from assistant.qa.ranking import Scored
+from assistant.retrieval.types import Hit
+
+Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
+STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
+
+
+class Thresholds(BaseModel):
+    """Decision thresholds on the calibrated confidence."""
+
+    answer: float = 0.40  # below: out of scope (chosen on the development splits, with and without the distractors)
+    clarify_margin: float = 0.15  # top two fused scores closer than this (and related): ask which one
+    # logistic calibration of (cosine, coverage, mention, retrievers agree, in scope) -> P(answer is right),
+    # as printed by `python -m assistant.evaluation.calibrate tests/eval/dev*.tsv tests/eval/blind2.tsv`
+    weights: tuple[float, float, float, float, float] = (2.56, 3.28, 1.95, 1.04, 3.53)
+    bias: float = -5.39
+
+    def confidence(self, features: Sequence[float]) -> float:
+        """The calibrated probability that the first entry is the right one."""
+        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        return round(1 / (1 + math.exp(-z)), 4)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a question.
+
+    ``ranked`` is the ranking the decision rests on (empty when it did not need one); ``entry`` the entry to
+    answer from; ``choices`` the two entries a clarifying question names (none: ask which entry at all).
+    """
+
+    kind: Kind
+    confidence: float = 0.0
+    ranked: list[Hit] = field(default_factory=list)
+    entry: int | None = None
+    choices: tuple[int, ...] = ()
+
+
+def related(a: str, b: str) -> bool:
+    """Two entries of one family (首次申领 / 换领 / 补领 …): names share a long common stem."""
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= STEM
+
+
+class Decider:
+    """Answers, clarifies or refuses.
+
+    Args:
+        names: each entry's name, by position.
+        uses: ``uses(i, words)``: which of the words entry ``i``'s naming uses (see
+            :meth:`~assistant.qa.ranking.Ranker.uses`).
+        thresholds: the decision thresholds.
+    """
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        uses: Callable[[int, Sequence[str]], list[bool]],
+        thresholds: Thresholds | None = None,
+    ):
+        self.names = names
+        self.uses = uses
+        self.thresholds = thresholds or Thresholds()
+
+    def decide(self, question: Question, scored: Scored, *, in_context: bool = False) -> Decision:
+        """Decide for an analysed, readable question and its ranking.
+
+        Args:
+            question: the analysed question.
+            scored: its ranking.
+            in_context: the conversation is about an entry already.
+        """
+        if not question.content and not in_context:
+            if question.out_of_scope >= 0.5:
+                return Decision("out_of_scope")  # "在吗", "你是谁": about no service at all
+            return Decision("clarify")  # "要多少钱？" with nothing said before: ask which item, do not guess
+        if not scored.ranked:
+            return Decision("out_of_scope")
+        confidence = self.thresholds.confidence(scored.features)
+        ranked = scored.ranked
+        if confidence < self.thresholds.answer:
+            return Decision("out_of_scope", confidence, ranked)
+        top = ranked[0][0]
+        if len(ranked) > 1 and self._undecided(question, scored):
+            return Decision("clarify", confidence, ranked, choices=(top, ranked[1][0]))
+        return Decision("answer", confidence, ranked, entry=top)
+
+    def _undecided(self, question: Question, scored: Scored) -> bool:
+        """Two close entries of one family that nothing in the question tells apart ("驾照多少钱": 补领 or 期满换证?).
+
+        A single character the templates also use still may tell them apart (补 in "补驾照多少钱" is part of 补领,
+        "怎么补" a template); and it is the same words that count, not the same weight: two different words may
+        weigh alike (补办 and 去 in "身份证不见了去哪里补办", one naming 补领 and the other 换领).
+        """
+        (top, first), (second, runner_up) = scored.ranked[0], scored.ranked[1]
+        margin = (first - runner_up) / first if first > 0 else 0.0
+        content = question.content
+        singles = [t for t in dict.fromkeys(question.words) if len(t) == 1 and t not in content]
+        telling = content + singles
+        return (
+            margin < self.thresholds.clarify_margin
+            and self.uses(top, telling) == self.uses(second, telling)
+            and related(self.names[top], self.names[second])
+            and not scored.mentioned.get(top)
+        )

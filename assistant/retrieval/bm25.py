@@ -1,0 +1,107 @@
+"""BM25 over the index's jieba tokens: the tokens of a text, the scores bm25s computed at build, and the retriever.
+
+Example:
+    >>> retriever = Bm25Retriever(Bm25Scores.load(index_dir / "bm25"), segmenter)  # doctest: +SKIP
+    >>> retriever.search("结婚登记要带什么", k=3)  # doctest: +SKIP
+    [(12, 9.1), (40, 3.2), (7, 1.5)]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.retrieval.types import Hit, IndexError_
+from nlu.segmenter import Segmenter
+
+_STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
+
+
+def tokens(text: str, segmenter: Segmenter) -> list[str]:
+    """BM25 tokens of normalised text: jieba search-mode words (so 结婚登记 also gives 结婚, 登记).
+
+    Args:
+        text: normalised text.
+        segmenter: the index's ``jieba.Tokenizer`` (see :mod:`nlu.segmenter`).
+    """
+    return [t for t in segmenter.lcut_for_search(text) if t.strip() and t not in _STOP]
+
+
+class Bm25Scores:
+    """BM25 retrieval over the matrices ``bm25s`` saved, as ``bm25s.BM25.retrieve`` computes it (numpy backend).
+
+    bm25s scores eagerly at build (one precomputed score per token and document, in a sparse column matrix), so
+    a query's scores are sums of matrix slices; doing that here spares importing bm25s and scipy at start-up
+    (0.4 s) and their per-call checks. ``tests/assistant/test_index.py`` checks ids and scores against bm25s.
+
+    Args:
+        data: the matrix's scores (``data.csc.index.npy``).
+        indices: the document of each score.
+        indptr: where each token's scores start in ``data``.
+        vocabulary: token -> token id.
+        documents: the number of documents.
+    """
+
+    # methods whose scores are the precomputed sums alone (BM25L and BM25+ add a non-occurrence term)
+    METHODS = ("lucene", "robertson", "atire")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocabulary: dict, documents: int):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.vocabulary = vocabulary
+        self.documents = documents
+
+    @classmethod
+    def load(cls, directory: Path) -> Bm25Scores:
+        """Read the matrices of ``bm25s.BM25.save``.
+
+        Raises:
+            IndexError_: the index was built with a BM25 variant this scorer does not compute.
+        """
+        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method") not in cls.METHODS:
+            raise IndexError_(f"{directory}: BM25 method {params.get('method')!r} is not supported here")
+        return cls(
+            np.load(directory / "data.csc.index.npy", allow_pickle=False),
+            np.load(directory / "indices.csc.index.npy", allow_pickle=False),
+            np.load(directory / "indptr.csc.index.npy", allow_pickle=False),
+            json.loads((directory / "vocab.index.json").read_text(encoding="utf-8")),
+            int(params["num_docs"]),
+        )
+
+    def retrieve(self, query: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, scores) of the ``k`` best documents, best first, as bm25s orders them."""
+        # bm25s keeps an id for the empty token without a column (it refuses such a query; tokens() never makes one)
+        columns = len(self.indptr) - 1
+        ids = np.asarray([i for t in query if (i := self.vocabulary.get(t, columns)) < columns], dtype=np.int32)
+        scores = np.zeros(self.documents, dtype=np.float32)
+        for start, end in zip(self.indptr[ids], self.indptr[ids + 1], strict=True):
+            np.add.at(scores, self.indices[start:end], self.data[start:end])
+        # bm25s' top-k: a partition, then a descending sort of the k (ties keep bm25s' order)
+        chosen = np.argpartition(scores, -k)[-k:]
+        chosen_scores = np.take(scores, chosen)
+        order = np.flip(np.argsort(chosen_scores))
+        return chosen[order], chosen_scores[order]
+
+
+class Bm25Retriever:
+    """The entries whose text shares the most (and the rarest) words with a question.
+
+    Args:
+        scores: the BM25 matrices of the index.
+        segmenter: the index's segmenter, which cut the guides at build.
+    """
+
+    def __init__(self, scores: Bm25Scores, segmenter: Segmenter):
+        self.scores = scores
+        self.segmenter = segmenter
+
+    def search(self, text: str, k: int) -> list[Hit]:
+        """(entry position, BM25 score) for a normalised question, best first; entries scoring 0 left out."""
+        query = tokens(text, self.segmenter)
+        if not query:
+            return []
+        ids, scores = self.scores.retrieve(query, min(k, self.scores.documents))
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if s > 0]

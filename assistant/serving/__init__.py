@@ -1,0 +1,1 @@
+"""Serving: the knowledge a running assistant holds (swapped whole on reload) and ``assistant serve``."""

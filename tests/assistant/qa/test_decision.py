@@ -1,0 +1,178 @@
+"""Fusion, clarification and refusal on hand-made candidates: no index, no model, milliseconds."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.qa.analysis import Question
+from assistant.qa.answerer import QuestionAnswerer
+from assistant.qa.decision import Decider, Thresholds, related
+from assistant.qa.ranking import FUSION, Ranker, Scored, Signals, fuse, mention_weights
+from assistant.replies import Replies
+from knowledge.schema import Contacts
+
+NAMES = ["居民身份证补领", "居民身份证换领", "内地居民结婚登记"]
+
+
+class Naming(list):
+    """Naming tokens per entry, as the index holds them."""
+
+    def __init__(self, sets: list[set[str]]):
+        super().__init__(frozenset(s) for s in sets)
+        self.document_frequency: dict[str, int] = {}
+        for words in self:
+            for word in words:
+                self.document_frequency[word] = self.document_frequency.get(word, 0) + 1
+
+
+NAMING = Naming(
+    [
+        {"居民身份证", "补领", "身份证", "丢", "补办"},
+        {"居民身份证", "换领", "身份证", "过期", "去"},
+        {"结婚", "登记", "结婚证", "扯证"},
+    ]
+)
+PRIORS = [1.0, 1.0, 1.0]
+
+
+def question(
+    content: list[str], words: list[str] | None = None, *, oos: float = 0.0, text: str = "问", element=None
+) -> Question:
+    return Question(query=text, text=text, words=words or content, content=content, out_of_scope=oos, element=element)
+
+
+def test_fusion_weighs_bm25_relative_to_the_best_hit_cosine_and_mentions():
+    scores = fuse([(0, 10.0), (1, 5.0)], [(1, 0.8), (2, -0.3)], {2: 1.0}, PRIORS)
+    w_bm25, w_cosine, w_mention = FUSION
+    assert scores[0] == pytest.approx(w_bm25)
+    assert scores[1] == pytest.approx(w_bm25 * 0.5 + w_cosine * 0.8)
+    assert scores[2] == pytest.approx(w_mention)  # a negative cosine adds nothing
+
+
+def test_a_thin_guide_loses_to_a_complete_one_with_the_same_signals():
+    scores = fuse([(0, 4.0), (1, 4.0)], [(0, 0.6), (1, 0.6)], {}, [1.0, 0.7])
+    assert scores[0] > scores[1] * 5  # 0.7 ** 5
+
+
+def test_mentions_weigh_by_length_against_the_longest():
+    weights = mention_weights([("b", "居民身份证补领"), ("c", "结婚"), ("nowhere", "某某")], {"b": 0, "c": 2})
+    assert weights == {0: 1.0, 2: pytest.approx(2 / 7)}
+
+
+def test_a_follow_up_naming_nothing_is_about_the_conversations_entry():
+    ranker = Ranker(NAMES, PRIORS, NAMING)
+    scored = ranker.score(question([]), Signals(bm25=[(0, 3.0)], dense=[(0, 0.4)], mentioned={}), "内地居民结婚登记")
+    assert scored.ranked[0][0] == 2
+    assert scored.features[1:3] == (1.0, 1.0)  # coverage and mention of a follow-up are full
+
+
+def test_coverage_is_the_share_of_content_weight_the_top_entry_names():
+    ranker = Ranker(NAMES, PRIORS, NAMING)
+    scored = ranker.score(question(["结婚证", "宠物"]), Signals(bm25=[(2, 2.0)], dense=[(2, 0.5)], mentioned={}))
+    idf = ranker.idf
+    assert scored.features[1] == pytest.approx(idf("结婚证") / (idf("结婚证") + idf("宠物")))
+    assert scored.features[3] == 1.0  # both retrievers put it first
+
+
+def decider(**thresholds) -> Decider:
+    ranker = Ranker(NAMES, PRIORS, NAMING)
+    return Decider(NAMES, ranker.uses, Thresholds(**thresholds))
+
+
+CONFIDENT = (0.9, 1.0, 0.0, 1.0, 1.0)
+
+
+def test_low_confidence_is_refused_with_the_candidates_it_had():
+    scored = Scored(ranked=[(2, 1.0)], features=(0.1, 0.0, 0.0, 0.0, 0.2))
+    decision = decider().decide(question(["宠物"]), scored)
+    assert decision.kind == "out_of_scope" and decision.ranked == [(2, 1.0)]
+    assert decision.confidence < Thresholds().answer
+
+
+def test_chit_chat_without_content_is_refused_and_a_bare_question_is_asked_about():
+    assert decider().decide(question([], oos=0.9), Scored(ranked=[])).kind == "out_of_scope"
+    which = decider().decide(question([], oos=0.1), Scored(ranked=[]))
+    assert (which.kind, which.choices) == ("clarify", ())
+
+
+def test_two_close_entries_of_one_family_that_nothing_tells_apart_are_asked_about():
+    scored = Scored(ranked=[(0, 1.00), (1, 0.95)], features=CONFIDENT)
+    decision = decider().decide(question(["身份证"], ["身份证", "多少钱"]), scored)
+    assert (decision.kind, decision.choices) == ("clarify", (0, 1))
+
+
+def test_a_word_naming_only_one_of_them_decides():
+    scored = Scored(ranked=[(0, 1.00), (1, 0.95)], features=CONFIDENT)
+    decision = decider().decide(question(["身份证", "补办"]), scored)
+    assert (decision.kind, decision.entry) == ("answer", 0)
+
+
+def test_a_single_character_the_templates_use_still_decides():
+    # 补 is no content word here ("怎么补" is a template) but is part of 补领's naming
+    scored = Scored(ranked=[(0, 1.00), (1, 0.95)], features=CONFIDENT)
+    decision = decider().decide(question(["身份证"], ["身份证", "补"]), scored)
+    assert decision.kind == "answer"
+
+
+def test_words_of_equal_weight_naming_different_entries_decide():
+    # 补办 names 补领 and 去 names 换领: alike in weight, yet each names only its own entry
+    scored = Scored(ranked=[(0, 1.00), (1, 0.95)], features=CONFIDENT)
+    decision = decider().decide(question(["身份证", "补办"], ["身份证", "去", "补办"]), scored)
+    assert decision.kind == "answer"
+
+
+def test_no_clarification_across_families_a_wide_margin_or_a_named_entry():
+    family = Scored(ranked=[(0, 1.00), (2, 0.99)], features=CONFIDENT)
+    assert decider().decide(question(["证"]), family).kind == "answer"
+    wide = Scored(ranked=[(0, 1.00), (1, 0.50)], features=CONFIDENT)
+    assert decider().decide(question(["身份证"]), wide).kind == "answer"
+    named = Scored(ranked=[(0, 1.00), (1, 0.95)], mentioned={0: 1.0}, features=CONFIDENT)
+    assert decider().decide(question(["身份证"]), named).kind == "answer"
+    assert related("居民身份证补领", "居民身份证换领") and not related("居民身份证补领", "内地居民结婚登记")
+
+
+class Fixed:
+    """A retriever that finds what it was given."""
+
+    def __init__(self, hits):
+        self.hits = hits
+
+    def search(self, text, k):
+        return self.hits[:k]
+
+
+class Reading:
+    """An analyser that reads every message as the same question."""
+
+    def __init__(self, read: Question):
+        self.read = read
+
+    def run(self, query):
+        return Question(**{**self.read.__dict__, "query": query})
+
+
+def answerer(read: Question, bm25, dense) -> QuestionAnswerer:
+    contacts = Contacts(hotline="96000", hotline_name="示例热线", service_centre="示例窗口")
+    return QuestionAnswerer(
+        Reading(read),
+        Fixed(bm25),
+        Fixed(dense),
+        Ranker(NAMES, PRIORS, NAMING),
+        [],
+        ["b", "h", "m"],
+        Replies.load(contacts),
+    )
+
+
+def test_a_refusal_names_the_catalogues_own_human_channel():
+    qa = answerer(question(["宠物"], text="宠物", element=None), [], [])
+    answer = qa.ask("宠物能办证吗")
+    assert answer.kind == "out_of_scope" and "96000示例热线" in answer.answer and "示例窗口" in answer.answer
+
+
+def test_a_clarifying_answer_carries_its_choices_as_data():
+    read = question(["身份证"], ["身份证", "多少钱"], text="身份证多少钱", element="fee")
+    answer = answerer(read, [(0, 5.0), (1, 4.9)], [(0, 0.9), (1, 0.89)]).ask("身份证多少钱")
+    assert answer.kind == "clarify"
+    assert [(c.id, c.name) for c in answer.choices] == [("b", "居民身份证补领"), ("h", "居民身份证换领")]
+    assert answer.answer == "请问您要办理的是“居民身份证补领”还是“居民身份证换领”？"

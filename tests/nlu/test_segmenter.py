@@ -1,0 +1,47 @@
+"""Segmenters of their own: teaching one the catalogue's names leaves every other one, and everyday text, alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.segmenter import load_segmenter, new_segmenter, save_segmenter, teach
+
+pytestmark = pytest.mark.integration  # real jieba dictionaries (about a second each)
+
+
+def test_teaching_a_name_twice_cuts_text_as_teaching_it_once():
+    # jieba's add_word adds to its total frequency on every call; a name taught twice (a build teaches the names,
+    # then trains the ruler; two entries share an alias) cut "想去领证" unlike a process that loaded the index
+    names = ["领证", "内地居民结婚登记"]
+    once, twice = new_segmenter(names), new_segmenter([*names, *names])
+    assert (twice.FREQ, twice.total) == (once.FREQ, once.total)
+    assert twice.lcut("我和对象想去领证") == ["我", "和", "对象", "想", "去", "领证"]
+
+
+def test_a_large_catalogue_leaves_everyday_text_cut_as_jieba_cuts_it():
+    # each taught name added to jieba's total: 2,300 names cut "能在手机上办吗" as 在手/机上, and a question's
+    # words (so its BM25 terms and mentions) changed with the size of the catalogue
+    questions = ["港澳签注能在手机上办吗", "我和对象想去领证", "临时身份证能用多久"]
+    segmenter = new_segmenter(["港澳签注", "领证", "临时身份证"])
+    small = [segmenter.lcut(q) for q in questions]
+    teach(segmenter, [f"示例事项{n}" for n in range(3000)])
+    assert [segmenter.lcut(q) for q in questions] == small
+    assert "手机" in small[0] and "去" in small[1] and "港澳签注" in small[0]
+
+
+def test_a_segmenter_taught_names_changes_no_other_segmenter():
+    import jieba
+
+    taught = new_segmenter(["想去领证"])
+    other = new_segmenter()
+    assert taught.lcut("我想去领证") == ["我", "想去领证"]
+    assert other.lcut("我想去领证") == ["我", "想", "去", "领证"]
+    assert "想去领证" not in jieba.dt.FREQ  # nor the process-wide one
+
+
+def test_a_saved_segmenter_loads_as_it_was(tmp_path):
+    segmenter = new_segmenter(["临时身份证", "港澳签注"])
+    save_segmenter(segmenter, tmp_path / "jieba.cache")
+    loaded = load_segmenter(tmp_path / "jieba.cache")
+    assert (loaded.FREQ, loaded.total) == (segmenter.FREQ, segmenter.total)
+    assert loaded.lcut("港澳签注和临时身份证") == ["港澳签注", "和", "临时身份证"]
