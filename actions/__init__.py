@@ -1,4 +1,4 @@
-"""Thin rasa-sdk actions over the conversation services (``assistant.conversation``).
+"""Thin rasa-sdk actions over the conversation services (``assistant.dialogue.conversation``).
 
 Each action takes a :class:`Services` (how to reach the current knowledge, the public address for links) so it
 can be registered as an instance; :func:`build_executor` registers them all.

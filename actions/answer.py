@@ -1,9 +1,12 @@
-"""Answering a question from the guide, and handing over to a human."""
+"""Answering a question from the guide, and handing over to a human.
+
+The answer's data becomes Rasa messages here: its choices become buttons that choose an entry, its offer of a
+checklist a message with two buttons; every sentence is a reply of ``assistant/replies.yaml``.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,38 +14,34 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import Services, latest_entity, latest_text
-from assistant.answers import CHECKLIST_OFFER
-from assistant.conversation import HUMAN_CHANNEL, Turn, answer_about, answer_turn
+from assistant.dialogue.conversation import Turn, answer_about, answer_turn
+from assistant.qa import Choice
+from assistant.replies import Replies
 from knowledge.render import contact_line
 
 
-def turn_buttons(turn: Turn, element: str | None) -> list[dict[str, str]]:
-    """Buttons under an answer: the candidates of a clarifying question, or the checklist offer."""
-    if turn.choices:
-        return [
-            {"title": name, "payload": "/ask_element" + json.dumps({"item_id": entry_id}, ensure_ascii=False)}
-            for entry_id, name in turn.choices
-        ]
-    if turn.offer_checklist:
-        return [{"title": "生成材料清单", "payload": "/ask_checklist"}, {"title": "不用了", "payload": "/deny"}]
-    return []
+def choice_buttons(choices: list[Choice], intent: str) -> list[dict[str, str]]:
+    """A button per entry to choose from; its payload sends ``intent`` with the entry's id."""
+    return [
+        {"title": c.name, "payload": f"/{intent}" + json.dumps({"item_id": c.id}, ensure_ascii=False)} for c in choices
+    ]
 
 
-def say_turn(dispatcher: CollectingDispatcher, turn: Turn, *, offer: bool = True) -> None:
-    """Say an answer; ``offer=False`` inside a checklist, where offering another one would only confuse."""
-    if not offer:
-        text = turn.answer.answer.removesuffix(CHECKLIST_OFFER).rstrip()
-        buttons = turn_buttons(replace(turn, offer_checklist=False), turn.answer.element)
-        dispatcher.utter_message(text=text, buttons=buttons or None)
-        return
-    buttons = turn_buttons(turn, turn.answer.element)
-    if turn.offer_checklist:
-        # the answer text ends with the offer for text-only channels; here the offer comes with its buttons
-        text = turn.answer.answer.removesuffix(CHECKLIST_OFFER).rstrip()
-        dispatcher.utter_message(text=text)
-        dispatcher.utter_message(text=CHECKLIST_OFFER, buttons=buttons)
-    else:
-        dispatcher.utter_message(text=turn.answer.answer, buttons=buttons or None)
+def offer_buttons(replies: Replies) -> list[dict[str, str]]:
+    """The checklist offer's two options: accept (ask for the checklist) or decline."""
+    return [
+        {"title": replies("checklist_offer_accept"), "payload": "/ask_checklist"},
+        {"title": replies("checklist_offer_decline"), "payload": "/deny"},
+    ]
+
+
+def say_turn(dispatcher: CollectingDispatcher, turn: Turn, replies: Replies, *, offer: bool = True) -> None:
+    """Say an answer: its text, the choices of a clarifying question as buttons, then the checklist offer as a
+    message of its own; ``offer=False`` inside a checklist, where offering another one would only confuse."""
+    answer = turn.answer
+    dispatcher.utter_message(text=answer.answer, buttons=choice_buttons(answer.choices, "ask_element") or None)
+    if offer and answer.offer_checklist:
+        dispatcher.utter_message(text=replies("checklist_offer"), buttons=offer_buttons(replies))
 
 
 class ActionAnswer(Action):
@@ -66,8 +65,8 @@ def answer(services: Services, dispatcher: CollectingDispatcher, tracker: Tracke
         turn = answer_about(knowledge, chosen, tracker.get_slot("element"))
     else:
         turn = answer_turn(knowledge, latest_text(tracker), tracker.get_slot("item_id"))
-    say_turn(dispatcher, turn)
-    events = [SlotSet("offer", "checklist" if turn.offer_checklist else None)]
+    say_turn(dispatcher, turn, knowledge.qa.replies)
+    events = [SlotSet("offer", "checklist" if turn.answer.offer_checklist else None)]
     if turn.entry_id:
         events.append(SlotSet("item_id", turn.entry_id))
     if turn.answer.kind != "out_of_scope":
@@ -85,12 +84,14 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        text = "好的，为您转人工服务。" + HUMAN_CHANNEL
+        knowledge = self.services.knowledge()
+        replies = knowledge.qa.replies
+        lines = [replies("handoff", human_channel=replies("human_channel"))]
         item_id = tracker.get_slot("checklist_item") or tracker.get_slot("item_id")
-        entry = self.services.knowledge().catalogue.get(item_id) if item_id else None
+        entry = knowledge.catalogue.get(item_id) if item_id else None
         if entry is not None:
-            text += f"\n“{entry.name}”的咨询电话：{contact_line(entry.consult)}"
+            lines.append(replies("handoff_item_line", item=entry.name, phone=contact_line(entry.consult)))
         if tracker.active_loop.get("name"):
-            text += "\n如果您想继续办理材料清单，直接回答上面的问题即可。"
-        dispatcher.utter_message(text=text)
+            lines.append(replies("handoff_in_checklist"))
+        dispatcher.utter_message(text="\n".join(lines))
         return []

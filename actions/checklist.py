@@ -11,9 +11,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import answer, say_turn
+from actions.answer import answer, choice_buttons, say_turn
 from actions.services import Services, latest_entity, latest_intent, latest_text
-from assistant.conversation import (
+from assistant.dialogue.conversation import (
     answer_turn,
     checklist_subject,
     go_back,
@@ -22,7 +22,7 @@ from assistant.conversation import (
     record,
     understand_answer,
 )
-from assistant.links import notice_url
+from assistant.dialogue.links import notice_url
 from nlu.options import looks_affirmative
 
 FORM = "checklist_form"
@@ -64,7 +64,7 @@ class ActionStartChecklist(Action):
                 return [*answer(self.services, dispatcher, tracker), SlotSet("checklist_ready", False)]
             entry_id = context if tracker.get_slot("offer") == "checklist" else None
             if entry_id is None:
-                dispatcher.utter_message(text="好的。请问您想办理什么事项？例如“结婚登记”“护照”“公积金提取”。")
+                dispatcher.utter_message(text=knowledge.qa.replies("checklist_which_item"))
                 return [SlotSet("checklist_ready", False)]
         named = latest_entity(tracker, "item")  # the lookup table's match, mapped to the item's name
         if entry_id is None and named and knowledge.catalogue.get(named) is not None:
@@ -72,29 +72,23 @@ class ActionStartChecklist(Action):
         if entry_id is None:
             subject = checklist_subject(latest_text(tracker))
             turn = answer_turn(knowledge, subject, None) if subject and not subject.startswith("/") else None
-            if turn is not None and turn.choices:
+            if turn is not None and turn.answer.choices:
                 dispatcher.utter_message(
-                    text="请问您要生成哪个事项的材料清单？",
-                    buttons=[
-                        {"title": name, "payload": "/ask_checklist" + json.dumps({"item_id": i}, ensure_ascii=False)}
-                        for i, name in turn.choices
-                    ],
+                    text=knowledge.qa.replies("checklist_which_of"),
+                    buttons=choice_buttons(turn.answer.choices, "ask_checklist"),
                 )
                 return [SlotSet("checklist_ready", False), SlotSet("offer", None)]
             entry_id = turn.entry_id if turn and turn.answer.kind == "answer" else context
         entry = knowledge.catalogue.get(entry_id) if entry_id else None
         if entry is None:
-            dispatcher.utter_message(text="请问您要生成哪个事项的材料清单？例如“结婚登记”“护照”“新生儿出生一件事”。")
+            dispatcher.utter_message(text=knowledge.qa.replies("checklist_which_entry"))
             return [SlotSet("checklist_ready", False), SlotSet("offer", None)]
         reset = [SlotSet("offer", None), SlotSet("item_id", entry.id), SlotSet("scenario_answer", None)]
         if not has_questions(knowledge, entry.id):
-            dispatcher.utter_message(text=f"“{entry.name}”不区分情形，材料如下：")
+            dispatcher.utter_message(text=knowledge.qa.replies("checklist_no_questions", name=entry.name))
             send_notice(dispatcher, self.services, entry.id, {})
             return [*reset, SlotSet("checklist_ready", False)]
-        dispatcher.utter_message(
-            text=f"好的，为您生成“{entry.name}”的一次性告知单。请回答几个问题"
-            "（可点选项，也可直接说；说“上一步”返回，“不办了”结束）。"
-        )
+        dispatcher.utter_message(text=knowledge.qa.replies("checklist_start", name=entry.name))
         return [*reset, SlotSet("checklist_item", entry.id), SlotSet("answers", {}), SlotSet("checklist_ready", True)]
 
 
@@ -108,13 +102,15 @@ class ActionAskScenarioAnswer(Action):
         return "action_ask_scenario_answer"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        step = next_step(self.services.knowledge(), tracker.get_slot("checklist_item"), _answers(tracker))
+        knowledge = self.services.knowledge()
+        step = next_step(knowledge, tracker.get_slot("checklist_item"), _answers(tracker))
         if step.question is None:
             return []
         question = step.question
-        text = f"（第{step.asked + 1}题）{question.text}"
+        replies = knowledge.qa.replies
+        text = replies("checklist_question", number=step.asked + 1, question=question.text)
         if question.multiple:
-            text += "（可多选，例如回复“1和3”）"
+            text += replies("checklist_multiple")
         buttons = [
             {"title": o.label, "payload": "/choose_option" + json.dumps({"option": o.id}, ensure_ascii=False)}
             for o in question.options
@@ -152,10 +148,10 @@ class ValidateChecklistForm(FormValidationAction):
             done = next_step(knowledge, entry_id, answers).question is None
             return {"answers": answers, "scenario_answer": "done" if done else None}
         if latest_intent(tracker) in QUESTION_INTENTS and not text.startswith("/"):
-            say_turn(dispatcher, answer_turn(knowledge, text, entry_id), offer=False)
-            dispatcher.utter_message(text=f"我们继续生成“{step.notice.name}”的材料清单：")
+            say_turn(dispatcher, answer_turn(knowledge, text, entry_id), knowledge.qa.replies, offer=False)
+            dispatcher.utter_message(text=knowledge.qa.replies("checklist_continue", name=step.notice.name))
         else:
-            dispatcher.utter_message(text="抱歉，没能对应到选项。请点选下面的选项，或回复选项的序号。")
+            dispatcher.utter_message(text=knowledge.qa.replies("checklist_not_understood"))
         return {"scenario_answer": None}
 
 
@@ -185,14 +181,12 @@ class ActionGoBack(Action):
         return "action_go_back"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        replies = self.services.knowledge().qa.replies
         if not _in_form(tracker):
-            dispatcher.utter_message(text="现在没有可以返回的上一步。您可以直接提问，或说“生成材料清单”。")
+            dispatcher.utter_message(text=replies("checklist_back_nothing"))
             return []
         answers = _answers(tracker)
-        if not answers:
-            dispatcher.utter_message(text="已经是第一个问题了。")
-        else:
-            dispatcher.utter_message(text="好的，回到上一个问题。")
+        dispatcher.utter_message(text=replies("checklist_back" if answers else "checklist_back_first"))
         return [SlotSet("answers", go_back(answers)), SlotSet("scenario_answer", None)]
 
 
@@ -206,10 +200,11 @@ class ActionStartOver(Action):
         return "action_start_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        replies = self.services.knowledge().qa.replies
         if _in_form(tracker):
-            dispatcher.utter_message(text="好的，我们从第一个问题重新开始。")
+            dispatcher.utter_message(text=replies("checklist_start_over"))
             return [SlotSet("answers", {}), SlotSet("scenario_answer", None)]
-        dispatcher.utter_message(text="好的，我们重新开始。请问您想办理什么事项？")
+        dispatcher.utter_message(text=replies("start_over"))
         return [AllSlotsReset()]
 
 
@@ -223,7 +218,7 @@ class ActionCancel(Action):
         return "action_cancel"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
-        dispatcher.utter_message(text="好的，已停止生成材料清单。还有其他问题可以随时问我。")
+        dispatcher.utter_message(text=self.services.knowledge().qa.replies("checklist_cancelled"))
         return [
             ActiveLoop(None),
             SlotSet("requested_slot", None),

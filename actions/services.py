@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.runtime import Knowledge
+from assistant.serving.knowledge import Knowledge
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,52 @@
 """Dependencies of the routes, as ``Annotated`` aliases: ``def route(knowledge: KnowledgeDep): ...``.
 
-Everything comes from ``request.app.state`` (set up by :func:`api.app.create_app`), never from module globals,
-so several applications (tests) can live in one process.
+Everything comes from the :class:`~api.state.AppState` the lifespan put on ``app.state`` (never from module
+globals), so several applications (tests) can live in one process. Routes import this module (and models), never
+:mod:`api.app`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.templating import Jinja2Templates
+from rasa_sdk.executor import ActionExecutor
 
 from api.dialogue import Dialogue
+from api.pages import Pages
 from api.settings import Settings
-from assistant.lookup import ItemLookup
-from assistant.runtime import Knowledge, KnowledgeHolder
-
-if TYPE_CHECKING:
-    from api.app import KnowledgeLoader
+from api.state import AppState, KnowledgeLoader
+from api.wechat import WeChatChannel
+from assistant.replies import Replies
+from assistant.retrieval.lookup import ItemLookup
+from assistant.serving.knowledge import Knowledge, KnowledgeHolder
 
 RETRY_AFTER = {"Retry-After": "5"}
 
 
-def get_settings(request: Request) -> Settings:
+def get_state(request: Request) -> AppState:
+    """The application's state.
+
+    Raises:
+        HTTPException: 503 when the application runs without its lifespan (nothing is built then).
+    """
+    state = getattr(request.app.state, "assistant", None)
+    if state is None:
+        raise HTTPException(503, "the application is not started", headers=RETRY_AFTER)
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> Settings:
     """The application's settings."""
-    return request.app.state.settings
+    return state.settings
 
 
-def _loader(request: Request) -> KnowledgeLoader:
-    return request.app.state.knowledge
+def get_loader(state: StateDep) -> KnowledgeLoader:
+    """The knowledge, loading or loaded (for health reports; routes that answer use :func:`get_knowledge`)."""
+    return state.knowledge
 
 
 def _not_ready(loader: KnowledgeLoader) -> HTTPException:
@@ -37,61 +55,71 @@ def _not_ready(loader: KnowledgeLoader) -> HTTPException:
     return HTTPException(503, "the knowledge base is still loading; try again in a few seconds", headers=RETRY_AFTER)
 
 
-def get_knowledge(request: Request) -> Knowledge:
+def get_knowledge(state: StateDep) -> Knowledge:
     """The knowledge being served (catalogue, index, answerer).
 
     Raises:
         HTTPException: 503 while it loads (or when it failed to load).
     """
-    loader = _loader(request)
-    knowledge = loader.current()
+    knowledge = state.knowledge.current()
     if knowledge is None:
-        raise _not_ready(loader)
+        raise _not_ready(state.knowledge)
     return knowledge
 
 
-def get_holder(request: Request) -> KnowledgeHolder:
+def get_holder(state: StateDep) -> KnowledgeHolder:
     """The holder of the knowledge (for reloads).
 
     Raises:
         HTTPException: 503 while the first load is still running.
     """
-    loader = _loader(request)
-    if loader.holder is None or not loader.holder.ready:
-        raise _not_ready(loader)
-    return loader.holder
+    holder = state.knowledge.holder
+    if holder is None or not holder.ready:
+        raise _not_ready(state.knowledge)
+    return holder
 
 
-def get_dialogue(request: Request) -> Dialogue:
-    """The dialogue engine.
-
-    Raises:
-        HTTPException: 503 when none is configured (the application was used without its lifespan).
-    """
-    dialogue = request.app.state.dialogue
-    if dialogue is None:
-        raise HTTPException(503, "the dialogue engine is not running", headers=RETRY_AFTER)
-    return dialogue
+def get_dialogue(state: StateDep) -> Dialogue:
+    """The dialogue engine."""
+    return state.dialogue
 
 
-def get_lookup(request: Request, knowledge: Annotated[Knowledge, Depends(get_knowledge)]) -> ItemLookup:
+def get_lookup(state: StateDep, knowledge: Annotated[Knowledge, Depends(get_knowledge)]) -> ItemLookup:
     """The staff search over the current catalogue, built once per loaded catalogue (a reload builds a new one)."""
-    cached = request.app.state.lookup
-    if cached is not None and cached[0] is knowledge.catalogue:
-        return cached[1]
+    if state.lookup is not None and state.lookup[0] is knowledge.catalogue:
+        return state.lookup[1]
     lookup = ItemLookup(knowledge.catalogue)
-    request.app.state.lookup = (knowledge.catalogue, lookup)
+    state.lookup = (knowledge.catalogue, lookup)
     return lookup
 
 
-def get_templates(request: Request) -> Jinja2Templates:
-    """The page templates (autoescaping)."""
-    return request.app.state.templates
+def get_replies(state: StateDep) -> Replies:
+    """The assistant's sentences, with the contacts of the catalogue served (the defaults while it loads)."""
+    return state.replies()
+
+
+def get_pages(state: StateDep) -> Pages:
+    """The page templates (autoescaping), with the assistant's sentences."""
+    return Pages(state.templates, state.replies())
+
+
+def get_channel(state: StateDep) -> WeChatChannel:
+    """The WeChat official account's channel."""
+    return state.wechat
+
+
+def get_actions(state: StateDep) -> ActionExecutor:
+    """The Rasa action executor behind ``/webhook``."""
+    return state.actions
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+LoaderDep = Annotated[KnowledgeLoader, Depends(get_loader)]
 KnowledgeDep = Annotated[Knowledge, Depends(get_knowledge)]
 HolderDep = Annotated[KnowledgeHolder, Depends(get_holder)]
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]
 LookupDep = Annotated[ItemLookup, Depends(get_lookup)]
-TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+RepliesDep = Annotated[Replies, Depends(get_replies)]
+PagesDep = Annotated[Pages, Depends(get_pages)]
+ChannelDep = Annotated[WeChatChannel, Depends(get_channel)]
+ActionsDep = Annotated[ActionExecutor, Depends(get_actions)]

@@ -1,14 +1,29 @@
-"""The application's settings: one pydantic-settings class read from the environment.
+"""The application's settings: one :class:`Settings` object with a section per concern, read from the environment.
 
-Every field is an environment variable of the same name, upper or lower case (``PORT``, ``ADMIN_TOKEN`` …).
-Secrets have development defaults so that ``make run`` works out of the box; with ``ENVIRONMENT=production``
-the application refuses to start while any of them still has its default.
+Each section is a pydantic-settings class; every field is an environment variable (upper or lower case) named
+by the section's prefix and the field, so the documented names stay flat:
+
+========== ================================ ====================================================================
+section    class                            environment variables
+========== ================================ ====================================================================
+server     :class:`ServerSettings`          ``ENVIRONMENT``, ``HOST``, ``PORT``, ``PUBLIC_URL``
+paths      :class:`PathSettings`            ``ASSISTANT_DATA_DIR``, ``CATALOGUES`` (``assistant.serving.settings``)
+dialogue   :class:`DialogueSettings`        ``RASA_URL``, ``RASA_TOKEN``
+wechat     :class:`WeChatSettings`          ``WECHAT_TOKEN``, ``WECHAT_APPID``, ``WECHAT_SECRET``,
+                                            ``WECHAT_AES_KEY``, ``WECHAT_API_URL``, ``WECHAT_REPLY_DEADLINE``
+admin      :class:`AdminSettings`           ``ADMIN_TOKEN``
+limits     :class:`LimitsSettings`          ``MAX_BODY_BYTES``
+========== ================================ ====================================================================
+
+The paths section lives in ``assistant/serving`` because the command line resolves the data directory too and
+``assistant`` never imports ``api``. Secrets have development defaults so that ``make run`` works out of the box;
+with ``ENVIRONMENT=production`` the settings are refused while any of them still has its default.
 
 Example:
-    >>> s = Settings(port=8080)
-    >>> s.public_url
+    >>> s = Settings(server=ServerSettings(port=8080))
+    >>> s.server.public_url
     'http://127.0.0.1:8080'
-    >>> Settings(environment="production")  # doctest: +ELLIPSIS
+    >>> Settings(server=ServerSettings(environment="production"))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
@@ -17,25 +32,25 @@ Example:
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Development defaults of the secrets; production refuses every one of them.
-DEV_SECRETS: dict[str, str] = {
-    "wechat_token": "dev-wechat-token",
-    "wechat_appid": "dev-wechat-appid",
-    "wechat_secret": "dev-wechat-secret",
-    "admin_token": "dev-admin-token",
-}
+from assistant.serving.settings import PathSettings
+
 AES_KEY_LENGTH = 43  # WeChat's EncodingAESKey: 43 characters of base64 without the trailing '='
 
 
-class Settings(BaseSettings):
-    """Settings of the HTTP application (web chat, WeChat, staff tool, API).
+def _config(prefix: str = "") -> SettingsConfigDict:
+    # hide_input_in_errors: a validation message must never print a secret
+    return SettingsConfigDict(
+        env_prefix=prefix, case_sensitive=False, extra="ignore", validate_default=True, hide_input_in_errors=True
+    )
+
+
+class ServerSettings(BaseSettings):
+    """Where the application listens and how people reach it.
 
     Attributes:
         environment: ``development`` or ``production`` (production refuses default secrets).
@@ -43,57 +58,63 @@ class Settings(BaseSettings):
         port: port the server listens on.
         public_url: the address people reach the application at, used in links (printable 告知单);
             derived from host and port when not set.
-        rasa_url: the Rasa server's REST channel, on loopback.
-        data_dir: built artefacts (index, Rasa model, tracker database); ``ASSISTANT_DATA_DIR`` takes
-            precedence over ``DATA_DIR`` so the command line and the server agree.
-        catalogues: extra catalogue directories after the bundled one (a JSON list or comma-separated).
-        wechat_token: the token configured on the WeChat official-account platform (signatures).
-        wechat_appid: the official account's AppID.
-        wechat_secret: the official account's AppSecret (customer-service message API).
-        wechat_aes_key: the 43-character EncodingAESKey; when set, WeChat runs in safe mode (encrypted).
-        admin_token: bearer token of the admin API (``POST /api/v1/admin/reload``).
-        max_body_bytes: request bodies above this size are refused with 413.
     """
 
-    # hide_input_in_errors: a validation message must never print a secret
-    model_config = SettingsConfigDict(
-        case_sensitive=False, extra="ignore", validate_default=True, hide_input_in_errors=True
-    )
+    model_config = _config()
 
     environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = ""
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: str = ""  # auth token of Rasa's HTTP API; `assistant serve` makes a fresh one per start
-    data_dir: Path = Field(default=Path("var"), validation_alias=AliasChoices("assistant_data_dir", "data_dir"))
-    catalogues: Annotated[list[Path], NoDecode] = Field(default_factory=list)
-    wechat_token: str = DEV_SECRETS["wechat_token"]
-    wechat_appid: str = DEV_SECRETS["wechat_appid"]
-    wechat_secret: str = DEV_SECRETS["wechat_secret"]
-    wechat_aes_key: str | None = None
-    wechat_api_url: str = "https://api.weixin.qq.com/"  # the customer-service message API (a local fake in tests)
-    wechat_reply_deadline: float = Field(default=4.0, gt=0, le=4.5)  # WeChat waits 5 s for a passive reply
-    admin_token: str = DEV_SECRETS["admin_token"]
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     @field_validator("environment", mode="before")
     @classmethod
     def _lower_environment(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("catalogues", mode="before")
-    @classmethod
-    def _split_catalogues(cls, value: object) -> object:
-        # env values arrive as one string: accept a JSON list or comma-separated paths
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+    @model_validator(mode="after")
+    def _derive_public_url(self) -> ServerSettings:
+        self.public_url = (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return self
 
-    @field_validator("wechat_aes_key", mode="before")
+
+class DialogueSettings(BaseSettings):
+    """The Rasa server the application talks to (``RASA_URL``, ``RASA_TOKEN``).
+
+    Attributes:
+        url: its REST channel, on loopback.
+        token: auth token of its HTTP API; ``assistant serve`` makes a fresh one per start.
+    """
+
+    model_config = _config("rasa_")
+
+    url: str = "http://127.0.0.1:5005"
+    token: str = Field(default="", repr=False)
+
+
+class WeChatSettings(BaseSettings):
+    """The official account (``WECHAT_*``).
+
+    Attributes:
+        token: the token configured on the WeChat official-account platform (signatures).
+        appid: the official account's AppID.
+        secret: the official account's AppSecret (customer-service message API).
+        aes_key: the 43-character EncodingAESKey; when set, WeChat runs in safe mode (encrypted).
+        api_url: the customer-service message API (a local fake in tests).
+        reply_deadline: seconds to wait for the dialogue before answering later (WeChat waits 5 s).
+    """
+
+    model_config = _config("wechat_")
+
+    # repr=False: settings printed in a log or a traceback never show a secret
+    token: str = Field(default="dev-wechat-token", repr=False)
+    appid: str = "dev-wechat-appid"
+    secret: str = Field(default="dev-wechat-secret", repr=False)
+    aes_key: str | None = Field(default=None, repr=False)
+    api_url: str = "https://api.weixin.qq.com/"
+    reply_deadline: float = Field(default=4.0, gt=0, le=4.5)
+
+    @field_validator("aes_key", mode="before")
     @classmethod
     def _aes_key_shape(cls, value: object) -> object:
         if isinstance(value, str):
@@ -105,26 +126,73 @@ class Settings(BaseSettings):
             )
         return value
 
+    @property
+    def safe_mode(self) -> bool:
+        """True when WeChat messages are AES-encrypted (an EncodingAESKey is configured)."""
+        return self.aes_key is not None
+
+
+class AdminSettings(BaseSettings):
+    """Operations (``ADMIN_TOKEN``).
+
+    Attributes:
+        token: bearer token of the admin API (``POST /api/v1/admin/reload``).
+    """
+
+    model_config = _config("admin_")
+
+    token: str = Field(default="dev-admin-token", repr=False)
+
+
+class LimitsSettings(BaseSettings):
+    """What a request may cost (``MAX_BODY_BYTES``).
+
+    Attributes:
+        max_body_bytes: request bodies above this size are refused with 413.
+    """
+
+    model_config = _config()
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+
+# The development defaults production refuses: (environment variable, section, field).
+DEV_SECRETS: list[tuple[str, str, str]] = [
+    ("WECHAT_TOKEN", "wechat", "token"),
+    ("WECHAT_APPID", "wechat", "appid"),
+    ("WECHAT_SECRET", "wechat", "secret"),
+    ("ADMIN_TOKEN", "admin", "token"),
+]
+
+
+class Settings(BaseModel):
+    """Every setting of the HTTP application, by section; each section not given is read from the environment.
+
+    Raises:
+        pydantic.ValidationError: a value is invalid, or (in production) a secret still has its development
+            default; the message names the variables, never their values.
+    """
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    paths: PathSettings = Field(default_factory=PathSettings)
+    dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
+    wechat: WeChatSettings = Field(default_factory=WeChatSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+
     @model_validator(mode="after")
-    def _derive_and_check(self) -> Settings:
-        if not self.public_url:
-            self.public_url = f"http://{self.host}:{self.port}"
-        self.public_url = self.public_url.rstrip("/")
-        if self.environment == "production":
-            defaults = [name.upper() for name, value in DEV_SECRETS.items() if getattr(self, name) == value]
+    def _refuse_default_secrets(self) -> Settings:
+        if self.server.environment == "production":
+            defaults = [
+                name
+                for name, section, field in DEV_SECRETS
+                if getattr(getattr(self, section), field) == type(getattr(self, section)).model_fields[field].default
+            ]
             if defaults:
                 raise ValueError(
                     "production mode refuses the development default of "
                     f"{', '.join(defaults)}: set {'them' if len(defaults) > 1 else 'it'} in the environment"
                 )
         return self
-
-    @property
-    def wechat_safe_mode(self) -> bool:
-        """True when WeChat messages are AES-encrypted (an EncodingAESKey is configured)."""
-        return self.wechat_aes_key is not None
-
-    @property
-    def index_root(self) -> Path:
-        """Where the knowledge index lives (one directory per catalogue+settings hash below it)."""
-        return self.data_dir / "index"

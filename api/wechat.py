@@ -18,16 +18,19 @@ retries the same message (same ``MsgId``) up to three times in about 15 seconds,
 - keeps a passive reply within WeChat's 2048-byte limit (:func:`format_messages`): a long answer becomes its first
   lines plus the printable notice's link, and "更多" pages through the rest.
 
-Menu CLICK events map their ``EventKey`` to a message (:data:`MENU_MESSAGES`):
+Every sentence the channel says of its own (welcome, prompts, apologies, the options header, paging hints) is a
+reply of ``assistant/replies.yaml`` (keys ``wechat_*``), with the contacts of the catalogue being served.
+
+Menu CLICK events map their ``EventKey`` to a message (:data:`MENU_MESSAGES`) or a reply (:data:`MENU_REPLIES`):
 
 =============  ================================  =====================================
 EventKey       what the dialogue receives        menu label suggested
 =============  ================================  =====================================
-``ask``        (a prompt, no dialogue turn)      我要咨询
+``ask``        (``wechat_ask``, no dialogue turn) 我要咨询
 ``checklist``  我要生成材料清单                    材料清单
 ``human``      转人工                             人工服务
 ``restart``    重新开始                           重新开始
-``help``       (the welcome, no dialogue turn)   使用帮助
+``help``       (``wechat_welcome``, no turn)      使用帮助
 =============  ================================  =====================================
 
 All state (message cache, options, the access token) lives in this process's memory: run the WeChat callback in
@@ -36,7 +39,8 @@ and each access-token refetch invalidates the previous token).
 
 Example:
     >>> channel = WeChatChannel(token="token", public_url="https://zwzs.example.gov.cn")
-    >>> format_messages([BotMessage(text="请问是首次申领吗？", buttons=[Button(title="是", payload="/yes")])]).text
+    >>> messages = [BotMessage(text="请问是首次申领吗？", buttons=[Button(title="是", payload="/yes")])]
+    >>> format_messages(messages, Replies.load()).text
     '请问是首次申领吗？\\n\\n请回复数字选择：\\n1. 是'
 """
 
@@ -53,7 +57,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urljoin
 
 import requests
@@ -65,6 +69,10 @@ from wechatpy.messages import BaseMessage, TextMessage, VoiceMessage
 from wechatpy.utils import WeChatSigner
 
 from api.dialogue import BotMessage, Button, Dialogue, DialogueUnavailable
+from assistant.replies import Replies
+
+if TYPE_CHECKING:
+    from api.settings import WeChatSettings
 
 logger = logging.getLogger(__name__)
 
@@ -77,37 +85,19 @@ REPLY_LIMIT_BYTES = 2048
 MAX_BODY_BYTES = 64 * 1024
 """Real callbacks are a few hundred bytes (a text message is at most 2048 characters); anything bigger is refused."""
 
-WELCOME = (
-    "您好，欢迎关注政务助手！我可以帮您：\n"
-    "· 咨询办事：直接发送问题，如“身份证丢了怎么补办”“结婚登记要带什么”；\n"
-    "· 生成材料清单：说出要办的事项，回答几个问题，即可得到一份一次性告知单，可打开链接打印；\n"
-    "· 转人工服务：回复“转人工”，或拨打 12345 政务服务便民热线。\n"
-    "支持文字和语音消息。有选项时，回复选项前的数字即可。"
-)
-ASK_PROMPT = "请直接发送您想咨询的事项或问题，例如“护照怎么办理”“注册公司要多久”。"
-ONLY_TEXT_AND_VOICE = "抱歉，目前只能识别文字和语音消息。请用文字或语音描述您的问题，例如“身份证丢了怎么补办”。"
-VOICE_NOT_RECOGNISED = "抱歉，没能听清这条语音。请再说一次，或直接输入文字，例如“身份证丢了怎么补办”。"
-UNKNOWN_MENU = "抱歉，这个菜单暂时不可用。请直接发送您的问题，或回复“转人工”。"
-BUSY = "抱歉，系统暂时繁忙，请稍后再试。如有急事，请拨打 12345 政务服务便民热线。"
-NO_ANSWER = "抱歉，我暂时无法回答这个问题。可以换个说法再问，或回复“转人工”、拨打 12345 政务服务便民热线。"
-CHOICE_OUT_OF_RANGE = "请回复 1 到 {count} 之间的数字选择，或直接输入您的问题。"
-NOTHING_MORE = "没有更多内容了。请继续提问，或回复“重新开始”。"
-OPTIONS_HEADER = "请回复数字选择："
-LINK_LABEL = "打印/查看告知单："
-CUT_WITH_LINK = "……（内容较长，完整告知单请打开下方链接，或回复“更多”继续阅读）"
-CUT_WITHOUT_LINK = "……（内容较长，回复“更多”继续阅读）"
-
 MENU_MESSAGES: dict[str, str] = {
     "checklist": "我要生成材料清单",
     "human": "转人工",
     "restart": "重新开始",
 }
-"""Menu ``EventKey`` -> the message sent to the dialogue, as if the user had typed it."""
+"""Menu ``EventKey`` -> the message sent to the dialogue, as if the user had typed it (what people type, not what
+the assistant says: the dialogue's NLU must understand it)."""
 
-MENU_STATIC: dict[str, str] = {"ask": ASK_PROMPT, "help": WELCOME}
-"""Menu ``EventKey`` -> a fixed reply that needs no dialogue turn."""
+MENU_REPLIES: dict[str, str] = {"ask": "wechat_ask", "help": "wechat_welcome"}
+"""Menu ``EventKey`` -> the key of a fixed reply that needs no dialogue turn."""
 
 MORE_WORDS = frozenset({"更多", "更多内容", "查看更多", "继续", "下一页", "more"})
+"""What people type to read on (what they type, not what the assistant says)."""
 
 _RETRYABLE_ERRCODES = frozenset({None, -1, -1000})  # HTTP errors (None) and "system busy"; others will not heal
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -223,12 +213,13 @@ def absolute_link(link: str, public_url: str) -> str:
 
 
 def format_messages(
-    messages: Sequence[BotMessage], public_url: str = "", limit: int = REPLY_LIMIT_BYTES
+    messages: Sequence[BotMessage], replies: Replies, public_url: str = "", limit: int = REPLY_LIMIT_BYTES
 ) -> FormattedReply:
     """Join the assistant's messages into one WeChat text: texts, the notice link(s), then numbered options.
 
     Args:
         messages: the dialogue's answer to one user message.
+        replies: the channel's sentences (options header, link label, paging hints).
         public_url: the application's public address, to make relative links absolute.
         limit: the byte limit of the text.
 
@@ -241,11 +232,11 @@ def format_messages(
     for message in messages:
         if message.link and (url := absolute_link(message.link, public_url)) not in links:
             links.append(url)
-    return paginate(body, buttons, links, limit)
+    return paginate(body, buttons, links, replies, limit)
 
 
 def paginate(
-    body: str, buttons: Sequence[Button], links: Sequence[str], limit: int = REPLY_LIMIT_BYTES
+    body: str, buttons: Sequence[Button], links: Sequence[str], replies: Replies, limit: int = REPLY_LIMIT_BYTES
 ) -> FormattedReply:
     """Fit ``body`` plus its links and options into ``limit`` bytes; what does not fit becomes the remainder.
 
@@ -256,6 +247,7 @@ def paginate(
         body: the answer's text.
         buttons: options to number after the text.
         links: addresses to show after the text.
+        replies: the channel's sentences (options header, link label, paging hints).
         limit: the byte limit.
 
     Returns:
@@ -263,19 +255,21 @@ def paginate(
     """
     footer = []
     if links:
-        footer.append("\n".join(LINK_LABEL + url for url in links))
+        footer.append("\n".join(replies("wechat_link", url=url) for url in links))
     if buttons:
-        footer.append(OPTIONS_HEADER + "\n" + "\n".join(f"{i}. {b.title}" for i, b in enumerate(buttons, 1)))
+        numbered = "\n".join(f"{i}. {b.title}" for i, b in enumerate(buttons, 1))
+        footer.append(replies("wechat_options") + "\n" + numbered)
     whole = "\n\n".join(part for part in [body, *footer] if part)
     if utf8_len(whole) <= limit:
         return FormattedReply(whole, list(buttons), list(links))
-    hint = CUT_WITH_LINK if links else CUT_WITHOUT_LINK
+    hint = replies("wechat_cut_with_link" if links else "wechat_cut")
     tail = "\n".join([hint, *(["", *footer] if footer else [])])
     budget = limit - utf8_len(tail) - 1
     if budget < limit // 4:
         # options or links too long to keep whole: cut everything, keep the hint to "更多"
-        head, rest = _cut(whole, limit - utf8_len(CUT_WITHOUT_LINK) - 1)
-        return FormattedReply(head + "\n" + CUT_WITHOUT_LINK, [], [], rest)
+        hint = replies("wechat_cut")
+        head, rest = _cut(whole, limit - utf8_len(hint) - 1)
+        return FormattedReply(head + "\n" + hint, [], [], rest)
     head, rest = _cut(body, budget)
     return FormattedReply(head + "\n" + tail, list(buttons), list(links), rest)
 
@@ -497,6 +491,8 @@ class WeChatChannel:
         reply_deadline: seconds to wait for the dialogue before replying ``success`` and answering later.
         max_clock_skew: seconds a callback's timestamp may differ from our clock.
         sender: the customer-service sender (built from ``appid``/``secret``/``api_url`` when omitted).
+        replies: returns the assistant's sentences with the contacts of the catalogue being served (asked on
+            every message, so a reload's contacts are used at once); the file's with default contacts when omitted.
 
     Example:
         >>> channel = WeChatChannel(token="token", reply_deadline=4.0)
@@ -514,7 +510,12 @@ class WeChatChannel:
         reply_deadline: float = 4.0,
         max_clock_skew: float = 300.0,
         sender: CustomerServiceSender | None = None,
+        replies: Callable[[], Replies] | None = None,
     ):
+        if replies is None:
+            defaults = Replies.load()
+            replies = lambda: defaults  # noqa: E731
+        self.replies = replies
         self.token = token
         self.public_url = public_url
         self.reply_deadline = reply_deadline
@@ -529,19 +530,25 @@ class WeChatChannel:
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> WeChatChannel:
-        """Build from the application settings (``wechat_*`` fields and ``public_url``).
+    def from_settings(
+        cls, settings: WeChatSettings, public_url: str = "", replies: Callable[[], Replies] | None = None
+    ) -> WeChatChannel:
+        """Build from the settings' ``wechat`` section.
 
-        ``wechat_api_url`` and ``wechat_reply_deadline`` are optional and default to WeChat's address and 4 s.
+        Args:
+            settings: the official account's settings.
+            public_url: the application's public address, for links in replies.
+            replies: returns the assistant's sentences (see the class).
         """
         return cls(
-            token=getattr(settings, "wechat_token", "") or "",
-            appid=getattr(settings, "wechat_appid", "") or "",
-            secret=getattr(settings, "wechat_secret", "") or "",
-            aes_key=getattr(settings, "wechat_aes_key", "") or "",
-            public_url=getattr(settings, "public_url", "") or "",
-            api_url=getattr(settings, "wechat_api_url", None) or "https://api.weixin.qq.com/",
-            reply_deadline=float(getattr(settings, "wechat_reply_deadline", None) or 4.0),
+            token=settings.token,
+            appid=settings.appid,
+            secret=settings.secret,
+            aes_key=settings.aes_key or "",
+            public_url=public_url,
+            api_url=settings.api_url,
+            reply_deadline=settings.reply_deadline,
+            replies=replies,
         )
 
     # -- checks ---------------------------------------------------------------------------------------------------
@@ -558,7 +565,7 @@ class WeChatChannel:
 
     def _check_configured(self) -> None:
         if not self.token:
-            raise WeChatRequestError(503, "the WeChat channel is not configured: set wechat_token")
+            raise WeChatRequestError(503, "the WeChat channel is not configured: set WECHAT_TOKEN")
 
     def _check_fresh(self, timestamp: str) -> None:
         try:
@@ -678,9 +685,13 @@ class WeChatChannel:
             except TimeoutError:
                 delivery.decide("")
                 content = await work
+        except asyncio.CancelledError:
+            work.cancel()  # shut down: the shielded answer must not outlive its delivery
+            delivery.decide("")
+            raise
         except Exception:
             logger.exception("processing a WeChat message failed")
-            content = BUSY
+            content = self.replies()("wechat_busy")
         if delivery.decide(content) or not content:
             return
         if self.sender is None:
@@ -693,8 +704,14 @@ class WeChatChannel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    @property
+    def pending(self) -> int:
+        """Answers still being computed or sent."""
+        return len(self._tasks)
+
     async def aclose(self) -> None:
-        """Cancel answers still being computed or sent (at shutdown)."""
+        """Cancel answers still being computed or sent (at shutdown): a late answer is not sent half-way through
+        stopping, and stopping does not wait for one."""
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -704,27 +721,27 @@ class WeChatChannel:
     def _producer(self, message: BaseMessage, dialogue: Dialogue) -> Producer:
         openid = message.source
 
-        async def fixed(text: str) -> str:
-            return text
+        async def fixed(key: str | None) -> str:
+            return self.replies()(key) if key else ""
 
         if isinstance(message, TextMessage):
             return lambda: self.answer(openid, message.content or "", dialogue)
         if isinstance(message, VoiceMessage):
             recognised = (message.recognition or "").strip()
             if not recognised:
-                return lambda: fixed(VOICE_NOT_RECOGNISED)
+                return lambda: fixed("wechat_voice_not_recognised")
             return lambda: self.answer(openid, recognised, dialogue)
         if isinstance(message, SubscribeEvent | SubscribeScanEvent):
-            return lambda: fixed(WELCOME)
+            return lambda: fixed("wechat_welcome")
         if isinstance(message, ClickEvent):
             key = message.key or ""
             if key in MENU_MESSAGES:
                 return lambda: self.answer(openid, MENU_MESSAGES[key], dialogue)
-            return lambda: fixed(MENU_STATIC.get(key, UNKNOWN_MENU))
+            return lambda: fixed(MENU_REPLIES.get(key, "wechat_unknown_menu"))
         if message.type == "event":
             # unsubscribe, menu links, location reports …: nothing to say
-            return lambda: fixed("")
-        return lambda: fixed(ONLY_TEXT_AND_VOICE)
+            return lambda: fixed(None)
+        return lambda: fixed("wechat_only_text_and_voice")
 
     async def answer(self, openid: str, text: str, dialogue: Dialogue) -> str:
         """One user message -> the reply text, using the numbered options and the rest of the last answer.
@@ -735,33 +752,35 @@ class WeChatChannel:
             dialogue: the conversation engine.
 
         Returns:
-            The reply content (never raises: a failing dialogue gets an apology naming 12345).
+            The reply content (never raises: a failing dialogue gets an apology naming the hotline).
         """
+        replies = self.replies()
         text = text.strip()
         last = self.memory.last(openid)
         if text.lower() in MORE_WORDS:
             if last is None or not last.remainder:
-                return NOTHING_MORE  # after the last page too: "更多" means nothing to the dialogue
-            page = paginate(last.remainder, last.buttons, last.links)
+                # after the last page too: "更多" means nothing to the dialogue
+                return replies("wechat_nothing_more")
+            page = paginate(last.remainder, last.buttons, last.links, replies)
             self.memory.remember(openid, page)
             return page.text
         if last is not None and last.buttons:
             choice = parse_choice(text)
             if choice is not None:
                 if choice > len(last.buttons):
-                    return CHOICE_OUT_OF_RANGE.format(count=len(last.buttons))
+                    return replies("wechat_choice_out_of_range", count=len(last.buttons))
                 text = last.buttons[choice - 1].payload
         try:
             messages = await dialogue.send(SENDER_PREFIX + openid, text)
         except DialogueUnavailable as exc:
             logger.error("dialogue unavailable for a WeChat message: %s", exc)
-            return BUSY
+            return replies("wechat_busy")
         except Exception:
             logger.exception("dialogue failed on a WeChat message")
-            return BUSY
-        reply = format_messages(messages, self.public_url)
+            return replies("wechat_busy")
+        reply = format_messages(messages, replies, self.public_url)
         self.memory.remember(openid, reply)
-        return reply.text or NO_ANSWER
+        return reply.text or replies("wechat_no_answer")
 
 
 def _delivery_key(message: BaseMessage) -> str:

@@ -50,7 +50,7 @@ BUNDLE = {
 def holder():
     """The bundled knowledge (catalogue, index, answerer), built once; the index lives in var/index like `make run`'s,
     keyed by catalogue and settings hash, so a second test run reuses it."""
-    from assistant.runtime import KnowledgeHolder
+    from assistant.serving.knowledge import KnowledgeHolder
 
     return KnowledgeHolder.open_at(REPO / "var" / "index")
 
@@ -61,10 +61,16 @@ def bundled() -> Catalogue:
     return load_catalogues()
 
 
+# A legal review as a complete catalogue requires it (tests that judge its age set their own "today").
+LEGAL_REVIEW = {"date": "2026-12-02", "sources": ["《中华人民共和国居民身份证法》（2011年修正）第八条"]}
+
+
 @pytest.fixture
 def item_data() -> dict:
-    """A fresh copy of a complete, valid item as plain data."""
-    return copy.deepcopy(yaml.safe_load(EXAMPLE_ITEM.read_text(encoding="utf-8")))
+    """A fresh copy of a complete, valid item as plain data (with a legal review, whatever the bundled file holds)."""
+    data = copy.deepcopy(yaml.safe_load(EXAMPLE_ITEM.read_text(encoding="utf-8")))
+    data.setdefault("legal_review", copy.deepcopy(LEGAL_REVIEW))
+    return data
 
 
 WriteCatalogue = Callable[..., Path]
@@ -131,7 +137,7 @@ def live_server(holder):
 @pytest.fixture(scope="session")
 def dialogue_model(holder):
     """The trained Rasa model (var/rasa, reused when its fingerprint matches, trained otherwise)."""
-    from assistant.dialogue_model import train
+    from assistant.dialogue.training import train
 
     return train(holder.current, REPO / "var" / "rasa", progress=lambda _: None)
 

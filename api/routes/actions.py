@@ -10,33 +10,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
-from actions import Services, build_executor
+from api.deps import ActionsDep, LoaderDep
 
 router = APIRouter(include_in_schema=False)
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 
-def _executor(request: Request):
-    app = request.app
-    if getattr(app.state, "actions", None) is None:
-
-        def knowledge():
-            current = app.state.knowledge.current()
-            if current is None:
-                raise RuntimeError("the knowledge base is still loading")
-            return current
-
-        app.state.actions = build_executor(Services(knowledge=knowledge, public_url=app.state.settings.public_url))
-    return app.state.actions
-
-
 @router.post("/webhook")
-async def run_action(request: Request) -> JSONResponse:
+async def run_action(request: Request, executor: ActionsDep, loader: LoaderDep) -> JSONResponse:
     """Run one action call of Rasa's action server protocol and return its events and responses."""
     if request.client is None or request.client.host not in LOOPBACK:
         return JSONResponse({"error": "the action endpoint only serves the local Rasa server"}, status_code=403)
-    if request.app.state.knowledge.current() is None:
+    if loader.current() is None:
         return JSONResponse({"error": "the knowledge base is still loading"}, status_code=503)
     try:
         call = await request.json()
@@ -45,7 +31,7 @@ async def run_action(request: Request) -> JSONResponse:
     if not isinstance(call, dict):
         return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
     try:
-        result = await _executor(request).run(call)
+        result = await executor.run(call)
     except ActionExecutionRejection as exc:
         # a form that could not fill its slot: Rasa then lets its policies choose another action
         return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=400)

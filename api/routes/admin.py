@@ -31,7 +31,7 @@ def require_admin(
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "admin token required: send 'Authorization: Bearer <ADMIN_TOKEN>'", challenge)
-    if not secrets.compare_digest(credentials.credentials.encode(), settings.admin_token.encode()):
+    if not secrets.compare_digest(credentials.credentials.encode(), settings.admin.token.encode()):
         raise HTTPException(401, "wrong admin token", challenge)
 
 

@@ -7,13 +7,12 @@ import unicodedata
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from api.deps import DialogueDep
+from api.deps import DialogueDep, RepliesDep
 from api.dialogue import BotMessage, DialogueUnavailable
 
 router = APIRouter(tags=["chat"])
 
 MAX_MESSAGE_CHARS = 1000  # longer messages are cut: no question about a service needs more
-EMPTY_REPLY = "请输入您的问题，例如“身份证丢了怎么办”，或说“生成材料清单”。"
 
 
 class ChatRequest(BaseModel):
@@ -34,15 +33,13 @@ def clean(message: str) -> str:
 
 
 @router.post("/api/v1/chat", summary="Send a chat message", response_model=ChatResponse)
-async def chat(body: ChatRequest, dialogue: DialogueDep) -> ChatResponse:
+async def chat(body: ChatRequest, dialogue: DialogueDep, replies: RepliesDep) -> ChatResponse:
     """Deliver one message of ``sender_id``'s conversation; sending a button's ``payload`` chooses that option."""
     text = clean(body.message)
     if not text:
-        return ChatResponse(messages=[BotMessage(text=EMPTY_REPLY)])
+        return ChatResponse(messages=[BotMessage(text=replies("chat_empty"))])
     try:
         messages = await dialogue.send(body.sender_id, text)
     except DialogueUnavailable as exc:
         raise HTTPException(503, "the dialogue engine is not available yet; try again in a few seconds") from exc
-    return ChatResponse(
-        messages=messages or [BotMessage(text="抱歉，我暂时无法回答。您可以换个说法，或拨打 12345 热线。")]
-    )
+    return ChatResponse(messages=messages or [BotMessage(text=replies("chat_no_answer"))])

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from api.deps import StateDep
+
+if TYPE_CHECKING:
+    from api.state import AppState
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -32,11 +37,8 @@ class Health(BaseModel):
     parts: Parts
 
 
-async def _dialogue_status(request: Request) -> PartStatus:
-    dialogue = request.app.state.dialogue
-    if dialogue is None:
-        return "unavailable"
-    probe = getattr(dialogue, "ready", None)
+async def _dialogue_status(state: AppState) -> PartStatus:
+    probe = getattr(state.dialogue, "ready", None)
     if probe is None:  # a dialogue without a readiness probe is ready once it exists
         return "ready"
     try:
@@ -45,10 +47,10 @@ async def _dialogue_status(request: Request) -> PartStatus:
         log.warning("dialogue readiness probe failed: %s", exc)
         ready = False
     if ready:
-        request.app.state.dialogue_seen_ready = True
+        state.dialogue_seen_ready = True
         return "ready"
     # before its first success the engine is still starting (Rasa takes ~30 s); after it, it went away
-    return "unavailable" if request.app.state.dialogue_seen_ready else "starting"
+    return "unavailable" if state.dialogue_seen_ready else "starting"
 
 
 @router.get(
@@ -57,12 +59,12 @@ async def _dialogue_status(request: Request) -> PartStatus:
     response_model=Health,
     responses={503: {"model": Health, "description": "A part is still starting or unavailable."}},
 )
-async def healthz(request: Request) -> JSONResponse:
+async def healthz(state: StateDep) -> JSONResponse:
     """200 with ``status: ok`` once the knowledge is loaded and the dialogue engine is ready; 503 otherwise,
     naming the part that is ``starting`` or ``unavailable``."""
-    loader = request.app.state.knowledge
+    loader = state.knowledge
     knowledge = loader.current()
-    parts = Parts(knowledge=loader.status, dialogue=await _dialogue_status(request))
+    parts = Parts(knowledge=loader.status, dialogue=await _dialogue_status(state))
     states = {parts.knowledge, parts.dialogue}
     status = "ok" if states == {"ready"} else "unavailable" if "unavailable" in states else "starting"
     report = Health(status=status, knowledge_version=knowledge.version if knowledge else None, parts=parts)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import KnowledgeDep, LookupDep, SettingsDep
-from assistant.links import notice_url
+from assistant.dialogue.links import notice_url
 from knowledge.catalogue import Catalogue, Entry
 from knowledge.checklist import AnswerError, Notice, build_notice
 from knowledge.schema import Bundle
@@ -109,5 +109,5 @@ def checklist(item_id: str, body: ChecklistRequest, knowledge: KnowledgeDep, set
     return NoticeResponse(
         **notice.model_dump(),
         text=notice.to_text(),
-        print_url=notice_url(settings.public_url, entry.id, body.answers),
+        print_url=notice_url(settings.server.public_url, entry.id, body.answers),
     )

@@ -1,32 +1,20 @@
 """The WeChat official account callback: ``GET /wechat`` (URL verification) and ``POST /wechat`` (messages).
 
-Thin by design: the checks, replies and late delivery live in :mod:`api.wechat`. The channel is built once from
-``app.state.settings`` and kept on ``app.state.wechat`` (an application may set it itself, e.g. in its lifespan).
+Thin by design: the checks, replies and late delivery live in :mod:`api.wechat`; the channel is built (and its
+pending late deliveries cancelled) by the application's lifespan and reached through :data:`api.deps.ChannelDep`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from api.wechat import MAX_BODY_BYTES, WeChatChannel, WeChatRequestError
+from api.deps import ChannelDep, DialogueDep
+from api.wechat import MAX_BODY_BYTES, WeChatRequestError
 
 router = APIRouter(tags=["wechat"])
-
-
-def get_channel(request: Request) -> WeChatChannel:
-    """The application's WeChat channel, built from its settings on first use."""
-    state = request.app.state
-    channel = getattr(state, "wechat", None)
-    if channel is None:
-        channel = WeChatChannel.from_settings(state.settings)
-        state.wechat = channel
-    return channel
-
-
-ChannelDep = Annotated[WeChatChannel, Depends(get_channel)]
 
 
 @router.get("/wechat", response_class=PlainTextResponse)
@@ -46,11 +34,11 @@ async def verify_url(
 
 
 @router.post("/wechat")
-async def receive(request: Request, channel: ChannelDep) -> Response:
+async def receive(request: Request, channel: ChannelDep, dialogue: DialogueDep) -> Response:
     """One message or event from WeChat; answered within the 5-second window (see :class:`WeChatChannel`)."""
     try:
         body = await _read_body(request)
-        reply = await channel.receive(request.query_params, body, request.app.state.dialogue)
+        reply = await channel.receive(request.query_params, body, dialogue)
     except WeChatRequestError as exc:
         return PlainTextResponse(exc.message, status_code=exc.status)
     if reply == "success":

@@ -38,6 +38,8 @@
     open: "zwzs.open",
   };
 
+  var SAID = /*SAID*/{};
+
   var TEXT = {
     launcher: "政务助手",
     launcherHint: "打开政务助手，咨询办事问题",
@@ -56,14 +58,12 @@
     waiting: "正在查询，请稍候……",
     you: "我",
     bot: "政务助手",
-    welcome:
-      "您好，我是政务助手。\n" +
-      "您可以直接提问，如“身份证丢了怎么办”“结婚登记要带什么”；\n" +
-      "我会问几个问题，为您生成一次性告知单（材料清单），可以打印。\n" +
-      "需要人工服务请拨打 12345 政务服务便民热线。",
-    serverError: "抱歉，服务暂时出现问题（错误代码 {status}），请稍后再试。如有急事，请拨打 12345 政务服务便民热线。",
-    unreachable: "无法连接到政务助手，请检查网络后重试。如有急事，请拨打 12345 政务服务便民热线。",
-    timeout: "政务助手响应超时，请稍后再试。如有急事，请拨打 12345 政务服务便民热线。",
+    // the assistant's own sentences: written in from replies.yaml, with the deployment's contacts, when the
+    // server serves this file as /widget.js
+    welcome: SAID.welcome || "",
+    serverError: SAID.serverError || "",
+    unreachable: SAID.unreachable || "",
+    timeout: SAID.timeout || "",
   };
 
   // -- storage (localStorage may be unavailable: private browsing, disabled cookies) --------------------------

@@ -12,8 +12,8 @@ from conftest import REPO
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
-from assistant.runtime import KnowledgeHolder
+from api.settings import AdminSettings, Settings
+from assistant.serving.knowledge import KnowledgeHolder
 from knowledge.catalogue import BUNDLED
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(catalogue: Path) -> Iterator[TestClient]:
     holder = KnowledgeHolder.open_at(REPO / "var" / "index", [catalogue], bundled=False)
-    app = create_app(Settings(admin_token=TOKEN), holder=holder, dialogue=FakeDialogue())
+    app = create_app(Settings(admin=AdminSettings(token=TOKEN)), holder=holder, dialogue=FakeDialogue())
     with TestClient(app) as client:
         yield client
 

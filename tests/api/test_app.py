@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from app_doubles import CatalogueHolder, FakeDialogue
@@ -14,7 +15,7 @@ import api.app
 import api.routes.health
 from api.app import create_app
 from api.dialogue import RasaDialogue
-from api.settings import Settings
+from api.settings import AdminSettings, DialogueSettings, LimitsSettings, Settings
 from knowledge.catalogue import Catalogue
 from knowledge.errors import CatalogueError, Problem
 
@@ -23,7 +24,11 @@ TOKEN = "test-admin-token"
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(admin_token=TOKEN, rasa_url="http://127.0.0.1:9", max_body_bytes=4096)
+    return Settings(
+        admin=AdminSettings(token=TOKEN),
+        dialogue=DialogueSettings(url="http://127.0.0.1:9"),
+        limits=LimitsSettings(max_body_bytes=4096),
+    )
 
 
 def wait_for(check, timeout: float = 5.0) -> None:
@@ -37,8 +42,8 @@ def wait_for(check, timeout: float = 5.0) -> None:
 
 
 def test_health_is_ok_when_knowledge_and_dialogue_are_ready(settings: Settings, bundled: Catalogue) -> None:
-    client = TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue()))
-    response = client.get("/healthz")
+    with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+        response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
@@ -51,15 +56,15 @@ def test_health_is_503_while_the_dialogue_is_not_ready_then_unavailable_when_it_
     settings: Settings, bundled: Catalogue
 ) -> None:
     dialogue = FakeDialogue(is_ready=False)
-    client = TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=dialogue))
-    starting = client.get("/healthz")
-    assert starting.status_code == 503
-    assert starting.json()["status"] == "starting"
-    assert starting.json()["parts"] == {"knowledge": "ready", "dialogue": "starting"}
-    dialogue.is_ready = True
-    assert client.get("/healthz").status_code == 200
-    dialogue.is_ready = False  # it was up and went away: not "starting" any more
-    gone = client.get("/healthz")
+    with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=dialogue)) as client:
+        starting = client.get("/healthz")
+        assert starting.status_code == 503
+        assert starting.json()["status"] == "starting"
+        assert starting.json()["parts"] == {"knowledge": "ready", "dialogue": "starting"}
+        dialogue.is_ready = True
+        assert client.get("/healthz").status_code == 200
+        dialogue.is_ready = False  # it was up and went away: not "starting" any more
+        gone = client.get("/healthz")
     assert gone.status_code == 503
     assert gone.json()["status"] == "unavailable"
     assert gone.json()["parts"]["dialogue"] == "unavailable"
@@ -80,9 +85,9 @@ def test_health_answers_fast_when_the_dialogue_probe_hangs_or_fails(
             raise RuntimeError("boom")
 
     for dialogue in (Hanging(), Failing()):
-        client = TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=dialogue))
-        started = time.monotonic()
-        response = client.get("/healthz")
+        with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=dialogue)) as client:
+            started = time.monotonic()
+            response = client.get("/healthz")
         assert response.status_code == 503
         assert response.json()["parts"]["dialogue"] == "starting"
         assert time.monotonic() - started < 5
@@ -118,7 +123,7 @@ def test_startup_does_not_wait_for_the_knowledge(
         release.set()
         wait_for(lambda: client.get("/healthz").status_code == 200)
         assert client.get("/api/v1/items", params={"q": "sfz"}).status_code == 200
-    assert calls == [(settings.data_dir / "index", [])]
+    assert calls == [(settings.paths.data_dir / "index", [])]
 
 
 def test_a_catalogue_refused_at_startup_shows_as_unavailable(
@@ -139,36 +144,40 @@ def test_a_catalogue_refused_at_startup_shows_as_unavailable(
 def test_without_a_dialogue_the_rasa_one_is_used_and_closed(settings: Settings, bundled: Catalogue) -> None:
     app = create_app(settings, holder=CatalogueHolder(bundled))
     with TestClient(app) as client:
-        assert isinstance(app.state.dialogue, RasaDialogue)
-        assert app.state.dialogue.url == "http://127.0.0.1:9"
+        rasa = app.state.assistant.dialogue
+        assert isinstance(rasa, RasaDialogue)
+        assert rasa.url == "http://127.0.0.1:9"
         # nothing listens there: not ready yet
         assert client.get("/healthz").json()["parts"]["dialogue"] == "starting"
-    assert app.state.dialogue is None
+    assert app.state.assistant is None
+    assert rasa._client.is_closed
 
 
 def test_search_follows_a_reloaded_catalogue(settings: Settings, bundled: Catalogue) -> None:
     holder = CatalogueHolder(bundled)
-    client = TestClient(create_app(settings, holder=holder, dialogue=FakeDialogue()))
-    assert client.get("/api/v1/items", params={"q": "hz"}).json()["count"] > 0
-    smaller = Catalogue(infos=bundled.infos, items={"birth-registration": bundled.items["birth-registration"]})
-    holder.current = CatalogueHolder(smaller).current  # what a reload does: a new snapshot
-    assert client.get("/api/v1/items", params={"q": "hz"}).json() == {"data": [], "count": 0}
-    assert client.get("/api/v1/items", params={"q": "cs"}).json()["data"][0]["id"] == "birth-registration"
+    with TestClient(create_app(settings, holder=holder, dialogue=FakeDialogue())) as client:
+        assert client.get("/api/v1/items", params={"q": "hz"}).json()["count"] > 0
+        smaller = Catalogue(infos=bundled.infos, items={"birth-registration": bundled.items["birth-registration"]})
+        holder.current = CatalogueHolder(smaller).current  # what a reload does: a new snapshot
+        assert client.get("/api/v1/items", params={"q": "hz"}).json() == {"data": [], "count": 0}
+        assert client.get("/api/v1/items", params={"q": "cs"}).json()["data"][0]["id"] == "birth-registration"
 
 
 def test_two_applications_keep_their_own_state(settings: Settings, bundled: Catalogue) -> None:
     first = create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue(is_ready=True))
     second = create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue(is_ready=False))
-    assert TestClient(first).get("/healthz").status_code == 200
-    assert TestClient(second).get("/healthz").status_code == 503
+    with TestClient(first) as one, TestClient(second) as other:
+        assert one.get("/healthz").status_code == 200
+        assert other.get("/healthz").status_code == 503
 
 
 # --- bad input -------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def client(settings: Settings, bundled: Catalogue) -> TestClient:
-    return TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue()))
+def client(settings: Settings, bundled: Catalogue) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+        yield client
 
 
 def test_a_huge_body_is_refused_with_413(client: TestClient) -> None:
@@ -286,3 +295,33 @@ def test_openapi_documents_every_route_with_a_tag_and_summary(client: TestClient
         operation = schema["paths"][path][method]
         assert operation["tags"] and operation["summary"], (path, method)
     assert client.get("/docs").status_code == 200
+
+
+# --- structure -------------------------------------------------------------------------------------------------
+
+
+def test_routes_import_dependencies_never_the_application() -> None:
+    import ast
+    from pathlib import Path
+
+    routes = Path(api.app.__file__).parent / "routes"
+    imported = {
+        path.name: {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("api")
+        }
+        for path in routes.glob("*.py")
+    }
+    assert not {name: modules for name, modules in imported.items() if "api.app" in modules}
+    assert not {name: modules for name, modules in imported.items() if any(m.startswith("api.routes") for m in modules)}
+    assert {"api.deps"} <= imported["chat.py"] and {"api.deps"} <= imported["staff.py"]
+
+
+def test_state_is_built_at_start_and_released_at_shutdown(settings: Settings, bundled: Catalogue) -> None:
+    app = create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
+    assert getattr(app.state, "assistant", None) is None  # nothing is built before the application starts
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert app.state.assistant.knowledge.current() is not None
+    assert app.state.assistant is None

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from app_doubles import FakeDialogue
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from assistant.runtime import KnowledgeHolder
+from assistant.serving.knowledge import KnowledgeHolder
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def client(holder: KnowledgeHolder) -> TestClient:
-    return TestClient(create_app(Settings(), holder=holder, dialogue=FakeDialogue()))
+def client(holder: KnowledgeHolder) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), holder=holder, dialogue=FakeDialogue())) as client:
+        yield client
 
 
 def test_ask_answers_from_the_guide(client: TestClient, holder: KnowledgeHolder) -> None:

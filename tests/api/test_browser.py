@@ -3,14 +3,15 @@
 The main conversation runs on the real stack (``live_server``: `assistant serve` with the Rasa server and the
 actions): it asks for 内地居民结婚登记's checklist, clicks the options the checklist engine says apply, and checks
 the 一次性告知单 in the chat and on its printable page against the engine. The other browser tests (keyboard use,
-server errors, server text shown as text) are unit-level tests of the widget: they run against ``chat_server``, a
-local app with the widget router and a ``/api/v1/chat`` backed by a scripted dialogue, where failures can be
-injected.
+server errors, server text shown as text) are unit-level tests of the widget: they run against ``chat_server``, the
+application over the bundled catalogue (no index) with a scripted dialogue behind ``/api/v1/chat``, where
+failures can be injected.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -20,14 +21,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import uvicorn
+from app_doubles import CatalogueHolder
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
 
+from api.app import create_app
 from api.dialogue import BotMessage, Button
 from api.routes.widget import STATIC_DIR
-from api.routes.widget import router as widget_router
-from assistant.conversation import next_step
+from api.settings import ServerSettings, Settings
+from assistant.dialogue.conversation import next_step
+from knowledge.catalogue import Catalogue
 from knowledge.checklist import build_notice
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,6 +41,7 @@ CHECKLIST_REQUEST = "帮我生成结婚登记的材料清单"
 ENTRY = "marriage-registration"
 # married before, ended by a court (the follow-up it opens), name unchanged
 CHOSEN = {"previous_marriage": "yes", "previous_marriage_end": "court_divorce", "marriage_name_changed": "no"}
+PUBLIC_URL = "https://zwzs.example.gov.cn"
 REPLY_TIMEOUT_MS = 60_000  # a turn of the real stack on 2 shared cores
 
 
@@ -89,23 +93,9 @@ class ScriptedChat:
         return [BotMessage(text="抱歉，我暂时无法回答这个问题。可以拨打 12345 政务服务便民热线。")]
 
 
-class ChatRequest(BaseModel):
-    sender_id: str
-    message: str
-
-
-def scripted_app() -> FastAPI:
-    app = FastAPI()
-    app.include_router(widget_router)
-    dialogue = ScriptedChat()
-    app.state.dialogue = dialogue
-
-    @app.post("/api/v1/chat")
-    async def chat(request: ChatRequest) -> dict:
-        messages = await dialogue.send(request.sender_id, request.message)
-        return {"messages": [message.model_dump() for message in messages]}
-
-    return app
+def scripted_app(catalogue: Catalogue) -> FastAPI:
+    settings = Settings(server=ServerSettings(public_url=PUBLIC_URL))
+    return create_app(settings, holder=CatalogueHolder(catalogue), dialogue=ScriptedChat())
 
 
 def serve_in_thread(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
@@ -123,9 +113,9 @@ def serve_in_thread(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread
 
 
 @pytest.fixture(scope="module")
-def chat_server() -> Iterator[str]:
+def chat_server(bundled: Catalogue) -> Iterator[str]:
     """The base URL of a server with ``/``, ``/widget.js`` and ``/api/v1/chat`` (no trailing slash)."""
-    url, server, thread = serve_in_thread(scripted_app())
+    url, server, thread = serve_in_thread(scripted_app(bundled))
     yield url
     server.should_exit = True
     thread.join(timeout=10)
@@ -368,8 +358,8 @@ def test_server_text_is_shown_as_text_never_as_markup(page, chat_server: str):
 
 
 @pytest.fixture
-def widget_client() -> Iterator[TestClient]:
-    with TestClient(scripted_app()) as client:
+def widget_client(bundled: Catalogue) -> Iterator[TestClient]:
+    with TestClient(scripted_app(bundled)) as client:
         yield client
 
 
@@ -377,6 +367,8 @@ def test_widget_script_is_served_as_javascript_with_a_short_cache(widget_client:
     response = widget_client.get("/widget.js")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/javascript")
+    said = json.loads(re.search(r"var SAID = (\{.*?\});", response.text).group(1))  # from replies.yaml
+    assert said["welcome"].startswith("您好，我是政务助手。") and "12345 政务服务便民热线" in said["welcome"]
     assert response.headers["cache-control"] == "public, max-age=300"
     again = widget_client.get("/widget.js", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
@@ -393,7 +385,7 @@ def test_the_demo_page_embeds_the_widget_and_escapes_the_snippet(widget_client: 
     page = widget_client.get("/")
     assert page.status_code == 200
     assert '<script src="/widget.js" defer></script>' in page.text
-    assert "&lt;script src=&#34;http://testserver/widget.js&#34; defer&gt;&lt;/script&gt;" in page.text
+    assert f"&lt;script src=&#34;{PUBLIC_URL}/widget.js&#34; defer&gt;&lt;/script&gt;" in page.text
     assert "一次性告知单" in page.text
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from app_doubles import CatalogueHolder, FakeDialogue
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import Settings
-from assistant.links import notice_url
+from api.settings import ServerSettings, Settings
+from assistant.dialogue.links import notice_url
 from knowledge.catalogue import Catalogue
 from knowledge.checklist import build_notice
 
@@ -17,9 +19,10 @@ BIRTH = "birth-registration"  # 出生登记: parents_married -> settle_with (ye
 
 
 @pytest.fixture(scope="module")
-def client(bundled: Catalogue) -> TestClient:
-    app = create_app(Settings(public_url=PUBLIC), holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
-    return TestClient(app)
+def client(bundled: Catalogue) -> Iterator[TestClient]:
+    settings = Settings(server=ServerSettings(public_url=PUBLIC))
+    with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+        yield client
 
 
 # --- search ----------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from app_doubles import CatalogueHolder, FakeDialogue
@@ -24,8 +25,9 @@ HTML = {"accept": "text/html"}
 
 
 @pytest.fixture(scope="module")
-def client(bundled: Catalogue) -> TestClient:
-    return TestClient(create_app(Settings(), holder=CatalogueHolder(bundled), dialogue=FakeDialogue()))
+def client(bundled: Catalogue) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(), holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+        yield client
 
 
 def text_of(html: str) -> str:
@@ -150,6 +152,27 @@ def test_staff_item_page_groups_every_element_as_on_a_portal(client: TestClient,
     assert 'data-api="/api/v1/items/birth-registration/checklist"' in response.text
     assert 'href="/notice/birth-registration"' in response.text
     assert "视情形" in shown  # materials only some scenarios need are marked, with the answer that adds them
+
+
+def test_staff_item_page_shows_the_legal_review_under_the_basis(write_catalogue, item_data) -> None:
+    from conftest import ITEM
+
+    from knowledge.loader import load_catalogues
+
+    item_data["legal_review"] = {
+        "date": "2026-12-02",
+        "sources": ["《中华人民共和国居民身份证法》（2011年修正）第八条", "<b>公安部规定</b>"],
+    }
+    catalogue = load_catalogues([write_catalogue({ITEM: item_data})], bundled=False)
+    app = create_app(Settings(), holder=CatalogueHolder(catalogue), dialogue=FakeDialogue())
+    with TestClient(app) as client:
+        page = client.get(f"/staff/items/{item_data['id']}").text
+    basis = page[page.index('<section id="basis"') : page.index('<section id="faq"')]
+    assert (
+        "法律依据审核：2026-12-02，依据：《中华人民共和国居民身份证法》（2011年修正）第八条；"
+        "&lt;b&gt;公安部规定&lt;/b&gt;" in basis
+    )
+    assert "<b>公安部规定" not in page
 
 
 def test_staff_bundle_page_links_its_member_items(client: TestClient, bundled: Catalogue) -> None:

@@ -14,7 +14,7 @@ import uvicorn
 from app_doubles import CatalogueHolder, FakeDialogue
 
 from api.app import create_app
-from api.settings import Settings
+from api.settings import ServerSettings, Settings
 from knowledge.catalogue import Catalogue
 from knowledge.checklist import build_notice
 
@@ -29,7 +29,9 @@ def base_url(bundled: Catalogue) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(Settings(port=port), holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
+    app = create_app(
+        Settings(server=ServerSettings(port=port)), holder=CatalogueHolder(bundled), dialogue=FakeDialogue()
+    )
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -9,28 +9,34 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
 import uvicorn
 import xmltodict
+from app_doubles import CatalogueHolder
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from wechatpy.crypto import WeChatCrypto
 
+from api.app import create_app
 from api.dialogue import BotMessage, Button, DialogueUnavailable
 from api.routes.wechat import router
+from api.settings import Settings, WeChatSettings
 from api.wechat import (
     BoundedTTLCache,
     ConversationMemory,
     CustomerServiceSender,
     FormattedReply,
+    WeChatChannel,
     format_messages,
     paginate,
     parse_choice,
     utf8_len,
 )
+from assistant.replies import Replies
 
 TOKEN = "zwzs-test-token"
 APPID = "wx0123456789abcdef"
@@ -39,6 +45,7 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, like t
 ACCOUNT = "gh_0123456789ab"
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 PUBLIC_URL = "https://zwzs.example.gov.cn"
+REPLIES = Replies.load()
 
 ID_CARD_OPTIONS = [
     BotMessage(
@@ -77,21 +84,28 @@ class ScriptedDialogue:
         return [message for _, message in self.calls]
 
 
-def make_app(dialogue: ScriptedDialogue, **overrides) -> FastAPI:
-    app = FastAPI()
-    app.include_router(router)
-    settings = {
-        "wechat_token": TOKEN,
-        "wechat_appid": APPID,
-        "wechat_secret": SECRET,
-        "wechat_aes_key": "",
-        "public_url": PUBLIC_URL,
-        "wechat_api_url": "http://127.0.0.1:9/",  # nothing listens: a late answer here would fail loudly
-        "wechat_reply_deadline": 2.0,
+def make_app(dialogue: ScriptedDialogue, replies: Replies = REPLIES, **overrides) -> FastAPI:
+    """The WeChat route alone, over a channel built from ``WeChatSettings`` (``overrides`` are its fields), with
+    the state the application's lifespan would hold; its lifespan closes the channel like the application's."""
+    fields = {
+        "token": TOKEN,
+        "appid": APPID,
+        "secret": SECRET,
+        "aes_key": None,
+        "api_url": "http://127.0.0.1:9/",  # nothing listens: a late answer here would fail loudly
+        "reply_deadline": 2.0,
     }
-    settings.update(overrides)
-    app.state.settings = SimpleNamespace(**settings)
-    app.state.dialogue = dialogue
+    fields.update(overrides)
+    channel = WeChatChannel.from_settings(WeChatSettings(**fields), PUBLIC_URL, replies=lambda: replies)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await channel.aclose()
+
+    app = FastAPI(lifespan=lifespan)
+    app.include_router(router)
+    app.state.assistant = SimpleNamespace(wechat=channel, dialogue=dialogue)
     return app
 
 
@@ -273,10 +287,10 @@ def test_a_replayed_callback_with_a_stale_timestamp_is_refused(client: TestClien
 
 
 def test_without_a_configured_token_nothing_is_accepted(dialogue):
-    with TestClient(make_app(dialogue, wechat_token="")) as unconfigured:
+    with TestClient(make_app(dialogue, token="")) as unconfigured:
         response = post(unconfigured, text_xml("身份证"), signed_query(token=""))
     assert response.status_code == 503
-    assert "wechat_token" in response.text
+    assert response.text == "the WeChat channel is not configured: set WECHAT_TOKEN"
     assert dialogue.calls == []
 
 
@@ -468,7 +482,7 @@ def test_a_slow_answer_replies_success_then_goes_out_as_a_customer_service_messa
     fake, api_url = fake_api
     dialogue.delay = 1.0
     dialogue.script["注册公司要多久"] = [BotMessage(text="企业开办一个工作日内办结。")]
-    app = make_app(dialogue, wechat_api_url=api_url, wechat_reply_deadline=0.3)
+    app = make_app(dialogue, api_url=api_url, reply_deadline=0.3)
     with TestClient(app) as slow_client:
         started = time.monotonic()
         response = post(slow_client, text_xml("注册公司要多久", msg_id=71))
@@ -490,6 +504,34 @@ def test_a_slow_answer_replies_success_then_goes_out_as_a_customer_service_messa
     ]
     assert fake.token_requests == [{"grant_type": "client_credential", "appid": APPID, "secret": SECRET}]
     assert dialogue.messages == ["注册公司要多久"]
+
+
+def test_a_late_answer_still_pending_at_shutdown_is_cancelled_not_awaited(bundled):
+    started, cancelled = threading.Event(), threading.Event()
+
+    class Endless:
+        async def send(self, sender_id: str, message: str) -> list[BotMessage]:
+            started.set()
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            return [BotMessage(text="企业开办一个工作日内办结。")]
+
+        async def ready(self) -> bool:
+            return True
+
+    wechat = WeChatSettings(token=TOKEN, appid=APPID, secret=SECRET, api_url="http://127.0.0.1:9/", reply_deadline=0.2)
+    app = create_app(Settings(wechat=wechat), holder=CatalogueHolder(bundled), dialogue=Endless())
+    with TestClient(app) as client:
+        channel = app.state.assistant.wechat
+        assert post(client, text_xml("注册公司要多久", msg_id=91)).text == "success"  # the answer will come later
+        assert started.is_set() and channel.pending == 1
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 5  # the application stops without waiting for the dialogue
+    assert cancelled.is_set()  # and the answer is not sent half-way through stopping
+    assert channel.pending == 0
 
 
 @pytest.mark.slow
@@ -540,7 +582,7 @@ def safe_mode_request(xml: str, nonce: str = "246813579") -> tuple[dict[str, str
 
 @pytest.fixture
 def safe_client(dialogue: ScriptedDialogue) -> Iterator[TestClient]:
-    with TestClient(make_app(dialogue, wechat_aes_key=AES_KEY)) as test_client:
+    with TestClient(make_app(dialogue, aes_key=AES_KEY)) as test_client:
         yield test_client
 
 
@@ -606,7 +648,7 @@ def test_parse_choice(typed: str, number: int | None):
 
 def test_paginate_keeps_options_whole_and_the_rest_for_more():
     buttons = [Button(title="是", payload="/yes"), Button(title="否", payload="/no")]
-    reply = paginate("很长的说明。\n" * 400, buttons, [], limit=600)
+    reply = paginate("很长的说明。\n" * 400, buttons, [], REPLIES, limit=600)
     assert utf8_len(reply.text) <= 600
     assert reply.text.endswith("请回复数字选择：\n1. 是\n2. 否")
     assert "回复“更多”" in reply.text
@@ -617,7 +659,7 @@ def test_paginate_keeps_options_whole_and_the_rest_for_more():
 
 def test_format_messages_makes_relative_links_absolute_once():
     messages = [BotMessage(text="清单如下。", link="/notice/x"), BotMessage(text="可打印。", link="/notice/x")]
-    reply = format_messages(messages, "https://zwzs.example.gov.cn/base/")
+    reply = format_messages(messages, REPLIES, "https://zwzs.example.gov.cn/base/")
     assert reply.text == "清单如下。\n\n可打印。\n\n打印/查看告知单：https://zwzs.example.gov.cn/base/notice/x"
 
 

@@ -18,13 +18,13 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from api.settings import DEV_SECRETS
-from assistant.conversation import next_step
+from api.settings import WeChatSettings
+from assistant.dialogue.conversation import next_step
 from knowledge.checklist import build_notice
 
 pytestmark = pytest.mark.slow
 
-TOKEN = DEV_SECRETS["wechat_token"]  # the live server runs in development mode
+TOKEN = WeChatSettings.model_fields["token"].default  # the live server runs in development mode
 ACCOUNT = "gh_live0123456"
 ENTRY = "marriage-registration"
 LINK = re.compile(r"^打印/查看告知单：(\S+)$", re.MULTILINE)

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from assistant.conversation import next_step
+from assistant.dialogue.conversation import next_step
 from knowledge.checklist import build_notice
 
 pytestmark = pytest.mark.slow

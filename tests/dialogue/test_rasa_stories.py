@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from assistant.dialogue_model import rasa_env, rasa_executable
+from assistant.dialogue.training import rasa_env, rasa_executable
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from conftest import free_port, start_serve
 
-from assistant.conversation import next_step
+from assistant.dialogue.conversation import next_step
 from knowledge.checklist import build_notice
 
 pytestmark = pytest.mark.slow
