@@ -1,5 +1,6 @@
 """Evaluation of question answering on a TSV file: ``query``, expected item (``-`` out of scope), expected
-element (``-`` general / none)."""
+element (``-`` general / none), optionally the words a right reply contains (``expect``); figures overall and
+apart for long messages and short questions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from assistant.qa import Answer, QuestionAnswerer
 
+LONG = 40  # characters: a longer message is a long (hotline, message-board) one, reported apart
+
 
 @dataclass
 class Case:
@@ -17,6 +20,7 @@ class Case:
     query: str
     item: str | None
     element: str | None
+    expect: tuple[str, ...] = ()  # words a right reply contains (a fact question: 120元, 六十日)
 
 
 @dataclass
@@ -31,7 +35,10 @@ class Report:
     oos_true: int = 0  # out of scope, and refused
     oos_refused: int = 0  # refused (rightly or not)
     oos_expected: int = 0
+    facts: int = 0  # questions with expected words
+    facts_ok: int = 0  # … whose reply contains every one of them
     failures: list[str] = field(default_factory=list)
+    parts: dict[str, Report] = field(default_factory=dict)  # the same figures for long and short messages
 
     def ratio(self, part: int, whole: int) -> float:
         return part / whole if whole else 0.0
@@ -39,7 +46,7 @@ class Report:
     def figures(self) -> dict[str, float]:
         """The headline figures as fractions."""
         wrongly_refused = self.oos_refused - self.oos_true
-        return {
+        figures = {
             "item_accuracy@1": self.ratio(self.item_at_1, self.in_scope),
             "item_accuracy@3": self.ratio(self.item_at_3, self.in_scope),
             "element_accuracy": self.ratio(self.element_ok, self.in_scope),
@@ -47,11 +54,22 @@ class Report:
             "out_of_scope_recall": self.ratio(self.oos_true, self.oos_expected),
             "in_scope_wrongly_refused": self.ratio(wrongly_refused, self.in_scope),
         }
+        if self.facts:
+            figures["reply_contains_expected"] = self.ratio(self.facts_ok, self.facts)
+        return figures
 
     def text(self) -> str:
         """Printable summary followed by the failures."""
         lines = [f"{self.cases} questions ({self.in_scope} in scope, {self.oos_expected} out of scope)"]
         lines += [f"{name:26s} {value:6.1%}" for name, value in self.figures().items()]
+        for name, part in self.parts.items():
+            figures = part.figures()
+            shown = ("item_accuracy@1", "element_accuracy", "in_scope_wrongly_refused", "out_of_scope_recall")
+            lines.append(
+                f"{name} ({part.in_scope} in scope, {part.oos_expected} out): "
+                + ", ".join(f"{key} {figures[key]:.1%}" for key in shown)
+                + (f", reply_contains_expected {figures['reply_contains_expected']:.1%}" if part.facts else "")
+            )
         if self.failures:
             lines.append(f"failures ({len(self.failures)}):")
             lines += [f"  {f}" for f in self.failures]
@@ -60,26 +78,39 @@ class Report:
 
 def read_cases(path: Path) -> list[Case]:
     """Read an evaluation TSV: a header naming at least the columns ``query``, ``item`` and ``element`` (in any
-    order; others, such as the real splits' ``sheet``, ``row`` and ``expect``, are carried along unread)."""
+    order), and optionally ``expect``: the words a right reply contains, separated by ``|`` (others, such as the
+    real splits' ``sheet`` and ``row``, are left unread)."""
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh, delimiter="\t"))
     header = [c.strip() for c in rows[0]] if rows else []
     if not {"query", "item", "element"} <= set(header):
         raise ValueError(f"{path}: the first line must be a header naming the columns query, item and element")
     columns = [header.index(name) for name in ("query", "item", "element")]
+    expect = header.index("expect") if "expect" in header else None
     cases = []
     for n, row in enumerate(rows[1:], 2):
         if len(row) != len(header):
             raise ValueError(f"{path}:{n}: expected {len(header)} tab-separated columns, found {len(row)}")
         query, item, element = (row[i].strip() for i in columns)
-        cases.append(Case(query, None if item == "-" else item, None if element == "-" else element))
+        words = tuple(w.strip() for w in row[expect].split("|") if w.strip()) if expect is not None else ()
+        cases.append(Case(query, None if item == "-" else item, None if element == "-" else element, words))
     return cases
 
 
-def score(cases: list[Case], answers: list[Answer]) -> Report:
-    """Compare answers with the labels."""
+def score(cases: list[Case], answers: list[Answer], *, by_length: bool = True) -> Report:
+    """Compare answers with the labels; with ``by_length``, also apart for long messages and short questions
+    (when the file has both)."""
     report = Report(cases=len(cases))
+    if by_length:
+        long = [len(case.query) > LONG for case in cases]
+        if any(long) and not all(long):
+            for name, wanted in ((f"long messages (over {LONG} characters)", True), ("short questions", False)):
+                chosen = [(c, a) for c, a, is_long in zip(cases, answers, long, strict=True) if is_long == wanted]
+                report.parts[name] = score([c for c, _ in chosen], [a for _, a in chosen], by_length=False)
     for case, answer in zip(cases, answers, strict=True):
+        if case.expect:
+            report.facts += 1
+            report.facts_ok += all(word in answer.answer for word in case.expect)
         refused = answer.kind in ("out_of_scope", "empty")
         report.oos_refused += refused
         names = [c.name for c in answer.candidates]

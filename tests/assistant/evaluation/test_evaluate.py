@@ -32,7 +32,28 @@ def test_a_real_split_is_read_by_its_column_names(tmp_path):
         "sheet\trow\tquery\titem\telement\texpect\n政务问答\t12\t护照多少钱\t普通护照签发\tfee\t120元\n",
         encoding="utf-8",
     )
-    assert read_cases(path) == [Case("护照多少钱", "普通护照签发", "fee")]
+    assert read_cases(path) == [Case("护照多少钱", "普通护照签发", "fee", ("120元",))]
+
+
+def test_expected_words_are_read_and_a_reply_must_contain_every_one(tmp_path):
+    path = tmp_path / "real.tsv"
+    path.write_text("query\titem\telement\texpect\n冷静期多少天\t离婚登记\tconditions\t三十日|申请\n", encoding="utf-8")
+    (case,) = read_cases(path)
+    assert case.expect == ("三十日", "申请")
+    full, partial = answer("离婚登记", "conditions"), answer("离婚登记", "conditions")
+    full.answer, partial.answer = "自收到离婚登记申请之日起三十日内", "三十日内"
+    assert score([case], [full]).figures()["reply_contains_expected"] == 1.0
+    assert score([case], [partial]).figures()["reply_contains_expected"] == 0.0
+
+
+def test_long_messages_and_short_questions_are_reported_apart():
+    story = "领导您好，我是外省户籍，在本市工作多年，孩子今年满六岁了，想问一下孩子上学需要准备哪些材料？望回复"
+    cases = [Case(story, "A", "materials"), Case("护照多少钱", "B", "fee")]
+    report = score(cases, [answer("X", "materials"), answer("B", "fee")])
+    long, short = report.parts.values()
+    assert (long.in_scope, long.item_at_1, short.in_scope, short.item_at_1) == (1, 0, 1, 1)
+    assert "long messages (over 40 characters) (1 in scope, 0 out): item_accuracy@1 0.0%" in report.text()
+    assert not score(cases[1:], [answer("B", "fee")]).parts  # all short: no breakdown
 
 
 def test_a_file_without_the_header_is_refused(tmp_path):
