@@ -8,6 +8,9 @@ The pipeline is blank Chinese (no model download) with the jieba segmenter, trai
 - ``scope`` (in or out of scope) reads jieba words; it learns from the templates filled with the catalogue's
   names and its FAQ questions (in scope) against ``out_of_scope.yaml`` (less any message naming an entry).
 
+spaCy trains the pipeline and saves it; serving reads questions without spaCy (:class:`nlu.reader.ElementReader`),
+from what :meth:`ElementPipeline.save` and :func:`save_mention_tokens` export beside it.
+
 Example:
     >>> pipeline = ElementPipeline.train({"resident-id-card-first": ["居民身份证首次申领", "办身份证"]}, seed=1)
     >>> pipeline.analyse("办身份证要带什么").element
@@ -21,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from nlu.segmenter import Segmenter, new_segmenter, teach
@@ -46,7 +50,8 @@ NGRAMS = 3  # character n-grams the element classifier reads
 PLACEHOLDER = "Ⓧ"  # stands for a mentioned item in what the element classifier reads
 START, END = "⊢", "⊣"  # frame what the element classifier reads (no normalised question holds them)
 MENTION_TOKENS = "mention_tokens.json"  # the ruler's phrases cut into tokens, saved beside the pipeline
-_SEP = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
+CLASSIFIERS = "classifiers.npz"  # the classifiers' weights, saved beside the pipeline for serving
+PHRASE_SEPARATOR = "\x1f"  # joins a phrase's tokens (a normalised phrase holds no control character)
 
 
 @dataclass
@@ -71,8 +76,10 @@ def use_segmenter(nlp, segmenter: Segmenter) -> None:
 
 def with_entity_ruler(path: Path, segmenter: Segmenter):
     """A saved pipeline loaded the slow way, with spaCy's own EntityRuler cutting its patterns with ``segmenter``
-    (what :class:`MentionMatcher` reproduces; for checking it)."""
-    nlp = import_spacy().load(path, exclude=["entity_ruler"])
+    (what :class:`nlu.reader.MentionMatcher` reproduces; for checking it)."""
+    import spacy
+
+    nlp = spacy.load(path, exclude=["entity_ruler"])
     use_segmenter(nlp, segmenter)
     nlp.add_pipe("entity_ruler", first=True, config={"phrase_matcher_attr": "ORTH"}).from_disk(path / "entity_ruler")
     return nlp
@@ -86,37 +93,6 @@ def _blank(segmenter: Segmenter):
     return nlp
 
 
-def import_spacy():
-    """Import spaCy for loading a trained pipeline, without letting thinc import torch.
-
-    thinc (spaCy's machine-learning library) imports torch at import time whenever it is installed, only to
-    offer PyTorch-wrapped layers; this pipeline (jieba tokens, EntityRuler, bag-of-words textcat on numpy) uses
-    none of them, and importing torch costs about two seconds of start-up. So, unless torch is already loaded,
-    spaCy is imported with torch hidden (thinc then records ``has_torch = False``); torch stays importable
-    afterwards for whatever needs it, such as training the embedding model.
-
-    This is the one place product code changes process-wide state, and only for the length of one import: the
-    alternative, scoring the two bag-of-n-grams classifiers with numpy as BM25 and the embeddings already are,
-    would drop spaCy from serving altogether.
-
-    Returns:
-        The ``spacy`` module.
-    """
-    import sys
-
-    if "spacy" in sys.modules or "torch" in sys.modules:
-        import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` now raises ImportError
-    try:
-        import spacy
-    finally:
-        if "torch" in sys.modules and sys.modules["torch"] is None:
-            del sys.modules["torch"]
-    return spacy
-
-
 def _saved_patterns(path: Path) -> list[dict]:
     import json
 
@@ -127,11 +103,13 @@ def _saved_patterns(path: Path) -> list[dict]:
 
 
 def save_mention_tokens(path: Path, segmenter) -> None:
-    """Cut the saved pipeline's mention phrases into tokens as a fresh process will, and save them beside it.
+    """Save beside the pipeline what :class:`nlu.reader.MentionMatcher` needs to find its EntityRuler's mentions.
 
-    spaCy's EntityRuler cuts every phrase with jieba again on each load and creates a lexeme per pattern key
-    (0.2-0.4 ms a pattern: ten seconds for a city's catalogue); with the tokens saved,
-    :meth:`ElementPipeline.load` builds a :class:`MentionMatcher` that finds the same mentions in milliseconds.
+    That is each phrase cut into tokens as a fresh process cuts it, the hash of each pattern's key (the ruler
+    numbers its matches by it) and, where several entries share a phrase, the order the PhraseMatcher keeps their
+    keys in; spaCy computes them here, so serving needs none of it. (spaCy's EntityRuler cuts every phrase with
+    jieba again on each load and creates a lexeme per pattern key: 0.2-0.4 ms a pattern, ten seconds for a
+    city's catalogue; the matcher is built from the saved tokens in milliseconds.)
 
     Args:
         path: the directory :meth:`ElementPipeline.save` wrote.
@@ -142,107 +120,96 @@ def save_mention_tokens(path: Path, segmenter) -> None:
 
     nlp = _blank(segmenter)  # the same tokenizer code (spaCy's), cutting with that jieba
     config = json.loads((path / "entity_ruler" / "cfg").read_text(encoding="utf-8"))
+    separator = config.get("ent_id_sep", "||")
     patterns = _saved_patterns(path)
     cut = [[token.text for token in nlp.tokenizer(p["pattern"])] for p in patterns]
-    if any(_SEP in word for words in cut for word in words):
-        raise ValueError(f"a mention phrase holds {_SEP!r}, which separates tokens in {MENTION_TOKENS}")
+    if any(PHRASE_SEPARATOR in word for words in cut for word in words):
+        raise ValueError(f"a mention phrase holds {PHRASE_SEPARATOR!r}, which separates tokens in {MENTION_TOKENS}")
+    # the ruler's key of a pattern, numbered as its PhraseMatcher numbers it
+    keys = [f"{p['label']}{separator}{p['id']}" if isinstance(p.get("id"), str) else p["label"] for p in patterns]
+    tokens = [PHRASE_SEPARATOR.join(words) for words in cut]
     data = {
-        "ent_id_sep": config.get("ent_id_sep", "||"),
-        "labels": [p["label"] for p in patterns],
         "ids": [p.get("id") for p in patterns],
         # one string per pattern: thousands of small JSON lists parse several times slower
-        "tokens": [_SEP.join(words) for words in cut],
+        "tokens": tokens,
+        "keys": [nlp.vocab.strings.add(key) for key in keys],
+        "tied": _tie_order(nlp.vocab, keys, tokens),
     }
     (path / MENTION_TOKENS).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-class MentionMatcher:
-    """The mentions spaCy's EntityRuler finds with this pipeline's phrase patterns, without its load cost.
+def _tie_order(vocab, keys: Sequence[str], tokens: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """For each phrase of several keys (several entries share it), its key hashes in the order the EntityRuler's
+    PhraseMatcher stores them, which decides which of them the ruler marks.
 
-    It reproduces the ruler as used here (first in the pipeline, phrase patterns matched on ORTH, no
-    overwriting): every span whose tokens are a pattern's tokens is a match, in the PhraseMatcher's order (by
-    start, then end, then the order of the keys stored for that phrase); the ruler collects the matches in a set
-    of ``(key hash, start, end)``, sorts them longest first, then leftmost, and keeps each one that neither starts
-    nor ends on a token already taken. Building the same set in the same order keeps even its choice among
-    patterns of several entries with one phrase (a shared alias). ``tests/assistant/test_index.py`` checks the
-    result against the ruler itself.
-
-    Args:
-        vocab: the pipeline's vocabulary.
-        labels: each pattern's label, in the ruler's order.
-        ids: each pattern's entry id (None for a pattern without one).
-        tokens: each pattern's tokens, joined by ``"\\x1f"`` (see :func:`save_mention_tokens`).
-        ent_id_sep: the ruler's separator of label and entry id in a pattern key.
+    That order depends only on the keys added at the phrase and their order, so a matcher holding just these
+    patterns, added in the ruler's order, gives it.
     """
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokens import Doc
 
-    def __init__(
-        self, vocab, labels: Sequence[str], ids: Sequence[str | None], tokens: Sequence[str], ent_id_sep: str = "||"
-    ):
-        from spacy.strings import hash_string
+    at: dict[str, set[str]] = {}
+    for key, phrase in zip(keys, tokens, strict=True):
+        if phrase:  # the PhraseMatcher skips an empty pattern
+            at.setdefault(phrase, set()).add(key)
+    tied = [phrase for phrase, found in at.items() if len(found) > 1]
+    matcher = PhraseMatcher(vocab, attr="ORTH")
+    for key, phrase in zip(keys, tokens, strict=True):
+        if phrase in at and len(at[phrase]) > 1:
+            matcher.add(key, [[vocab.strings.add(word) for word in phrase.split(PHRASE_SEPARATOR)]])
+    order = []
+    for phrase in tied:
+        words = phrase.split(PHRASE_SEPARATOR)
+        doc = Doc(vocab, words=words, spaces=[False] * len(words))
+        order.append((phrase, [m_id for m_id, start, end in matcher(doc) if (start, end) == (0, len(words))]))
+    return order
 
-        keys = [
-            f"{label}{ent_id_sep}{i}" if isinstance(i, str) else label for label, i in zip(labels, ids, strict=True)
-        ]
-        self._phrases: dict[str, list[tuple[int, str]]] = {}
-        for key, ent_id, phrase in zip(keys, ids, tokens, strict=True):
-            if not phrase:
-                continue  # the PhraseMatcher skips an empty pattern
-            m_id = hash_string(key)
-            found = self._phrases.get(phrase)
-            if found is None:
-                self._phrases[phrase] = [(m_id, ent_id if isinstance(ent_id, str) else "")]
-            elif all(m_id != known for known, _ in found):
-                found.append((m_id, ent_id if isinstance(ent_id, str) else ""))
-        self._ids = {m_id: ent_id for found in self._phrases.values() for m_id, ent_id in found}
-        # the beginnings of phrases of several tokens: where the walk over a question goes on
-        self._prefixes: set[str] = set()
-        for phrase in self._phrases:
-            if _SEP in phrase:
-                words = phrase.split(_SEP)
-                self._prefixes.update(_SEP.join(words[:n]) for n in range(1, len(words)))
-        tied = {phrase for phrase, found in self._phrases.items() if len(found) > 1}
-        if tied:
-            self._order_tied(vocab, keys, tokens, tied)
 
-    def _order_tied(self, vocab, keys: Sequence[str], tokens: Sequence[str], tied: set[str]) -> None:
-        """Order the keys of phrases shared by several entries as the PhraseMatcher stores them.
+def export_classifiers(nlp, path: Path) -> None:
+    """Save the weights of the pipeline's two classifiers and spaCy's reserved strings to ``path``, for
+    :class:`nlu.reader.BagOfNgrams` to score as spaCy does.
 
-        The order of keys at a phrase depends only on the keys added there and their order, so a matcher
-        holding just these patterns, added in the ruler's order, gives it.
-        """
-        from spacy.matcher import PhraseMatcher
-        from spacy.tokens import Doc
+    Each classifier is ``spacy.TextCatBOW.v3`` with exclusive classes: n-grams of ORTH numbers, a sparse linear
+    layer (thinc's ``SparseLinear_v2``: a table of ``length`` slots per label) and a softmax. Anything else (a
+    changed config or library) is refused here rather than scored wrongly when serving.
 
-        matcher = PhraseMatcher(vocab, attr="ORTH")
-        for key, phrase in zip(keys, tokens, strict=True):
-            if phrase in tied:
-                matcher.add(key, [[vocab.strings.add(word) for word in phrase.split(_SEP)]])
-        for phrase in tied:
-            words = phrase.split(_SEP)
-            doc = Doc(vocab, words=words, spaces=[False] * len(words))
-            ids = dict(self._phrases[phrase])
-            order = [m_id for m_id, start, end in matcher(doc) if (start, end) == (0, len(words))]
-            self._phrases[phrase] = [(m_id, ids[m_id]) for m_id in order]
+    Raises:
+        ValueError: a classifier is not a bag of n-grams as this module configures it.
+    """
+    import zipfile
 
-    def __call__(self, doc) -> list[tuple[int, int, str]]:
-        """(start, end, entry id) of the mentions the EntityRuler would mark in ``doc``, by start."""
-        words = [token.text for token in doc]
-        matches = []
-        for start in range(len(words)):
-            for end in range(start + 1, len(words) + 1):
-                part = _SEP.join(words[start:end])
-                for m_id, _ in self._phrases.get(part, ()):
-                    matches.append((m_id, start, end))
-                if part not in self._prefixes:
-                    break
-        final = {(m_id, start, end) for m_id, start, end in matches}
-        chosen = []
-        seen: set[int] = set()
-        for m_id, start, end in sorted(final, key=lambda m: (m[2] - m[1], -m[1]), reverse=True):
-            if start not in seen and end - 1 not in seen:
-                chosen.append((start, end, self._ids[m_id]))
-                seen.update(range(start, end))
-        return sorted(chosen)
+    from spacy.attrs import ORTH
+    from spacy.symbols import IDS
+
+    arrays: dict[str, np.ndarray] = {}
+    for name in ("textcat", "scope"):
+        pipe = nlp.get_pipe(name)
+        layers = {layer.name: layer for layer in pipe.model.walk()}
+        linear = pipe.model.get_ref("output_layer")
+        ngrams = layers.get("extract_ngrams")
+        if (
+            pipe.model.attrs.get("multi_label")
+            or "softmax_activation" not in layers
+            or ngrams is None
+            or ngrams.attrs["attr"] != ORTH
+            or linear.name != "sparse_linear"
+            or linear.attrs.get("v1_indexing", True)
+        ):
+            raise ValueError(f"the {name} classifier is not the bag of n-grams {CLASSIFIERS} can hold")
+        labels, length = list(pipe.labels), linear.get_dim("length")
+        weights = np.asarray(linear.get_param("W"), dtype=np.float32).reshape(len(labels), length)
+        arrays[f"{name}.weights"] = np.ascontiguousarray(weights.T)  # a slot's weights side by side
+        arrays[f"{name}.bias"] = np.asarray(linear.get_param("b"), dtype=np.float32)
+        arrays[f"{name}.labels"] = np.array(labels, dtype=str)
+        arrays[f"{name}.ngram_size"] = np.array(ngrams.attrs["ngram_size"], dtype=np.int64)
+    arrays["symbols.names"] = np.array(list(IDS), dtype=str)
+    arrays["symbols.ids"] = np.array(list(IDS.values()), dtype=np.uint64)
+    # np.savez, less the time of writing it stamps on each member: a build is reproducible
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for key, array in arrays.items():
+            member = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(member, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, array, allow_pickle=False)
 
 
 def _bag_of_ngrams(size: int) -> dict:
@@ -274,12 +241,13 @@ def characters(nlp, text: str):
 
 class ElementPipeline:
     """spaCy pipeline with an ``entity_ruler`` (item mentions), a ``textcat`` (element asked) and a ``scope``
-    classifier (about a service or not)."""
+    classifier (about a service or not).
 
-    def __init__(self, nlp, mentions: MentionMatcher | None = None):
+    It trains and saves the pipeline; :class:`nlu.reader.ElementReader` serves it without spaCy.
+    """
+
+    def __init__(self, nlp):
         self.nlp = nlp
-        # when set, finds the mentions instead of an entity_ruler in ``nlp`` (a pipeline loaded fast)
-        self.mentions = mentions
 
     @staticmethod
     def in_scope_examples(
@@ -420,33 +388,26 @@ class ElementPipeline:
         return cls(nlp)
 
     def save(self, path: Path) -> None:
-        """Write the pipeline (ruler patterns and classifier weights) to a directory."""
+        """Write the pipeline (ruler patterns and classifier weights) to a directory, with the classifiers'
+        weights exported for serving (:data:`CLASSIFIERS`; the mention tokens are :func:`save_mention_tokens`'s)."""
         self.nlp.to_disk(path)
+        export_classifiers(self.nlp, path / CLASSIFIERS)
 
     @classmethod
     def load(cls, path: Path, segmenter: Segmenter) -> ElementPipeline:
-        """Load a saved pipeline that cuts text with ``segmenter``.
+        """Load a saved pipeline with spaCy, its EntityRuler included (seconds at city scale): what
+        :class:`nlu.reader.ElementReader` reproduces, for checking it.
 
         Args:
             path: the directory :meth:`save` wrote.
             segmenter: the segmenter of the index this pipeline belongs to, which knows its mention phrases.
         """
-        import json
-
-        spacy = import_spacy()
-        nlp = spacy.load(path, exclude=["entity_ruler"])
-        use_segmenter(nlp, segmenter)
-        cut = json.loads((path / MENTION_TOKENS).read_text(encoding="utf-8"))
-        return cls(nlp, MentionMatcher(nlp.vocab, cut["labels"], cut["ids"], cut["tokens"], cut["ent_id_sep"]))
+        return cls(with_entity_ruler(path, segmenter))
 
     def analyse(self, text: str) -> Analysis:
         """Element asked and item mentions in a normalised question."""
-        doc = self.nlp.make_doc(text)
-        if self.mentions is None:
-            doc = self.nlp.get_pipe("entity_ruler")(doc)
-            spans = [(ent.start, ent.end, ent.ent_id_) for ent in doc.ents]
-        else:
-            spans = self.mentions(doc)
+        doc = self.nlp.get_pipe("entity_ruler")(self.nlp.make_doc(text))
+        spans = [(ent.start, ent.end, ent.ent_id_) for ent in doc.ents]
         mentions = sorted(((ent_id, doc[start:end].text) for start, end, ent_id in spans), key=lambda m: -len(m[1]))
         out_of_scope = self.nlp.get_pipe("scope")(doc).cats.get(OUT, 0.0)
         # what is asked is read around the names, each written as the placeholder the classifier learnt with

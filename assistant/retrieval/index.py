@@ -8,9 +8,10 @@ is rebuilt, never silently used.
 Loading takes seconds even for a city's 30,000 items because whatever costs time to recompute is computed at
 build and saved: the index's own jieba segmenter with the catalogue's names (``jieba.cache``; no process-wide
 jieba is touched, see :mod:`nlu.segmenter`), the mention phrases
-cut into tokens (``spacy/mention_tokens.json``), the pinyin table of typo repair (``pinyin.json``), the tokens
-that name each entry with their counts (``naming.json``), the entries' ids, names and kinds (``entries.json``)
-and priors (``priors.npy``). Guides are parsed and validated only when an answer quotes one
+cut into tokens (``spacy/mention_tokens.json``) and the classifiers' weights (``spacy/classifiers.npz``: spaCy
+trains the pipeline, :class:`~nlu.reader.ElementReader` serves it without spaCy), the pinyin table of typo repair
+(``pinyin.json``), the tokens that name each entry with their counts (``naming.json``), the entries' ids, names
+and kinds (``entries.json``) and priors (``priors.npy``). Guides are parsed and validated only when an answer quotes one
 (``entries.jsonl``); the default embedding model is served by numpy (:class:`~assistant.retrieval.embedding.StaticEncoder`),
 BM25 by numpy over bm25s' matrices (:class:`~assistant.retrieval.bm25.Bm25Scores`); the hashes are checked on a
 second thread while the libraries import.
@@ -42,6 +43,7 @@ from assistant.retrieval.types import IndexError_
 from knowledge.catalogue import BUNDLED
 from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
+from nlu.reader import ElementReader
 from nlu.segmenter import Segmenter, load_segmenter, new_segmenter, save_segmenter, teach, word_frequencies
 
 QUESTION_FRAMES = TEMPLATES.with_name("question_frames.yaml")  # the embedding model's question frames
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 15
+FORMAT = 16
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -67,6 +69,7 @@ REQUIRED = (
     "jieba.cache",
     "vectors.faiss",
     "spacy/mention_tokens.json",
+    "spacy/classifiers.npz",
 )
 
 
@@ -324,7 +327,7 @@ class NamingTokens(Sequence):
 
 class _Verifier:
     """Checks every artefact against the manifest on a second thread, so hashing (hundreds of megabytes at
-    city scale) overlaps with importing spaCy, bm25s and FAISS instead of adding to it."""
+    city scale) overlaps with importing FAISS instead of adding to it."""
 
     def __init__(self, directory: Path, files: dict[str, str]):
         self._problem: str | None = None
@@ -364,9 +367,9 @@ class Index:
     names: list[str]
     naming: NamingTokens  # per entry: tokens of its name, aliases and FAQ questions
     priors: np.ndarray  # per entry: 1.0 for a complete guide, less for partly unknown ones
-    segmenter: Segmenter  # this index's own jieba: BM25, the normaliser's word table and spaCy cut with it
+    segmenter: Segmenter  # this index's own jieba: BM25, the normaliser's word table and the pipeline cut with it
     normaliser: Normaliser
-    pipeline: ElementPipeline
+    pipeline: ElementReader  # the element, scope and mention pipeline trained with spaCy, served without it
     bm25: Bm25Retriever
     dense: DenseRetriever
     by_id: dict[str, int] = field(default_factory=dict)
@@ -603,9 +606,6 @@ class Index:
         # imported while the hashes are checked
         import faiss
 
-        from nlu.elements import import_spacy
-
-        import_spacy()
         if verifier is not None:
             verifier.check()
 
@@ -636,7 +636,7 @@ class Index:
             priors=np.load(directory / "priors.npy", allow_pickle=False),
             segmenter=segmenter,
             normaliser=normaliser,
-            pipeline=ElementPipeline.load(directory / "spacy", segmenter),
+            pipeline=ElementReader.load(directory / "spacy", segmenter),
             bm25=Bm25Retriever(Bm25Scores.load(directory / "bm25"), segmenter),
             dense=DenseRetriever(model, faiss.read_index(str(directory / "vectors.faiss"))),
         )

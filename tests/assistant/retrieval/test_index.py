@@ -1,5 +1,5 @@
-"""The saved index: every artefact round-trips, loading in a fresh process needs no torch and answers as the
-artefacts' slow recomputation would, and a corrupt or missing artefact is refused."""
+"""The saved index: every artefact round-trips, loading in a fresh process needs no torch, spaCy or thinc and answers
+as the artefacts' slow recomputation would, and a corrupt or missing artefact is refused."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ ARTEFACTS = [
     "static/embeddings.npy",
     "static/tokenizer.json",
     "spacy/mention_tokens.json",
+    "spacy/classifiers.npz",
     "spacy/textcat/model",
 ]
 
@@ -136,13 +137,13 @@ from pathlib import Path
 from assistant.retrieval.index import Index
 from assistant.qa import QuestionAnswerer
 answer = QuestionAnswerer.from_index(Index.load(Path(sys.argv[1]))).ask("领结婚证要带啥")
-heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules)
+heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers", "spacy", "thinc") if m in sys.modules)
 print(json.dumps({"item": answer.item, "element": answer.element, "heavy": heavy}, ensure_ascii=False))
 """
 
 
 @pytest.mark.slow
-def test_fresh_process_answers_without_torch(index):
+def test_fresh_process_answers_without_torch_or_spacy(index):
     result = subprocess.run(
         [sys.executable, "-c", _SERVE, str(index.directory)], capture_output=True, text=True, check=True
     )
@@ -318,6 +319,7 @@ def test_bm25_scores_rank_ties_and_unknown_words_as_bm25s(tmp_path):
 def test_mention_matcher_picks_among_shared_phrases_as_the_entity_ruler(tmp_path):
 
     from nlu.elements import ElementPipeline, save_mention_tokens, with_entity_ruler
+    from nlu.reader import ElementReader
     from nlu.segmenter import new_segmenter
 
     # several entries share a name (a shared alias in a provincial export), some names contain others
@@ -326,9 +328,8 @@ def test_mention_matcher_picks_among_shared_phrases_as_the_entity_ruler(tmp_path
     segmenter = new_segmenter()
     ElementPipeline.train(mentions, segmenter=segmenter, seed=1, epochs=1).save(tmp_path / "spacy")
     save_mention_tokens(tmp_path / "spacy", segmenter)
-    fast = ElementPipeline.load(tmp_path / "spacy", segmenter)
+    fast = ElementReader.load(tmp_path / "spacy", segmenter)
     full = with_entity_ruler(tmp_path / "spacy", segmenter)
-    assert fast.mentions is not None
     for text in (
         "机动车注册登记要带什么",
         "注册登记3和注册登记11",
