@@ -58,12 +58,23 @@ def ngram_hashes(keys: np.ndarray, n: int) -> np.ndarray:
     """
     keys = np.ascontiguousarray(keys, dtype="<u8")
     count = max(0, len(keys) - (n - 1))
+    return row_hashes(np.stack([keys[j : j + count] for j in range(n)], axis=1).reshape(count, n))
+
+
+def row_hashes(rows: np.ndarray) -> np.ndarray:
+    """MurmurHash64A (seed 0) of each row's 8n little-endian bytes: the hash thinc gives the n-gram of those keys.
+
+    Args:
+        rows: uint64, one n-gram a row (``count x n``).
+    """
+    rows = np.asarray(rows, dtype=np.uint64)
+    count, n = rows.shape
     m = np.uint64(_M)
     r = np.uint64(_R)
     with np.errstate(over="ignore"):
         h = np.full(count, np.uint64((n * 8 * _M) & _MASK), dtype=np.uint64)  # seed 0 ^ (length * m)
         for j in range(n):
-            k = keys[j : j + count] * m
+            k = rows[:, j] * m
             k ^= k >> r
             k *= m
             h ^= k

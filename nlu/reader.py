@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -31,8 +32,10 @@ from nlu.elements import (
     START,
     Analysis,
 )
-from nlu.murmur import ngram_hashes, slot_hashes, string_hash
+from nlu.murmur import row_hashes, slot_hashes, string_hash
 from nlu.segmenter import Segmenter
+
+FEATURE_CACHE = 500_000  # features whose hashes and slots are kept per classifier (cleared when full)
 
 
 class BagOfNgrams:
@@ -58,6 +61,10 @@ class BagOfNgrams:
         self.labels = list(labels)
         self.ngram_size = int(ngram_size)
         self._length = np.uint32(self.weights.shape[0])
+        # feature -> its two weight slots: a question's characters and words recur from one question to the
+        # next, and hashing a handful of keys costs numpy's call overhead a score (tens of array operations)
+        self._slots: dict[int, tuple[int, int]] = {}
+        self._grams: dict[tuple[int, ...], int] = {}  # run of token numbers -> its n-gram hash
 
     @classmethod
     def from_arrays(cls, arrays: Mapping[str, np.ndarray], name: str) -> BagOfNgrams:
@@ -69,20 +76,49 @@ class BagOfNgrams:
             int(arrays[f"{name}.ngram_size"]),
         )
 
-    def __call__(self, orths: np.ndarray) -> dict[str, float]:
-        """Label -> probability for a text whose tokens have these numbers (uint64), as spaCy's ``doc.cats``.
+    def _slots_of(self, keys: list[int]) -> tuple[list[int], list[int]]:
+        """The two weight slots of each feature (seeds 0 and 1, modulo the table's length)."""
+        slots = self._slots
+        if len(slots) > FEATURE_CACHE:
+            slots.clear()
+        missing = [key for key in keys if key not in slots]
+        if missing:
+            new = np.asarray(missing, dtype=np.uint64)
+            first = (slot_hashes(new, 0) % self._length).tolist()
+            second = (slot_hashes(new, 1) % self._length).tolist()
+            slots.update(zip(missing, zip(first, second, strict=True), strict=True))
+        pairs = [slots[key] for key in keys]
+        return [a for a, _ in pairs], [b for _, b in pairs]
+
+    def _grams_of(self, orths: Sequence[int], n: int) -> list[int]:
+        """The hashes of the text's runs of ``n`` tokens, as thinc's ``ngrams`` computes them."""
+        grams = self._grams
+        if len(grams) > FEATURE_CACHE:
+            grams.clear()
+        runs = [tuple(orths[i : i + n]) for i in range(len(orths) - n + 1)]
+        missing = list({run for run in runs if run not in grams})
+        if missing:
+            hashes = row_hashes(np.asarray(missing, dtype=np.uint64)).tolist()
+            grams.update(zip(missing, hashes, strict=True))
+        return [grams[run] for run in runs]
+
+    def __call__(self, orths: Sequence[int]) -> dict[str, float]:
+        """Label -> probability for a text whose tokens have these numbers, as spaCy's ``doc.cats``.
 
         A text of no token scores 0.0 for every label, as spaCy's text categorizer gives it.
         """
         if len(orths) == 0:
             return dict.fromkeys(self.labels, 0.0)
-        features = [orths, *(ngram_hashes(orths, n) for n in range(2, self.ngram_size + 1))]
-        keys, counts = np.unique(np.concatenate(features), return_counts=True)
-        values = counts.astype(np.float32)[:, None]
+        counted = Counter(orths)
+        for n in range(2, self.ngram_size + 1):
+            counted.update(self._grams_of(orths, n))
+        keys = sorted(counted)  # thinc's np.unique: by increasing hash, which is the order the terms are added in
+        values = np.asarray([counted[key] for key in keys], dtype=np.float32)[:, None]
+        first, second = self._slots_of(keys)
         terms = np.empty((2 * len(keys) + 1, len(self.labels)), dtype=np.float32)
         terms[0] = self.bias
-        terms[1::2] = self.weights[slot_hashes(keys, 0) % self._length] * values
-        terms[2::2] = self.weights[slot_hashes(keys, 1) % self._length] * values
+        terms[1::2] = self.weights[first] * values
+        terms[2::2] = self.weights[second] * values
         logits = np.add.accumulate(terms, axis=0)[-1:]  # one term after another, as thinc's loop adds them
         # thinc's NumpyOps.softmax
         exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
@@ -247,8 +283,8 @@ class ElementReader:
         found = self._symbols.get(word)
         return found if found is not None else string_hash(word)
 
-    def _orths(self, words: Sequence[str]) -> np.ndarray:
-        return np.fromiter((self._orth(word) for word in words), dtype=np.uint64, count=len(words))
+    def _orths(self, words: Sequence[str]) -> list[int]:
+        return [self._orth(word) for word in words]
 
     def tokens(self, text: str) -> tuple[list[str], list[bool]]:
         """The pipeline tokenizer's tokens of ``text`` and their trailing spaces (spaCy's ChineseTokenizer, jieba)."""
