@@ -65,9 +65,10 @@ class Report:
         for name, part in self.parts.items():
             figures = part.figures()
             shown = ("item_accuracy@1", "element_accuracy", "in_scope_wrongly_refused", "out_of_scope_recall")
+            measured = {key: part.in_scope if key != "out_of_scope_recall" else part.oos_expected for key in shown}
             lines.append(
                 f"{name} ({part.in_scope} in scope, {part.oos_expected} out): "
-                + ", ".join(f"{key} {figures[key]:.1%}" for key in shown)
+                + ", ".join(f"{key} {figures[key]:.1%}" if measured[key] else f"{key} –" for key in shown)
                 + (f", reply_contains_expected {figures['reply_contains_expected']:.1%}" if part.facts else "")
             )
         if self.failures:

@@ -53,6 +53,7 @@ def test_long_messages_and_short_questions_are_reported_apart():
     long, short = report.parts.values()
     assert (long.in_scope, long.item_at_1, short.in_scope, short.item_at_1) == (1, 0, 1, 1)
     assert "long messages (over 40 characters) (1 in scope, 0 out): item_accuracy@1 0.0%" in report.text()
+    assert "out_of_scope_recall –" in report.text()  # nothing out of scope to recall among them
     assert not score(cases[1:], [answer("B", "fee")]).parts  # all short: no breakdown
 
 
