@@ -30,7 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
@@ -372,8 +372,6 @@ class Index:
     pipeline: ElementReader  # the element, scope and mention pipeline trained with spaCy, served without it
     bm25: Bm25Retriever
     dense: DenseRetriever
-    by_id: dict[str, int] = field(default_factory=dict)
-    by_name: dict[str, int] = field(default_factory=dict)
 
     @property
     def contacts(self) -> Contacts | None:
@@ -382,12 +380,6 @@ class Index:
 
         found = self.manifest.get("contacts")
         return Contacts.model_validate(found) if found else None
-
-    def __post_init__(self) -> None:
-        self.by_id = {entry_id: i for i, entry_id in enumerate(self.ids)}
-        self.by_name = {}
-        for i, name in enumerate(self.names):
-            self.by_name.setdefault(name, i)
 
     # --- building -----------------------------------------------------------------------------------------
     @classmethod
