@@ -46,6 +46,8 @@ MESSAGES: dict[str, str] = {
     "E125": "no legal_review; this catalogue requires every item to record when its legal basis was last reviewed: "
     "add legal_review with date (YYYY-MM-DD) and sources (the texts and articles read).",
     "E126": "cites {title}, repealed on {repealed_on} by {repealed_by}; cite the text in force instead: {replaced_by}.",
+    "E127": "'{phrase}' names this entry but catalogue.yaml lists it under uncovered (services the catalogue lacks); "
+    "remove it from one of the two.",
     # warnings
     "W001": "legal review of {date} is {age} days old, more than {max_age}; re-read the basis against the texts "
     "in force and update legal_review (date, sources).",

@@ -406,3 +406,8 @@ class CatalogueInfo(Model):
     contacts: Contacts | None = Field(
         default=None, description="人工服务渠道（热线、窗口），助手无法解答时告知；未填写时说全国统一的 12345 热线"
     )
+    uncovered: list[Text] = Field(
+        default=[],
+        description="本目录未收录、而常被问到的服务（如 工作居住证、积分落户）：问到时助手说明未收录并告知人工渠道，"
+        "不拿名称相近的事项作答；不得与事项名称或别名相同",
+    )

@@ -68,6 +68,14 @@ def check_catalogue(
             if other is not None and other is not parsed:
                 add(parsed, "E103", ("aliases", i), alias=alias, other=relative(other.path))
 
+    uncovered = set(info.uncovered)
+    for parsed in [*items, *bundles]:
+        if parsed.model.name in uncovered:  # type: ignore[attr-defined]
+            add(parsed, "E127", ("name",), phrase=parsed.model.name)  # type: ignore[attr-defined]
+        for i, alias in enumerate(parsed.model.aliases):  # type: ignore[attr-defined]
+            if alias in uncovered:
+                add(parsed, "E127", ("aliases", i), phrase=alias)
+
     material_names: dict[str, tuple[str, Parsed]] = {}
     questions: dict[str, tuple[tuple[str, tuple[str, ...]], Parsed]] = {}
     for parsed in items:

@@ -11,12 +11,13 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
+from assistant.qa.message import AnswerType, Ask, Message, read_message
 from assistant.retrieval.bm25 import tokens
 from nlu.elements import TEMPLATES, Analysis
 from nlu.normalize import load_lexicon
@@ -39,6 +40,10 @@ class Question:
     element: str | None = None  # the element asked; None for a general question
     mentions: list[tuple[str, str]] = field(default_factory=list)  # (entry id, phrase), longest first
     out_of_scope: float = 0.0  # the scope classifier's probability that it is about no service item
+    asks: list[Ask] = field(default_factory=list)  # a long message's questions, in order (see assistant.qa.message)
+    lacking: str | None = None  # a service the catalogue lacks that the (first) ask is about, as the catalogue names it
+    answer_type: AnswerType | None = None  # the kind of answer the (first) ask expects
+    ask_words: list[str] = field(default_factory=list)  # the content words of the (first) ask
 
     @property
     def readable(self) -> bool:
@@ -78,6 +83,8 @@ class QuestionAnalyser:
         analyse: the index's element / mention / scope pipeline, over normalised text.
         segmenter: the index's segmenter.
         question_words: see :func:`question_words`.
+        uncovered: services the catalogue lacks (``catalogue.yaml``'s ``uncovered``): a question about one is
+            refused naming it, not answered with a neighbouring item (工作居住证 is not 居住证申领).
     """
 
     def __init__(
@@ -86,21 +93,71 @@ class QuestionAnalyser:
         analyse: Callable[[str], Analysis],
         segmenter: Segmenter,
         question_words: frozenset[str],
+        uncovered: Sequence[str] = (),
     ):
         self.normalise = normalise
         self.analyse = analyse
         self.segmenter = segmenter
         self.question_words = question_words
+        # normalised phrase -> the phrase as the catalogue writes it, longest first
+        found = {normalise(phrase): phrase for phrase in uncovered}
+        self.uncovered = dict(sorted(((k, v) for k, v in found.items() if k), key=lambda kv: -len(kv[0])))
 
     @classmethod
     def for_index(cls, index: Index) -> QuestionAnalyser:
         """The analyser of a loaded index."""
         domain = frozenset(index.normaliser.vocabulary)
-        return cls(index.normaliser, index.pipeline.analyse, index.segmenter, question_words(index.segmenter, domain))
+        return cls(
+            index.normaliser,
+            index.pipeline.analyse,
+            index.segmenter,
+            question_words(index.segmenter, domain),
+            index.uncovered,
+        )
 
     def run(self, query: str) -> Question:
-        """Read one message (any length, any script; never raises for odd input)."""
-        text = self.normalise(query)
+        """Read one message (any length, any script; never raises for odd input).
+
+        A message (see :mod:`assistant.qa.message`) that is long, asks several things or carries a salutation,
+        closing formula or masks is read without them, its first ask in front of its story: the subject is looked
+        for in both, the element asked and the answer expected in the first ask alone.
+        """
+        message = read_message(query)
+        kind = message.asks[0].answer_type if message.asks else None
+        if not message.text or (not message.long and len(message.asks) <= 1 and message.text == query.strip()):
+            # a plain question, as typed into a search box, or a greeting alone: read as it is
+            question = self._read(query, self.normalise(query))
+            return replace(
+                question, lacking=self._lacking(question.text, question), answer_type=kind, ask_words=question.content
+            )
+        question = self._read(query, self.normalise(message.focus), message)
+        if message.asks and len(message.asks[0].text) < len(message.focus):
+            ask = self.normalise(message.asks[0].text)
+            element = self.analyse(ask).element if _HAN.search(ask) else None
+            words = [t for t in tokens(ask, self.segmenter) if t not in self.question_words]
+            return replace(
+                question,
+                element=element,
+                # the service asked about is named in the ask, or, where the ask names nothing ("请问需要什么条件"),
+                # in the story before it
+                lacking=self._lacking(ask if words else question.text, question),
+                answer_type=kind,
+                ask_words=words or question.content,
+            )
+        return replace(
+            question, lacking=self._lacking(question.text, question), answer_type=kind, ask_words=question.content
+        )
+
+    def _lacking(self, ask: str, question: Question) -> str | None:
+        """The service the catalogue lacks that ``ask`` (normalised) names, unless the message also names one of
+        the catalogue's outside that phrase (工作居住证 holds 居住证: lacking; "有工作居住证，孩子小学报名要带什么"
+        names 小学报名 too: not lacking)."""
+        for phrase, name in self.uncovered.items():
+            if phrase in ask:
+                return name if all(mention in phrase for _, mention in question.mentions) else None
+        return None
+
+    def _read(self, query: str, text: str, message: Message | None = None) -> Question:
         if not _HAN.search(text):
             return Question(query=query, text=text)
         analysis = self.analyse(text)
@@ -113,4 +170,5 @@ class QuestionAnalyser:
             element=analysis.element,
             mentions=analysis.mentions,
             out_of_scope=analysis.out_of_scope,
+            asks=message.asks if message else [],
         )

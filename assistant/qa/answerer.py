@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import compose, offers_checklist
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
+from assistant.qa.passages import best_passage
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from knowledge.glossary import ELEMENTS as ELEMENT_LABELS
@@ -175,7 +176,11 @@ class QuestionAnswerer:
                 answer=self.replies("empty"),
             )
         if decision.kind == "out_of_scope":
-            text = self.replies("out_of_scope")
+            text = (
+                self.replies("not_covered", service=decision.lacking)
+                if decision.lacking
+                else self.replies("out_of_scope")
+            )
             if not question.readable:
                 text += self.replies("out_of_scope_english")
             return Answer(
@@ -215,6 +220,11 @@ class QuestionAnswerer:
             version=entry.version,
             element=question.element,
             kind="answer",
-            answer=compose(entry, question.element, self.replies),
+            answer=compose(
+                entry,
+                question.element,
+                self.replies,
+                best_passage(entry, question.ask_words, question.answer_type) if isinstance(entry, Item) else None,
+            ),
             offer_checklist=offers_checklist(entry),
         )

@@ -3,7 +3,9 @@ words (citation, version) come from the reply file."""
 
 from __future__ import annotations
 
+from assistant.qa.passages import Passage
 from assistant.replies import Replies
+from knowledge.glossary import ELEMENTS
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Bundle, Item
 
@@ -98,12 +100,19 @@ def offers_checklist(entry: Item | Bundle) -> bool:
     return isinstance(entry, Bundle) or bool(entry.scenario)
 
 
-def compose(entry: Item | Bundle, element: str | None, replies: Replies) -> str:
-    """The chat answer for an entry and the element asked (None: the overview), with its citation."""
+def compose(entry: Item | Bundle, element: str | None, replies: Replies, lead: Passage | None = None) -> str:
+    """The chat answer for an entry and the element asked (None: the overview), with its citation.
+
+    ``lead``: the guide's passage that answers the ask itself (see :mod:`assistant.qa.passages`), quoted first
+    with the element it stands in; the element asked follows.
+    """
     head = f"【{entry.name}】"
     if isinstance(entry, Bundle):
         return f"{head}\n{overview(entry)}"
     body = _item_element(entry, element) if element else overview(entry)
+    if lead is not None and lead.text not in body:
+        where = replies("passage_source", element=ELEMENTS.get(lead.element, lead.element))
+        body = f"{lead.text}\n{where}\n\n{body}"
     basis = "；".join(f"{b.law}{b.article}" for b in entry.basis[:2])
     tail = (
         replies("citation", basis=basis, version=entry.version)

@@ -44,7 +44,8 @@ class Decision:
     """What to do with a question.
 
     ``ranked`` is the ranking the decision rests on (empty when it did not need one); ``entry`` the entry to
-    answer from; ``choices`` the two entries a clarifying question names (none: ask which entry at all).
+    answer from; ``choices`` the two entries a clarifying question names (none: ask which entry at all);
+    ``lacking`` the service the catalogue lacks that a refusal names.
     """
 
     kind: Kind
@@ -52,6 +53,7 @@ class Decision:
     ranked: list[Hit] = field(default_factory=list)
     entry: int | None = None
     choices: tuple[int, ...] = ()
+    lacking: str | None = None
 
 
 def related(a: str, b: str) -> bool:
@@ -92,6 +94,10 @@ class Decider:
             scored: its ranking.
             in_context: the conversation is about an entry already.
         """
+        if question.lacking:
+            return Decision(
+                "out_of_scope", ranked=scored.ranked, lacking=question.lacking
+            )  # 工作居住证: not 居住证申领
         if not question.content and not in_context:
             if question.out_of_scope >= 0.5:
                 return Decision("out_of_scope")  # "在吗", "你是谁": about no service at all

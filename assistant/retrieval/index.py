@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 16
+FORMAT = 17
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -179,6 +179,7 @@ class _Source:
     version: str
     names_of_catalogues: list[str]
     contacts: dict | None  # the first catalogue's human channel, which replies name
+    uncovered: list[str]  # services the catalogues say they lack (catalogue.yaml's uncovered), which refusals name
     ids: list[str]
     names: list[str]
     kinds: list[str]
@@ -208,6 +209,7 @@ class _Source:
             version=catalogue.version(),
             names_of_catalogues=[info.name for info in catalogue.infos],
             contacts=catalogue.infos[0].contacts.model_dump() if catalogue.infos[0].contacts else None,
+            uncovered=list(dict.fromkeys(phrase for info in catalogue.infos for phrase in info.uncovered)),
             ids=[e.id for e in entries],
             names=[e.name for e in entries],
             kinds=["bundle" if isinstance(e, Bundle) else "item" for e in entries],
@@ -381,6 +383,11 @@ class Index:
         found = self.manifest.get("contacts")
         return Contacts.model_validate(found) if found else None
 
+    @property
+    def uncovered(self) -> list[str]:
+        """Services the catalogues the index was built from say they lack (``catalogue.yaml``'s ``uncovered``)."""
+        return list(self.manifest.get("uncovered", []))
+
     # --- building -----------------------------------------------------------------------------------------
     @classmethod
     def build(
@@ -548,6 +555,7 @@ class Index:
             "catalogue_version": source.version,
             "catalogues": source.names_of_catalogues,
             "contacts": source.contacts,
+            "uncovered": source.uncovered,
             "entries": count,
             "settings": settings.model_dump(),
             "libraries": {

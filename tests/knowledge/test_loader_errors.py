@@ -140,6 +140,16 @@ def test_alias_naming_another_item(write_catalogue, item_data):
     ]
 
 
+def test_a_service_listed_as_uncovered_must_not_name_an_item(write_catalogue, item_data):
+    item_data["aliases"] = ["办身份证"]
+    root = write_catalogue({ITEM: item_data}, info={**INFO, "uncovered": ["工作居住证", "办身份证"]})
+    line = line_no(root, f"items/{ITEM}", "- 办身份证")
+    assert problems(root) == [
+        f"cat/items/{ITEM}:{line}: {NAME}: aliases.0: [E127] '办身份证' names this entry but catalogue.yaml lists it "
+        "under uncovered (services the catalogue lacks); remove it from one of the two."
+    ]
+
+
 def test_bundle_member_must_exist(write_catalogue, item_data):
     root = write_catalogue({ITEM: item_data}, bundles={"test-bundle.yaml": BUNDLE})
     line = line_no(root, "bundles/test-bundle.yaml", "- 不存在的事项")

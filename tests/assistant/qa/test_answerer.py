@@ -129,3 +129,62 @@ def qa_settings():
     from assistant.retrieval.index import IndexSettings
 
     return IndexSettings()
+
+
+# --- messages as people write them to a hotline --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "item", "element"),
+    [
+        (
+            "领导您好，我户籍在外省，之前迁出去了，现在想迁回原籍****镇**村，请问需要什么手续。望领导给予回复！",
+            "户口迁移登记",
+            "materials",
+        ),
+        ("尊敬的区长：您好！本人**，今年刚退休，1、公积金怎么提取？2、多久能到账？谢谢", "住房公积金提取", "process"),
+        (
+            "市长您好，**车管所太远了，电话一直打不通，二手车过户一定要本人去现场么？希望帮忙解决",
+            "机动车转移登记",
+            "visits",
+        ),
+    ],
+)
+def test_a_hotline_message_is_read_past_its_salutation_story_and_masks(qa, message, item, element):
+    answer = qa.ask(message)
+    assert (answer.kind, answer.item, answer.element) == ("answer", item, element)
+
+
+def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
+    short = qa.ask("结婚登记要带什么材料")
+    story = (
+        "尊敬的领导您好！我和对象都是外省户籍，在****区工作了五年，租房住在**街道，两个人的户口都在老家，"
+        "家里老人身体不好不能来，我们工作也很忙，请假很难，之前打电话问过几次都没有打通，网上查到的说法也不一样，"
+        "所以想在这里问清楚，免得白跑一趟。"
+    )
+    answer = qa.ask(story + "请问我们去办结婚登记要带什么材料？盼复，谢谢！")
+    assert len(story) > 100
+    assert (answer.kind, answer.item, answer.element) == ("answer", short.item, short.element)
+
+
+@pytest.mark.parametrize(
+    ("query", "service"),
+    [
+        ("工作居住证怎么办理", "工作居住证"),  # not 居住证申领
+        ("失业补助金怎么领", "失业补助金"),  # not 失业保险金申领
+        ("您好，我想办理工作居住证，单位在**区，请问需要什么条件？谢谢", "工作居住证"),
+        ("机动车抵押登记要带什么", "机动车抵押登记"),  # not 不动产抵押登记
+    ],
+)
+def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a_neighbour(qa, query, service):
+    answer = qa.ask(query)
+    assert answer.kind == "out_of_scope" and answer.item is None
+    assert f"您问的是“{service}”，本助手暂未收录" in answer.answer and "12345" in answer.answer
+
+
+def test_a_question_about_a_period_the_law_sets_leads_with_that_sentence(qa):
+    answer = qa.ask("离婚冷静期是多久")
+    assert answer.item == "内地居民离婚登记"
+    first = answer.answer.split("\n")[1]  # after the item's name
+    assert "30日" in first and "冷静期" in first
+    assert "（摘自办事指南“受理条件”）" in answer.answer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.qa.analysis import Question
@@ -176,3 +178,12 @@ def test_a_clarifying_answer_carries_its_choices_as_data():
     assert answer.kind == "clarify"
     assert [(c.id, c.name) for c in answer.choices] == [("b", "居民身份证补领"), ("h", "居民身份证换领")]
     assert answer.answer == "请问您要办理的是“居民身份证补领”还是“居民身份证换领”？"
+
+
+def test_a_service_the_catalogue_lacks_is_refused_by_name_even_when_a_neighbour_ranks_high():
+    # 工作居住证 reads much like 居民身份证 to the retrievers; the catalogue says it lacks it
+    read = replace(question(["工作", "居住证"], text="工作居住证怎么办"), lacking="工作居住证")
+    answer = answerer(read, [(0, 9.0)], [(0, 0.95)]).ask("工作居住证怎么办")
+    assert answer.kind == "out_of_scope" and answer.item is None
+    assert answer.answer.startswith("您问的是“工作居住证”，本助手暂未收录这项服务")
+    assert "96000示例热线" in answer.answer

@@ -1,0 +1,186 @@
+"""The message reader: what a person wrote, taken apart before it is read as a question.
+
+Real messages to a hotline are not the short questions of a search box: a salutation (领导您好), a story (我是外省
+户籍，离异，孩子随我生活), masked personal data (``**``), then one or several questions, often numbered, and a
+closing formula (望领导给予回复). The reader strips the salutations, thanks and masks (a mask is an unknown span:
+it becomes a gap, never a word to read or a typo to repair), splits the rest into sentences, and tells the asks
+from the story. For each ask it names the kind of answer expected (a duration, an amount, an age …), which the
+answer uses to lead with the guide's sentence that states it.
+
+Pure text work, no index: it runs in microseconds and is tested on its own.
+
+Example:
+    >>> m = read_message("尊敬的领导您好！我是**区居民，刚退休。1、公积金怎么提取？2、要多久能到账？望回复，谢谢！")
+    >>> m.story
+    '我是 区居民，刚退休。'
+    >>> [(a.text, a.answer_type) for a in m.asks]
+    [('公积金怎么提取？', None), ('要多久能到账？', 'duration')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+AnswerType = Literal["duration", "amount", "age", "count", "place", "phone", "document", "yes_no", "eligibility"]
+
+LONG = 40  # characters from which a message counts as long (the evaluation's long / short breakdown)
+MAX_ASKS = 3  # asks of one message answered in one reply
+
+_MASK = re.compile(r"[*＊]+|[×xX]{2,}")
+_TITLE = (
+    r"(?:领导|区长|市长|县长|镇长|乡长|书记|主任|局长|处长|科长|所长|同志|工作人员|老师|管理员|客服|"
+    r"相关部门|有关部门|政府|热线|12345)"
+)
+# a salutation: "尊敬的领导：", "**区长您好！", "您好，" — only at the start of the message, only when it ends with
+# a greeting or a punctuation mark, so "领导干部退休…" is not taken for one
+_SALUTATION = re.compile(
+    r"^\s*(?:(?:尊敬的|敬爱的|亲爱的)?[\u4e00-\u9fff ]{0,8}?" + _TITLE + r"们?\s*(?:[您你]好|好)?[\s，,。.！!：:、~～]+"
+    r"|(?:尊敬的|敬爱的)?[\u4e00-\u9fff ]{0,8}?" + _TITLE + r"们?[您你]好"
+    r"|[您你]好(?:呀|啊)?|hi|hello)[\s，,。.！!：:、~～?？]*",
+    re.IGNORECASE,
+)
+# closing formulas, dropped wherever they stand when a sentence is made of nothing else
+_CLOSING = re.compile(
+    r"(?:非常|十分|万分)?(?:谢谢|感谢|多谢|辛苦)(?:您|你|你们|您们|领导|各位|了|啦|！|!)*"
+    r"|(?:望|希望|恳请|请|盼|期待|烦请|麻烦)(?:各位|领导|相关部门|有关部门|政府|您|你们)*(?:给予|给|能|能够|尽快|及时|早日|予以|帮忙|帮助)*"
+    r"(?:回复|答复|回电|解答|解决|处理|协调|核实|帮助|帮忙|告知)(?:一下|为盼|为谢)?"
+    r"|盼复|此致|敬礼|静候佳音|不胜感激|感激不尽|打扰了|祝好|祝工作顺利|祝您工作顺利"
+)
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
+# numbered asks: "1、", "2.", "(3)", "①", "第一，", "一是", "另外", "还有" (a mark after a clause or at the start)
+_NUMBER = re.compile(
+    r"(?:^|(?<=[\s，,。：:；;？?！!]))(?=(?:[（(]?[1-9一二三四五六七八九][)）、．.](?!\d)|[①-⑩]|第[一二三四五六七八九][，,、个是]|[一二三四五]是|另外|此外|还有就是|还想问|再问))"
+)
+_NUMBERING = re.compile(r"^(?:[（(]?[1-9一二三四五六七八九][)）、．.]|[①-⑩])\s*")
+_ASKING = re.compile(
+    r"[？?]|吗|呢|么|什么|啥|怎么|怎样|咋|如何|哪|多少|多久|多长|几[天个次岁年月项份]|能否|是否|可否|可不可以|能不能"
+    r"|是不是|有没有|行不行|要不要|需不需要|请问|想咨询|咨询一下|咨询下|想问|问一下|问问|想了解|想知道|请告知|告诉我|求解答|需要.{0,6}(?:材料|证件|手续)"
+)
+_MARKED = re.compile(r"[？?]|请问|想问|想咨询|咨询一下|咨询下|问一下|想了解|想知道|请告知")
+_TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    ("phone", re.compile(r"电话|热线|联系方式|手机号")),
+    ("amount", re.compile(r"多少钱|费用|收费|收钱|花多少|交多少|缴多少|要钱|付费|免费|工本费|价格|多少元|多钱|贵不贵")),
+    ("age", re.compile(r"多大|几岁|年龄|多少岁|周岁|岁(?:以上|以下|之前|以后|才能|可以)")),
+    (
+        "duration",
+        re.compile(
+            r"多久|多长时间|多少天|几天|几个工作日|几个月|几年|多少年|期限|时限|什么时候|何时|多快|多长|有效期|冷静期"
+            r"|领多久|多少个月|哪天|截止"
+        ),
+    ),
+    ("count", re.compile(r"几次|几个|多少次|多少个|几项|几份|几张|跑几")),
+    (
+        "place",
+        re.compile(r"哪里|哪儿|哪个(?:部门|窗口|单位|地方|派出所|大厅)|在哪|去哪|什么地方|地点|地址|窗口|网点|大厅"),
+    ),
+    ("document", re.compile(r"材料|证件|证明|带什么|带啥|带哪些|手续|资料|提交什么|准备什么|准备哪些")),
+    (
+        "eligibility",
+        re.compile(r"条件|资格|符合|(?:能|可以|可否|能否|能不能)(?:办|申请|办理|领|提取|享受|迁|落户|参保)"),
+    ),
+    ("yes_no", re.compile(r"吗[？?。！!]*$|是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要")),
+)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question of a message, with the kind of answer it expects (None: how to do it, in general)."""
+
+    text: str
+    answer_type: AnswerType | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message taken apart.
+
+    ``text`` is the message without salutation, closing formulas and masks (masks become a space); ``story``
+    the sentences that ask nothing; ``asks`` the questions in the order written (at least one: a message with
+    no recognisable question is one ask, its whole text).
+    """
+
+    raw: str
+    text: str
+    story: str = ""
+    asks: list[Ask] = field(default_factory=list)
+    masks: int = 0
+
+    @property
+    def long(self) -> bool:
+        return len(self.raw) > LONG
+
+    @property
+    def focus(self) -> str:
+        """What the message is about, asks first: the text the subject is looked for in."""
+        asks = "".join(a.text for a in self.asks)
+        return asks + self.story if self.story and asks != self.story else asks
+
+
+def answer_type(text: str) -> AnswerType | None:
+    """The kind of answer an ask expects, by its wording (None: a general how-to)."""
+    for kind, pattern in _TYPES:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def _strip_closing(sentence: str) -> str:
+    """A sentence without its closing formulas; empty when it held nothing else."""
+    rest = _CLOSING.sub("", sentence)
+    if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", rest):
+        return ""
+    # a closing formula at the end of a sentence that asks something: keep the question
+    return re.sub(r"[，,\s]*(?:" + _CLOSING.pattern + r")[\s，,。.！!]*$", "", sentence) or sentence
+
+
+def _split_clauses(sentence: str, asking: re.Pattern[str]) -> tuple[str, str]:
+    """A sentence as (what it tells, what it asks): the clauses before the first that asks something are told
+    ("我是外省户籍，孩子明年上一年级，请问需要什么材料" -> the two first clauses, then the ask)."""
+    clauses = re.findall(r"[^，,：:]+[，,：:]*", sentence)
+    for k, clause in enumerate(clauses):
+        if asking.search(clause):
+            return "".join(clauses[:k]), "".join(clauses[k:])
+    return sentence, ""
+
+
+def read_message(raw: str) -> Message:
+    """Take a message apart (any length, any text; never raises)."""
+    text = raw or ""
+    masks = len(_MASK.findall(text))
+    text = _MASK.sub(" ", text)
+    text = re.sub(r"[\t\r]+", " ", text)
+    previous = None
+    while previous != text:  # "尊敬的领导：您好！"
+        previous = text
+        text = _SALUTATION.sub("", text, count=1)
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        for part in _NUMBER.split(line):
+            pieces.extend(m.group(0) for m in _SENTENCE.finditer(part))
+    sentences = [s for s in (_strip_closing(p.strip()) for p in pieces) if s]
+    cleaned = "".join(sentences) if sentences else text.strip()
+    # a question mark or a "请问" marks an ask; where none does, any wording of asking ("几次", "怎么") does
+    for asking in (_MARKED, _ASKING):
+        asks: list[str] = []
+        story_parts: list[str] = []
+        for sentence in sentences:
+            told, ask = _split_clauses(sentence, asking)
+            if told:
+                story_parts.append(told)
+            if ask:
+                asks.append(_NUMBERING.sub("", ask).strip())
+        if asks:
+            break
+    story = "".join(story_parts)
+    if not asks:
+        asks = [cleaned] if cleaned else []
+        story = ""
+    return Message(
+        raw=raw,
+        text=cleaned,
+        story=story,
+        asks=[Ask(a, answer_type(a)) for a in asks],
+        masks=masks,
+    )

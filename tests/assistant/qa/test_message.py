@@ -1,0 +1,93 @@
+"""The message reader on messages shaped like the real ones (salutation, story, masks, numbered asks, closing)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.qa.message import MAX_ASKS, answer_type, read_message
+
+
+def test_a_salutation_and_a_closing_formula_are_not_part_of_what_is_asked() -> None:
+    message = read_message("尊敬的领导：您好！请问公积金怎么提取？望领导给予回复，谢谢！")
+    assert message.text == "请问公积金怎么提取？"
+    assert [a.text for a in message.asks] == ["请问公积金怎么提取？"]
+
+
+@pytest.mark.parametrize("salutation", ["领导您好，", "**区长您好！", "您好，", "尊敬的市长：", "各位领导好： "])
+def test_salutations_as_people_write_them_are_stripped(salutation: str) -> None:
+    assert read_message(salutation + "结婚登记要带什么材料？").text == "结婚登记要带什么材料？"
+
+
+def test_a_message_that_starts_with_a_title_but_greets_no_one_keeps_it() -> None:
+    assert read_message("领导干部退休后公积金怎么取").text == "领导干部退休后公积金怎么取"
+
+
+def test_a_mask_is_a_gap_never_a_word() -> None:
+    message = read_message("我是****区居民，家住**街道，想办居住证需要什么材料")
+    assert message.masks == 2
+    assert "*" not in message.text
+    assert "区居民" in message.text and "街道" in message.text  # the words beside a mask are kept as written
+
+
+def test_the_story_comes_apart_from_the_ask_at_the_end() -> None:
+    message = read_message(
+        "领导您好，我是外省户籍，离异，孩子随我生活，明年上一年级，请问需要准备什么材料，望领导给予回复"
+    )
+    assert message.story == "我是外省户籍，离异，孩子随我生活，明年上一年级，"
+    assert [(a.text, a.answer_type) for a in message.asks] == [("请问需要准备什么材料", "document")]
+    assert message.focus.startswith("请问需要准备什么材料")  # the ask first, then the story it is about
+
+
+def test_numbered_asks_are_read_in_order_without_their_numbers() -> None:
+    message = read_message("您好！1、公积金怎么提取？2、要多久能到账？3、手续费多少钱？谢谢")
+    assert [(a.text, a.answer_type) for a in message.asks] == [
+        ("公积金怎么提取？", None),
+        ("要多久能到账？", "duration"),
+        ("手续费多少钱？", "amount"),
+    ]
+    assert MAX_ASKS == 3
+
+
+def test_a_message_without_a_question_mark_still_has_its_ask() -> None:
+    message = read_message("我想给孩子办理入学登记，不知道要带哪些证件")
+    assert message.asks and message.asks[-1].answer_type == "document"
+
+
+def test_a_request_with_no_question_at_all_is_one_ask() -> None:
+    message = read_message("市长您好，建议婚姻登记全国通办。")
+    assert [a.text for a in message.asks] == ["建议婚姻登记全国通办。"]
+
+
+@pytest.mark.parametrize(
+    ("ask", "kind"),
+    [
+        ("离婚冷静期是多久", "duration"),
+        ("办护照多少钱", "amount"),
+        ("孩子多大可以办身份证", "age"),
+        ("要跑几次", "count"),
+        ("在哪里办", "place"),
+        ("咨询电话是多少", "phone"),
+        ("需要带什么材料", "document"),
+        ("集体户口能办居住证吗", "eligibility"),
+        ("赠与合同是否需要公证", "yes_no"),
+        ("公积金怎么提取", None),
+        ("置换车辆后能否继续使用原号牌号码", "yes_no"),  # 号码 of a plate is no phone number
+    ],
+)
+def test_the_kind_of_answer_expected(ask: str, kind: str | None) -> None:
+    assert answer_type(ask) == kind
+
+
+def test_empty_and_greeting_only_messages() -> None:
+    assert read_message("").asks == []
+    assert read_message("您好").text == ""
+    assert read_message("谢谢").asks  # nothing else said: what was said is kept
+
+
+@given(st.text(max_size=400))
+def test_any_text_is_read_without_raising(text: str) -> None:
+    message = read_message(text)
+    assert len(message.text) <= len(text)
+    assert all(a.text for a in message.asks)
