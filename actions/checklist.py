@@ -23,7 +23,7 @@ from assistant.dialogue.conversation import (
     understand_answer,
 )
 from assistant.dialogue.links import notice_url
-from nlu.options import looks_affirmative
+from nlu.options import looks_affirmative, looks_like_command
 
 FORM = "checklist_form"
 # intents whose message is a question of its own, answered before the form asks again
@@ -36,6 +36,19 @@ def _in_form(tracker: Tracker) -> bool:
 
 def _answers(tracker: Tracker) -> dict:
     return dict(tracker.get_slot("answers") or {})
+
+
+def _answer_instead(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+    """A message the classifier took for a command that is a question after all: answered; inside a checklist
+    the form then asks its question again."""
+    if not _in_form(tracker):
+        return answer(services, dispatcher, tracker)
+    knowledge = services.knowledge()
+    entry_id = tracker.get_slot("checklist_item")
+    say_turn(dispatcher, answer_turn(knowledge, latest_text(tracker), entry_id), knowledge.qa.replies, offer=False)
+    name = next_step(knowledge, entry_id, _answers(tracker)).notice.name
+    dispatcher.utter_message(text=knowledge.qa.replies("checklist_continue", name=name))
+    return []
 
 
 def send_notice(dispatcher: CollectingDispatcher, services: Services, entry_id: str, answers: dict) -> None:
@@ -182,6 +195,8 @@ class ActionGoBack(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         replies = self.services.knowledge().qa.replies
+        if not looks_like_command(latest_text(tracker), "go_back"):
+            return _answer_instead(self.services, dispatcher, tracker)  # "我想给娃上户口" is not 上一步
         if not _in_form(tracker):
             dispatcher.utter_message(text=replies("checklist_back_nothing"))
             return []
@@ -201,6 +216,8 @@ class ActionStartOver(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         replies = self.services.knowledge().qa.replies
+        if not looks_like_command(latest_text(tracker), "start_over"):
+            return _answer_instead(self.services, dispatcher, tracker)
         if _in_form(tracker):
             dispatcher.utter_message(text=replies("checklist_start_over"))
             return [SlotSet("answers", {}), SlotSet("scenario_answer", None)]

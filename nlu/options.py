@@ -118,6 +118,20 @@ def looks_affirmative(answer: str) -> bool:
     return bool(text) and len(text) <= 8 and text.startswith(_YES) and not text.startswith(_NO)
 
 
+_COMMANDS = {
+    "go_back": re.compile(r"^(?:返回|退回|回到|上一步|上一个|上一题|上个|刚才|我选错|选错|改一下|改下|撤回)"),
+    "start_over": re.compile(r"^(?:重新|重来|从头|再来|全部重)"),
+}
+
+
+def looks_like_command(message: str, command: str) -> bool:
+    """True for a short command as people say it ("上一步", "返回", "重新开始"), not for a request that a classifier
+    took for one ("我想给娃上户口" is not 上一步)."""
+    text = _clean(message)
+    pattern = _COMMANDS.get(command)
+    return bool(text) and len(text) <= 6 and pattern is not None and bool(pattern.match(text))
+
+
 def match_options(question: Choice, answer: str) -> list[str] | None:
     """The option ids an answer chooses, or None when it does not answer the question.
 

@@ -106,7 +106,9 @@ class QuestionAnswerer:
         self.ids = ids
         self.positions = {entry_id: i for i, entry_id in enumerate(ids)}
         self.replies = replies
-        self.decider = Decider(ranker.names, ranker.uses, thresholds)
+        self.decider = Decider(
+            ranker.names, ranker.uses, thresholds, lambda word: ranker.naming.document_frequency.get(word, 0)
+        )
 
     @classmethod
     def from_index(cls, index: Index, thresholds: Thresholds | None = None) -> QuestionAnswerer:
@@ -193,7 +195,9 @@ class QuestionAnswerer:
                 answer=text,
             )
         if decision.kind == "clarify":
-            if decision.choices:
+            if len(decision.choices) > 2:
+                text = self.replies("which_of_several")
+            elif decision.choices:
                 first, second = (self.ranker.names[i] for i in decision.choices[:2])
                 text = self.replies("which_of_two", first=first, second=second)
             else:

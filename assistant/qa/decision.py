@@ -21,6 +21,8 @@ from assistant.retrieval.types import Hit
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
+VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
+VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
 
 class Thresholds(BaseModel):
@@ -74,6 +76,7 @@ class Decider:
         uses: ``uses(i, words)``: which of the words entry ``i``'s naming uses (see
             :meth:`~assistant.qa.ranking.Ranker.uses`).
         thresholds: the decision thresholds.
+        shared: how many entries' naming uses a word (none: every word counts as shared by one).
     """
 
     def __init__(
@@ -81,10 +84,12 @@ class Decider:
         names: Sequence[str],
         uses: Callable[[int, Sequence[str]], list[bool]],
         thresholds: Thresholds | None = None,
+        shared: Callable[[str], int] = lambda word: 1,
     ):
         self.names = names
         self.uses = uses
         self.thresholds = thresholds or Thresholds()
+        self.shared = shared
 
     def decide(self, question: Question, scored: Scored, *, in_context: bool = False) -> Decision:
         """Decide for an analysed, readable question and its ranking.
@@ -109,9 +114,26 @@ class Decider:
         if confidence < self.thresholds.answer:
             return Decision("out_of_scope", confidence, ranked)
         top = ranked[0][0]
+        if len(ranked) > 1 and self._vague(question, scored):
+            return Decision("clarify", confidence, ranked, choices=tuple(i for i, _ in ranked))
         if len(ranked) > 1 and self._undecided(question, scored):
             return Decision("clarify", confidence, ranked, choices=(top, ranked[1][0]))
         return Decision("answer", confidence, ranked, entry=top)
+
+    def _vague(self, question: Question, scored: Scored) -> bool:
+        """A short request in one everyday word that several entries share ("我要办证", "我想开店", "我想上社保"),
+        naming none and asking no element: which entry is meant is asked, not guessed."""
+        (_, first), (_, runner_up) = scored.ranked[0], scored.ranked[1]
+        words = question.content
+        return (
+            len(question.text) <= VAGUE_CHARS
+            and question.element is None
+            and not question.mentions
+            and len(words) == 1
+            and len(words[0]) >= 2
+            and self.shared(words[0]) >= 2
+            and runner_up >= VAGUE_RUNNER_UP * first
+        )
 
     def _undecided(self, question: Question, scored: Scored) -> bool:
         """Two close entries of one family that nothing in the question tells apart ("驾照多少钱": 补领 or 期满换证?).

@@ -155,7 +155,13 @@ class Ranker:
         scores = fuse(signals.bm25, signals.dense, mentioned, self.priors, self.fusion, self.prior_power)
         if context_item and not mentioned:
             i = self._by_name.get(context_item)
-            if i is not None:
+            # a word that is part of another entry's name and not of this one's says the question is about that
+            # other entry ("那离婚要带什么" after 内地居民结婚登记); "那要多少钱" stays with the conversation's entry
+            foreign = i is not None and any(
+                len(t) >= 2 and t not in self.names[i] and any(t in name for name in self.names)
+                for t in question.content
+            )
+            if i is not None and not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)
                 mentioned[i] = 1.0
         if not scores:

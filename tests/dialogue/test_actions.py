@@ -22,6 +22,7 @@ from actions.checklist import (
     ValidateChecklistForm,
 )
 from knowledge.checklist import build_notice
+from nlu.options import looks_like_command
 
 pytestmark = pytest.mark.integration
 
@@ -257,6 +258,38 @@ def test_go_back_forgets_the_last_answer(services):
 def test_go_back_outside_a_checklist_says_so(services):
     events, messages = run(ActionGoBack(services), tracker("上一步", intent="go_back"))
     assert events == [] and "没有可以返回" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("message", ["我想给娃上户口", "给孩子上户口要带什么"])
+def test_a_request_taken_for_go_back_is_answered_as_the_question_it_is(services, message):
+    _, messages = run(ActionGoBack(services), tracker(message, intent="go_back"))
+    assert "【出生登记】" in messages[0]["text"] and "没有可以返回" not in messages[0]["text"]
+
+
+def test_a_question_taken_for_go_back_inside_a_checklist_is_answered_and_the_answers_kept(services):
+    answers = {"previous_marriage": "yes"}
+    t = tracker("重新办身份证要多少钱", intent="start_over", slots={"answers": answers}, form="checklist_form")
+    t.slots["checklist_item"] = "marriage-registration"
+    events, messages = run(ActionStartOver(services), t)
+    assert events == []  # nothing forgotten
+    assert "身份证" in messages[0]["text"] and "继续" in messages[-1]["text"]
+
+
+@pytest.mark.parametrize(
+    ("message", "command", "expected"),
+    [
+        ("上一步", "go_back", True),
+        ("返回", "go_back", True),
+        ("我选错了", "go_back", True),
+        ("我想给娃上户口", "go_back", False),
+        ("上户口要带什么", "go_back", False),
+        ("重新开始", "start_over", True),
+        ("重来吧", "start_over", True),
+        ("重新办身份证要多少钱", "start_over", False),
+    ],
+)
+def test_commands_are_told_from_requests_that_sound_like_them(message, command, expected):
+    assert looks_like_command(message, command) is expected
 
 
 def test_start_over_inside_a_checklist_clears_the_answers(services):

@@ -149,6 +149,22 @@ def test_context_follow_ups(live_server):
     assert "【居民身份证补领】" in text(reply)
 
 
+def test_real_messages_in_one_conversation(live_server):
+    chat = Chat(live_server)  # one person, one conversation id, as a returning citizen keeps it
+    reply = chat.say("我想给娃上户口")
+    assert "【出生登记】" in text(reply) and "上一步" not in text(reply)
+    reply = chat.say("结婚登记要带什么")
+    assert "【内地居民结婚登记】" in text(reply)
+    reply = chat.say("那离婚要带什么")
+    assert "【内地居民离婚登记】" in text(reply)
+    reply = chat.say(
+        "领导您好，我是**区居民，户口在外省，之前迁出去了，现在想迁回原籍，请问需要什么手续。望领导给予回复！"
+    )
+    assert "【户口迁移登记】" in text(reply)
+    reply = chat.say("您好，我想办理工作居住证，请问需要什么条件？谢谢")
+    assert "您问的是“工作居住证”，本助手暂未收录" in text(reply) and "12345" in text(reply)
+
+
 def test_ambiguity_is_resolved_by_asking(live_server):
     chat = Chat(live_server)
     reply = chat.say("驾照要多少钱")

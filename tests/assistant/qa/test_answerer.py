@@ -188,3 +188,15 @@ def test_a_question_about_a_period_the_law_sets_leads_with_that_sentence(qa):
     first = answer.answer.split("\n")[1]  # after the item's name
     assert "30日" in first and "冷静期" in first
     assert "（摘自办事指南“受理条件”）" in answer.answer
+
+
+@pytest.mark.parametrize("query", ["我要办证", "我想开店", "我想上社保"])
+def test_a_vague_request_gets_a_short_question_with_the_likely_items_as_choices(qa, query):
+    answer = qa.ask(query)
+    assert answer.kind == "clarify" and answer.item is None
+    assert len(answer.choices) == 3 and len(answer.answer) < 30
+
+
+def test_a_new_subject_in_context_switches_the_item(qa):
+    assert qa.ask("那离婚要带什么", context_item="内地居民结婚登记").item == "内地居民离婚登记"
+    assert qa.ask("那要多少钱", context_item="内地居民结婚登记").item == "内地居民结婚登记"

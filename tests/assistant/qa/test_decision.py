@@ -187,3 +187,25 @@ def test_a_service_the_catalogue_lacks_is_refused_by_name_even_when_a_neighbour_
     assert answer.kind == "out_of_scope" and answer.item is None
     assert answer.answer.startswith("您问的是“工作居住证”，本助手暂未收录这项服务")
     assert "96000示例热线" in answer.answer
+
+
+def test_a_short_request_in_one_shared_word_asks_which_entry_is_meant():
+    # "我想办证": one everyday word, several entries use it, none named, no element asked
+    read = question(["办证"], ["想", "办证"], text="我想办证")
+    decider = Decider(NAMES, Ranker(NAMES, PRIORS, NAMING).uses, shared=lambda word: 3)
+    decision = decider.decide(read, Scored(ranked=[(0, 1.0), (1, 0.8), (2, 0.6)], features=(0.9, 1.0, 0, 1, 1)))
+    assert decision.kind == "clarify" and decision.choices == (0, 1, 2)
+    # the same word with an element asked, or a word only one entry uses, is answered
+    asked = Question(query="办证多少钱", text="办证多少钱", words=["办证"], content=["办证"], element="fee")
+    assert decider.decide(asked, Scored(ranked=[(0, 1.0), (1, 0.8)], features=(0.9, 1.0, 0, 1, 1))).kind == "answer"
+    rare = Decider(NAMES, Ranker(NAMES, PRIORS, NAMING).uses, shared=lambda word: 1)
+    assert rare.decide(read, Scored(ranked=[(0, 1.0), (1, 0.8)], features=(0.9, 1.0, 0, 1, 1))).kind == "answer"
+
+
+def test_a_clarifying_question_of_several_entries_offers_them_all():
+    read = question(["办证"], text="我想办证")
+    qa = answerer(read, [(0, 5.0), (1, 4.5), (2, 4.0)], [(0, 0.9), (1, 0.85), (2, 0.8)])
+    qa.decider.shared = lambda word: 3
+    answer = qa.ask("我想办证")
+    assert answer.kind == "clarify" and answer.answer == "您想办理的可能是以下几项之一，请选择："
+    assert [c.name for c in answer.choices] == NAMES
