@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import compose, offers_checklist
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
+from assistant.qa.message import MAX_ASKS
 from assistant.qa.passages import best_passage
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
@@ -71,6 +72,7 @@ class Answer(BaseModel):
     version: str | None = None
     offer_checklist: bool = False
     choices: list[Choice] = []
+    parts: list[Answer] = []  # the answers to a message's further asks (its text holds them all, in order)
 
 
 class QuestionAnswerer:
@@ -157,6 +159,24 @@ class QuestionAnswerer:
                 ("那要多少钱？").
         """
         question = self.analyse(query)
+        first = self._answer(question, context_item)
+        if len(question.asks) < 2:
+            return first
+        # several asks in one message: each answered in order, in the context of the first one's item
+        context = first.item if first.kind == "answer" else context_item
+        parts: list[Answer] = []
+        for ask in question.asks[1:MAX_ASKS]:
+            part = self._answer(self.analyse(ask.text), context)
+            if part.answer != first.answer and all(part.answer != p.answer for p in parts):
+                parts.append(part)
+        if not parts:
+            return first
+        text = "\n\n".join(
+            f"{self.replies('ask_number', number=n)}\n{a.answer}" for n, a in enumerate([first, *parts], 1)
+        )
+        return first.model_copy(update={"answer": text, "parts": parts})
+
+    def _answer(self, question: Question, context_item: str | None) -> Answer:
         if not question.readable:
             return self.compose(question, Decision("empty" if not question.text else "out_of_scope"))
         scored = self.score(question, self.retrieve(question), context_item)

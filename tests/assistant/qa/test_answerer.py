@@ -200,3 +200,18 @@ def test_a_vague_request_gets_a_short_question_with_the_likely_items_as_choices(
 def test_a_new_subject_in_context_switches_the_item(qa):
     assert qa.ask("那离婚要带什么", context_item="内地居民结婚登记").item == "内地居民离婚登记"
     assert qa.ask("那要多少钱", context_item="内地居民结婚登记").item == "内地居民结婚登记"
+
+
+def test_several_asks_of_one_message_are_each_answered_in_order_with_their_citation(qa):
+    answer = qa.ask("尊敬的区长：您好！本人**，今年刚退休，1、公积金怎么提取？2、多久能到账？3、要不要收费？谢谢")
+    assert (answer.item, answer.element) == ("住房公积金提取", "process")
+    assert [(p.item, p.element) for p in answer.parts] == [("住房公积金提取", "time_limit"), ("住房公积金提取", "fee")]
+    sections = answer.answer.split("【第")[1:]
+    assert [s[:3] for s in sections] == ["1问】", "2问】", "3问】"]
+    assert all("指南版本" in s for s in sections)  # each with its own citation
+    assert "办理流程" in sections[0] and "办结时限" in sections[1] and "不收费" in sections[2]
+
+
+def test_a_single_question_has_no_numbered_parts(qa):
+    answer = qa.ask("公积金提取要多久")
+    assert answer.parts == [] and "【第1问】" not in answer.answer
