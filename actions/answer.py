@@ -71,6 +71,9 @@ def answer(services: Services, dispatcher: CollectingDispatcher, tracker: Tracke
         events.append(SlotSet("item_id", turn.entry_id))
     if turn.answer.kind != "out_of_scope":
         events.append(SlotSet("element", turn.answer.element))
+    # what the story told ("我已经退休了") fills the checklist in, if the person asks for it next
+    story = {"entry": turn.entry_id, "answers": turn.answer.story} if turn.answer.story and turn.entry_id else None
+    events.append(SlotSet("story", story))
     return events
 
 

@@ -23,6 +23,8 @@ from assistant.dialogue.conversation import (
     understand_answer,
 )
 from assistant.dialogue.links import notice_url
+from assistant.qa.compose import story_facts
+from knowledge.schema import Item
 from nlu.options import looks_affirmative, looks_like_command
 
 FORM = "checklist_form"
@@ -36,6 +38,11 @@ def _in_form(tracker: Tracker) -> bool:
 
 def _answers(tracker: Tracker) -> dict:
     return dict(tracker.get_slot("answers") or {})
+
+
+def has_pending(knowledge, entry_id: str, answers: dict) -> bool:
+    """Whether a question still applies and is unanswered."""
+    return next_step(knowledge, entry_id, answers).question is not None
 
 
 def _answer_instead(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
@@ -101,8 +108,23 @@ class ActionStartChecklist(Action):
             dispatcher.utter_message(text=knowledge.qa.replies("checklist_no_questions", name=entry.name))
             send_notice(dispatcher, self.services, entry.id, {})
             return [*reset, SlotSet("checklist_ready", False)]
-        dispatcher.utter_message(text=knowledge.qa.replies("checklist_start", name=entry.name))
-        return [*reset, SlotSet("checklist_item", entry.id), SlotSet("answers", {}), SlotSet("checklist_ready", True)]
+        told = tracker.get_slot("story") or {}
+        answers = dict(told.get("answers") or {}) if told.get("entry") == entry.id and isinstance(entry, Item) else {}
+        text = knowledge.qa.replies("checklist_start", name=entry.name)
+        if answers:
+            # what the question's story told is filled in, said, and can be corrected ("上一步", "重新开始")
+            text += "\n" + knowledge.qa.replies("checklist_prefilled", facts=story_facts(entry, answers))
+        dispatcher.utter_message(text=text)
+        if answers and not has_pending(knowledge, entry.id, answers):
+            send_notice(dispatcher, self.services, entry.id, answers)
+            return [*reset, SlotSet("answers", answers), SlotSet("checklist_ready", False), SlotSet("story", None)]
+        return [
+            *reset,
+            SlotSet("checklist_item", entry.id),
+            SlotSet("answers", answers),
+            SlotSet("checklist_ready", True),
+            SlotSet("story", None),
+        ]
 
 
 class ActionAskScenarioAnswer(Action):

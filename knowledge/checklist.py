@@ -250,6 +250,17 @@ def _item_part(
     return terms, active
 
 
+def personalise(item: Item, answers: Answers) -> tuple[list[NoticeMaterial], list[str]]:
+    """An item's materials and conditions for the answers given so far, as its notice lists them.
+
+    Raises:
+        AnswerError: an answer names an unknown option, or several options for a single choice.
+    """
+    materials: dict[str, NoticeMaterial] = {}
+    terms, _ = _item_part(item, answers, materials, [])
+    return list(materials.values()), terms.conditions
+
+
 def questions_of(catalogue: Catalogue, entry: Item | Bundle) -> list[Question]:
     """Every scenario question of an item, or the union (by id, asked once) of a bundle's members."""
     items = catalogue.members(entry) if isinstance(entry, Bundle) else [entry]

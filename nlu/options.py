@@ -132,6 +132,36 @@ def looks_like_command(message: str, command: str) -> bool:
     return bool(text) and len(text) <= 6 and pattern is not None and bool(pattern.match(text))
 
 
+_NEGATION = re.compile(r"(?:不|没|没有|未|无|非|不是|还没|尚未)$")
+_BARE = frozenset(_YES) | frozenset(_NO)
+
+
+def story_answers(questions: Sequence[Choice], message: str) -> dict[str, list[str]]:
+    """What a message's story already answers: question id -> the option ids it names.
+
+    Only an option's label or synonym of two characters or more counts ("退休", "租房", "二婚"; never a bare
+    "是" or "没有"), not after a negation ("还没退休"), and only where it names one option of a single-choice
+    question. "我已经退休了，想把公积金取出来" answers the withdrawal reason with the retirement option.
+    """
+    text = _clean(message)
+    found: dict[str, list[str]] = {}
+    for question in questions:
+        chosen: list[str] = []
+        for option in question.options:
+            for phrase in (_clean(p) for p in (option.label, *option.synonyms)):
+                if len(phrase) < 2 or phrase in _BARE:
+                    continue
+                start = text.find(phrase)
+                while start >= 0 and _NEGATION.search(text[max(0, start - 3) : start]):
+                    start = text.find(phrase, start + 1)
+                if start >= 0:
+                    chosen.append(option.id)
+                    break
+        if chosen and (question.multiple or len(chosen) == 1):
+            found[question.id] = chosen
+    return found
+
+
 def match_options(question: Choice, answer: str) -> list[str] | None:
     """The option ids an answer chooses, or None when it does not answer the question.
 

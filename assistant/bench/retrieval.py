@@ -17,7 +17,7 @@ from ``wait4``), with the build's steps; index load time in a fresh process, fro
 answer (median of three); ``ask`` latency p50 / p95 / p99 in process, over the development questions (short,
 typed questions; repeated to ``--questions``) and over ``--questions`` distinct questions (the development
 questions, then real citizen questions of MSGABench when ``../shared/data`` has them, some of them long
-messages), with the share of normalisation; for ``bundled``, the throughput of ``assistant ask --json
+messages), with the share of normalisation, and over 300 real hotline messages of about 300 characters; for ``bundled``, the throughput of ``assistant ask --json
 --batch``; and the machine's load average, since the figures mean little on a busy machine.
 
 Indexes are built under ``var/bench/index``. ``--quick`` reuses an up-to-date index there instead of
@@ -120,6 +120,24 @@ def questions(count: int, dev: Path) -> list[str]:
     return (out * (count // max(1, len(out)) + 1))[:count] if len(out) < count else out[:count]
 
 
+def long_messages(count: int = 300, low: int = 250, high: int = 330) -> list[str]:
+    """Up to ``count`` real citizen messages of ``low``-``high`` characters (about 300: a salutation, a story, the
+    asks), from the hotline sheet of MSGABench; empty without ``../shared/data``."""
+    if not QUESTIONS_XLSX.is_file():
+        return []
+    from openpyxl import load_workbook
+
+    book = load_workbook(QUESTIONS_XLSX, read_only=True)
+    out: list[str] = []
+    for row in book["情感分类"].iter_rows(min_row=2, max_col=1, values_only=True):
+        text = str(row[0] or "").strip()
+        if low <= len(text) <= high:
+            out.append(text)
+            if len(out) == count:
+                break
+    return out
+
+
 def catalogue_dirs(scenario: str, progress=print) -> list[Path]:
     """The catalogue directories of a scenario, importing or generating the extra catalogue when missing."""
     from assistant.retrieval.index import default_directories
@@ -202,6 +220,8 @@ def run_scenario(scenario: str, args: argparse.Namespace, asked: list[str]) -> N
     dev = dev_questions(Path(args.dev))
     dev_ms = _timed(qa.ask, dev * max(1, -(-len(asked) // len(dev))))
     latencies = _timed(qa.ask, asked)
+    messages = long_messages()
+    long_ms = _timed(qa.ask, messages) if messages else []
     normalising = _timed(index.normaliser, asked)
 
     steps = ", ".join(f"{k} {v:.1f}" for k, v in built.get("steps", {}).items())
@@ -223,6 +243,11 @@ def run_scenario(scenario: str, args: argparse.Namespace, asked: list[str]) -> N
         f"p95 {_percentile(lengths, 95):.0f})"
     )
     print(f"  of which normalisation      {_summary(normalising)} (nlu/normalize.py, pinyin typo repair)")
+    if long_ms:
+        print(
+            f"ask, ~300-character messages {_summary(long_ms)} (real hotline messages of "
+            f"{min(map(len, messages))}-{max(map(len, messages))} characters)"
+        )
     if scenario == "bundled" and not args.quick:
         batch_file = root.parent / "questions.txt"
         batch_file.write_text("\n".join(asked) + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
-from assistant.qa.compose import compose, offers_checklist
+from assistant.qa.compose import compose, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS
 from assistant.qa.passages import best_passage
@@ -73,6 +73,7 @@ class Answer(BaseModel):
     offer_checklist: bool = False
     choices: list[Choice] = []
     parts: list[Answer] = []  # the answers to a message's further asks (its text holds them all, in order)
+    story: dict[str, str | list[str]] = {}  # scenario answers the message told (question id -> option id or ids)
 
 
 class QuestionAnswerer:
@@ -235,6 +236,7 @@ class QuestionAnswerer:
             )
         assert decision.entry is not None
         entry = self.entries[decision.entry]
+        story = read_story(entry, question.query) if isinstance(entry, Item) and entry.scenario else {}
         return Answer(
             query=question.query,
             confidence=decision.confidence,
@@ -249,6 +251,8 @@ class QuestionAnswerer:
                 question.element,
                 self.replies,
                 best_passage(entry, question.ask_words, question.answer_type) if isinstance(entry, Item) else None,
+                story,
             ),
             offer_checklist=offers_checklist(entry),
+            story=story,
         )

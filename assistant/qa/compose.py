@@ -3,11 +3,52 @@ words (citation, version) come from the reply file."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from assistant.qa.passages import Passage
 from assistant.replies import Replies
+from knowledge.checklist import personalise
 from knowledge.glossary import ELEMENTS
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Bundle, Item
+from nlu.options import Choice, Option, story_answers
+
+Story = Mapping[str, str | list[str]]  # scenario question id -> option id (a list for a multiple choice)
+
+
+def read_story(item: Item, message: str) -> dict[str, str | list[str]]:
+    """The scenario answers a message's story gives ("我已经退休了" -> the retirement option), as the checklist
+    engine takes them."""
+    questions = [
+        Choice(q.id, [Option(o.id, o.label, list(o.synonyms)) for o in q.options], q.multiple) for q in item.scenario
+    ]
+    by_id = {q.id: q for q in item.scenario}
+    return {qid: ids if by_id[qid].multiple else ids[0] for qid, ids in story_answers(questions, message).items()}
+
+
+def story_facts(item: Item, story: Story) -> str:
+    """What the story told, as the options' labels ("离休、退休")."""
+    labels = []
+    for question in item.scenario:
+        chosen = story.get(question.id)
+        if chosen is not None:
+            ids = [chosen] if isinstance(chosen, str) else chosen
+            labels += [o.label for o in question.options if o.id in ids]
+    return "、".join(labels)
+
+
+def _personal(item: Item, element: str, story: Story, replies: Replies) -> str | None:
+    """The materials or conditions for what the story told, as the checklist engine gives them."""
+    materials, conditions = personalise(item, story)
+    said = replies("story_understood", facts=story_facts(item, story))
+    if element == "materials":
+        text = said + "\n" + _lines("申请材料：", [material_line(m) for m in materials] or ["无"])
+        if len(story) < len(item.scenario):
+            text += "\n" + replies("story_more_questions")
+        return text
+    if element == "conditions":
+        return said + "\n" + _lines("受理条件：", conditions)
+    return None
 
 
 def _lines(title: str, lines: list[str]) -> str:
@@ -100,16 +141,24 @@ def offers_checklist(entry: Item | Bundle) -> bool:
     return isinstance(entry, Bundle) or bool(entry.scenario)
 
 
-def compose(entry: Item | Bundle, element: str | None, replies: Replies, lead: Passage | None = None) -> str:
+def compose(
+    entry: Item | Bundle,
+    element: str | None,
+    replies: Replies,
+    lead: Passage | None = None,
+    story: Story | None = None,
+) -> str:
     """The chat answer for an entry and the element asked (None: the overview), with its citation.
 
     ``lead``: the guide's passage that answers the ask itself (see :mod:`assistant.qa.passages`), quoted first
-    with the element it stands in; the element asked follows.
+    with the element it stands in; the element asked follows. ``story``: the scenario answers the message told
+    (see :func:`read_story`): the materials and conditions are then the checklist engine's for them.
     """
     head = f"【{entry.name}】"
     if isinstance(entry, Bundle):
         return f"{head}\n{overview(entry)}"
-    body = _item_element(entry, element) if element else overview(entry)
+    personal = _personal(entry, element, story, replies) if story and element else None
+    body = personal or (_item_element(entry, element) if element else overview(entry))
     if lead is not None and lead.text not in body:
         where = replies("passage_source", element=ELEMENTS.get(lead.element, lead.element))
         body = f"{lead.text}\n{where}\n\n{body}"

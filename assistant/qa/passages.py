@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -32,6 +33,8 @@ _FACT = {
     "count": re.compile(r"\d+\s*次|[一二三两]次"),
     "phone": re.compile(r"\d{5,}"),
 }
+# the kinds of asks one sentence answers: a fact, yes or no, whether one is eligible
+LEADING = frozenset({"duration", "amount", "age", "count", "phone", "yes_no", "eligibility"})
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
 _HAN = re.compile(r"[\u3400-\u9fff]{2}")
 # words of asking that the question words of the templates leave in
@@ -47,6 +50,11 @@ class Passage:
     element: str
     text: str
     match: str = ""  # the text its words are matched against (an FAQ's question and answer; else the text)
+
+    @functools.cached_property
+    def grams(self) -> frozenset[str]:
+        """The character pairs of what its words are matched against (cut once)."""
+        return frozenset(_bigrams(self.match or self.text))
 
 
 def _sentences(text: str) -> list[str]:
@@ -106,10 +114,12 @@ def best_passage(item: Item, words: Sequence[str], answer_type: AnswerType | Non
         words: the ask's content words (normalised; question words left out).
         answer_type: the kind of answer expected.
     """
+    if answer_type not in LEADING:
+        return None  # a list of materials, a place, a how-to: the element asked is the answer
     cut = [p for p in passages(item) if p.element != "overview"]
     if not cut:
         return None
-    grams = [_bigrams(p.match or p.text) for p in cut]
+    grams = [p.grams for p in cut]
     # the words of the item's own name tell which guide, not which of its sentences
     asked = set().union(set(), *(_bigrams(w) for w in words if w not in _ASKING_WORDS)) - _bigrams(item.name)
     if not asked:

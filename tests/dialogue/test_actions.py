@@ -68,7 +68,7 @@ def test_answer_quotes_the_guide_and_offers_the_checklist(services):
     assert "内地居民结婚登记" in messages[0]["text"] and "户口" in messages[0]["text"]
     assert "生成清单" not in messages[0]["text"]  # the offer comes once, with its buttons
     assert [b["payload"] for b in messages[1]["buttons"]] == ["/ask_checklist", "/deny"]
-    assert slots(events) == {"offer": "checklist", "item_id": MARRIAGE, "element": "materials"}
+    assert slots(events) == {"offer": "checklist", "item_id": MARRIAGE, "element": "materials", "story": None}
 
 
 def test_follow_up_uses_the_conversation_item(services):
@@ -145,6 +145,33 @@ def test_a_question_taken_for_a_yes_is_answered_not_accepted(services):
     events, messages = run(ActionStartChecklist(services), t)
     assert slots(events)["checklist_ready"] is False and slots(events)["item_id"] == "resident-id-card-reissue"
     assert messages[0]["text"].startswith("【居民身份证补领】")
+
+
+def test_what_the_question_told_fills_the_checklist_in_and_is_said(services):
+    story = {"entry": "housing-fund-withdrawal", "answers": {"fund_withdrawal_reason": "retirement"}}
+    t = tracker(
+        "好的", intent="affirm", slots={"item_id": "housing-fund-withdrawal", "offer": "checklist", "story": story}
+    )
+    events, messages = run(ActionStartChecklist(services), t)
+    assert slots(events)["answers"] == {"fund_withdrawal_reason": "retirement"}  # asked only the rest
+    assert slots(events)["checklist_ready"] is True and slots(events)["story"] is None
+    assert "已为您选好：离休、退休" in messages[0]["text"] and "上一步" in messages[0]["text"]
+
+
+def test_a_story_about_another_item_fills_nothing_in(services):
+    story = {"entry": "housing-fund-withdrawal", "answers": {"fund_withdrawal_reason": "retirement"}}
+    t = tracker("好的", intent="affirm", slots={"item_id": MARRIAGE, "offer": "checklist", "story": story})
+    events, messages = run(ActionStartChecklist(services), t)
+    assert slots(events)["answers"] == {} and "已为您选好" not in messages[0]["text"]
+
+
+def test_an_answer_keeps_what_the_story_told_for_the_checklist(services):
+    events, messages = run(ActionAnswer(services), tracker("我已经退休了，想把公积金取出来，要带什么"))
+    assert slots(events)["story"] == {
+        "entry": "housing-fund-withdrawal",
+        "answers": {"fund_withdrawal_reason": "retirement"},
+    }
+    assert "离休、退休证明" in messages[0]["text"]
 
 
 def test_affirm_without_an_offer_asks_what_to_do(services):

@@ -165,6 +165,17 @@ def test_real_messages_in_one_conversation(live_server):
     assert "您问的是“工作居住证”，本助手暂未收录" in text(reply) and "12345" in text(reply)
 
 
+def test_the_story_fills_the_checklist_in_and_only_the_rest_is_asked(live_server, holder):
+    chat = Chat(live_server)
+    reply = chat.say("我已经退休了，想把公积金取出来，要带什么")
+    assert "【住房公积金提取】" in text(reply) and "离休、退休证明" in text(reply)
+    reply = chat.say("好的")
+    assert "已为您选好：离休、退休" in text(reply)
+    step = next_step(holder.current, "housing-fund-withdrawal", {"fund_withdrawal_reason": "retirement"})
+    if step.question is not None:  # the reason is not asked again: the next question is
+        assert step.question.text in text(reply) and "因为什么情形提取" not in text(reply)
+
+
 def test_ambiguity_is_resolved_by_asking(live_server):
     chat = Chat(live_server)
     reply = chat.say("驾照要多少钱")

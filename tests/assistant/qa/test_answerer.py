@@ -215,3 +215,12 @@ def test_several_asks_of_one_message_are_each_answered_in_order_with_their_citat
 def test_a_single_question_has_no_numbered_parts(qa):
     answer = qa.ask("公积金提取要多久")
     assert answer.parts == [] and "【第1问】" not in answer.answer
+
+
+def test_what_the_story_tells_chooses_the_materials(qa, bundled):
+    retired = qa.ask("我已经退休了，想把公积金取出来，要带什么")
+    assert (retired.item, retired.element) == ("住房公积金提取", "materials")
+    assert retired.story == {"fund_withdrawal_reason": "retirement"}
+    assert "根据您说的情况（离休、退休）" in retired.answer and "离休、退休证明" in retired.answer
+    not_yet = qa.ask("我还没退休，公积金提取要带什么")
+    assert not_yet.story == {} and "离休、退休证明" not in not_yet.answer

@@ -31,7 +31,7 @@ def test_a_yes_no_question_is_answered_by_the_faq_or_entry_that_holds_its_words(
 
 def test_words_every_passage_holds_lead_to_nothing(guide) -> None:
     # the item's own name tells nothing about which of its sentences answers
-    assert best_passage(guide("住房公积金提取"), ["住房公积金", "提取"], None) is None
+    assert best_passage(guide("住房公积金提取"), ["住房公积金", "提取"], "yes_no") is None
     assert best_passage(guide("住房公积金提取"), [], "duration") is None
 
 
@@ -46,3 +46,8 @@ def test_passages_quote_the_guide_verbatim(guide) -> None:
     assert all(c in texts for c in item.conditions)
     assert any(f.answer in t for f in item.faq for t in texts)
     assert passages(item) is passages(item)  # cut once per loaded guide
+
+
+def test_a_list_or_a_how_to_is_answered_by_its_element_not_one_sentence(guide) -> None:
+    assert best_passage(guide("住房公积金提取"), ["退休"], "document") is None
+    assert best_passage(guide("住房公积金提取"), ["退休"], None) is None

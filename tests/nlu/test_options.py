@@ -1,0 +1,54 @@
+"""Free answers and stories read against scenario options (pure Python, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.options import Choice, Option, match_options, story_answers
+
+REASON = Choice(
+    "reason",
+    [
+        Option("purchase", "购买、建造、翻建、大修自住住房", ["买房", "购房"]),
+        Option("rent", "租房自住", ["租房", "付房租"]),
+        Option("retirement", "离休、退休", ["退休", "退休了", "离休"]),
+    ],
+)
+MARRIED = Choice(
+    "previous_marriage",
+    [Option("no", "双方都没有结过婚", ["头婚"]), Option("yes", "有一方或双方以前结过婚", ["二婚", "再婚"])],
+)
+AGENT = Choice("agent", [Option("self", "本人办理", ["自己去"]), Option("agent", "委托他人代办", ["代办", "委托"])])
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("我已经退休了，想把公积金取出来，要带什么", {"reason": ["retirement"]}),
+        ("我们是二婚，结婚登记要带什么", {"previous_marriage": ["yes"]}),
+        ("我在外地，能委托家人代办吗", {"agent": ["agent"]}),
+        ("我租房住，公积金怎么提", {"reason": ["rent"]}),
+    ],
+)
+def test_what_a_story_tells_answers_the_options_it_names(message, expected):
+    assert story_answers([REASON, MARRIED, AGENT], message) == expected
+
+
+def test_a_negated_fact_answers_nothing():
+    assert story_answers([REASON], "我还没退休，公积金提取要带什么") == {}
+    assert story_answers([MARRIED], "我们都没有再婚过") == {}
+
+
+def test_a_story_naming_two_options_of_a_single_choice_answers_neither():
+    assert story_answers([REASON], "我租房住，也想买房") == {}
+
+
+def test_bare_yes_and_no_words_are_no_story():
+    yes_no = Choice("q", [Option("y", "是", ["有"]), Option("n", "否", ["没有"])])
+    assert story_answers([yes_no], "我没有户口簿，有身份证") == {}
+
+
+def test_a_free_answer_to_the_question_being_asked():
+    assert match_options(MARRIED, "第二个") == ["yes"]
+    assert match_options(MARRIED, "我们是二婚") == ["yes"]
+    assert match_options(MARRIED, "天气") is None
