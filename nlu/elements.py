@@ -404,8 +404,8 @@ class ElementPipeline:
         """
         return cls(with_entity_ruler(path, segmenter))
 
-    def analyse(self, text: str) -> Analysis:
-        """Element asked and item mentions in a normalised question."""
+    def analyse(self, text: str, *, element: bool = True) -> Analysis:
+        """Element asked and item mentions in a normalised question (``element=False``: mentions and scope only)."""
         doc = self.nlp.get_pipe("entity_ruler")(self.nlp.make_doc(text))
         spans = [(ent.start, ent.end, ent.ent_id_) for ent in doc.ents]
         mentions = sorted(((ent_id, doc[start:end].text) for start, end, ent_id in spans), key=lambda m: -len(m[1]))
@@ -417,7 +417,7 @@ class ElementPipeline:
             start = end
         asked = "".join([*parts, doc[start:].text])
         label, score = NONE, 1.0  # nothing but a name ("扯证", "新生儿出生一件事"): a general question
-        if asked.strip(PLACEHOLDER).strip():
+        if element and asked.strip(PLACEHOLDER).strip():
             cats = self.nlp.get_pipe("textcat")(characters(self.nlp, asked)).cats
             label, score = max(cats.items(), key=lambda kv: kv[1])
         return Analysis(

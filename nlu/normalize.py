@@ -24,6 +24,7 @@ import yaml
 LEXICON = Path(__file__).parent / "lexicon.yaml"
 COMMON_WORD = 1000  # jieba frequency of an everyday word (晚上, 事业), which typo repair keeps whole
 KNOWN_WORD = 50  # jieba frequency from which a run is a word typed on purpose (失恋 121, 理发 94), not a typo
+PART_MEMO = 8192  # runs of text whose normalised form a normaliser remembers
 MAX_QUERY_CHARS = 200  # longer input is cut: no real question about a service needs more
 # typed on purpose, never a typo: 办不办 is not 办补办, 有小程序 is not 有效程序, 户口不在 is not 户口簿在; and the
 # two characters of nearly every question here: 新证 is not 新增, 上办 not 上班
@@ -94,6 +95,7 @@ class Normaliser:
         words |= set(lexicon.get("words", []))
         words |= {v for v in self._replace.values() if len(v) >= 2}
         self.vocabulary = frozenset(words)
+        self._parts: dict[str, str] = {}
 
     @cached_property
     def _converter(self):
@@ -120,6 +122,16 @@ class Normaliser:
             for key in dict.fromkeys((char_pinyin(word), fuzzy_pinyin(word))):
                 table.setdefault(key, []).append(word)
         return {key: tuple(words) for key, words in table.items()}
+
+    @cached_property
+    def _sound_starts(self) -> frozenset[tuple[str, ...]]:
+        """The first two syllables of every reading of a domain word (most runs of a message start none)."""
+        return frozenset(key[:2] for key in self._by_pinyin)
+
+    @cached_property
+    def _word_starts(self) -> frozenset[str]:
+        """The first two characters of every domain word."""
+        return frozenset(word[:2] for word in self.vocabulary)
 
     @cached_property
     def _frequencies(self) -> Mapping[str, int]:
@@ -159,9 +171,12 @@ class Normaliser:
         spans: dict[int, tuple[int, int]] = {}  # per character, the widest word spelled through it (as needed)
         out: list[str] = []
         i = 0
+        sounds, starts = self._sound_starts, self._word_starts
         while i < len(text):
             replaced = False
-            for size in range(min(8, len(text) - i), 1, -1):
+            # no domain word sounds like a run starting here unless one starts with these two syllables
+            sizes = range(min(8, len(text) - i), 1, -1) if syllables[i : i + 2] in sounds else ()
+            for size in sizes:
                 chunk = text[i : i + size]
                 if not _HAN.fullmatch(chunk[0]) or chunk in self.vocabulary:
                     continue
@@ -179,10 +194,11 @@ class Normaliser:
             if not replaced:
                 # a run that already is a domain word or an everyday word (手机) is kept whole, so its characters
                 # are not re-spelled with the next one (机上 -> 记上)
+                longest = min(8, len(text) - i) if text[i : i + 2] in starts else 2
                 whole = next(
                     (
                         text[i : i + s]
-                        for s in range(min(8, len(text) - i), 1, -1)
+                        for s in range(longest, 1, -1)
                         if text[i : i + s] in self.vocabulary or (s == 2 and self._is_common(text[i : i + s]))
                     ),
                     None,
@@ -250,13 +266,28 @@ class Normaliser:
 
         return pattern.sub(replace, text)
 
+    def _part(self, part: str) -> str:
+        """One run of text between punctuation marks, normalised (remembered: a long message's ask is read again
+        on its own, and its runs are those of the whole message)."""
+        found = self._parts.get(part)
+        if found is None:
+            found = self.repair(self._colloquial(part))
+            found = self._colloquial(found)  # a repaired word may be colloquial itself: 驾招 -> 驾照 -> 驾驶证
+            if len(self._parts) >= PART_MEMO:
+                self._parts.clear()
+            self._parts[part] = found
+        return found
+
     def __call__(self, text: str) -> str:
-        """The normalised question: empty when nothing meaningful is left."""
+        """The normalised question: empty when nothing meaningful is left.
+
+        Punctuation cuts a text into runs that are read each on its own (no lexicon key, filler, domain word or
+        dictionary word spans a punctuation mark, so this is what reading the whole text would give).
+        """
         text = self.surface(text)
         if self._filler_pattern is not None:
             text = self._filler_pattern.sub(" ", text)
-        text = self.repair(self._colloquial(text))
-        text = self._colloquial(text)  # a repaired word may be colloquial itself: 驾招 -> 驾照 -> 驾驶证
+        text = " ".join(self._part(part) for part in text.split(" "))
         return (
             re.sub(r"\s+", " ", text).strip().replace(" ", "")
             if _HAN.search(text)

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -49,6 +50,12 @@ class Choice:
 
 def _clean(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+@functools.lru_cache(maxsize=65536)
+def _phrase(text: str) -> str:
+    """An option's label or synonym, cleaned once (a story is read against every option of an item)."""
+    return _clean(text)
 
 
 def _number(token: str) -> int:
@@ -148,7 +155,7 @@ def story_answers(questions: Sequence[Choice], message: str) -> dict[str, list[s
     for question in questions:
         chosen: list[str] = []
         for option in question.options:
-            for phrase in (_clean(p) for p in (option.label, *option.synonyms)):
+            for phrase in (_phrase(p) for p in (option.label, *option.synonyms)):
                 if len(phrase) < 2 or phrase in _BARE:
                     continue
                 start = text.find(phrase)

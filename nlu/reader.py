@@ -33,7 +33,7 @@ from nlu.elements import (
     Analysis,
 )
 from nlu.murmur import row_hashes, slot_hashes, string_hash
-from nlu.segmenter import Segmenter
+from nlu.segmenter import Segmenter, cut
 
 FEATURE_CACHE = 500_000  # features whose hashes and slots are kept per classifier (cleared when full)
 
@@ -288,10 +288,11 @@ class ElementReader:
 
     def tokens(self, text: str) -> tuple[list[str], list[bool]]:
         """The pipeline tokenizer's tokens of ``text`` and their trailing spaces (spaCy's ChineseTokenizer, jieba)."""
-        return words_and_spaces([word for word in self.segmenter.cut(text, cut_all=False) if word], text)
+        return words_and_spaces([word for word in cut(self.segmenter, text) if word], text)
 
-    def analyse(self, text: str) -> Analysis:
-        """Element asked and item mentions in a normalised question."""
+    def analyse(self, text: str, *, element: bool = True) -> Analysis:
+        """Element asked and item mentions in a normalised question (``element=False``: mentions and scope only,
+        the element left None: a long message's element is read in its ask)."""
         words, spaces = self.tokens(text)
         spans = self.mentions(words)
         mentions = sorted(
@@ -305,7 +306,7 @@ class ElementReader:
             start = end
         asked = "".join([*parts, _span_text(words, spaces, start, len(words))])
         label, score = NONE, 1.0  # nothing but a name ("扯证", "新生儿出生一件事"): a general question
-        if asked.strip(PLACEHOLDER).strip():
+        if element and asked.strip(PLACEHOLDER).strip():
             characters = [START, *(c for c in asked if not c.isspace()), END]
             cats = self.element(self._orths(characters))
             label, score = max(cats.items(), key=lambda kv: kv[1])

@@ -74,3 +74,32 @@ def word_frequencies(segmenter: Segmenter) -> dict[str, int]:
     """The segmenter's word -> frequency table (live: words taught later show in it)."""
     segmenter.check_initialized()
     return segmenter.FREQ
+
+
+CUT_MEMO = 4096  # texts whose cut a segmenter remembers
+
+
+def cut(segmenter: Segmenter, text: str) -> list[str]:
+    """``segmenter.lcut(text)`` (accurate mode, HMM on), remembered per segmenter: a question is cut by its
+    reader and again, in search mode, for BM25 (:func:`cut_for_search` starts from this cut)."""
+    memo: dict[str, list[str]] = segmenter.__dict__.setdefault("_cut_memo", {})
+    found = memo.get(text)
+    if found is None:
+        if len(memo) >= CUT_MEMO:
+            memo.clear()
+        found = memo[text] = segmenter.lcut(text)
+    return list(found)
+
+
+def cut_for_search(segmenter: Segmenter, text: str) -> list[str]:
+    """``segmenter.lcut_for_search(text)``, computed from :func:`cut` as jieba computes it (the two- and
+    three-character dictionary words inside each longer word, then the word)."""
+    frequencies = segmenter.FREQ
+    out: list[str] = []
+    for word in cut(segmenter, text):
+        if len(word) > 2:
+            out += [word[i : i + 2] for i in range(len(word) - 1) if frequencies.get(word[i : i + 2])]
+        if len(word) > 3:
+            out += [word[i : i + 3] for i in range(len(word) - 2) if frequencies.get(word[i : i + 3])]
+        out.append(word)
+    return out

@@ -51,6 +51,12 @@ class Question:
         return bool(_HAN.search(self.text))
 
 
+class Pipeline(Protocol):
+    """An index's element / mention / scope pipeline over normalised text (``nlu.reader.ElementReader``)."""
+
+    def __call__(self, text: str, *, element: bool = True) -> Analysis: ...
+
+
 class Analyser(Protocol):
     """Reads a message into a :class:`Question`."""
 
@@ -90,7 +96,7 @@ class QuestionAnalyser:
     def __init__(
         self,
         normalise: Callable[[str], str],
-        analyse: Callable[[str], Analysis],
+        analyse: Pipeline,
         segmenter: Segmenter,
         question_words: frozenset[str],
         uncovered: Sequence[str] = (),
@@ -130,8 +136,9 @@ class QuestionAnalyser:
             return replace(
                 question, lacking=self._lacking(question.text, question), answer_type=kind, ask_words=question.content
             )
-        question = self._read(query, self.normalise(message.focus), message)
-        if message.asks and len(message.asks[0].text) < len(message.focus):
+        separate = bool(message.asks) and len(message.asks[0].text) < len(message.focus)
+        question = self._read(query, self.normalise(message.focus), message, element=not separate)
+        if separate:
             ask = self.normalise(message.asks[0].text)
             element = self.analyse(ask).element if _HAN.search(ask) else None
             words = [t for t in tokens(ask, self.segmenter) if t not in self.question_words]
@@ -157,10 +164,10 @@ class QuestionAnalyser:
                 return name if all(mention in phrase for _, mention in question.mentions) else None
         return None
 
-    def _read(self, query: str, text: str, message: Message | None = None) -> Question:
+    def _read(self, query: str, text: str, message: Message | None = None, *, element: bool = True) -> Question:
         if not _HAN.search(text):
             return Question(query=query, text=text)
-        analysis = self.analyse(text)
+        analysis = self.analyse(text, element=element)
         words = tokens(text, self.segmenter)
         return Question(
             query=query,

@@ -36,7 +36,7 @@ _FACT = {
 # the kinds of asks one sentence answers: a fact, yes or no, whether one is eligible
 LEADING = frozenset({"duration", "amount", "age", "count", "phone", "yes_no", "eligibility"})
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
-_HAN = re.compile(r"[\u3400-\u9fff]{2}")
+_HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
 # words of asking that the question words of the templates leave in
 _ASKING_WORDS = frozenset(
     {"是否", "可以", "能否", "需要", "办理", "如何", "怎么", "什么", "请问", "有没有", "能不能", "应该"}
@@ -97,7 +97,8 @@ def _cut(item: Item) -> tuple[Passage, ...]:
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1) if _HAN.fullmatch(text[i : i + 2])}
+    han = [_HAN_FIRST <= c <= _HAN_LAST for c in text]
+    return {text[i : i + 2] for i in range(len(text) - 1) if han[i] and han[i + 1]}
 
 
 def best_passage(item: Item, words: Sequence[str], answer_type: AnswerType | None) -> Passage | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.retrieval.types import Hit, IndexError_
-from nlu.segmenter import Segmenter
+from nlu.segmenter import Segmenter, cut_for_search
 
 _STOP = set("的了吗么呢吧啊呀要我你他她它是在和与及或也都就还把被给让请问想能会可以怎什哪多少几")
 
@@ -27,7 +27,8 @@ def tokens(text: str, segmenter: Segmenter) -> list[str]:
         text: normalised text.
         segmenter: the index's ``jieba.Tokenizer`` (see :mod:`nlu.segmenter`).
     """
-    return [t for t in segmenter.lcut_for_search(text) if t.strip() and t not in _STOP]
+    # the cut is remembered per segmenter (a question is cut by its reader, its analysis and its search)
+    return [t for t in cut_for_search(segmenter, text) if t.strip() and t not in _STOP]
 
 
 class Bm25Scores:
