@@ -26,7 +26,8 @@ from typing import Literal
 AnswerType = Literal["duration", "amount", "age", "count", "place", "phone", "document", "yes_no", "eligibility"]
 
 LONG = 40  # characters from which a message counts as long (the evaluation's long / short breakdown)
-MAX_ASKS = 3  # asks of one message answered in one reply
+MAX_ASKS = 3
+FOCUS_CHARS = 160  # of asks and story read for the subject: enough on real_dev, and a 300-character message stays fast  # asks of one message answered in one reply
 
 _MASK = re.compile(r"[*＊]+|[×xX]{2,}")
 _TITLE = (
@@ -113,9 +114,10 @@ class Message:
 
     @property
     def focus(self) -> str:
-        """What the message is about, asks first: the text the subject is looked for in."""
+        """What the message is about, asks first, then the story, cut at FOCUS_CHARS: the text the subject is
+        looked for in."""
         asks = "".join(a.text for a in self.asks)
-        return asks + self.story if self.story and asks != self.story else asks
+        return (asks + self.story if self.story and asks != self.story else asks)[:FOCUS_CHARS]
 
 
 def answer_type(text: str) -> AnswerType | None:

@@ -128,6 +128,7 @@ class Ranker:
         self.naming = naming
         self.fusion = fusion
         self.prior_power = prior_power
+        self._all_names = "\n".join(names)  # a word is part of some entry's name: one search, not one per name
         self._by_name: dict[str, int] = {}
         for i, name in enumerate(names):
             self._by_name.setdefault(name, i)
@@ -158,8 +159,7 @@ class Ranker:
             # a word that is part of another entry's name and not of this one's says the question is about that
             # other entry ("那离婚要带什么" after 内地居民结婚登记); "那要多少钱" stays with the conversation's entry
             foreign = i is not None and any(
-                len(t) >= 2 and t not in self.names[i] and any(t in name for name in self.names)
-                for t in question.content
+                len(t) >= 2 and t not in self.names[i] and t in self._all_names for t in question.content
             )
             if i is not None and not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.segmenter import load_segmenter, new_segmenter, save_segmenter, teach
+from nlu.segmenter import cut, cut_for_search, load_segmenter, new_segmenter, save_segmenter, teach
 
 pytestmark = pytest.mark.integration  # real jieba dictionaries (about a second each)
 
@@ -45,3 +45,20 @@ def test_a_saved_segmenter_loads_as_it_was(tmp_path):
     loaded = load_segmenter(tmp_path / "jieba.cache")
     assert (loaded.FREQ, loaded.total) == (segmenter.FREQ, segmenter.total)
     assert loaded.lcut("港澳签注和临时身份证") == ["港澳签注", "和", "临时身份证"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["办结婚登记要带什么材料", "中华人民共和国居民身份证补领", "我想问一下公积金提取需要多长时间能到账", "abc 123", ""],
+)
+def test_the_remembered_cuts_are_jiebas(text):
+    segmenter = new_segmenter(["结婚登记", "居民身份证补领"])
+    for _ in range(2):  # computed, then remembered
+        assert cut(segmenter, text) == segmenter.lcut(text)
+        assert cut_for_search(segmenter, text) == segmenter.lcut_for_search(text)
+
+
+def test_a_segmenter_remembers_only_its_own_cuts():
+    taught, plain = new_segmenter(["居民身份证补领"]), new_segmenter()
+    assert cut(taught, "居民身份证补领") == ["居民身份证补领"]
+    assert cut(plain, "居民身份证补领") != ["居民身份证补领"]
