@@ -21,7 +21,7 @@ from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import compose, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS
-from assistant.qa.passages import best_passage
+from assistant.qa.passages import FACTS, best_passage
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from knowledge.glossary import ELEMENTS as ELEMENT_LABELS
@@ -181,7 +181,20 @@ class QuestionAnswerer:
         if not question.readable:
             return self.compose(question, Decision("empty" if not question.text else "out_of_scope"))
         scored = self.score(question, self.retrieve(question), context_item)
-        return self.compose(question, self.decide(question, scored, in_context=bool(context_item)))
+        decision = self.decide(question, scored, in_context=bool(context_item))
+        if self._stated(question, decision):
+            decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])
+        return self.compose(question, decision)
+
+    def _stated(self, question: Question, decision: Decision) -> bool:
+        """A question about a fact that the best guide states in a sentence of its own ("法定结婚年龄是多少": 结婚年龄，
+        男不得早于二十二周岁…), though too unlike the guide's names to pass the threshold: answered from it."""
+        if decision.kind != "out_of_scope" or decision.lacking or not decision.ranked:
+            return False
+        if question.answer_type not in FACTS or decision.confidence < self.thresholds.stated:
+            return False
+        entry = self.entries[decision.ranked[0][0]]
+        return isinstance(entry, Item) and best_passage(entry, question.ask_words, question.answer_type) is not None
 
     def compose(self, question: Question, decision: Decision) -> Answer:
         """The answer for a decision: the guide's element, the clarifying question or the refusal."""

@@ -29,6 +29,7 @@ class Thresholds(BaseModel):
     """Decision thresholds on the calibrated confidence."""
 
     answer: float = 0.40  # below: out of scope (chosen on the development splits, with and without the distractors)
+    stated: float = 0.2  # above this, a fact the best guide states in a sentence of its own is answered from it
     clarify_margin: float = 0.15  # top two fused scores closer than this (and related): ask which one
     # logistic calibration of (cosine, coverage, mention, retrievers agree, in scope) -> P(answer is right),
     # as printed by `python -m assistant.evaluation.calibrate tests/eval/dev*.tsv tests/eval/blind2.tsv`

@@ -34,7 +34,8 @@ _FACT = {
     "phone": re.compile(r"\d{5,}"),
 }
 # the kinds of asks one sentence answers: a fact, yes or no, whether one is eligible
-LEADING = frozenset({"duration", "amount", "age", "count", "phone", "yes_no", "eligibility"})
+FACTS = frozenset({"duration", "amount", "age", "count", "phone"})
+LEADING = FACTS | {"yes_no", "eligibility"}
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
 _HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
 # words of asking that the question words of the templates leave in

@@ -224,3 +224,10 @@ def test_what_the_story_tells_chooses_the_materials(qa, bundled):
     assert "根据您说的情况（离休、退休）" in retired.answer and "离休、退休证明" in retired.answer
     not_yet = qa.ask("我还没退休，公积金提取要带什么")
     assert not_yet.story == {} and "离休、退休证明" not in not_yet.answer
+
+
+def test_a_fact_the_guide_states_is_answered_though_the_question_names_no_service(qa):
+    # 法定结婚年龄 shares few words with the guide's names, but its basis states the age in a sentence of its own
+    answer = qa.ask("法定结婚年龄是多少")
+    assert (answer.kind, answer.item) == ("answer", "内地居民结婚登记")
+    assert "男不得早于二十二周岁" in answer.answer.split("\n")[1]
