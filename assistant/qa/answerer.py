@@ -152,10 +152,11 @@ class QuestionAnswerer:
         return self.decider.decide(question, scored, in_context=in_context)
 
     def ask(self, query: str, *, context_item: str | None = None) -> Answer:
-        """Answer one question.
+        """Answer one message: its first ask, and up to MAX_ASKS asks in all, each with its own citation, in
+        ``Answer.parts`` and one text (the item, element and kind are the first ask's).
 
         Args:
-            query: the question as typed (any length, any script; never raises for odd input).
+            query: the message as typed (any length, any script; never raises for odd input).
             context_item: the name of the item of the conversation so far, used when the question names none
                 ("那要多少钱？").
         """
