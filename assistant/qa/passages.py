@@ -122,8 +122,10 @@ def best_passage(item: Item, words: Sequence[str], answer_type: AnswerType | Non
     if not cut:
         return None
     grams = [p.grams for p in cut]
-    # the words of the item's own name tell which guide, not which of its sentences
-    asked = set().union(set(), *(_bigrams(w) for w in words if w not in _ASKING_WORDS)) - _bigrams(item.name)
+    said = set().union(set(), *(_bigrams(w) for w in words if w not in _ASKING_WORDS))
+    # the words of the item's own name tell which guide, not which of its sentences; a question about a fact that
+    # says nothing else ("结婚多大年龄") is about the sentence stating that fact wherever the name stands in it
+    asked = (said - _bigrams(item.name)) or (said if answer_type in FACTS else set())
     if not asked:
         return None
     count = len(cut)

@@ -35,6 +35,11 @@ def test_words_every_passage_holds_lead_to_nothing(guide) -> None:
     assert best_passage(guide("住房公积金提取"), [], "duration") is None
 
 
+def test_a_fact_question_naming_only_the_service_leads_with_the_sentence_stating_the_fact(guide) -> None:
+    lead = best_passage(guide("内地居民结婚登记"), ["结婚"], "age")
+    assert lead is not None and "二十二周岁" in lead.text
+
+
 def test_a_fact_question_never_leads_with_a_sentence_stating_no_such_fact(guide) -> None:
     lead = best_passage(guide("居民身份证补领"), ["补领", "工本费"], "amount")
     assert lead is not None and "元" in lead.text
