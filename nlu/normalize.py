@@ -79,6 +79,9 @@ class Normaliser:
         frequencies: the word table of the segmenter the text is cut with afterwards (an index's, see
             :mod:`nlu.segmenter`): which runs are words spelled on purpose. None: jieba's own dictionary, in a
             segmenter of this normaliser's.
+        remember: remember each run of text it normalised (a long message's ask is read again on its own, its
+            runs those of the whole message). Only where the word table no longer changes: a loaded index's; an
+            index build teaches its segmenter names after normalising them.
     """
 
     def __init__(
@@ -86,8 +89,10 @@ class Normaliser:
         vocabulary: Iterable[str] = (),
         lexicon_path: Path = LEXICON,
         frequencies: Mapping[str, int] | None = None,
+        remember: bool = False,
     ):
         self._given_frequencies = frequencies
+        self._remember = remember
         lexicon = load_lexicon(lexicon_path)
         self._replace: dict[str, str] = lexicon.get("replace", {})
         self._filler: list[str] = sorted(lexicon.get("filler", []), key=len, reverse=True)
@@ -267,15 +272,15 @@ class Normaliser:
         return pattern.sub(replace, text)
 
     def _part(self, part: str) -> str:
-        """One run of text between punctuation marks, normalised (remembered: a long message's ask is read again
-        on its own, and its runs are those of the whole message)."""
+        """One run of text between punctuation marks, normalised (remembered where ``remember`` says so)."""
         found = self._parts.get(part)
         if found is None:
             found = self.repair(self._colloquial(part))
             found = self._colloquial(found)  # a repaired word may be colloquial itself: 驾招 -> 驾照 -> 驾驶证
-            if len(self._parts) >= PART_MEMO:
-                self._parts.clear()
-            self._parts[part] = found
+            if self._remember:
+                if len(self._parts) >= PART_MEMO:
+                    self._parts.clear()
+                self._parts[part] = found
         return found
 
     def __call__(self, text: str) -> str:

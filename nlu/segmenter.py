@@ -43,6 +43,7 @@ def teach(segmenter: Segmenter, words: Sequence[str]) -> None:
     word twice changes nothing either.
     """
     segmenter.check_initialized()
+    segmenter.__dict__.pop("_cut_memo", None)  # what it cut before may cut differently now
     total = segmenter.total
     for word in dict.fromkeys(words):
         if len(word) >= 2 and segmenter.FREQ.get(word) != USER_WORD_FREQ:

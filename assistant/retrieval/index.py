@@ -615,6 +615,7 @@ class Index:
         normaliser = Normaliser(
             json.loads((directory / "vocabulary.json").read_text(encoding="utf-8")),
             frequencies=word_frequencies(segmenter),
+            remember=True,  # a loaded index's segmenter is never taught more words
         )
         _seed_pinyin_table(normaliser, json.loads((directory / "pinyin.json").read_text(encoding="utf-8")))
         if static:

@@ -62,3 +62,10 @@ def test_a_segmenter_remembers_only_its_own_cuts():
     taught, plain = new_segmenter(["居民身份证补领"]), new_segmenter()
     assert cut(taught, "居民身份证补领") == ["居民身份证补领"]
     assert cut(plain, "居民身份证补领") != ["居民身份证补领"]
+
+
+def test_a_cut_remembered_before_teaching_a_name_is_not_served_after_it():
+    segmenter = new_segmenter()
+    assert cut(segmenter, "居民身份证补领要带什么")[0] != "居民身份证补领"
+    teach(segmenter, ["居民身份证补领"])
+    assert cut(segmenter, "居民身份证补领要带什么")[0] == "居民身份证补领"
