@@ -40,11 +40,6 @@ def _answers(tracker: Tracker) -> dict:
     return dict(tracker.get_slot("answers") or {})
 
 
-def has_pending(knowledge, entry_id: str, answers: dict) -> bool:
-    """Whether a question still applies and is unanswered."""
-    return next_step(knowledge, entry_id, answers).question is not None
-
-
 def _answer_instead(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     """A message the classifier took for a command that is a question after all: answered; inside a checklist
     the form then asks its question again."""
@@ -115,7 +110,7 @@ class ActionStartChecklist(Action):
             # what the question's story told is filled in, said, and can be corrected ("上一步", "重新开始")
             text += "\n" + knowledge.qa.replies("checklist_prefilled", facts=story_facts(entry, answers))
         dispatcher.utter_message(text=text)
-        if answers and not has_pending(knowledge, entry.id, answers):
+        if answers and next_step(knowledge, entry.id, answers).done:  # the story answered every question
             send_notice(dispatcher, self.services, entry.id, answers)
             return [*reset, SlotSet("answers", answers), SlotSet("checklist_ready", False), SlotSet("story", None)]
         return [

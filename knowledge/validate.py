@@ -62,17 +62,14 @@ def check_catalogue(
             add(parsed, "E102", ("id",), id=entry.id, other=relative(ids[entry.id].path))  # type: ignore[attr-defined]
         else:
             ids[entry.id] = parsed  # type: ignore[attr-defined]
-    for parsed in [*items, *bundles]:
-        for i, alias in enumerate(parsed.model.aliases):  # type: ignore[attr-defined]
-            other = names.get(alias)
-            if other is not None and other is not parsed:
-                add(parsed, "E103", ("aliases", i), alias=alias, other=relative(other.path))
-
-    uncovered = set(info.uncovered)
+    uncovered = set(info.uncovered)  # services the catalogue says it lacks: no entry may be named so
     for parsed in [*items, *bundles]:
         if parsed.model.name in uncovered:  # type: ignore[attr-defined]
             add(parsed, "E127", ("name",), phrase=parsed.model.name)  # type: ignore[attr-defined]
         for i, alias in enumerate(parsed.model.aliases):  # type: ignore[attr-defined]
+            other = names.get(alias)
+            if other is not None and other is not parsed:
+                add(parsed, "E103", ("aliases", i), alias=alias, other=relative(other.path))
             if alias in uncovered:
                 add(parsed, "E127", ("aliases", i), phrase=alias)
 

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 _NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # "2", "第二个", "选3", "2号", "第二项" … as the whole answer (with light filler around)
@@ -46,6 +47,11 @@ class Choice:
     id: str
     options: Sequence[Option]
     multiple: bool = False
+
+    @classmethod
+    def of(cls, question: Any) -> Choice:
+        """The choice of a scenario question (the catalogue's ``Question`` or the engine's ``PendingQuestion``)."""
+        return cls(question.id, [Option(o.id, o.label, list(o.synonyms)) for o in question.options], question.multiple)
 
 
 def _clean(text: str) -> str:
@@ -143,15 +149,16 @@ _NEGATION = re.compile(r"(?:不|没|没有|未|无|非|不是|还没|尚未)$")
 _BARE = frozenset(_YES) | frozenset(_NO)
 
 
-def story_answers(questions: Sequence[Choice], message: str) -> dict[str, list[str]]:
-    """What a message's story already answers: question id -> the option ids it names.
+def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | list[str]]:
+    """What a message's story already answers: question id -> the option it names (a list of the options it
+    names for a multiple choice), as the checklist engine takes answers.
 
     Only an option's label or synonym of two characters or more counts ("退休", "租房", "二婚"; never a bare
     "是" or "没有"), not after a negation ("还没退休"), and only where it names one option of a single-choice
     question. "我已经退休了，想把公积金取出来" answers the withdrawal reason with the retirement option.
     """
     text = _clean(message)
-    found: dict[str, list[str]] = {}
+    found: dict[str, str | list[str]] = {}
     for question in questions:
         chosen: list[str] = []
         for option in question.options:
@@ -164,8 +171,10 @@ def story_answers(questions: Sequence[Choice], message: str) -> dict[str, list[s
                 if start >= 0:
                     chosen.append(option.id)
                     break
-        if chosen and (question.multiple or len(chosen) == 1):
+        if chosen and question.multiple:
             found[question.id] = chosen
+        elif len(chosen) == 1:
+            found[question.id] = chosen[0]
     return found
 
 

@@ -27,6 +27,7 @@ rebuilding it (the build figures then come from its manifest, without peak RSS) 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -106,13 +107,19 @@ def dev_questions(dev: Path) -> list[str]:
     return [line.split("\t")[0] for line in dev.read_text(encoding="utf-8").splitlines()[1:]]
 
 
+@functools.lru_cache(maxsize=1)
+def _workbook():
+    """MSGABench's workbook, read once (it is read for short questions and for long messages)."""
+    from openpyxl import load_workbook
+
+    return load_workbook(QUESTIONS_XLSX, read_only=True)
+
+
 def questions(count: int, dev: Path) -> list[str]:
     """Up to ``count`` distinct questions: the development split first, then real citizen questions."""
     out = dev_questions(dev)
     if QUESTIONS_XLSX.is_file() and len(out) < count:
-        from openpyxl import load_workbook
-
-        book = load_workbook(QUESTIONS_XLSX, read_only=True)
+        book = _workbook()
         for sheet in ("自然语言理解", "政务问答"):
             if sheet in book.sheetnames:
                 out += [str(row[0]) for row in book[sheet].iter_rows(min_row=2, values_only=True) if row and row[0]]
@@ -125,11 +132,8 @@ def long_messages(count: int = 300, low: int = 250, high: int = 330) -> list[str
     asks), from the hotline sheet of MSGABench; empty without ``../shared/data``."""
     if not QUESTIONS_XLSX.is_file():
         return []
-    from openpyxl import load_workbook
-
-    book = load_workbook(QUESTIONS_XLSX, read_only=True)
     out: list[str] = []
-    for row in book["情感分类"].iter_rows(min_row=2, max_col=1, values_only=True):
+    for row in _workbook()["情感分类"].iter_rows(min_row=2, max_col=1, values_only=True):
         text = str(row[0] or "").strip()
         if low <= len(text) <= high:
             out.append(text)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from assistant.qa import Answer
 from assistant.serving.knowledge import Knowledge
 from knowledge.checklist import Notice, PendingQuestion, build_notice, questions_of
-from nlu.options import Choice, Option, match_options
+from nlu.options import Choice, match_options
 
 # a message this long or longer is not a follow-up ("那换领呢"), it says what it is about itself
 _FOLLOW_UP = re.compile(r"^(那|那么|那个|还有|如果|要是)?.{0,8}(呢|吗|么)?[？?。!！]*$")
@@ -142,11 +142,7 @@ def next_step(knowledge: Knowledge, entry_id: str, answers: Mapping[str, str | l
 
 def understand_answer(question: PendingQuestion, text: str, option: str | None = None) -> list[str] | None:
     """The option ids a message chooses for the question being asked (a button's option id wins), or None."""
-    choice = Choice(
-        id=question.id,
-        options=[Option(o.id, o.label, list(o.synonyms)) for o in question.options],
-        multiple=question.multiple,
-    )
+    choice = Choice.of(question)
     if option is not None and option in {o.id for o in question.options}:
         return [option]
     return match_options(choice, text)

@@ -129,30 +129,27 @@ class QuestionAnalyser:
         for in both, the element asked and the answer expected in the first ask alone.
         """
         message = read_message(query)
-        kind = message.asks[0].answer_type if message.asks else None
         if not message.text or (not message.long and len(message.asks) <= 1 and message.text == query.strip()):
             # a plain question, as typed into a search box, or a greeting alone: read as it is
             question = self._read(query, self.normalise(query))
-            return replace(
-                question, lacking=self._lacking(question.text, question), answer_type=kind, ask_words=question.content
-            )
-        separate = bool(message.asks) and len(message.asks[0].text) < len(message.focus)
-        question = self._read(query, self.normalise(message.focus), message, element=not separate)
-        if separate:
-            ask = self.normalise(message.asks[0].text)
-            element = self.analyse(ask).element if _HAN.search(ask) else None
-            words = [t for t in tokens(ask, self.segmenter) if t not in self.question_words]
-            return replace(
-                question,
-                element=element,
+            named, words = question.text, question.content
+        else:
+            separate = bool(message.asks) and len(message.asks[0].text) < len(message.focus)
+            question = self._read(query, self.normalise(message.focus), message, element=not separate)
+            named, words = question.text, question.content
+            if separate:
+                ask = self.normalise(message.asks[0].text)
+                question = replace(question, element=self.analyse(ask).element if _HAN.search(ask) else None)
+                ask_words = [t for t in tokens(ask, self.segmenter) if t not in self.question_words]
                 # the service asked about is named in the ask, or, where the ask names nothing ("请问需要什么条件"),
                 # in the story before it
-                lacking=self._lacking(ask if words else question.text, question),
-                answer_type=kind,
-                ask_words=words or question.content,
-            )
+                if ask_words:
+                    named, words = ask, ask_words
         return replace(
-            question, lacking=self._lacking(question.text, question), answer_type=kind, ask_words=question.content
+            question,
+            lacking=self._lacking(named, question),
+            answer_type=message.asks[0].answer_type if message.asks else None,
+            ask_words=words,
         )
 
     def _lacking(self, ask: str, question: Question) -> str | None:

@@ -21,7 +21,7 @@ from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import compose, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS
-from assistant.qa.passages import FACTS, best_passage
+from assistant.qa.passages import FACTS, Passage, best_passage, passages
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from knowledge.glossary import ELEMENTS as ELEMENT_LABELS
@@ -109,6 +109,7 @@ class QuestionAnswerer:
         self.ids = ids
         self.positions = {entry_id: i for i, entry_id in enumerate(ids)}
         self.replies = replies
+        self._passages: dict[int, tuple[Passage, ...]] = {}  # per entry position, cut when first answered from
         self.decider = Decider(
             ranker.names, ranker.uses, thresholds, lambda word: ranker.naming.document_frequency.get(word, 0)
         )
@@ -194,8 +195,17 @@ class QuestionAnswerer:
             return False
         if question.answer_type not in FACTS or decision.confidence < self.thresholds.stated:
             return False
-        entry = self.entries[decision.ranked[0][0]]
-        return isinstance(entry, Item) and best_passage(entry, question.ask_words, question.answer_type) is not None
+        return self._lead(decision.ranked[0][0], question) is not None
+
+    def _lead(self, position: int, question: Question) -> Passage | None:
+        """The passage of entry ``position`` that answers the question's (first) ask (see assistant.qa.passages)."""
+        entry = self.entries[position]
+        if not isinstance(entry, Item):
+            return None
+        cut = self._passages.get(position)
+        if cut is None:
+            cut = self._passages[position] = passages(entry)
+        return best_passage(entry, question.ask_words, question.answer_type, cut)
 
     def compose(self, question: Question, decision: Decision) -> Answer:
         """The answer for a decision: the guide's element, the clarifying question or the refusal."""
@@ -264,7 +274,7 @@ class QuestionAnswerer:
                 entry,
                 question.element,
                 self.replies,
-                best_passage(entry, question.ask_words, question.answer_type) if isinstance(entry, Item) else None,
+                self._lead(decision.entry, question),
                 story,
             ),
             offer_checklist=offers_checklist(entry),

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 
 from assistant.qa.passages import Passage
 from assistant.replies import Replies
-from knowledge.checklist import personalise
+from knowledge.checklist import active_questions, personalise
 from knowledge.glossary import ELEMENTS
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Bundle, Item
-from nlu.options import Choice, Option, story_answers
+from nlu.options import Choice, story_answers
 
 Story = Mapping[str, str | list[str]]  # scenario question id -> option id (a list for a multiple choice)
 
@@ -19,11 +19,7 @@ Story = Mapping[str, str | list[str]]  # scenario question id -> option id (a li
 def read_story(item: Item, message: str) -> dict[str, str | list[str]]:
     """The scenario answers a message's story gives ("我已经退休了" -> the retirement option), as the checklist
     engine takes them."""
-    questions = [
-        Choice(q.id, [Option(o.id, o.label, list(o.synonyms)) for o in q.options], q.multiple) for q in item.scenario
-    ]
-    by_id = {q.id: q for q in item.scenario}
-    return {qid: ids if by_id[qid].multiple else ids[0] for qid, ids in story_answers(questions, message).items()}
+    return story_answers([Choice.of(q) for q in item.scenario], message)
 
 
 def story_facts(item: Item, story: Story) -> str:
@@ -43,7 +39,7 @@ def _personal(item: Item, element: str, story: Story, replies: Replies) -> str |
     said = replies("story_understood", facts=story_facts(item, story))
     if element == "materials":
         text = said + "\n" + _lines("申请材料：", [material_line(m) for m in materials] or ["无"])
-        if len(story) < len(item.scenario):
+        if any(chosen is None for _, chosen in active_questions(item, story)):  # questions still open
             text += "\n" + replies("story_more_questions")
         return text
     if element == "conditions":

@@ -100,10 +100,8 @@ class Decider:
             scored: its ranking.
             in_context: the conversation is about an entry already.
         """
-        if question.lacking:
-            return Decision(
-                "out_of_scope", ranked=scored.ranked, lacking=question.lacking
-            )  # 工作居住证: not 居住证申领
+        if question.lacking:  # 工作居住证: refused by name, never answered with 居住证申领
+            return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
         if not question.content and not in_context:
             if question.out_of_scope >= 0.5:
                 return Decision("out_of_scope")  # "在吗", "你是谁": about no service at all

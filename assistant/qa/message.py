@@ -26,8 +26,8 @@ from typing import Literal
 AnswerType = Literal["duration", "amount", "age", "count", "place", "phone", "document", "yes_no", "eligibility"]
 
 LONG = 40  # characters from which a message counts as long (the evaluation's long / short breakdown)
-MAX_ASKS = 3
-FOCUS_CHARS = 160  # of asks and story read for the subject: enough on real_dev, and a 300-character message stays fast  # asks of one message answered in one reply
+MAX_ASKS = 3  # asks of one message answered in one reply
+FOCUS_CHARS = 160  # of asks and story read for the subject: enough on real_dev, and a 300-character message stays fast
 
 _MASK = re.compile(r"[*＊]+|[×xX]{2,}")
 _TITLE = (
@@ -49,6 +49,8 @@ _CLOSING = re.compile(
     r"(?:回复|答复|回电|解答|解决|处理|协调|核实|帮助|帮忙|告知)(?:一下|为盼|为谢)?"
     r"|盼复|此致|敬礼|静候佳音|不胜感激|感激不尽|打扰了|祝好|祝工作顺利|祝您工作顺利"
 )
+_CLOSING_AT_END = re.compile(r"[，,\s]*(?:" + _CLOSING.pattern + r")[\s，,。.！!]*$")
+_WORDS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 # numbered asks: "1、", "2.", "(3)", "①", "第一，", "一是", "另外", "还有" (a mark after a clause or at the start)
 _NUMBER = re.compile(
@@ -130,11 +132,10 @@ def answer_type(text: str) -> AnswerType | None:
 
 def _strip_closing(sentence: str) -> str:
     """A sentence without its closing formulas; empty when it held nothing else."""
-    rest = _CLOSING.sub("", sentence)
-    if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", rest):
+    if not _WORDS.search(_CLOSING.sub("", sentence)):
         return ""
     # a closing formula at the end of a sentence that asks something: keep the question
-    return re.sub(r"[，,\s]*(?:" + _CLOSING.pattern + r")[\s，,。.！!]*$", "", sentence) or sentence
+    return _CLOSING_AT_END.sub("", sentence) or sentence
 
 
 def _split_clauses(sentence: str, asking: re.Pattern[str]) -> tuple[str, str]:

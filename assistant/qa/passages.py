@@ -62,20 +62,8 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in re.findall(r"[^。；;\n]+[。；;]?", text or "") if s.strip()]
 
 
-_CACHE: dict[int, tuple[Item, tuple[Passage, ...]]] = {}
-
-
 def passages(item: Item) -> tuple[Passage, ...]:
-    """Every passage of an item's guide, in the guide's order (cut once per loaded item)."""
-    cached = _CACHE.get(id(item))
-    if cached is None or cached[0] is not item:
-        if len(_CACHE) > 10_000:
-            _CACHE.clear()
-        cached = _CACHE[id(item)] = (item, _cut(item))
-    return cached[1]
-
-
-def _cut(item: Item) -> tuple[Passage, ...]:
+    """Every passage of an item's guide, in the guide's order (the answerer keeps them per guide it answers from)."""
     out: list[Passage] = [Passage("overview", s) for s in _sentences(item.overview)]
     out += [Passage("conditions", c) for c in item.conditions]
     out += [Passage("materials", material_line(m)) for m in item.materials]
@@ -102,7 +90,9 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1) if han[i] and han[i + 1]}
 
 
-def best_passage(item: Item, words: Sequence[str], answer_type: AnswerType | None) -> Passage | None:
+def best_passage(
+    item: Item, words: Sequence[str], answer_type: AnswerType | None, cut: Sequence[Passage] | None = None
+) -> Passage | None:
     """The passage that answers an ask best, or None when none holds enough of it.
 
     The ask's words are compared with each passage by their character pairs, each pair weighted by how few of
@@ -115,10 +105,11 @@ def best_passage(item: Item, words: Sequence[str], answer_type: AnswerType | Non
         item: the guide.
         words: the ask's content words (normalised; question words left out).
         answer_type: the kind of answer expected.
+        cut: the item's :func:`passages`, when kept from an earlier answer.
     """
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
-    cut = [p for p in passages(item) if p.element != "overview"]
+    cut = [p for p in (passages(item) if cut is None else cut) if p.element != "overview"]
     if not cut:
         return None
     grams = [p.grams for p in cut]

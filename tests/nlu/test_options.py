@@ -24,13 +24,14 @@ AGENT = Choice("agent", [Option("self", "本人办理", ["自己去"]), Option("
 @pytest.mark.parametrize(
     ("message", "expected"),
     [
-        ("我已经退休了，想把公积金取出来，要带什么", {"reason": ["retirement"]}),
-        ("我们是二婚，结婚登记要带什么", {"previous_marriage": ["yes"]}),
-        ("我在外地，能委托家人代办吗", {"agent": ["agent"]}),
-        ("我租房住，公积金怎么提", {"reason": ["rent"]}),
+        ("我已经退休了，想把公积金取出来，要带什么", {"reason": "retirement"}),
+        ("我们是二婚，结婚登记要带什么", {"previous_marriage": "yes"}),
+        ("我在外地，能委托家人代办吗", {"agent": "agent"}),
+        ("我租房住，公积金怎么提", {"reason": "rent"}),
     ],
 )
 def test_what_a_story_tells_answers_the_options_it_names(message, expected):
+    # as the checklist engine takes answers: an option id, a list of them for a multiple choice
     assert story_answers([REASON, MARRIED, AGENT], message) == expected
 
 
@@ -41,6 +42,11 @@ def test_a_negated_fact_answers_nothing():
 
 def test_a_story_naming_two_options_of_a_single_choice_answers_neither():
     assert story_answers([REASON], "我租房住，也想买房") == {}
+
+
+def test_a_multiple_choice_takes_every_option_the_story_names():
+    papers = Choice("papers", [Option("id", "身份证", []), Option("book", "户口簿", [])], multiple=True)
+    assert story_answers([papers], "我带了身份证和户口簿") == {"papers": ["id", "book"]}
 
 
 def test_bare_yes_and_no_words_are_no_story():

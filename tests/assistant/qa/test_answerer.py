@@ -184,6 +184,9 @@ def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a
 
 def test_a_question_about_a_period_the_law_sets_leads_with_that_sentence(qa):
     answer = qa.ask("离婚冷静期是多久")
+    kept = dict(qa._passages)
+    assert qa.ask("离婚冷静期多少天").answer.split("\n")[1] == answer.answer.split("\n")[1]
+    assert all(qa._passages[k] is v for k, v in kept.items())  # a guide is cut once, when first answered from
     assert answer.item == "内地居民离婚登记"
     first = answer.answer.split("\n")[1]  # after the item's name
     assert "30日" in first and "冷静期" in first
