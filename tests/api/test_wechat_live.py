@@ -167,3 +167,19 @@ def test_a_bad_signature_is_refused_on_the_live_server_and_nothing_is_processed(
     response = httpx.get(f"{live_server}/wechat", params=bad, timeout=30)
     assert response.status_code == 403
     assert "8827361" not in response.text
+
+
+def test_a_hotline_message_with_three_asks_is_answered_in_order_within_wechats_limit(live_server):
+    # a real-shaped message (salutation, masks, numbered asks): every ask answered, each reply at most 2048 bytes
+    # (checked in say), the rest behind "更多"
+    user = WeChatUser(live_server)
+    reply = user.say("尊敬的区长：您好！本人**，今年刚退休，1、公积金怎么提取？2、多久能到账？3、要不要收费？谢谢")
+    pages = [reply]
+    while "回复“更多”" in reply:
+        assert len(pages) < 6, "“更多” never reached the end of the answer"
+        reply = user.say("更多")
+        pages.append(reply)
+    text = "".join(pages)
+    assert "【住房公积金提取】" in pages[0] and "【第1问】" in pages[0]
+    assert text.index("【第1问】") < text.index("【第2问】") < text.index("【第3问】")
+    assert "不收费" in text[text.index("【第3问】") :]
