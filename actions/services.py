@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.serving.knowledge import Knowledge
+from nlu import AS_WRITTEN
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,10 @@ class Services:
 
 
 def latest_text(tracker: Any) -> str:
-    return (tracker.latest_message or {}).get("text") or ""
+    """The latest message as the person wrote it (the NLU pipeline normalises "text" for its classifiers; the
+    answer reads salutations, masks, punctuation and numbered asks itself)."""
+    message = tracker.latest_message or {}
+    return message.get(AS_WRITTEN) or message.get("text") or ""
 
 
 def latest_entity(tracker: Any, name: str) -> str | None:

@@ -20,6 +20,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu import AS_WRITTEN
+
 VOCABULARY_FILE = "vocabulary.json"
 
 
@@ -96,5 +98,6 @@ class ChineseNormaliser(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            message.set(AS_WRITTEN, message.get(TEXT), add_to_output=True)
             self._normalise(message)
         return messages

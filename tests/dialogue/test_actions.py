@@ -22,6 +22,7 @@ from actions.checklist import (
     ValidateChecklistForm,
 )
 from knowledge.checklist import build_notice
+from nlu import AS_WRITTEN
 from nlu.options import looks_like_command
 
 pytestmark = pytest.mark.integration
@@ -335,3 +336,14 @@ def test_cancel_stops_the_form(services):
     assert ActiveLoop(None) in events and slots(events)["checklist_item"] is None
     assert "已停止" in messages[0]["text"]
     assert SlotSet("checklist_ready", False) in events
+
+
+def test_the_answer_reads_the_message_as_written_not_the_classifiers_normalised_text(services):
+    # Rasa's pipeline hands the actions "text" normalised (punctuation, masks and numbering gone) and the message
+    # as written beside it: the three numbered asks are read from the latter
+    written = "尊敬的区长：您好！本人**，今年刚退休，1、公积金怎么提取？2、多久能到账？3、要不要收费？谢谢"
+    t = tracker("本人今年刚退休1公积金怎么提取2多久能到账3要不要收费")
+    t.latest_message[AS_WRITTEN] = written
+    _, messages = run(ActionAnswer(services), t)
+    text = messages[0]["text"]
+    assert "【住房公积金提取】" in text and text.index("【第1问】") < text.index("【第2问】") < text.index("【第3问】")
