@@ -9,7 +9,7 @@ RASA_STAMP := $(RASA_VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup run train test lint format unit validate eval bench clean
+.PHONY: help setup pdf-libs run train test lint format unit validate eval bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,10 +37,16 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
 
+pdf-libs:  ## Pango and HarfBuzz for WeasyPrint (the 告知单 as PDF), from Debian, when missing
+	@ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset || { \
+	  echo "installing Debian's Pango and HarfBuzz for the PDF notice (WeasyPrint)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-noto-cjk; }
+
 train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
 	$(BIN)/assistant train
 
-run: setup  ## Set up, build the index, train the dialogue model if needed, and serve everything on 127.0.0.1:8000
+run: setup pdf-libs  ## Set up, build the index, train the dialogue model if needed, and serve everything on 127.0.0.1:8000
 	$(BIN)/assistant serve
 
 lint: setup  ## ruff lint and format check, mypy on the core (knowledge, retrieval, question answering)
@@ -58,7 +64,7 @@ unit: setup  ## Unit tests only (milliseconds, no data files)
 validate: setup  ## Validate the bundled catalogue
 	$(BIN)/assistant knowledge validate
 
-test: setup lint $(CHROMIUM)  ## Set up, lint, validate and run every test tier (trains and serves the real stack)
+test: setup lint $(CHROMIUM) pdf-libs  ## Set up, lint, validate and run every test tier (trains and serves the real stack)
 	$(BIN)/assistant knowledge validate
 	$(BIN)/assistant knowledge format --check
 	$(BIN)/pytest
