@@ -1,7 +1,9 @@
 """Answering a question from the guide, and handing over to a human.
 
-The answer's data becomes Rasa messages here: its choices become buttons that choose an entry, its offer of a
-checklist a message with two buttons; every sentence is a reply of ``assistant/replies.yaml``.
+The answer's data becomes Rasa messages here: the first bubble is the answer's ``brief``; its choices become
+buttons that choose an entry, its follow-ups buttons that ask for the whole element or another one (answered in
+full), its offer of a checklist a message with two buttons, made once per entry in a conversation; every
+sentence is a reply of ``assistant/replies.yaml``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.services import Services, latest_entity, latest_text
 from assistant.dialogue.conversation import Turn, answer_about, answer_turn
 from assistant.qa import Choice
+from assistant.qa.compose import ELEMENT_NAMES, FollowUp
 from assistant.replies import Replies
+from assistant.serving.knowledge import Knowledge
 from knowledge.render import contact_line
 
 
@@ -24,6 +28,17 @@ def choice_buttons(choices: list[Choice], intent: str) -> list[dict[str, str]]:
     """A button per entry to choose from; its payload sends ``intent`` with the entry's id."""
     return [
         {"title": c.name, "payload": f"/{intent}" + json.dumps({"item_id": c.id}, ensure_ascii=False)} for c in choices
+    ]
+
+
+def follow_up_buttons(entry_id: str, follow_ups: list[FollowUp]) -> list[dict[str, str]]:
+    """A button per follow-up; its payload asks for that element of the entry, answered in full."""
+    return [
+        {
+            "title": f.label,
+            "payload": "/ask_element" + json.dumps({"item_id": entry_id, "element": f.element}, ensure_ascii=False),
+        }
+        for f in follow_ups
     ]
 
 
@@ -36,10 +51,14 @@ def offer_buttons(replies: Replies) -> list[dict[str, str]]:
 
 
 def say_turn(dispatcher: CollectingDispatcher, turn: Turn, replies: Replies, *, offer: bool = True) -> None:
-    """Say an answer: its text, the choices of a clarifying question as buttons, then the checklist offer as a
-    message of its own; ``offer=False`` inside a checklist, where offering another one would only confuse."""
+    """Say an answer: its first bubble with the choices of a clarifying question, or the follow-ups, as buttons,
+    then the checklist offer as a message of its own; ``offer=False`` inside a checklist, where offering another
+    one would only confuse, and where it was offered before."""
     answer = turn.answer
-    dispatcher.utter_message(text=answer.answer, buttons=choice_buttons(answer.choices, "ask_element") or None)
+    buttons = choice_buttons(answer.choices, "ask_element")
+    if not buttons and turn.entry_id and answer.kind == "answer":
+        buttons = follow_up_buttons(turn.entry_id, answer.more)
+    dispatcher.utter_message(text=answer.brief, buttons=buttons or None)
     if offer and answer.offer_checklist:
         dispatcher.utter_message(text=replies("checklist_offer"), buttons=offer_buttons(replies))
 
@@ -57,16 +76,28 @@ class ActionAnswer(Action):
         return answer(self.services, dispatcher, tracker)
 
 
+def reply_turn(knowledge: Knowledge, tracker: Tracker, context_item: str | None) -> Turn:
+    """The turn for the latest message: a button's entry (a follow-up button's element in full), or the
+    message read in the context of ``context_item``."""
+    chosen = latest_entity(tracker, "item_id")
+    if chosen and knowledge.catalogue.get(chosen) is not None:
+        asked = latest_entity(tracker, "element")
+        if asked in ELEMENT_NAMES:
+            return answer_about(knowledge, chosen, asked, whole=True)
+        return answer_about(knowledge, chosen, tracker.get_slot("element"))
+    return answer_turn(knowledge, latest_text(tracker), context_item)
+
+
 def answer(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     """Answer the latest message from the guide and return the context events (item, element, offer)."""
     knowledge = services.knowledge()
-    chosen = latest_entity(tracker, "item_id")
-    if chosen and knowledge.catalogue.get(chosen) is not None:
-        turn = answer_about(knowledge, chosen, tracker.get_slot("element"))
-    else:
-        turn = answer_turn(knowledge, latest_text(tracker), tracker.get_slot("item_id"))
-    say_turn(dispatcher, turn, knowledge.qa.replies)
-    events = [SlotSet("offer", "checklist" if turn.answer.offer_checklist else None)]
+    turn = reply_turn(knowledge, tracker, tracker.get_slot("item_id"))
+    offered = list(tracker.get_slot("offered") or [])
+    offer = turn.answer.offer_checklist and turn.entry_id not in offered  # once per entry in a conversation
+    say_turn(dispatcher, turn, knowledge.qa.replies, offer=offer)
+    events = [SlotSet("offer", "checklist" if offer else None)]
+    if offer:
+        events.append(SlotSet("offered", [*offered, turn.entry_id]))
     if turn.entry_id:
         events.append(SlotSet("item_id", turn.entry_id))
     if turn.answer.kind != "out_of_scope":

@@ -11,7 +11,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import answer, choice_buttons, say_turn
+from actions.answer import answer, choice_buttons, reply_turn, say_turn
 from actions.services import Services, latest_entity, latest_intent, latest_text
 from assistant.dialogue.conversation import (
     answer_turn,
@@ -19,6 +19,7 @@ from assistant.dialogue.conversation import (
     go_back,
     has_questions,
     next_step,
+    notice_in_chat,
     record,
     understand_answer,
 )
@@ -47,16 +48,17 @@ def _answer_instead(services: Services, dispatcher: CollectingDispatcher, tracke
         return answer(services, dispatcher, tracker)
     knowledge = services.knowledge()
     entry_id = tracker.get_slot("checklist_item")
-    say_turn(dispatcher, answer_turn(knowledge, latest_text(tracker), entry_id), knowledge.qa.replies, offer=False)
+    say_turn(dispatcher, reply_turn(knowledge, tracker, entry_id), knowledge.qa.replies, offer=False)
     name = next_step(knowledge, entry_id, _answers(tracker)).notice.name
     dispatcher.utter_message(text=knowledge.qa.replies("checklist_continue", name=name))
     return []
 
 
 def send_notice(dispatcher: CollectingDispatcher, services: Services, entry_id: str, answers: dict) -> None:
-    """The finished notice as chat text, then its printable page's link."""
-    step = next_step(services.knowledge(), entry_id, answers)
-    dispatcher.utter_message(text=step.notice.to_text())
+    """The finished notice in short (materials by name, where to go), with its page's link for the whole of it:
+    a phone shows the materials first, and the page prints, or gives the PDF."""
+    knowledge = services.knowledge()
+    dispatcher.utter_message(text=notice_in_chat(knowledge, next_step(knowledge, entry_id, answers).notice))
     dispatcher.utter_message(json_message={"link": notice_url(services.public_url, entry_id, answers)})
 
 
@@ -138,7 +140,7 @@ class ActionAskScenarioAnswer(Action):
             return []
         question = step.question
         replies = knowledge.qa.replies
-        text = replies("checklist_question", number=step.asked + 1, question=question.text)
+        text = replies("checklist_question", number=step.asked + 1, total=step.total, question=question.text)
         if question.multiple:
             text += replies("checklist_multiple")
         buttons = [
@@ -177,8 +179,9 @@ class ValidateChecklistForm(FormValidationAction):
             answers = record(answers, step.question, chosen)
             done = next_step(knowledge, entry_id, answers).question is None
             return {"answers": answers, "scenario_answer": "done" if done else None}
-        if latest_intent(tracker) in QUESTION_INTENTS and not text.startswith("/"):
-            say_turn(dispatcher, answer_turn(knowledge, text, entry_id), knowledge.qa.replies, offer=False)
+        asked = latest_intent(tracker) in QUESTION_INTENTS
+        if asked and (not text.startswith("/") or latest_entity(tracker, "item_id")):  # typed, or a button's entry
+            say_turn(dispatcher, reply_turn(knowledge, tracker, entry_id), knowledge.qa.replies, offer=False)
             dispatcher.utter_message(text=knowledge.qa.replies("checklist_continue", name=step.notice.name))
         else:
             dispatcher.utter_message(text=knowledge.qa.replies("checklist_not_understood"))

@@ -111,6 +111,18 @@ class Notice(BaseModel):
         """True when every question that applies has an answer."""
         return not self.pending
 
+    def summary(self, places: int = 2) -> str:
+        """The notice in short, for a chat: every material by name and how many, where to go and when (the whole
+        notice is its page)."""
+        out = [f"{NOTICE}：{self.name}", f"申请材料（共{len(self.materials)}项）："]
+        out += [f"{n}. {m.name}" for n, m in enumerate(self.materials, 1)]
+        more = f"（等{len(self.locations)}处）" if len(self.locations) > places else ""
+        out.append("办理地点：" + "；".join(self.locations[:places]) + more)
+        out.append(f"办理时间：{self.office_hours}")
+        if self.pending:
+            out.append(f"尚有{len(self.pending)}个问题未回答，材料可能不全。")
+        return "\n".join(out)
+
     def to_text(self) -> str:
         """The notice as chat or print text, in the order materials, conditions, time limit, fee, process,
         place and hours, contacts, remedies."""

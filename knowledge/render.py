@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from knowledge.catalogue import Catalogue
@@ -9,6 +10,23 @@ from knowledge.schema import Bundle, Contact, Item, Location, Material
 
 if TYPE_CHECKING:
     from knowledge.checklist import NoticeMaterial
+
+
+# a guide's fictional-region marker, as the bundled catalogue writes it after a place, a phone or a time
+_MARKERS = (
+    (re.compile(r"（虚构示例(?:地址)?）"), ""),  # 示例市公安局（虚构示例）
+    (re.compile(r"[，,]虚构示例(?=）)"), ""),  # （示例市政务服务便民热线，虚构示例）
+    (re.compile(r"（虚构示例[，,]"), "（"),  # （虚构示例，检查方式）
+)
+
+
+def without_markers(text: str) -> tuple[str, bool]:
+    """``text`` without its per-line fictional-region markers, and whether it had any: a reply says it once."""
+    found = False
+    for pattern, replacement in _MARKERS:
+        text, count = pattern.subn(replacement, text)
+        found = found or count > 0
+    return text, found
 
 
 def material_line(material: Material | NoticeMaterial, purposes: list[str] | None = None) -> str:

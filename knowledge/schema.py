@@ -121,14 +121,17 @@ class TimeLimit(Model):
         factor = {"工作日": 7 / 5, "自然日": 1.0, "小时": 1 / 24}[self.unit]
         return self.amount * factor
 
-    def describe(self) -> str:
-        """Human-readable form, e.g. ``20个工作日`` or ``即办``."""
+    def headline(self) -> str:
+        """The limit without its explanation, e.g. ``20个工作日``, ``即办`` or ``无法定时限``."""
         if self.unit == "即办":
-            head = "即办"
-        elif self.amount is None:
-            head = "无法定时限"
-        else:
-            head = f"{self.amount}{'个' if self.unit == '工作日' else ''}{self.unit}"
+            return "即办"
+        if self.amount is None:
+            return "无法定时限"
+        return f"{self.amount}{'个' if self.unit == '工作日' else ''}{self.unit}"
+
+    def describe(self) -> str:
+        """Human-readable form, e.g. ``20个工作日`` or ``即办``, with its explanation in brackets."""
+        head = self.headline()
         return f"{head}（{self.explanation}）" if self.explanation else head
 
 

@@ -29,6 +29,11 @@ _NO = ("不是", "没有", "没", "不", "否", "无", "未", "no", "n")
 _YES_LABEL = re.compile(r"^(是|有|对|需要|已)")
 _NO_LABEL = re.compile(r"^(否|不是|没有|没|无|不|未)")
 _DROP = re.compile(r"[^\w\u3400-\u9fff]+")
+_YES_NO_QUESTION = re.compile(r"是否|是不是|有没有|有无|能否|吗[？?。]?$|(?<![什怎多那这])么[？?。]?$")
+_ASKS_NEGATION = re.compile(r"(?:是否|能否)(?:未|不|没|非|无)")  # 是否未满十六周岁
+_NEGATION_PAIR = re.compile(r"(?:不(?!动产)|没|未|非|无|否).?")  # a negation and what it negates
+_BARE_YES = frozenset({"是", "是的", "对", "对的", "嗯", "嗯嗯", "有", "是啊", "对啊", "没错", "yes", "y"})
+_BARE_NO = frozenset({"不是", "否", "没有", "没", "不", "不对", "无", "no", "n"})
 
 
 @dataclass
@@ -47,11 +52,13 @@ class Choice:
     id: str
     options: Sequence[Option]
     multiple: bool = False
+    text: str = ""  # the question as asked ("是否委托他人代为办理？"): a bare yes or no answers its proposition
 
     @classmethod
     def of(cls, question: Any) -> Choice:
         """The choice of a scenario question (the catalogue's ``Question`` or the engine's ``PendingQuestion``)."""
-        return cls(question.id, [Option(o.id, o.label, list(o.synonyms)) for o in question.options], question.multiple)
+        options = [Option(o.id, o.label, list(o.synonyms)) for o in question.options]
+        return cls(question.id, options, question.multiple, question.text)
 
 
 def _clean(text: str) -> str:
@@ -111,6 +118,48 @@ def _by_polarity(question: Choice, text: str) -> list[str]:
     if text.startswith(_YES):
         return yes
     return []
+
+
+def _by_proposition(question: Choice, text: str) -> list[str]:
+    """A bare yes or no to a yes/no question whose two options are worded as choices ("是否委托他人代为办理？":
+    本人办理 / 委托他人代为办理; "孩子的户籍是否在示例市？": 户籍在示例市 / 户籍不在示例市): "是的" chooses the option
+    that says what the question asks, "不是" the other.
+
+    The no is the option that opens with a negation (没有改过名), else the one that negates where the question
+    does not (户籍不在示例市; not 非货币 in a question about 非货币财产出资); a question that asks a negation
+    ("是否未满十六周岁") turns that round. Without a negation, the option sharing clearly more of the question's
+    characters is the yes; otherwise nothing is guessed.
+    """
+    if len(question.options) != 2 or not _YES_NO_QUESTION.search(question.text):
+        return []
+    answer = _bare(text)
+    if answer is None:
+        return []
+    first, second = question.options
+    asked = _YES_NO_QUESTION.sub("", _clean(question.text))
+    labels = [_phrase(o.label) for o in question.options]
+    opens = [bool(_NO_LABEL.match(label)) for label in labels]
+    negates = [any(m.group() not in asked for m in _NEGATION_PAIR.finditer(label)) for label in labels]
+    for says_no in (opens, negates):
+        if says_no[0] != says_no[1]:
+            yes, no = (second, first) if says_no[0] else (first, second)
+            if _ASKS_NEGATION.search(question.text):
+                yes, no = no, yes
+            return [yes.id if answer else no.id]
+    shared = [len(set(asked) & set(label)) for label in labels]
+    if abs(shared[0] - shared[1]) < 2:
+        return []
+    yes, no = (first, second) if shared[0] > shared[1] else (second, first)
+    return [yes.id if answer else no.id]
+
+
+def _bare(text: str) -> bool | None:
+    """True for a bare yes ("是的", "对"), False for a bare no ("不是", "没有"), None for anything else."""
+    if text in _BARE_NO or (text.startswith(("不是", "没有", "不")) and len(text) <= 3):
+        return False
+    if text in _BARE_YES:
+        return True
+    return None
 
 
 def _by_overlap(question: Choice, text: str) -> list[str]:
@@ -191,6 +240,8 @@ def match_options(question: Choice, answer: str) -> list[str] | None:
     ids = [o.id for o in question.options]
     if answer.strip() in ids:
         return [answer.strip()]
+    if question.text and _bare(text) is not None:  # a bare yes or no answers a yes/no question, or nothing
+        return _by_proposition(question, text) or None
     for strategy in (_by_position, _by_words, _by_polarity, _by_overlap):
         chosen = strategy(question, text)
         if chosen and (question.multiple or len(chosen) == 1):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from assistant.qa import Answer
 from assistant.serving.knowledge import Knowledge
 from knowledge.checklist import Notice, PendingQuestion, build_notice, questions_of
+from knowledge.render import without_markers
 from nlu.options import Choice, match_options
 
 # a message this long or longer is not a follow-up ("那换领呢"), it says what it is about itself
@@ -87,20 +88,25 @@ def checklist_subject(text: str) -> str:
     return _CHECKLIST_WORDS.sub("", text.strip()).strip(" ，,。").removesuffix("的")
 
 
-def answer_about(knowledge: Knowledge, entry_id: str, element: str | None) -> Turn:
-    """Answer about a chosen item (a clarifying question's button): its element, or its overview."""
-    from assistant.qa.compose import compose, offers_checklist
+def answer_about(knowledge: Knowledge, entry_id: str, element: str | None, *, whole: bool = False) -> Turn:
+    """Answer about a chosen item: its element or its overview, in short with the follow-up buttons (a
+    clarifying question's button), or the whole element (``whole``: a follow-up button asked for it)."""
+    from assistant.qa.compose import brief, compose, follow_ups, offers_checklist
 
     entry = knowledge.catalogue.get(entry_id)
     if entry is None:
         raise KeyError(entry_id)
+    replies = knowledge.qa.replies
+    text = compose(entry, element, replies)
     answer = Answer(
         query=entry.name,
         item=entry.name,
         item_id=entry.id,
         version=entry.version,
         element=element,
-        answer=compose(entry, element, knowledge.qa.replies),
+        answer=text,
+        brief=text if whole else brief(entry, element, replies),
+        more=follow_ups(entry, element, replies, whole=whole),
         confidence=1.0,
         candidates=[],
         kind="answer",
@@ -126,6 +132,11 @@ class Step:
     def done(self) -> bool:
         return self.question is None
 
+    @property
+    def total(self) -> int:
+        """How many questions in all for the answers so far (an answer may open a follow-up question)."""
+        return self.asked + len(self.notice.pending)
+
 
 def next_step(knowledge: Knowledge, entry_id: str, answers: Mapping[str, str | list[str]]) -> Step:
     """The next question of an item's or bundle's scenario tree for these answers (follow-ups only after the
@@ -138,6 +149,15 @@ def next_step(knowledge: Knowledge, entry_id: str, answers: Mapping[str, str | l
     notice = build_notice(knowledge.catalogue, entry_id, answers)
     question = notice.pending[0] if notice.pending else None
     return Step(notice=notice, question=question, asked=len(notice.answers))
+
+
+def notice_in_chat(knowledge: Knowledge, notice: Notice) -> str:
+    """The notice as the chat gives it: in short (every material by name, where to go), a pointer to its page for
+    the rest, and the fictional-region marker once."""
+    replies = knowledge.qa.replies
+    text, marked = without_markers(notice.summary())
+    text += "\n" + replies("notice_summary_more")
+    return text + ("\n" + replies("fictional_once") if marked else "")
 
 
 def understand_answer(question: PendingQuestion, text: str, option: str | None = None) -> list[str] | None:

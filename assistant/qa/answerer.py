@@ -15,29 +15,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
-from assistant.qa.compose import compose, offers_checklist, read_story
+from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS
 from assistant.qa.passages import FACTS, Passage, best_passage, passages
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
-from knowledge.glossary import ELEMENTS as ELEMENT_LABELS
 from knowledge.schema import Bundle, Item
 
 if TYPE_CHECKING:
     from assistant.retrieval.index import Index
-
-ELEMENT_NAMES = {
-    **{
-        k: ELEMENT_LABELS[k]
-        for k in ("materials", "conditions", "process", "fee", "location", "basis", "online", "result", "visits")
-    },
-    "time_limit": "办理时限",
-    "contact": "咨询电话",
-}
 
 
 class Candidate(BaseModel):
@@ -57,8 +47,10 @@ class Choice(BaseModel):
 class Answer(BaseModel):
     """The answer contract other parts rely on.
 
-    ``answer`` is the text; what a channel renders its own way comes as data: ``offer_checklist`` (the entry
-    has a personalised 一次性告知单 worth offering) and ``choices`` (a clarifying question's entries).
+    ``answer`` is the whole text (the command line and the API give it); ``brief`` the first chat bubble (the
+    direct answer, with its citation in one line), ``more`` the buttons that bring the rest on demand. What a
+    channel renders its own way comes as data: ``offer_checklist`` (the entry has a personalised 一次性告知单
+    worth offering), ``choices`` (a clarifying question's entries) and ``more``.
     """
 
     query: str
@@ -74,6 +66,14 @@ class Answer(BaseModel):
     choices: list[Choice] = []
     parts: list[Answer] = []  # the answers to a message's further asks (its text holds them all, in order)
     story: dict[str, str | list[str]] = {}  # scenario answers the message told (question id -> option id or ids)
+    brief: str = ""  # the first chat bubble (a refusal or a clarifying question: the answer itself)
+    more: list[FollowUp] = []  # the rest on demand: the whole element asked, the other elements
+
+    @model_validator(mode="after")
+    def _brief_defaults_to_answer(self) -> Answer:
+        if not self.brief:
+            self.brief = self.answer
+        return self
 
 
 class QuestionAnswerer:
@@ -174,10 +174,12 @@ class QuestionAnswerer:
                 parts.append(part)
         if not parts:
             return first
-        text = "\n\n".join(
-            f"{self.replies('ask_number', number=n)}\n{a.answer}" for n, a in enumerate([first, *parts], 1)
+        answers = [first, *parts]
+        text, short = (
+            "\n\n".join(f"{self.replies('ask_number', number=n)}\n{getattr(a, form)}" for n, a in enumerate(answers, 1))
+            for form in ("answer", "brief")
         )
-        return first.model_copy(update={"answer": text, "parts": parts})
+        return first.model_copy(update={"answer": text, "brief": short, "parts": parts})
 
     def _answer(self, question: Question, context_item: str | None) -> Answer:
         if not question.readable:
@@ -261,6 +263,7 @@ class QuestionAnswerer:
         assert decision.entry is not None
         entry = self.entries[decision.entry]
         story = read_story(entry, question.query) if isinstance(entry, Item) and entry.scenario else {}
+        lead = self._lead(decision.entry, question)
         return Answer(
             query=question.query,
             confidence=decision.confidence,
@@ -270,13 +273,9 @@ class QuestionAnswerer:
             version=entry.version,
             element=question.element,
             kind="answer",
-            answer=compose(
-                entry,
-                question.element,
-                self.replies,
-                self._lead(decision.entry, question),
-                story,
-            ),
+            answer=compose(entry, question.element, self.replies, lead, story),
+            brief=brief(entry, question.element, self.replies, lead, story),
+            more=follow_ups(entry, question.element, self.replies),
             offer_checklist=offers_checklist(entry),
             story=story,
         )

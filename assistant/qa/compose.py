@@ -1,19 +1,51 @@
 """Answer texts: a guide element quoted from the guide, readable in chat, never invented; the assistant's own
-words (citation, version) come from the reply file."""
+words (citation, version, button labels) come from the reply file.
+
+Two forms of one answer: :func:`brief`, the first chat bubble (what was asked, in a sentence or a short list,
+with its citation in one line, about 250 characters at most), with :func:`follow_ups` (buttons for the whole
+element and the other elements a person usually needs next); and :func:`compose`, the whole element, which the
+command line and the API give and a follow-up button asks for. The fictional-region marker of a demonstration
+catalogue is said once per answer, not after every place and phone.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+
+from pydantic import BaseModel
 
 from assistant.qa.passages import Passage
 from assistant.replies import Replies
 from knowledge.checklist import active_questions, personalise
 from knowledge.glossary import ELEMENTS
-from knowledge.render import contact_line, location_lines, material_line
+from knowledge.render import contact_line, location_lines, material_line, without_markers
 from knowledge.schema import Bundle, Item
 from nlu.options import Choice, story_answers
 
 Story = Mapping[str, str | list[str]]  # scenario question id -> option id (a list for a multiple choice)
+
+# the elements a question can ask, by the names a person knows them by
+ELEMENT_NAMES = {
+    **{
+        k: ELEMENTS[k]
+        for k in ("materials", "conditions", "process", "fee", "location", "basis", "online", "result", "visits")
+    },
+    "time_limit": "办理时限",
+    "contact": "咨询电话",
+}
+BRIEF_CHARS = 150  # the first bubble's body at most (its head and one-line citation come on top)
+BRIEF_LOCATIONS = 2  # places named in a first bubble; the rest behind the 办理地点 button
+MORE = ("materials", "location", "time_limit", "fee", "basis")  # what a first bubble offers next, in this order
+MORE_BUTTONS = 3
+_SENTENCE_END = re.compile(r"[。；;！!？?]")
+
+
+class FollowUp(BaseModel):
+    """A button after an answer: the whole of the element asked, or another element of the same entry."""
+
+    element: str
+    label: str
 
 
 def read_story(item: Item, message: str) -> dict[str, str | list[str]]:
@@ -132,6 +164,111 @@ def overview(entry: Item | Bundle) -> str:
     return "\n".join(lines)
 
 
+def cut(text: str, limit: int = BRIEF_CHARS) -> str:
+    """``text`` if it fits, else its lines (or sentences) that fit and "……": never a word of the guide changed."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    for line in lines:
+        if len("\n".join([*kept, line])) > limit:
+            break
+        kept.append(line)
+    if not kept:  # one long line: its sentences that fit
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
+        return (text[: ends[-1]] if ends else text[:limit]) + "……"
+    return "\n".join(kept) + "\n……"
+
+
+def _brief_element(item: Item, element: str) -> str:
+    """The element asked, as short as still answers: names, headlines, the first lines."""
+    if element == "materials":
+        base = [m.name for m in item.materials if m.base]
+        text = f"申请材料（共{len(base)}项）：\n" + "\n".join(f"{n}. {name}" for n, name in enumerate(base, 1))
+        if any(not m.base for m in item.materials):
+            text += "\n（部分材料视个人情形而定。）"
+        return text
+    if element == "process" and item.process.steps:
+        return "办理流程：" + " → ".join(s.name for s in item.process.steps)
+    if element == "time_limit":
+        return f"法定办结时限：{item.legal_time_limit.headline()}\n承诺办结时限：{item.promised_time_limit.headline()}"
+    if element == "location" and item.location:
+        lines = [f"{loc.name}：{loc.address}" for loc in item.location[:BRIEF_LOCATIONS]]
+        text = _lines("办理地点：", lines)
+        return text + (f"\n……（共{len(item.location)}处）" if len(item.location) > BRIEF_LOCATIONS else "")
+    if element == "basis" and item.basis:
+        return _lines("设定依据：", [f"{b.law}{b.article}" for b in item.basis])
+    return _item_element(item, element)
+
+
+def _personal_brief(item: Item, element: str, story: Story, replies: Replies) -> str | None:
+    """What the story told, and the materials (by name) or conditions for it."""
+    if element not in ("materials", "conditions"):
+        return None
+    materials, conditions = personalise(item, story)
+    said = replies("story_understood", facts=story_facts(item, story))
+    if element == "conditions":
+        return said + "\n" + _lines("受理条件：", conditions)
+    text = said + "\n" + _lines("申请材料：", [m.name for m in materials] or ["无"])
+    if any(chosen is None for _, chosen in active_questions(item, story)):
+        text += "\n" + replies("story_more_questions")
+    return text
+
+
+def _citation(entry: Item | Bundle, replies: Replies, bases: int) -> str:
+    basis = "；".join(f"{b.law}{b.article}" for b in entry.basis[:bases])
+    if basis:
+        return replies("citation", basis=basis, version=entry.version)
+    return replies("version_only", version=entry.version)
+
+
+def _said_once(text: str, replies: Replies) -> str:
+    """The answer with the fictional-region marker said once, at its end."""
+    text, marked = without_markers(text)
+    return f"{text}\n{replies('fictional_once')}" if marked else text
+
+
+def brief(
+    entry: Item | Bundle,
+    element: str | None,
+    replies: Replies,
+    lead: Passage | None = None,
+    story: Story | None = None,
+) -> str:
+    """The first chat bubble: the guide's sentence that answers the ask (``lead``) or the element asked in short
+    (materials by name, time limits without their notes, the first places), its citation in one line."""
+    source = ""
+    if isinstance(entry, Bundle):
+        body = f"{entry.overview}\n包含事项（{len(entry.members)}项）：{'、'.join(entry.members)}"
+    elif lead is not None:
+        body = lead.text
+        source = "\n" + replies("passage_source", element=ELEMENTS.get(lead.element, lead.element))
+    elif story and element and (personal := _personal_brief(entry, element, story, replies)):
+        body = personal
+    elif element:
+        body = _brief_element(entry, element)
+    else:
+        body = entry.overview
+    body, marked = without_markers(body)
+    text = f"【{entry.name}】\n{cut(body)}{source}\n{_citation(entry, replies, 1)}"
+    return f"{text}\n{replies('fictional_once')}" if marked else text
+
+
+def follow_ups(entry: Item | Bundle, element: str | None, replies: Replies, *, whole: bool = False) -> list[FollowUp]:
+    """The buttons after an answer: the whole of the element asked (unless ``whole``: it was just shown), then
+    the elements a person needs next (materials, place, time limit, fee, basis), three at most. A bundle has
+    none: its checklist offer is what comes next."""
+    if isinstance(entry, Bundle):
+        return []
+    out: list[FollowUp] = []
+    if element in ELEMENT_NAMES and not whole:
+        out.append(FollowUp(element=element, label=replies("more_whole", element=ELEMENT_NAMES[element])))
+    for other in MORE:
+        if other != element and len(out) < MORE_BUTTONS:
+            out.append(FollowUp(element=other, label=ELEMENT_NAMES[other]))
+    return out
+
+
 def offers_checklist(entry: Item | Bundle) -> bool:
     """Whether a personalised 一次性告知单 is worth offering: a bundle, or an item with scenario questions."""
     return isinstance(entry, Bundle) or bool(entry.scenario)
@@ -152,16 +289,10 @@ def compose(
     """
     head = f"【{entry.name}】"
     if isinstance(entry, Bundle):
-        return f"{head}\n{overview(entry)}"
+        return _said_once(f"{head}\n{overview(entry)}", replies)
     personal = _personal(entry, element, story, replies) if story and element else None
     body = personal or (_item_element(entry, element) if element else overview(entry))
     if lead is not None and lead.text not in body:
         where = replies("passage_source", element=ELEMENTS.get(lead.element, lead.element))
         body = f"{lead.text}\n{where}\n\n{body}"
-    basis = "；".join(f"{b.law}{b.article}" for b in entry.basis[:2])
-    tail = (
-        replies("citation", basis=basis, version=entry.version)
-        if basis
-        else replies("version_only", version=entry.version)
-    )
-    return f"{head}\n{body}\n{tail}"
+    return _said_once(f"{head}\n{body}\n{_citation(entry, replies, 2)}", replies)

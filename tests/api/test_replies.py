@@ -157,7 +157,15 @@ def test_every_reply_loads_and_fills_in_with_a_citys_contacts() -> None:
     replies = Replies.load(CITY)
     context = {"region": "示例市", "human_channel": "", "count": 3, "url": "https://x", "name": "出生登记"}
     context |= {"first": "甲", "second": "乙", "what": "", "basis": "法", "version": "1", "item": "甲", "phone": "1"}
-    context |= {"number": 1, "question": "问", "regions": "示例市", "id": "x", "reason": "错", "status": 503}
+    context |= {
+        "number": 1,
+        "total": 3,
+        "question": "问",
+        "regions": "示例市",
+        "id": "x",
+        "reason": "错",
+        "status": 503,
+    }
     context |= {"service": "工作居住证", "element": "受理条件", "facts": "离休、退休"}
     said = {key: replies(key, **context) for key in replies.texts}
     assert all(text.strip() for text in said.values())

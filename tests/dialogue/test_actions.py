@@ -64,12 +64,41 @@ def test_every_action_is_registered_under_its_domain_name(services):
     assert set(executor.actions) == {action(services).name() for action in ACTIONS}
 
 
-def test_answer_quotes_the_guide_and_offers_the_checklist(services):
+def test_answer_quotes_the_guide_in_short_with_the_rest_on_demand_and_offers_the_checklist(services):
     events, messages = run(ActionAnswer(services), tracker("结婚登记要带什么材料"))
-    assert "内地居民结婚登记" in messages[0]["text"] and "户口" in messages[0]["text"]
-    assert "生成清单" not in messages[0]["text"]  # the offer comes once, with its buttons
+    first = messages[0]["text"]
+    assert "内地居民结婚登记" in first and "居民身份证" in first and "合影照片" in first  # every material, by name
+    assert len(first) <= 250 and first.count("依据") == 1  # a phone's first bubble, its citation in one line
+    assert "生成清单" not in first  # the offer comes once, with its buttons
+    asked = [json.loads(b["payload"].removeprefix("/ask_element")) for b in messages[0]["buttons"]]
+    assert asked[0] == {"item_id": MARRIAGE, "element": "materials"}  # the whole of what was asked, first
+    assert [a["element"] for a in asked[1:]] == ["location", "time_limit"]
     assert [b["payload"] for b in messages[1]["buttons"]] == ["/ask_checklist", "/deny"]
-    assert slots(events) == {"offer": "checklist", "item_id": MARRIAGE, "element": "materials", "story": None}
+    assert slots(events) == {
+        "offer": "checklist",
+        "offered": [MARRIAGE],
+        "item_id": MARRIAGE,
+        "element": "materials",
+        "story": None,
+    }
+
+
+def test_a_follow_up_button_gives_the_whole_element(services):
+    entities = [{"entity": "item_id", "value": MARRIAGE}, {"entity": "element", "value": "materials"}]
+    payload = '/ask_element{"item_id": "marriage-registration", "element": "materials"}'
+    events, messages = run(ActionAnswer(services), tracker(payload, entities=entities, slots={"offered": [MARRIAGE]}))
+    whole = messages[0]["text"]
+    assert "不需要户口簿" in whole and "原件" in whole  # the details the first bubble left out
+    assert "材料" not in "".join(b["title"] for b in messages[0]["buttons"])  # not offered again
+    assert len(messages) == 1 and slots(events)["element"] == "materials"  # the checklist was offered before
+
+
+def test_the_checklist_is_offered_once_per_item_in_a_conversation(services):
+    events, messages = run(ActionAnswer(services), tracker("结婚登记要多少钱", slots={"offered": [MARRIAGE]}))
+    assert len(messages) == 1 and "/ask_checklist" not in json.dumps(messages, ensure_ascii=False)
+    assert "offered" not in slots(events) and slots(events)["offer"] is None
+    events, messages = run(ActionAnswer(services), tracker("护照怎么办", slots={"offered": [MARRIAGE]}))
+    assert slots(events)["offered"] == [MARRIAGE, PASSPORT]  # another item: offered for it
 
 
 def test_follow_up_uses_the_conversation_item(services):
@@ -189,7 +218,7 @@ def test_checklist_without_an_item_asks_which(services):
 
 def test_ask_shows_the_next_question_with_option_buttons(services):
     _, messages = run(ActionAskScenarioAnswer(services), tracker(slots={"checklist_item": MARRIAGE}))
-    assert "结过婚" in messages[0]["text"]
+    assert "结过婚" in messages[0]["text"] and "第1题/共2题" in messages[0]["text"]  # where the person is
     assert [json.loads(b["payload"].removeprefix("/choose_option"))["option"] for b in messages[0]["buttons"]] == [
         "no",
         "yes",
@@ -202,6 +231,7 @@ def test_ask_follows_the_tree(services):
         tracker(slots={"checklist_item": MARRIAGE, "answers": {"previous_marriage": "yes"}}),
     )
     assert "怎么结束" in messages[0]["text"]  # the follow-up opened by "yes"
+    assert "第2题/共3题" in messages[0]["text"]  # the count grows with the question "yes" opened
 
 
 def validate(services, text, answers, intent="choose_option", entities=None, item=MARRIAGE):
@@ -240,6 +270,13 @@ def test_a_button_payload_chooses_its_option(services):
     assert result["answers"] == {"previous_marriage": "yes"}
 
 
+def test_a_bare_yes_answers_a_question_whose_options_are_worded_as_choices(services):
+    result, _ = validate(services, "是的", {})  # 您或对方以前是否有过婚姻？ 双方都没有结过婚 / 有一方或双方以前结过婚
+    assert result["answers"] == {"previous_marriage": "yes"}
+    result, _ = validate(services, "不是", {})
+    assert result["answers"] == {"previous_marriage": "no"}
+
+
 def test_the_last_answer_completes_the_form(services):
     result, _ = validate(services, "没改过", {"previous_marriage": "no"})
     assert result == {"answers": {"previous_marriage": "no", "marriage_name_changed": "no"}, "scenario_answer": "done"}
@@ -250,7 +287,8 @@ def test_a_question_inside_the_form_is_answered_and_the_question_asked_again(ser
     assert result == {"scenario_answer": None}
     assert "不收费" in messages[0]["text"] or "收费" in messages[0]["text"]
     assert "继续" in messages[-1]["text"]
-    assert not any(m.get("buttons") for m in messages)  # no second checklist offered in the middle of one
+    # no second checklist offered in the middle of one
+    assert "/ask_checklist" not in json.dumps(messages, ensure_ascii=False)
 
 
 def test_an_answer_that_fits_no_option_is_asked_again(services):
@@ -258,12 +296,17 @@ def test_an_answer_that_fits_no_option_is_asked_again(services):
     assert result == {"scenario_answer": None} and "序号" in messages[0]["text"]
 
 
-def test_send_checklist_is_exactly_the_engines_notice_with_a_print_link(services, holder):
+def test_send_checklist_names_every_material_of_the_engines_notice_in_short_with_its_page(services, holder):
     answers = {"previous_marriage": "yes", "previous_marriage_end": "court_divorce", "marriage_name_changed": "no"}
     events, messages = run(
         ActionSendChecklist(services), tracker(slots={"checklist_item": MARRIAGE, "answers": answers})
     )
-    assert messages[0]["text"] == build_notice(holder.current.catalogue, MARRIAGE, answers).to_text()
+    notice = build_notice(holder.current.catalogue, MARRIAGE, answers)
+    text = messages[0]["text"]
+    assert f"申请材料（共{len(notice.materials)}项）" in text
+    assert all(m.name in text for m in notice.materials)  # every material, by name, in the chat
+    assert "权利与救济" not in text.split("\n")[-3] and len(text) < 600  # the rest is on the page
+    assert text.count("虚构示例") == 1  # the fictional-region marker once
     link = messages[1]["custom"]["link"]
     assert (
         link.startswith("http://example.test/notice/marriage-registration?")

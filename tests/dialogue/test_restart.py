@@ -14,7 +14,7 @@ import httpx
 import pytest
 from conftest import free_port, start_serve
 
-from assistant.dialogue.conversation import next_step
+from assistant.dialogue.conversation import next_step, notice_in_chat
 from knowledge.checklist import build_notice
 
 pytestmark = pytest.mark.slow
@@ -95,7 +95,7 @@ def test_a_checklist_conversation_continues_after_a_restart(holder):
         number = [option.id for option in first.options].index("yes") + 1
         second = next_step(knowledge, ENTRY, answers).question
         reply = say(base, sender, str(number))  # a number answers only inside the checklist
-        assert second.text in reply and "（第2题）" in reply
+        assert second.text in reply and "（第2题/共3题）" in reply
 
         children = descendants(process.pid)
         rasa = [pid for pid in children if "rasa" in command_line(pid) and " run " in command_line(pid)]
@@ -117,12 +117,13 @@ def test_a_checklist_conversation_continues_after_a_restart(holder):
         answers = {**answers, second.id: "court_divorce"}
         third = next_step(knowledge, ENTRY, answers).question
         reply = say(base, sender, court.label)
-        assert third.text in reply and "（第3题）" in reply  # the tracker kept the form and its answers
+        assert third.text in reply and "（第3题/共3题）" in reply  # the tracker kept the form and its answers
 
         unchanged = next(option for option in third.options if option.id == "no")
         answers = {**answers, third.id: "no"}
         reply = say(base, sender, unchanged.label)
         assert next_step(knowledge, ENTRY, answers).done
-        assert build_notice(knowledge.catalogue, ENTRY, answers).to_text() in reply  # all three answers kept
+        notice = build_notice(knowledge.catalogue, ENTRY, answers)
+        assert notice_in_chat(knowledge, notice) in reply  # all three answers kept: the engine's materials
     finally:
         stop(process)

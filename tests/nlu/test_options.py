@@ -58,3 +58,33 @@ def test_a_free_answer_to_the_question_being_asked():
     assert match_options(MARRIED, "第二个") == ["yes"]
     assert match_options(MARRIED, "我们是二婚") == ["yes"]
     assert match_options(MARRIED, "天气") is None
+
+
+def _yes_no(text: str, *labels: str) -> Choice:
+    return Choice("q", [Option(f"o{n}", label) for n, label in enumerate(labels)], text=text)
+
+
+@pytest.mark.parametrize(
+    ("question", "labels", "yes"),
+    [
+        ("是否委托他人代为办理？", ("本人办理", "委托他人代为办理"), "o1"),  # the option that says what is asked
+        ("孩子的户籍是否在示例市？", ("户籍在示例市", "户籍不在示例市（随迁子女）"), "o0"),  # the other negates
+        ("您或对方是否改过姓名？", ("改过名", "没有改过名"), "o0"),
+        ("申请人是否未满十六周岁？", ("已满十六周岁", "未满十六周岁"), "o1"),  # the question asks a negation
+        ("是否以实物等非货币财产出资？", ("全部为货币出资", "有非货币财产出资"), "o1"),  # 非 is the question's own
+        ("车辆是否属于免检车型？", ("是（免予安全技术检验）", "否（需要安全技术检验）"), "o0"),
+    ],
+)
+def test_a_bare_yes_or_no_answers_a_yes_no_question_whose_options_are_choices(question, labels, yes):
+    choice = _yes_no(question, *labels)
+    no = "o0" if yes == "o1" else "o1"
+    assert match_options(choice, "是的") == [yes] and match_options(choice, "对") == [yes]
+    assert match_options(choice, "不是") == [no] and match_options(choice, "没有") == [no]
+
+
+def test_a_bare_yes_answers_no_question_that_is_not_a_yes_no_question():
+    # "借款人的婚姻状况是？": 已婚 is not "yes"; nor is a question of two places
+    assert match_options(_yes_no("借款人的婚姻状况是？", "已婚", "未婚、离异或丧偶"), "是的") is None
+    assert match_options(_yes_no("您在哪里申请？", "在户籍所在地申请", "在居住地申请"), "不是") is None
+    # options that tell the yes from the no by nothing: asked again rather than guessed
+    assert match_options(_yes_no("新住所是否在辖区以外？", "在辖区内", "迁出辖区"), "是的") is None
