@@ -126,7 +126,6 @@ def test_a_whole_checklist_by_numbers_ends_with_the_engines_notice_and_its_link(
     chosen = [(q, o) for q, options in answers.items() for o in ([options] if isinstance(options, str) else options)]
     assert sorted(parse_qsl(url.query)) == sorted(chosen)
 
-
     printable = httpx.get(link, headers={"Accept": "text/html"}, timeout=30)
     assert printable.status_code == 200
     assert "一次性告知单" in printable.text
