@@ -38,10 +38,10 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
 
 pdf-libs:  ## Pango and HarfBuzz for WeasyPrint (the 告知单 as PDF), from Debian, when missing
-	@ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset || { \
+	@ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset && command -v pdftoppm >/dev/null || { \
 	  echo "installing Debian's Pango and HarfBuzz for the PDF notice (WeasyPrint)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends \
-	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-noto-cjk; }
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-noto-cjk poppler-utils; }
 
 train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
 	$(BIN)/assistant train
