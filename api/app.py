@@ -24,6 +24,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -42,6 +43,7 @@ from assistant.serving.knowledge import KnowledgeHolder
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+SWAGGER_UI = "/static/swagger-ui"  # Swagger UI's files, from the swagger-ui-bundle package: /docs works offline
 ROUTERS = (health, ask, items, notice, staff, admin, chat, widget, wechat, actions)
 
 TAGS = [
@@ -180,6 +182,8 @@ def create_app(
         version="1",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served below from local files, not from a CDN
+        redoc_url=None,  # ReDoc has no local bundle here: left out rather than loaded from a CDN
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -187,5 +191,33 @@ def create_app(
     app.add_exception_handler(Exception, _unexpected_error)
     for module in ROUTERS:
         app.include_router(module.router)
+    _self_hosted_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _self_hosted_docs(app: FastAPI) -> None:
+    """``/docs`` with Swagger UI's JavaScript, CSS and icon served by the application itself (FastAPI's
+    "Self-hosting JavaScript and CSS for docs"), so the API page works on a network without the internet.
+    swagger-ui-bundle-v2 ships Swagger UI 5, which reads the OpenAPI 3.1 that FastAPI writes."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    # mounted before /static, which would otherwise answer (404) for everything below it
+    app.mount(SWAGGER_UI, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+    openapi_url = app.openapi_url or "/openapi.json"
+    redirect_url = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=redirect_url,
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+        )
+
+    @app.get(redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()

@@ -85,10 +85,13 @@ def get_dialogue(state: StateDep) -> Dialogue:
 
 
 def get_lookup(state: StateDep, knowledge: Annotated[Knowledge, Depends(get_knowledge)]) -> ItemLookup:
-    """The staff search over the current catalogue, built once per loaded catalogue (a reload builds a new one)."""
+    """The staff search over the current catalogue, reading text as question answering does (the index's
+    normaliser; a catalogue served without an index gets one over its own words), built once per loaded
+    catalogue (a reload builds a new one)."""
     if state.lookup is not None and state.lookup[0] is knowledge.catalogue:
         return state.lookup[1]
-    lookup = ItemLookup(knowledge.catalogue)
+    index = getattr(knowledge, "index", None)
+    lookup = ItemLookup(knowledge.catalogue, normaliser=getattr(index, "normaliser", None))
     state.lookup = (knowledge.catalogue, lookup)
     return lookup
 

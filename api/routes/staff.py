@@ -1,11 +1,22 @@
-"""The window-staff pages: ``/staff`` (search as you type) and ``/staff/items/{id}`` (whole guide + wizard)."""
+"""The window-staff pages: ``/staff`` (search as you type, recent items, the print list) and ``/staff/items/{id}``
+(whole guide + wizard), and ``/staff/search``, the search the page runs as the clerk types.
+
+The search reads what is typed as question answering does (the served index's normaliser: 身分证 finds the
+居民身份证 items) and looks in material names too (出生医学证明 finds the items that ask for it); see
+:mod:`assistant.retrieval.lookup`. Recent items and the print list live in the clerk's browser (localStorage,
+``api/static/staff.js``): the server keeps no state for them.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from api.deps import KnowledgeDep, LookupDep, PagesDep
+from api.notices import MAX_BATCH, tel_parts
 from assistant.dialogue.links import notice_path
 from knowledge.checklist import build_notice, questions_of
 from knowledge.glossary import ELEMENTS
@@ -14,6 +25,23 @@ from knowledge.schema import Bundle, Item
 router = APIRouter(prefix="/staff", tags=["staff"])
 
 SEARCH_LIMIT = 50
+
+
+class StaffHit(BaseModel):
+    """One row of the staff search: the entry, and the material that matched when it was found by one."""
+
+    id: str
+    name: str
+    kind: Literal["item", "bundle"]
+    department: str
+    material: str | None = Field(None, description="the material whose name matched (None: found by its name)")
+
+
+class StaffHits(BaseModel):
+    """Search results, best first; ``count`` is the number of matches before ``limit``."""
+
+    data: list[StaffHit]
+    count: int
 
 
 def material_scenarios(item: Item) -> dict[str, list[tuple[str, str, bool]]]:
@@ -52,6 +80,19 @@ def staff_search(
     )
 
 
+@router.get("/search", summary="Staff lookup: the search the page runs as the clerk types", response_model=StaffHits)
+def staff_search_json(
+    lookup: LookupDep,
+    q: str = Query("", max_length=100, description="名称、别名、拼音首字母、口语或错别字、材料名称；空：全部"),
+    limit: int = Query(SEARCH_LIMIT, ge=1, le=100, description="最多返回多少条"),
+    department: str = Query("", max_length=200, description="只看这个部门（实施主体）"),
+) -> StaffHits:
+    """Like ``GET /api/v1/items``, read through the normaliser of the served index, and each row found by a
+    material (not by its name) names that material."""
+    hits = lookup.search(q, department=department or None)
+    return StaffHits(data=[StaffHit(**hit.to_dict(), material=hit.material) for hit in hits[:limit]], count=len(hits))
+
+
 @router.get("/items/{item_id}", summary="Staff lookup: the whole guide with a scenario wizard (HTML)")
 def staff_item(item_id: str, request: Request, knowledge: KnowledgeDep, pages: PagesDep) -> Response:
     """Every element grouped as on a government portal, and the wizard that builds the 一次性告知单."""
@@ -61,10 +102,13 @@ def staff_item(item_id: str, request: Request, knowledge: KnowledgeDep, pages: P
         return pages.error(request, 404, pages.replies("page_no_entry", id=item_id[:100]))
     context = {
         "entry": entry,
+        "kind": "bundle" if isinstance(entry, Bundle) else "item",
         "questions": questions_of(catalogue, entry),
         "notice_url": notice_path(entry.id),
         "region_note": pages.region_note(catalogue),
         "labels": ELEMENTS,
+        "tel_parts": tel_parts,
+        "max_batch": MAX_BATCH,
     }
     if isinstance(entry, Bundle):
         members = catalogue.members(entry)

@@ -1,0 +1,88 @@
+"""``/docs`` works without the internet: Swagger UI's files are served by the application (swagger-ui-bundle), so
+a browser that may reach nothing but this server still shows every operation."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from app_doubles import CatalogueHolder, FakeDialogue
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import ServerSettings, Settings
+from knowledge.catalogue import Catalogue
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def base_url(bundled: Catalogue) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(
+        Settings(server=ServerSettings(port=port)), holder=CatalogueHolder(bundled), dialogue=FakeDialogue()
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the local server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_docs_page_names_only_local_assets(bundled: Catalogue) -> None:
+    app = create_app(Settings(), holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
+    with TestClient(app) as client:
+        page = client.get("/docs").text
+        assert "cdn." not in page and "https://" not in page
+        for asset in ("/static/swagger-ui/swagger-ui-bundle.js", "/static/swagger-ui/swagger-ui.css"):
+            assert asset in page
+            assert client.get(asset).status_code == 200
+        assert client.get("/docs/oauth2-redirect").status_code == 200
+        assert client.get("/redoc").status_code == 404  # no local ReDoc: left out rather than loaded from a CDN
+        assert client.get("/openapi.json").json()["openapi"].startswith("3.1")  # other clients get it unchanged
+        assert client.get("/static/staff.css").status_code == 200  # the application's own files still served
+
+
+@pytest.mark.slow
+def test_docs_show_the_operations_with_every_other_host_blocked(base_url: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no browser at {CHROMIUM}")
+    blocked: list[str] = []
+
+    def local_only(route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", local_only)
+            page.goto(f"{base_url}/docs")
+            operations = page.locator(".opblock-summary-path")
+            sync_api.expect(operations.first).to_be_visible(timeout=15_000)
+            shown = operations.all_inner_texts()
+            assert "/api/v1/ask" in shown
+            assert "/api/v1/items/{item_id}/checklist" in shown
+            assert "/staff/search" in shown
+            sync_api.expect(page.locator(".information-container .title")).to_contain_text("政务助手 API")
+        finally:
+            browser.close()
+    assert blocked == []  # the page asked for nothing outside this server
