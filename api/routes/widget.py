@@ -3,7 +3,8 @@
 The script and stylesheet are served with a short public cache and an ETag, so a portal embedding the widget
 picks up a new version within minutes without re-downloading an unchanged one. The script's own sentences
 (welcome, error messages) are written into it as it is served, from the reply file with the contacts of the
-catalogue being served.
+catalogue being served, and so is the deployment's hotline number, which the widget makes a tap-to-call link
+wherever the assistant names it (a city's 96196 as well as the national 12345).
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ def _asset(name: str, mtime_ns: int, said: str = "") -> tuple[bytes, str]:
 
 
 def said_by_widget(replies: Replies) -> str:
-    """The widget's sentences as a JavaScript object literal (ASCII JSON: safe in any script)."""
-    return json.dumps({name: replies(key) for name, key in SAID.items()}, ensure_ascii=True, sort_keys=True)
+    """The widget's sentences, and the hotline it links, as a JavaScript object literal (ASCII JSON: safe in any
+    script)."""
+    said = {name: replies(key) for name, key in SAID.items()}
+    said["hotline"] = replies.contacts.hotline
+    return json.dumps(said, ensure_ascii=True, sort_keys=True)
 
 
 def _serve(request: Request, name: str, media_type: str, said: str = "") -> Response:

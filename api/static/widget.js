@@ -7,8 +7,13 @@
  *
  * It talks to POST {script origin}/api/v1/chat with {"sender_id", "message"} and renders
  * {"messages": [{"text", "buttons": [{"title", "payload"}], "link"}]}. Everything from the server is put in the
- * page with textContent (never parsed as HTML), inside a shadow root so the portal's styles and ours do not mix.
- * The sender id, the conversation, the large-text choice and whether the panel is open live in localStorage.
+ * page as text nodes (never parsed as HTML; phone numbers in the assistant's text become tel: links built as
+ * elements), inside a shadow root so the portal's styles and ours do not mix. The sender id, the conversation,
+ * the large-text choice and whether the panel is open live in localStorage.
+ *
+ * Accessible and elderly-friendly (WCAG 2.1 AA, the 适老化 rules for public services): contrast >= 4.5:1, tap
+ * targets >= 44 px (>= 60 px and 20 px text in the 大字 mode), the panel reflows down to 320 px and at 200 %
+ * zoom, a visible 转人工 button, and "重新开始" restarts the conversation on the server too (Rasa's /restart).
  */
 (function () {
   "use strict";
@@ -45,16 +50,21 @@
     launcherHint: "打开政务助手，咨询办事问题",
     close: "关闭",
     closeLabel: "关闭政务助手",
+    human: "转人工",
+    humanLabel: "转人工服务",
+    humanMessage: "转人工",
     large: "大字",
     largeLabel: "大字模式",
     restart: "重新开始",
     restartLabel: "重新开始对话",
-    restartMessage: "重新开始",
+    restartPayload: "/restart", // Rasa's own restart: the server forgets the conversation (checklist included)
     inputLabel: "输入您的问题",
-    placeholder: "请输入您的问题，如：身份证丢了怎么办",
+    placeholder: "请输入您的问题", // the examples are in the welcome: a long placeholder is cut on a phone
     send: "发送",
     options: "可选项",
-    link: "打印/查看告知单",
+    link: "查看/打印完整告知单",
+    newWindow: "（在新窗口打开）",
+    call: "拨打电话 ",
     waiting: "正在查询，请稍候……",
     you: "我",
     bot: "政务助手",
@@ -64,6 +74,7 @@
     serverError: SAID.serverError || "",
     unreachable: SAID.unreachable || "",
     timeout: SAID.timeout || "",
+    hotline: SAID.hotline || "", // the deployment's own hotline (a city's 96196): linked wherever it is named
   };
 
   // -- storage (localStorage may be unavailable: private browsing, disabled cookies) --------------------------
@@ -148,6 +159,37 @@
     }
   }
 
+  // Phone numbers in the assistant's text, to tap and call: the deployment's hotline, the national service
+  // hotlines (12345, 12315 …), landlines with their area code (010-12345678, 0755 1234 5678, （0755）12345678),
+  // 400/800 numbers and mobiles. Group 1 is the character before (no lookbehind: older Safari cannot parse it),
+  // group 2 the number.
+  var NUMBERS = "(?:[(（]0\\d{2,3}[)）] ?|0\\d{2,3}[- ]?)\\d{3,4}[- ]?\\d{4}|[48]00[- ]?\\d{3}[- ]?\\d{4}|1[3-9]\\d{9}|123\\d\\d";
+  // the hotline is digits, spaces and dashes (checked): nothing in it to escape
+  var ownHotline = /^[0-9][0-9 -]{1,18}[0-9]$/.test(TEXT.hotline) ? TEXT.hotline + "|" : "";
+  var PHONE = new RegExp("(^|[^0-9A-Za-z-])(" + ownHotline + NUMBERS + ")(?![0-9A-Za-z])", "g");
+
+  function appendText(container, text, withPhones) {
+    // text nodes and, for the assistant's own text, <a href="tel:..."> around phone numbers: never markup
+    var last = 0;
+    var match;
+    PHONE.lastIndex = 0;
+    while (withPhones && (match = PHONE.exec(text)) !== null) {
+      var start = match.index + match[1].length;
+      var number = match[2];
+      if (start > last) {
+        container.appendChild(document.createTextNode(text.slice(last, start)));
+      }
+      container.appendChild(
+        el("a", { class: "zwzs-tel", href: "tel:" + number.replace(/[^0-9]/g, ""), "aria-label": TEXT.call + number }, number)
+      );
+      last = start + number.length;
+    }
+    if (last < text.length) {
+      container.appendChild(document.createTextNode(text.slice(last)));
+    }
+    return container;
+  }
+
   function chatIcon() {
     // drawn, not an emoji: many office and government PCs have no emoji font
     var ns = "http://www.w3.org/2000/svg";
@@ -168,7 +210,8 @@
 
   var host = el("div", { id: "zwzs-widget", "data-zwzs": "" });
   var shadow = host.attachShadow({ mode: "open" });
-  shadow.appendChild(el("link", { rel: "stylesheet", href: BASE + "widget.css" }));
+  var stylesheet = el("link", { rel: "stylesheet", href: BASE + "widget.css" });
+  shadow.appendChild(stylesheet);
 
   var root = el("div", { class: "zwzs-root" });
   var launcher = el("button", {
@@ -205,16 +248,23 @@
     "aria-label": TEXT.restartLabel,
     title: TEXT.restartLabel,
   }, TEXT.restart);
+  var humanButton = el("button", {
+    type: "button",
+    class: "zwzs-tool zwzs-human",
+    "aria-label": TEXT.humanLabel,
+    title: TEXT.humanLabel,
+  }, TEXT.human);
   var closeButton = el("button", {
     type: "button",
     class: "zwzs-tool zwzs-close",
     "aria-label": TEXT.closeLabel,
     title: TEXT.closeLabel,
-  }, "×");
+  }, TEXT.close);
   tools.appendChild(largeToggle);
   tools.appendChild(restartButton);
-  tools.appendChild(closeButton);
-  header.appendChild(tools);
+  tools.appendChild(humanButton);
+  header.appendChild(tools); // on a phone: a second row below the title and 关闭
+  header.appendChild(closeButton);
 
   var log = el("div", {
     class: "zwzs-log",
@@ -248,8 +298,26 @@
 
   // -- rendering ------------------------------------------------------------------------------------------------
 
-  function scrollToEnd() {
-    log.scrollTop = log.scrollHeight;
+  function latestReply() {
+    // the first message after the person's last one: the start of the latest answer (or the welcome)
+    var items = log.querySelectorAll(".zwzs-message");
+    var first = null;
+    for (var i = items.length - 1; i >= 0 && !items[i].classList.contains("zwzs-user"); i--) {
+      first = items[i];
+    }
+    return first;
+  }
+
+  function showLatest() {
+    // The start of the latest answer at the top of the log, not its end: a long 告知单 opens on its materials,
+    // not on 权利与救济. An answer that fits ends up at the bottom, as the log cannot scroll past its end.
+    var first = latestReply();
+    if (!first) {
+      log.scrollTop = log.scrollHeight;
+      return;
+    }
+    var air = 12; // the log's padding: the answer does not touch the header
+    log.scrollTop += first.getBoundingClientRect().top - log.getBoundingClientRect().top - air;
   }
 
   function disableOptions() {
@@ -263,12 +331,13 @@
     // a hidden speaker name makes the log readable to screen readers
     item.appendChild(el("span", { class: "zwzs-visually-hidden" }, (entry.role === "user" ? TEXT.you : TEXT.bot) + "："));
     if (entry.text) {
-      item.appendChild(el("div", { class: "zwzs-text" }, entry.text));
+      item.appendChild(appendText(el("div", { class: "zwzs-text" }), String(entry.text), entry.role !== "user"));
     }
     if (entry.link) {
       var href = safeLink(entry.link);
       if (href) {
         var link = el("a", { class: "zwzs-link", href: href, target: "_blank", rel: "noopener noreferrer" }, TEXT.link);
+        link.appendChild(el("span", { class: "zwzs-visually-hidden" }, TEXT.newWindow));
         item.appendChild(link);
       }
     }
@@ -278,7 +347,7 @@
         var button = el("button", { type: "button", class: "zwzs-option" }, option.title);
         button.disabled = !optionsActive;
         button.addEventListener("click", function () {
-          send(String(option.payload), String(option.title), true);
+          send(String(option.payload), { shown: String(option.title), fromOption: true });
         });
         group.appendChild(button);
       });
@@ -288,7 +357,6 @@
       item.setAttribute("role", "alert");
     }
     log.appendChild(item);
-    scrollToEnd();
     return item;
   }
 
@@ -304,11 +372,14 @@
     conversation.forEach(function (entry, index) {
       renderEntry(entry, index > lastUser);
     });
+    showLatest();
   }
 
   // -- talking to the server ------------------------------------------------------------------------------------
 
   var busy = false;
+  var generation = 0; // a restart starts a new one: answers to an older request are dropped
+  var inFlight = null; // the AbortController of the request on its way
 
   function setBusy(value) {
     busy = value;
@@ -318,25 +389,51 @@
 
   function showError(text) {
     renderEntry({ role: "error", text: text }, false); // shown, not stored: a reload retries cleanly
+    showLatest();
   }
 
-  function send(message, shown, fromOption) {
+  function readMessage(message) {
+    return {
+      role: "bot",
+      text: typeof message.text === "string" ? message.text : "",
+      buttons: Array.isArray(message.buttons)
+        ? message.buttons
+            .filter(function (b) { return b && b.title; })
+            .map(function (b) { return { title: String(b.title), payload: String(b.payload || b.title) }; })
+        : [],
+      link: message.link ? String(message.link) : null,
+    };
+  }
+
+  /*
+   * Send one message. options.shown: what the person's bubble says (a button's title rather than its payload);
+   * options.fromOption: sent by an option button (focus moves to the next options); options.silent: no bubble,
+   * nothing stored, the answer not shown (the restart, after which the welcome is shown).
+   */
+  function send(message, options) {
+    options = options || {};
     message = String(message || "").trim();
     if (!message || busy) {
-      return;
+      return false;
     }
-    if (fromOption) {
+    if (options.fromOption) {
       log.focus(); // the picked button is about to be disabled: keep the keyboard inside the panel
     }
     disableOptions();
-    var userEntry = { role: "user", text: shown || message };
-    remember(userEntry);
-    renderEntry(userEntry, false);
+    var waiting = null;
+    if (!options.silent) {
+      var userEntry = { role: "user", text: options.shown || message };
+      remember(userEntry);
+      renderEntry(userEntry, false);
+      waiting = renderEntry({ role: "bot", text: TEXT.waiting }, false);
+      waiting.classList.add("zwzs-waiting");
+      showLatest();
+    }
     setBusy(true);
-    var waiting = renderEntry({ role: "bot", text: TEXT.waiting }, false);
-    waiting.classList.add("zwzs-waiting");
+    var turn = generation;
 
     var controller = window.AbortController ? new AbortController() : null;
+    inFlight = controller;
     var timer = setTimeout(function () {
       if (controller) {
         controller.abort();
@@ -357,27 +454,32 @@
         return response.json();
       })
       .then(function (data) {
-        var messages = (data && Array.isArray(data.messages)) ? data.messages : [];
-        waiting.remove();
+        if (turn !== generation) {
+          return; // restarted meanwhile
+        }
+        if (waiting) {
+          waiting.remove();
+        }
+        if (options.silent) {
+          return;
+        }
+        var messages = data && Array.isArray(data.messages) ? data.messages : [];
         messages.forEach(function (message) {
-          var entry = {
-            role: "bot",
-            text: typeof message.text === "string" ? message.text : "",
-            buttons: Array.isArray(message.buttons)
-              ? message.buttons
-                  .filter(function (b) { return b && b.title; })
-                  .map(function (b) { return { title: String(b.title), payload: String(b.payload || b.title) }; })
-              : [],
-            link: message.link ? String(message.link) : null,
-          };
+          var entry = readMessage(message || {});
           if (entry.text || entry.buttons.length || entry.link) {
             remember(entry);
             renderEntry(entry, true);
           }
         });
+        showLatest(); // the start of the first new message at the top of the log
       })
       .catch(function (error) {
-        waiting.remove();
+        if (turn !== generation) {
+          return;
+        }
+        if (waiting) {
+          waiting.remove();
+        }
         if (error && error.status) {
           showError(TEXT.serverError.replace("{status}", error.status));
         } else if (error && error.name === "AbortError") {
@@ -388,13 +490,33 @@
       })
       .then(function () {
         clearTimeout(timer);
+        if (turn !== generation) {
+          return; // the restart owns the busy state now
+        }
+        inFlight = null;
         setBusy(false);
         // focus follows the way the person answered: a picked option leads to the next options, typing to the box
         var nextOption = log.querySelector(".zwzs-option:not([disabled])");
         if (isOpen()) {
-          (fromOption && nextOption ? nextOption : input).focus();
+          (options.fromOption && nextOption ? nextOption : input).focus({ preventScroll: true });
         }
       });
+    return true;
+  }
+
+  function restart() {
+    // a new conversation here and on the server: what is on its way is dropped, the log cleared, the welcome
+    // shown again, and Rasa told to forget the old one (a checklist half answered included)
+    generation += 1;
+    if (inFlight) {
+      inFlight.abort();
+      inFlight = null;
+    }
+    setBusy(false);
+    conversation = [];
+    save(KEYS.log, "[]");
+    renderAll();
+    send(TEXT.restartPayload, { silent: true });
   }
 
   // -- controls -------------------------------------------------------------------------------------------------
@@ -413,10 +535,10 @@
     root.classList.toggle("zwzs-is-open", open);
     save(KEYS.open, open ? "1" : "0");
     if (moveFocus) {
-      (open ? input : launcher).focus();
+      (open ? input : launcher).focus({ preventScroll: true });
     }
     if (open) {
-      scrollToEnd();
+      showLatest();
     }
   }
 
@@ -424,7 +546,7 @@
     root.classList.toggle("zwzs-large", large);
     largeToggle.setAttribute("aria-pressed", large ? "true" : "false");
     save(KEYS.large, large ? "1" : "0");
-    scrollToEnd();
+    showLatest();
   }
 
   launcher.addEventListener("click", function () {
@@ -437,13 +559,11 @@
     setLarge(!root.classList.contains("zwzs-large"));
   });
   restartButton.addEventListener("click", function () {
-    if (busy) {
-      return;
-    }
-    conversation = [];
-    save(KEYS.log, "[]");
-    renderAll();
-    send(TEXT.restartMessage);
+    restart();
+    input.focus({ preventScroll: true });
+  });
+  humanButton.addEventListener("click", function () {
+    send(TEXT.humanMessage);
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -461,6 +581,9 @@
   });
 
   function mount() {
+    stylesheet.addEventListener("load", function () {
+      showLatest(); // laid out again once styled: the latest answer's start stays in view
+    });
     document.body.appendChild(host);
     renderAll();
     setLarge(load(KEYS.large) === "1");
@@ -474,10 +597,11 @@
     document.addEventListener("DOMContentLoaded", mount);
   }
 
-  // a small handle for the page (and tests): open, close, send
+  // a small handle for the page (and tests): open, close, send, restart
   window.ZwzsWidget = {
     open: function () { setOpen(true, true); },
     close: function () { setOpen(false, true); },
     send: function (text) { send(text); },
+    restart: function () { restart(); },
   };
 })();

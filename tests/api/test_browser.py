@@ -2,114 +2,40 @@
 
 The main conversation runs on the real stack (``live_server``: `assistant serve` with the Rasa server and the
 actions): it asks for 内地居民结婚登记's checklist, clicks the options the checklist engine says apply, and checks
-the 一次性告知单 in the chat and on its printable page against the engine. The other browser tests (keyboard use,
-server errors, server text shown as text) are unit-level tests of the widget: they run against ``chat_server``, the
-application over the bundled catalogue (no index) with a scripted dialogue behind ``/api/v1/chat``, where
-failures can be injected.
+the 一次性告知单 in the chat and on its printable page against the engine; a second real conversation checks that
+重新开始 restarts it on the server too. The other browser tests (keyboard use, server errors, server text shown as
+text) are unit-level tests of the widget: they run against ``chat_server``, the application over the bundled
+catalogue (no index) with a scripted dialogue (``widget_harness``) behind ``/api/v1/chat``, where failures can be
+injected. Accessibility (axe, reflow, tap targets, tel: links, 转人工) is in ``test_accessibility.py``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import uvicorn
-from app_doubles import CatalogueHolder
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from widget_harness import LINK_NAME, PUBLIC_URL, ask, launch_chromium, open_widget, scripted_app, serve_in_thread
 
-from api.app import create_app
-from api.dialogue import BotMessage, Button
 from api.routes.widget import STATIC_DIR
-from api.settings import ServerSettings, Settings
-from assistant.dialogue.conversation import next_step
+from assistant.dialogue.conversation import next_step, notice_in_chat
 from knowledge.catalogue import Catalogue
 from knowledge.checklist import build_notice
 
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
 QUESTION = "身份证丢了怎么补办"
-LINK_NAME = "打印/查看告知单"
 CHECKLIST_REQUEST = "帮我生成结婚登记的材料清单"
 ENTRY = "marriage-registration"
+BUNDLE = "newborn-birth"
+SCREENSHOTS = Path(__file__).parents[2] / "var" / "screenshots"
 # married before, ended by a court (the follow-up it opens), name unchanged
 CHOSEN = {"previous_marriage": "yes", "previous_marriage_end": "court_divorce", "marriage_name_changed": "no"}
-PUBLIC_URL = "https://zwzs.example.gov.cn"
 REPLY_TIMEOUT_MS = 60_000  # a turn of the real stack on 2 shared cores
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The scripted server of the widget's unit-level browser tests
-
-
-class ScriptedChat:
-    """A scripted stand-in for the dialogue: two 情形 questions, then the checklist with its printable link."""
-
-    CHECKLIST = (
-        "居民身份证补领 一次性告知单\n"
-        "申请材料：\n"
-        "1. 居民户口簿（原件，申请人自备）\n"
-        "2. 近期免冠彩色照片（现场采集，免提交）\n"
-        "办理地点：示例市公安局人口服务窗口（虚构示例）\n"
-        "收费：工本费 20 元"
-    )
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    async def send(self, sender_id: str, message: str) -> list[BotMessage]:
-        self.calls.append((sender_id, message))
-        if "身份证" in message:
-            return [
-                BotMessage(
-                    text="居民身份证丢失后，可以申请补领。\n请问您的户口在本市吗？",
-                    buttons=[
-                        Button(title="本市户口", payload='/answer{"residence":"local"}'),
-                        Button(title="外地户口", payload='/answer{"residence":"other"}'),
-                    ],
-                )
-            ]
-        if message.startswith('/answer{"residence"'):
-            return [
-                BotMessage(
-                    text="请问您本人能到现场办理吗？",
-                    buttons=[
-                        Button(title="本人办理", payload='/answer{"agent":"self"}'),
-                        Button(title="委托他人", payload='/answer{"agent":"other"}'),
-                    ],
-                )
-            ]
-        if message.startswith('/answer{"agent"'):
-            return [BotMessage(text=self.CHECKLIST, link="/notice/resident-id-card-replace?residence=local&agent=self")]
-        if message == "重新开始":
-            return [BotMessage(text="好的，我们重新开始。请问您要办理什么事？")]
-        return [BotMessage(text="抱歉，我暂时无法回答这个问题。可以拨打 12345 政务服务便民热线。")]
-
-
-def scripted_app(catalogue: Catalogue) -> FastAPI:
-    settings = Settings(server=ServerSettings(public_url=PUBLIC_URL))
-    return create_app(settings, holder=CatalogueHolder(catalogue), dialogue=ScriptedChat())
-
-
-def serve_in_thread(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the local chat server did not start"
-    return f"http://127.0.0.1:{port}", server, thread
+WELCOME = "您好，我是政务助手。"
 
 
 @pytest.fixture(scope="module")
@@ -128,11 +54,8 @@ def chat_server(bundled: Catalogue) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no browser at {CHROMIUM}")
     with sync_api.sync_playwright() as playwright:
-        # never let Playwright download a browser: the system chromium only
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        launched = launch_chromium(playwright)  # never a downloaded browser: the system chromium only
         yield launched
         launched.close()
 
@@ -143,17 +66,6 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
-
-
-def open_widget(page, base_url: str):
-    from playwright.sync_api import expect
-
-    page.goto(base_url + "/")
-    launcher = page.get_by_role("button", name="打开政务助手，咨询办事问题")
-    launcher.click()
-    box = page.get_by_role("textbox", name="输入您的问题")
-    expect(box).to_be_focused()
-    return box
 
 
 def font_size(locator) -> float:
@@ -210,7 +122,7 @@ def test_a_real_checklist_at_phone_width_survives_a_reload(page, live_server: st
     notice = build_notice(knowledge.catalogue, ENTRY, answers)
     checklist = page.locator(".zwzs-bot", has=link).locator(".zwzs-text")
     checklist_text = checklist.text_content()
-    assert checklist_text == notice.to_text()  # line breaks and all
+    assert checklist_text == notice_in_chat(knowledge, notice)  # line breaks and all: the notice in short
     assert checklist_text.startswith("一次性告知单：内地居民结婚登记")
 
     # the link opens the printable notice, listing the same materials
@@ -254,10 +166,90 @@ def test_a_real_checklist_at_phone_width_survives_a_reload(page, live_server: st
     assert screenshot.stat().st_size > 0
 
     page.get_by_role("button", name="重新开始对话").click()
-    expect(users).to_have_count(1)
-    expect(users.first).to_have_text("重新开始")
-    expect(waiting).to_have_count(0, timeout=REPLY_TIMEOUT_MS)
+    expect(users).to_have_count(0)  # a new conversation: "/restart" is sent, not shown
+    expect(page.locator(".zwzs-message")).to_have_count(1)
+    expect(page.locator(".zwzs-bot .zwzs-text").first).to_contain_text(WELCOME)
+    expect(page.get_by_role("button", name="发送")).to_be_enabled(timeout=REPLY_TIMEOUT_MS)
+    expect(page.locator(".zwzs-message")).to_have_count(1)  # nothing but the welcome after the restart
     expect(page.get_by_role("link", name=LINK_NAME)).to_have_count(0)
+
+
+@pytest.mark.slow
+def test_a_bundles_notice_on_a_phone_opens_on_its_materials(page, live_server: str, holder):
+    """On the real stack, at 375 px: a bundle's checklist answered by buttons; its 告知单 arrives in short (every
+    material by name, at most 1,200 characters with its link) and the person sees its materials without
+    scrolling up. The screenshot is left in var/screenshots/ for a look."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 375, "height": 740})
+    knowledge = holder.current
+    open_widget(page, live_server)
+    ask(page, "帮我生成新生儿出生一件事的材料清单", REPLY_TIMEOUT_MS)
+    answers: dict[str, str] = {}
+    while not (step := next_step(knowledge, BUNDLE, answers)).done:
+        asking = page.locator(".zwzs-bot", has=page.get_by_role("group", name="可选项")).last
+        expect(asking.locator(".zwzs-text")).to_contain_text(step.question.text, timeout=REPLY_TIMEOUT_MS)
+        expect(asking.locator(".zwzs-text")).to_contain_text(f"第{len(answers) + 1}题/共")  # where the person is
+        first = step.question.options[0]
+        asking.get_by_role("button", name=first.label, exact=True).click()
+        answers[step.question.id] = first.id
+        expect(page.locator(".zwzs-waiting")).to_have_count(0, timeout=REPLY_TIMEOUT_MS)
+
+    link = page.get_by_role("link", name=LINK_NAME)
+    expect(link).to_be_visible()
+    notice = build_notice(knowledge.catalogue, BUNDLE, answers)
+    said = page.locator(".zwzs-bot", has=link).locator(".zwzs-text")
+    assert said.text_content() == notice_in_chat(knowledge, notice)
+    assert len(said.text_content()) + len(link.get_attribute("href")) <= 1200
+    # the notice's start (its name, 申请材料（共N项）, the first materials) is on screen: no scrolling up
+    log = page.locator(".zwzs-log").bounding_box()
+    top = said.bounding_box()["y"]
+    line = said.evaluate("element => parseFloat(getComputedStyle(element).lineHeight)")
+    assert log["y"] - 1 <= top and top + 4 * line <= log["y"] + log["height"], (log, top, line)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "widget-bundle-notice-phone.png"))
+
+
+@pytest.mark.slow
+def test_restart_forgets_a_half_answered_checklist_on_the_real_stack(page, live_server: str, holder):
+    """重新开始 restarts the server's conversation too (Rasa's /restart): a question asked next is answered, not
+    taken for the checklist's next answer, and a checklist asked for again starts from its first question."""
+    from playwright.sync_api import expect
+
+    knowledge = holder.current
+    box = open_widget(page, live_server)
+    box.fill(CHECKLIST_REQUEST)
+    box.press("Enter")
+    first = next_step(knowledge, ENTRY, {}).question
+    asking = page.locator(".zwzs-bot", has=page.get_by_role("group", name="可选项")).last
+    expect(asking.locator(".zwzs-text")).to_contain_text(first.text, timeout=REPLY_TIMEOUT_MS)
+    chosen = next(option for option in first.options if option.id == CHOSEN[first.id])
+    asking.get_by_role("button", name=chosen.label, exact=True).click()
+    following = next_step(knowledge, ENTRY, {first.id: chosen.id}).question
+    expect(page.locator(".zwzs-bot .zwzs-text").last).to_contain_text(following.text, timeout=REPLY_TIMEOUT_MS)
+    expect(page.get_by_role("button", name="发送")).to_be_enabled()
+
+    page.get_by_role("button", name="重新开始对话").click()
+    expect(page.locator(".zwzs-user")).to_have_count(0)
+    expect(page.locator(".zwzs-bot .zwzs-text").first).to_contain_text(WELCOME)
+    expect(page.get_by_role("button", name="发送")).to_be_enabled(timeout=REPLY_TIMEOUT_MS)
+    expect(page.locator(".zwzs-message")).to_have_count(1)  # the restart's silence is not answered with an apology
+
+    box.fill("身份证丢了怎么办")
+    box.press("Enter")
+    expect(page.locator(".zwzs-waiting")).to_have_count(0, timeout=REPLY_TIMEOUT_MS)
+    replies = page.locator(".zwzs-bot").filter(has_not_text=WELCOME)
+    expect(replies.first).to_be_visible()
+    said = " ".join(replies.locator(".zwzs-text").all_text_contents())
+    assert "居民身份证补领" in said, said  # an answer about the ID card
+    assert following.text not in said and first.text not in said, said  # not the marriage checklist going on
+    titles = replies.get_by_role("button").all_text_contents()
+    assert not {option.label for option in following.options} & set(titles), titles
+
+    # asked for again: from its first question, nothing of the old answers kept
+    ask(page, CHECKLIST_REQUEST, REPLY_TIMEOUT_MS)
+    expect(page.locator(".zwzs-bot .zwzs-text").last).to_contain_text(first.text)
 
 
 @pytest.mark.slow
@@ -369,6 +361,7 @@ def test_widget_script_is_served_as_javascript_with_a_short_cache(widget_client:
     assert response.headers["content-type"].startswith("application/javascript")
     said = json.loads(re.search(r"var SAID = (\{.*?\});", response.text).group(1))  # from replies.yaml
     assert said["welcome"].startswith("您好，我是政务助手。") and "12345 政务服务便民热线" in said["welcome"]
+    assert said["hotline"] == "12345"  # the catalogue's hotline, made a tel: link wherever it is named
     assert response.headers["cache-control"] == "public, max-age=300"
     again = widget_client.get("/widget.js", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
