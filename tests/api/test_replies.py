@@ -265,6 +265,6 @@ def test_a_citys_refusal_and_handoff_name_its_hotline(
     asyncio.run(ActionHandoff(Services(knowledge=lambda: knowledge)).run(dispatcher, tracker, {}))
     [said] = dispatcher.messages
     assert said["text"].startswith(
-        "好的，为您转人工服务。如需人工服务，请拨打 96196 示例城市服务热线（周一至周日 8:00-20:00）"
+        "目前不能在线转接人工，如需人工服务，请拨打 96196 示例城市服务热线（周一至周日 8:00-20:00）"
     )
     assert f"“{item_data['name']}”的咨询电话：" in said["text"]
