@@ -6,10 +6,15 @@ the Rasa server's REST channel on loopback.
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from typing import Protocol
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, Field
+
+log = logging.getLogger(__name__)
 
 
 class Button(BaseModel):
@@ -64,19 +69,33 @@ def from_rasa(records: list[dict]) -> list[BotMessage]:
     return messages
 
 
+SESSION_TURNS = 30  # turns of one sender after which a new session starts, its slots carried over
+SENDERS_COUNTED = 100_000  # the turn counts kept (least recently seen senders forgotten first)
+
+
 class RasaDialogue:
     """The Rasa server's REST channel (``/webhooks/rest/webhook``), one HTTP call per message.
 
+    A returning person keeps one conversation id for months. Rasa loads a conversation's current session each turn
+    and posts it, whole, with every action call, so a session that only grows makes every turn slower and every
+    action call larger. Every ``SESSION_TURNS`` turns of a sender, when no checklist is under way (a form's state
+    is not carried into a new session), a new session is started through Rasa's HTTP API (``action_session_start``,
+    which carries the slots over: the item being talked about, the checklist offered); the old events stay in the
+    tracker store, only no longer loaded.
+
     Args:
         url: the Rasa server, e.g. ``http://127.0.0.1:5005``.
-        token: the auth token of Rasa's HTTP API (``rasa run --auth-token``), needed for ``/status``.
+        token: the auth token of Rasa's HTTP API (``rasa run --auth-token``), needed for ``/status`` and sessions.
         timeout: seconds to wait for a turn.
+        session_turns: turns of one sender per session.
     """
 
-    def __init__(self, url: str, token: str = "", timeout: float = 30.0):
+    def __init__(self, url: str, token: str = "", timeout: float = 30.0, session_turns: int = SESSION_TURNS):
         self.url = url.rstrip("/")
         self.token = token
+        self.session_turns = session_turns
         self._client = httpx.AsyncClient(timeout=timeout)
+        self._turns: OrderedDict[str, int] = OrderedDict()
 
     async def send(self, sender_id: str, message: str) -> list[BotMessage]:
         try:
@@ -86,7 +105,37 @@ class RasaDialogue:
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise DialogueUnavailable(f"the dialogue engine at {self.url} did not answer: {exc}") from exc
-        return from_rasa(response.json())
+        messages = from_rasa(response.json())
+        if self._count(sender_id) >= self.session_turns and await self._new_session(sender_id):
+            self._turns[sender_id] = 0
+        return messages
+
+    def _count(self, sender_id: str) -> int:
+        turns = self._turns.pop(sender_id, 0) + 1
+        self._turns[sender_id] = turns
+        if len(self._turns) > SENDERS_COUNTED:
+            self._turns.popitem(last=False)
+        return turns
+
+    async def _new_session(self, sender_id: str) -> bool:
+        """Start a new session of the conversation unless a form is active; True when started."""
+        conversation = f"{self.url}/conversations/{quote(sender_id, safe='')}"
+        params = {"token": self.token} if self.token else None
+        try:
+            state = await self._client.get(
+                f"{conversation}/tracker", params={**(params or {}), "include_events": "NONE"}
+            )
+            state.raise_for_status()
+            if (state.json().get("active_loop") or {}).get("name"):
+                return False  # a checklist under way: tried again at the next turn
+            started = await self._client.post(
+                f"{conversation}/execute", params=params, json={"name": "action_session_start"}
+            )
+            started.raise_for_status()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("could not start a new session for %s: %s", sender_id[:40], exc)
+            return False
+        return True
 
     async def ready(self) -> bool:
         """True once the Rasa server has loaded its model."""

@@ -11,10 +11,9 @@ from fastapi.responses import JSONResponse
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from api.deps import ActionsDep, LoaderDep
+from api.middleware import LOOPBACK
 
 router = APIRouter(include_in_schema=False)
-
-LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 
 @router.post("/webhook")

@@ -13,6 +13,8 @@ payload, "上一步", unrelated questions, "转人工") for at least ``--turns``
 - (a) straight to the Rasa server's REST webhook (``/webhooks/rest/webhook`` on the Rasa port, actions still
   served by the application's ``/webhook``);
 - (b) through the application's ``POST /api/v1/chat``;
+- (c) the same conversations one after another on one sender id, as a returning person keeps it (its first and
+  last 20 turns compared);
 
 printing p50 / p95 / max per turn, then the turns per second ``--senders`` concurrent senders get through
 ``/api/v1/chat``. A server it started is stopped with SIGTERM at the end.
@@ -38,9 +40,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from assistant.replies import Replies
 from assistant.serving.settings import data_dir
 
 REPO = Path(__file__).resolve().parents[2]
+# the chat's apology when the dialogue gave nothing (its actions failed): a turn answered so is an error
+UNANSWERED = Replies.load().texts["chat_no_answer"].split("{")[0]
 TURN_TIMEOUT_S = 60.0
 START_TIMEOUT_S = 1800.0  # a first start builds the index and trains the Rasa model
 
@@ -147,10 +152,12 @@ def conversation_steps(script: list[str], reply: Callable[[], list[dict]]) -> It
             yield step
 
 
-def run_conversation(send: Turn, script: list[str], stats: Stats, budget: Callable[[], bool]) -> None:
-    """Run one scripted conversation for a fresh sender, timing each turn; stops early when ``budget()`` is
-    False (the run has its turns)."""
-    sender = f"bench-{uuid.uuid4().hex[:12]}"
+def run_conversation(
+    send: Turn, script: list[str], stats: Stats, budget: Callable[[], bool], sender: str | None = None
+) -> None:
+    """Run one scripted conversation for ``sender`` (a fresh one by default), timing each turn; stops early when
+    ``budget()`` is False (the run has its turns)."""
+    sender = sender or f"bench-{uuid.uuid4().hex[:12]}"
     last: list[list[dict]] = [[]]  # the last reply, read by the script's directives
     stats.conversations += 1
     for message in conversation_steps(script, lambda: last[0]):
@@ -162,6 +169,9 @@ def run_conversation(send: Turn, script: list[str], stats: Stats, budget: Callab
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             stats.errors.append(f"{message!r}: {type(exc).__name__}: {exc}")
             last[0] = []
+            continue
+        if any(m.get("text", "").startswith(UNANSWERED) for m in last[0]):
+            stats.errors.append(f"{message!r}: answered with the chat's apology (the actions failed)")
             continue
         stats.latencies.append(time.perf_counter() - start)
         if any(m.get("text", "").startswith("一次性告知单") for m in last[0]):
@@ -175,6 +185,20 @@ def sequential(send: Turn, turns: int) -> Stats:
     while len(stats.latencies) + len(stats.errors) < turns:
         run_conversation(send, next(scripts), stats, lambda: len(stats.latencies) + len(stats.errors) < turns)
     return stats
+
+
+def one_sender(send: Turn, turns: int) -> tuple[Stats, Stats, Stats]:
+    """A returning person: the scripted conversations one after another on ONE sender id until ``turns`` turns
+    are done; the whole run, and its first and last 20 turns (does a long conversation get slower?)."""
+    stats = Stats()
+    sender = f"bench-returning-{uuid.uuid4().hex[:12]}"
+    scripts = itertools.cycle(CONVERSATIONS)
+    while len(stats.latencies) + len(stats.errors) < turns:
+        run_conversation(
+            send, next(scripts), stats, lambda: len(stats.latencies) + len(stats.errors) < turns, sender=sender
+        )
+    window = min(20, len(stats.latencies))
+    return stats, Stats(stats.latencies[:window]), Stats(stats.latencies[-window:])
 
 
 def concurrent(url: str, turns: int, senders: int) -> tuple[Stats, float]:
@@ -380,8 +404,16 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 print("(a) Rasa REST webhook: skipped (pass --rasa-url; no serve process found for this --url)")
             report(sequential(app_turn(client, url), args.turns), "(b) POST /api/v1/chat")
+            whole, first, last = one_sender(app_turn(client, url), args.turns)
+            report(whole, "(c) one returning person, one sender id, POST /api/v1/chat")
+            print(
+                f"    first {len(first.latencies)} turns p50 {1000 * first.percentile(50):.0f} ms, "
+                f"last {len(last.latencies)} turns p50 {1000 * last.percentile(50):.0f} ms"
+                if whole.latencies
+                else "    no turn answered"
+            )
         stats, wall = concurrent(url, args.turns, args.senders)
-        report(stats, f"(c) {args.senders} concurrent senders, POST /api/v1/chat")
+        report(stats, f"(d) {args.senders} concurrent senders, POST /api/v1/chat")
         print(
             f"    throughput: {len(stats.latencies) / wall:.2f} turns/s ({len(stats.latencies)} turns in {wall:.1f} s)"
         )

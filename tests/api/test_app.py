@@ -186,6 +186,16 @@ def test_a_huge_body_is_refused_with_413(client: TestClient) -> None:
     assert response.json() == {"detail": "request body too large: at most 4096 bytes are accepted"}
 
 
+def test_rasas_action_calls_on_loopback_are_not_held_to_the_public_limit(client: TestClient) -> None:
+    # Rasa posts the whole session with each action call: a long conversation's call is far above the public limit
+    events = [{"event": "user", "text": "身份证丢了怎么办" * 20} for _ in range(50)]
+    call = {"next_action": "action_that_does_not_exist", "sender_id": "web-x", "tracker": {"events": events}}
+    response = client.post("/webhook", json=call)
+    assert response.status_code == 404 and "action_that_does_not_exist" in response.text  # read, not refused
+    # the same body at a public door is refused
+    assert client.post("/api/v1/items/birth-registration/checklist", json=call).status_code == 413
+
+
 def test_a_huge_streamed_body_without_length_is_refused_with_413(client: TestClient) -> None:
     def chunks():
         for _ in range(10):
