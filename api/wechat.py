@@ -76,6 +76,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+TIMESTAMP_DIGITS = 12  # seconds since 1970 for the next 30,000 years; a longer one is not a time
 SENDER_PREFIX = "wx:"
 """Conversation ids of this channel are ``wx:<OpenID>``, so they never collide with the web widget's."""
 
@@ -568,10 +569,9 @@ class WeChatChannel:
             raise WeChatRequestError(503, "the WeChat channel is not configured: set WECHAT_TOKEN")
 
     def _check_fresh(self, timestamp: str) -> None:
-        try:
-            skew = abs(time.time() - int(timestamp))
-        except ValueError:
-            raise WeChatRequestError(403, "missing or non-numeric timestamp") from None
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= TIMESTAMP_DIGITS):
+            raise WeChatRequestError(403, "missing, non-numeric or overlong timestamp")
+        skew = abs(time.time() - int(timestamp))
         if skew > self.max_clock_skew:
             raise WeChatRequestError(
                 403, f"stale timestamp ({skew:.0f} s from our clock, at most {self.max_clock_skew:.0f})"
@@ -810,10 +810,15 @@ def _parse(body: bytes) -> BaseMessage:
     data = _parse_xml(body)
     if not isinstance(data, dict) or not isinstance(data.get("MsgType"), str) or not data.get("FromUserName"):
         raise WeChatRequestError(400, "malformed XML: expected <xml> with MsgType and FromUserName")
+    for name, value in data.items():  # WeChat sends each field once, as text: a list or an element is not its
+        if value is not None and not isinstance(value, str):
+            raise WeChatRequestError(400, f"malformed XML: <{name}> repeated or holding elements")
     try:
-        return parse_message(body.decode("utf-8"))
+        message = parse_message(body.decode("utf-8"))
+        _ = (message.id, message.time, message.source)  # wechatpy converts fields when read: MsgId, CreateTime
     except Exception as exc:
         raise WeChatRequestError(400, f"malformed XML: {_describe(exc)}") from None
+    return message
 
 
 def _describe(exc: Exception) -> str:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import DialogueDep, RepliesDep
 from api.dialogue import BotMessage, DialogueUnavailable
+from api.wechat import SENDER_PREFIX
 
 router = APIRouter(tags=["chat"])
 
@@ -34,7 +35,10 @@ def clean(message: str) -> str:
 
 @router.post("/api/v1/chat", summary="Send a chat message", response_model=ChatResponse)
 async def chat(body: ChatRequest, dialogue: DialogueDep, replies: RepliesDep) -> ChatResponse:
-    """Deliver one message of ``sender_id``'s conversation; sending a button's ``payload`` chooses that option."""
+    """Deliver one message of ``sender_id``'s conversation; sending a button's ``payload`` chooses that option.
+    A WeChat follower's conversation (``wx:`` ids) is not the web's to drive: 422."""
+    if body.sender_id.startswith(SENDER_PREFIX):
+        raise HTTPException(422, f"sender ids starting with {SENDER_PREFIX!r} belong to the WeChat channel")
     text = clean(body.message)
     if not text:
         return ChatResponse(messages=[BotMessage(text=replies("chat_empty"))])

@@ -335,3 +335,10 @@ def test_state_is_built_at_start_and_released_at_shutdown(settings: Settings, bu
         assert client.get("/healthz").status_code == 200
         assert app.state.assistant.knowledge.current() is not None
     assert app.state.assistant is None
+
+
+def test_the_web_chat_cannot_drive_a_wechat_followers_conversation(client: TestClient) -> None:
+    response = client.post("/api/v1/chat", json={"sender_id": "wx:oAbCdEf123", "message": "帮我生成材料清单"})
+    assert response.status_code == 422 and "WeChat" in response.text
+    echoed = client.post("/api/v1/chat", json={"sender_id": "web-1f2e3d", "message": "你好"})
+    assert echoed.status_code == 200 and echoed.json()["messages"][0]["text"] == "echo: 你好"

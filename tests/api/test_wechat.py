@@ -313,6 +313,29 @@ def test_malformed_xml_is_a_400_with_a_clear_message(client: TestClient, dialogu
     assert dialogue.calls == []
 
 
+def test_an_overlong_timestamp_is_refused_before_anything_else(client: TestClient, dialogue):
+    query = {**signed_query(), "timestamp": "9" * 400}  # int() takes it; as a float it overflows
+    for response in (post(client, text_xml("身份证"), query), client.get("/wechat", params={**query, "echostr": "1"})):
+        assert response.status_code == 403 and "timestamp" in response.text
+    assert dialogue.calls == []
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (text_xml("身份证").replace("<MsgId>23456789012345678</MsgId>", "<MsgId>abc</MsgId>"), "malformed XML"),
+        (text_xml("身份证").replace("</xml>", "<Content><![CDATA[再来]]></Content></xml>"), "<Content> repeated"),
+        (text_xml("身份证").replace("<![CDATA[身份证]]>", "<b>身份证</b>"), "<Content> repeated or holding"),
+    ],
+)
+def test_a_signed_message_with_odd_fields_is_a_400_not_a_busy_reply(
+    client: TestClient, dialogue, body: str, reason: str
+):
+    response = post(client, body)  # signed with the right token: only its content is odd
+    assert response.status_code == 400 and reason in response.text
+    assert dialogue.calls == []
+
+
 def test_an_oversized_body_is_refused(client: TestClient, dialogue):
     response = post(client, text_xml("办" * 30_000))
     assert response.status_code == 413
