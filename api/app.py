@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from actions import Services, build_executor
-from api.dialogue import Dialogue, RasaDialogue
+from api.dialogue import Dialogue, GuidesWhenDown, RasaDialogue
 from api.middleware import BodySizeLimit
 from api.pages import Pages, make_templates, wants_html
 from api.routes import actions, admin, ask, chat, health, items, notice, staff, wechat, widget
@@ -156,7 +156,11 @@ def create_app(
             current = loader.current()
             return current.qa.replies if current is not None else defaults
 
-        engine = dialogue or RasaDialogue(settings.dialogue.url, token=settings.dialogue.token)
+        engine = dialogue or GuidesWhenDown(
+            RasaDialogue(settings.dialogue.url, token=settings.dialogue.token),
+            ask=lambda: current.qa.ask if (current := loader.current()) is not None else None,
+            replies=replies,
+        )
         public_url = settings.server.public_url
         state = AppState(
             settings=settings,
@@ -174,7 +178,7 @@ def create_app(
             app.state.assistant = None
             await state.wechat.aclose()
             if dialogue is None:
-                await engine.aclose()  # type: ignore[attr-defined]  # ours: a RasaDialogue
+                await engine.aclose()  # type: ignore[attr-defined]  # ours: the Rasa one behind GuidesWhenDown
 
     app = FastAPI(
         title="政务助手 API",

@@ -6,13 +6,17 @@ the Rasa server's REST channel on loopback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, Field
+
+from assistant.replies import Replies
 
 log = logging.getLogger(__name__)
 
@@ -148,3 +152,49 @@ class RasaDialogue:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+class GuidesWhenDown:
+    """The dialogue engine, and while it is down (restarting, hung) the guides answered directly: a typed question
+    gets question answering's first bubble with a note that the conversation is being restored; a button's
+    payload (which only the dialogue understands) gets a note asking to type the question. The supervisor in
+    ``assistant serve`` brings the engine back; a checklist resumes where its tracker left it.
+
+    Args:
+        engine: the dialogue engine.
+        ask: the current question answerer's ``ask`` (None while the knowledge is still loading: then the engine's
+            unavailability stands).
+        replies: the current reply texts.
+    """
+
+    def __init__(
+        self,
+        engine: Dialogue,
+        ask: Callable[[], Callable[[str], Any] | None],
+        replies: Callable[[], Replies],
+    ):
+        self.engine = engine
+        self.ask = ask
+        self.replies = replies
+
+    async def send(self, sender_id: str, message: str) -> list[BotMessage]:
+        try:
+            return await self.engine.send(sender_id, message)
+        except DialogueUnavailable:
+            ask = self.ask()
+            if ask is None:
+                raise
+            log.warning("the dialogue engine is down: %s answered from the guides", sender_id[:40])
+        replies = self.replies()
+        if message.startswith("/"):
+            return [BotMessage(text=replies("dialogue_down_button"))]
+        answer = await asyncio.to_thread(ask, message)
+        return [BotMessage(text=f"{answer.brief}\n{replies('dialogue_down')}")]
+
+    async def ready(self) -> bool:
+        return await self.engine.ready()  # type: ignore[attr-defined]
+
+    async def aclose(self) -> None:
+        close = getattr(self.engine, "aclose", None)
+        if close is not None:
+            await close()

@@ -1,4 +1,7 @@
-"""``GET /healthz``: is the assistant ready to answer (knowledge loaded, dialogue engine up)?"""
+"""Health: ``/livez`` (the process answers), ``/readyz`` (it can answer questions: the knowledge is loaded; the
+dialogue engine is not needed, questions are answered from the guides while it restarts) and ``/healthz`` (every
+part, the dialogue engine included, for people and monitoring). An orchestrator probes the first two: neither
+waits on the dialogue engine, so a busy or restarting engine never gets a healthy instance evicted."""
 
 from __future__ import annotations
 
@@ -69,3 +72,23 @@ async def healthz(state: StateDep) -> JSONResponse:
     status = "ok" if states == {"ready"} else "unavailable" if "unavailable" in states else "starting"
     report = Health(status=status, knowledge_version=knowledge.version if knowledge else None, parts=parts)
     return JSONResponse(report.model_dump(), status_code=200 if status == "ok" else 503)
+
+
+@router.get("/livez", summary="Liveness: the process answers", response_model=dict[str, str])
+async def livez() -> dict[str, str]:
+    """200 whenever the application answers HTTP at all."""
+    return {"status": "alive"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: questions can be answered (the knowledge is loaded)",
+    responses={503: {"description": "The knowledge is still loading or failed to load."}},
+)
+async def readyz(state: StateDep) -> JSONResponse:
+    """200 once the knowledge is loaded, without asking the dialogue engine (see ``/healthz`` for it)."""
+    loader = state.knowledge
+    knowledge = loader.current()
+    ready = knowledge is not None
+    body = {"status": "ready" if ready else loader.status, "knowledge_version": knowledge.version if ready else None}
+    return JSONResponse(body, status_code=200 if ready else 503)

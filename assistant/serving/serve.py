@@ -12,7 +12,6 @@ passed down; nothing here writes the environment (the Rasa child gets its own th
 from __future__ import annotations
 
 import atexit
-import os
 import secrets
 import signal
 import subprocess
@@ -27,6 +26,25 @@ import yaml
 from assistant.dialogue.training import model_path, rasa_env, rasa_executable, train
 
 Progress = Callable[[str], None]
+
+
+PROBE_INTERVAL_S = 5.0  # how often the supervisor looks at the dialogue engine
+HUNG_PROBES = 4  # failed health probes in a row (the engine alive) before it is taken for hung and restarted
+MAX_BACKOFF_S = 30.0  # the longest wait before starting a dead engine again
+STABLE_S = 120.0  # healthy this long, the back-off starts from 1 s again
+START_GRACE_S = 300.0  # a starting engine not yet answering is not taken for hung before this
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: receive SIGTERM when the parent dies (even by SIGKILL), so no orphan engine keeps
+    its port. Linux only; elsewhere nothing is done."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def write_endpoints(rasa_dir: Path, action_url: str, tracker_db: Path, port: int) -> tuple[Path, Path]:
@@ -63,6 +81,7 @@ class RasaProcess:
         self.token = token
         self.process: subprocess.Popen | None = None
         self.log_path = rasa_dir / f"rasa-{port}.log"
+        atexit.register(self.stop)
 
     def start(self) -> None:
         endpoints, credentials = write_endpoints(
@@ -84,29 +103,51 @@ class RasaProcess:
             str(credentials.resolve()),
             f"--auth-token={self.token}",  # one argument, whatever the token's first character
         ]
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            command,
-            cwd=self.rasa_dir,
-            env=rasa_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # our Ctrl-C is handled here, then passed on in order
-        )
-        atexit.register(self.stop)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.rasa_dir,
+                env=rasa_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # our Ctrl-C is handled here, then passed on in order
+                preexec_fn=_die_with_parent,
+            )
 
-    def watch(self, on_exit: Callable[[int], None]) -> None:
-        """Call ``on_exit(returncode)`` from a daemon thread if Rasa stops while it should be running."""
+    def supervise(self, healthy: Callable[[], bool], progress: Progress, stopping: threading.Event) -> None:
+        """Keep Rasa running, from a daemon thread: a dead engine, or one that fails ``HUNG_PROBES`` health probes
+        in a row, is (killed and) started again after a back-off of 1, 2, 4 … ``MAX_BACKOFF_S`` seconds (reset after
+        ``STABLE_S`` healthy seconds); each restart is said through ``progress``. While it is down the application
+        answers questions from the guides directly. The thread that starts the engine again lives as long as the
+        process: the engine's death signal follows the thread that started it."""
 
         def run() -> None:
-            process = self.process
-            if process is None:
-                return
-            code = process.wait()
-            if self.process is process:  # not stopped by us
-                on_exit(code)
+            backoff, failures, up_since, answered = 1.0, 0, time.monotonic(), False
+            while not stopping.wait(PROBE_INTERVAL_S):
+                process = self.process
+                if process is None:
+                    return  # stopped by us
+                if process.poll() is None:
+                    if healthy():
+                        failures, answered = 0, True
+                    elif answered or time.monotonic() - up_since > START_GRACE_S:  # loading a model takes a while
+                        failures += 1
+                    if failures < HUNG_PROBES:
+                        if time.monotonic() - up_since > STABLE_S:
+                            backoff = 1.0
+                        continue
+                    progress(f"the dialogue engine stopped answering ({failures} probes); restarting it")
+                    self.stop(timeout=5.0)
+                    self.process = process  # stopped by the supervisor, not by serve
+                else:
+                    progress(f"the dialogue engine exited ({process.returncode}); see {self.log_path}")
+                if stopping.wait(backoff):
+                    return
+                progress(f"starting the dialogue engine again (after {backoff:.0f} s)")
+                self.start()
+                backoff, failures, up_since, answered = min(2 * backoff, MAX_BACKOFF_S), 0, time.monotonic(), False
 
-        threading.Thread(target=run, name="rasa-watch", daemon=True).start()
+        threading.Thread(target=run, name="rasa-supervisor", daemon=True).start()
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds."""
@@ -167,20 +208,14 @@ def serve(
         action_url=f"http://127.0.0.1:{port}/webhook",
         token=token,
     )
-    failed: list[int] = []
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the handler found before
     # it started: make that handler a clean exit, so the `finally` below stops Rasa too
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1 if failed else 0))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     rasa.start()
     progress(f"dialogue engine starting on 127.0.0.1:{rasa_port} (log: {rasa.log_path})")
-
-    def rasa_exited(code: int) -> None:
-        # without the dialogue engine the assistant cannot hold a conversation: stop, and say where to look
-        failed.append(code)
-        progress(f"the dialogue engine stopped unexpectedly (exit {code}); see {rasa.log_path}. Stopping.")
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    rasa.watch(rasa_exited)
+    stopping = threading.Event()
+    status = f"http://127.0.0.1:{rasa_port}/status"
+    rasa.supervise(lambda: _answers(status, token), progress, stopping)
     app = create_app(settings, holder=holder)
     base = settings.server.public_url
     progress(
@@ -192,8 +227,19 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         progress("stopping the dialogue engine…")
         rasa.stop()
+
+
+def _answers(status_url: str, token: str) -> bool:
+    """True when the Rasa server answers its status within 3 s (a model still loading counts: it is alive)."""
+    import httpx
+
+    try:
+        return httpx.get(status_url, params={"token": token}, timeout=3.0).status_code < 500
+    except httpx.HTTPError:
+        return False
 
 
 def main() -> None:  # pragma: no cover - `python -m assistant.serving.serve` for debugging

@@ -93,6 +93,20 @@ def test_health_answers_fast_when_the_dialogue_probe_hangs_or_fails(
         assert time.monotonic() - started < 5
 
 
+def test_liveness_and_readiness_never_wait_on_the_dialogue_engine(settings: Settings, bundled: Catalogue) -> None:
+    class Hanging(FakeDialogue):
+        async def ready(self) -> bool:
+            await asyncio.sleep(60)
+            return True
+
+    with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=Hanging())) as client:
+        started = time.monotonic()
+        assert client.get("/livez").json() == {"status": "alive"}
+        ready = client.get("/readyz")
+        assert time.monotonic() - started < 1.0  # the hanging engine was not asked
+    assert ready.status_code == 200 and ready.json() == {"status": "ready", "knowledge_version": bundled.version()}
+
+
 def test_startup_does_not_wait_for_the_knowledge(
     settings: Settings, bundled: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +127,7 @@ def test_startup_does_not_wait_for_the_knowledge(
             "knowledge_version": None,
             "parts": {"knowledge": "starting", "dialogue": "ready"},
         }
+        assert client.get("/readyz").status_code == 503 and client.get("/livez").status_code == 200
         page = client.get("/staff", headers={"accept": "text/html"})
         assert page.status_code == 503
         assert "事项知识库正在加载" in page.text
@@ -144,7 +159,7 @@ def test_a_catalogue_refused_at_startup_shows_as_unavailable(
 def test_without_a_dialogue_the_rasa_one_is_used_and_closed(settings: Settings, bundled: Catalogue) -> None:
     app = create_app(settings, holder=CatalogueHolder(bundled))
     with TestClient(app) as client:
-        rasa = app.state.assistant.dialogue
+        rasa = app.state.assistant.dialogue.engine  # behind the guides, which answer while it is down
         assert isinstance(rasa, RasaDialogue)
         assert rasa.url == "http://127.0.0.1:9"
         # nothing listens there: not ready yet
@@ -342,3 +357,15 @@ def test_the_web_chat_cannot_drive_a_wechat_followers_conversation(client: TestC
     assert response.status_code == 422 and "WeChat" in response.text
     echoed = client.post("/api/v1/chat", json={"sender_id": "web-1f2e3d", "message": "你好"})
     assert echoed.status_code == 200 and echoed.json()["messages"][0]["text"] == "echo: 你好"
+
+
+@pytest.mark.integration
+def test_while_the_dialogue_engine_is_down_questions_are_answered_from_the_guides(settings: Settings, holder) -> None:
+    app = create_app(settings, holder=holder)  # its Rasa at 127.0.0.1:9, where nothing listens
+    with TestClient(app) as client:
+        said = client.post("/api/v1/chat", json={"sender_id": "web-down", "message": "身份证丢了怎么办"})
+        assert said.status_code == 200
+        text = said.json()["messages"][0]["text"]
+        assert "【居民身份证补领】" in text and "对话服务正在恢复" in text
+        button = client.post("/api/v1/chat", json={"sender_id": "web-down", "message": "/ask_checklist"})
+        assert button.status_code == 200 and "直接输入您的问题" in button.json()["messages"][0]["text"]
