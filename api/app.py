@@ -37,6 +37,7 @@ from api.routes import actions, admin, ask, chat, health, items, notice, staff, 
 from api.settings import Settings
 from api.state import AppState, KnowledgeLoader
 from api.wechat import WeChatChannel
+from assistant.privacy import mask_logs
 from assistant.replies import Replies
 from assistant.serving.knowledge import KnowledgeHolder
 
@@ -146,6 +147,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        mask_logs("uvicorn.access", "uvicorn.error", "api", "assistant")  # no ID, mobile or card number in a log
         loader = KnowledgeLoader(holder)
         if holder is None:
             loader.start(lambda: KnowledgeHolder.open_at(settings.paths.index_root, settings.paths.catalogues))

@@ -69,6 +69,7 @@ from wechatpy.messages import BaseMessage, TextMessage, VoiceMessage
 from wechatpy.utils import WeChatSigner
 
 from api.dialogue import BotMessage, Button, Dialogue, DialogueUnavailable
+from assistant.privacy import mask
 from assistant.replies import Replies
 
 if TYPE_CHECKING:
@@ -755,7 +756,7 @@ class WeChatChannel:
             The reply content (never raises: a failing dialogue gets an apology naming the hotline).
         """
         replies = self.replies()
-        text = text.strip()
+        text = mask(text.strip())  # personal numbers never reach the dialogue's store
         last = self.memory.last(openid)
         if text.lower() in MORE_WORDS:
             if last is None or not last.remainder:

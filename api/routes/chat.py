@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from api.deps import DialogueDep, RepliesDep
 from api.dialogue import BotMessage, DialogueUnavailable
 from api.wechat import SENDER_PREFIX
+from assistant.privacy import mask
 
 router = APIRouter(tags=["chat"])
 
@@ -28,9 +29,10 @@ class ChatResponse(BaseModel):
 
 
 def clean(message: str) -> str:
-    """Control characters removed, length bounded; what is left is sent on as typed."""
+    """Control characters removed, length bounded, personal numbers masked (nothing stores them); what is left is
+    sent on as typed."""
     text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in message)
-    return text.strip()[:MAX_MESSAGE_CHARS]
+    return mask(text.strip()[:MAX_MESSAGE_CHARS])
 
 
 @router.post("/api/v1/chat", summary="Send a chat message", response_model=ChatResponse)

@@ -1,0 +1,51 @@
+"""No ID, mobile or bank card number is stored or logged, on the real stack (`assistant serve`).
+
+A person writes their numbers into the web chat, a WeChat message, the staff search and the API; afterwards no
+file the server wrote (its log with the access lines, Rasa's log, the tracker database) holds any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import httpx
+import pytest
+from conftest import REPO, free_port, start_serve
+from test_wechat_live import WeChatUser
+
+pytestmark = pytest.mark.slow
+
+LOG = "serve-privacy-test.log"
+ID = "11010519491231002X"
+MOBILE = "13912345678"
+CARD = "6222021234567890128"
+NUMBERS = (ID, MOBILE, CARD, "1391234", "0212345678")
+
+
+def test_personal_numbers_reach_no_file_and_no_table():
+    port, rasa_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = start_serve(port, rasa_port, LOG)
+    try:
+        said = f"我的身份证号{ID}丢了，怎么补办？我的电话{MOBILE}"
+        card = f"社保卡丢了怎么补，卡号{CARD}"
+        for message, answered in ((said, "居民身份证补领"), (card, "社会保障卡")):
+            reply = httpx.post(f"{base}/api/v1/chat", json={"sender_id": "web-privacy", "message": message}, timeout=60)
+            assert reply.status_code == 200 and answered in reply.text  # still answered, the numbers unread
+            assert answered in WeChatUser(base).say(message)
+        assert httpx.get(f"{base}/staff", params={"q": MOBILE}, timeout=30).status_code == 200
+        assert httpx.get(f"{base}/api/v1/items", params={"q": ID}, timeout=30).status_code == 200
+        assert httpx.post(f"{base}/api/v1/ask", json={"query": said}, timeout=60).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(60)
+    written = [REPO / "var" / LOG, *(REPO / "var" / "rasa").glob(f"rasa-{rasa_port}.log")]
+    for path in written:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert not [n for n in NUMBERS if n in text], f"a personal number in {path}"
+    with sqlite3.connect(REPO / "var" / "rasa" / "tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id IN ('web-privacy') OR sender_id LIKE 'wx:%'")
+        stored = "\n".join(json.dumps(json.loads(row[0]), ensure_ascii=False) for row in rows)
+    assert "身份证号" in stored  # the conversation was stored, its numbers masked
+    assert not [n for n in NUMBERS if n in stored]
