@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import httpx
 import pytest
 import uvicorn
 from app_doubles import CatalogueHolder, FakeDialogue
@@ -44,6 +45,9 @@ def base_url(bundled: Catalogue) -> Iterator[str]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.started, "the local server did not start"
+    # without an index the search reads typos with a normaliser over the catalogue's words, made on the first
+    # Chinese query (jieba's dictionary on a fresh machine takes a while): made here, not inside a test's timeout
+    httpx.get(f"http://127.0.0.1:{port}/staff/search", params={"q": "身分证"}, timeout=120).raise_for_status()
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
