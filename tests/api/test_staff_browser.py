@@ -130,6 +130,7 @@ def test_pinyin_initials_sfz_still_find_the_id_card_items(desk, base_url: str) -
     from playwright.sync_api import expect
 
     desk.goto(f"{base_url}/staff")
+    expect(desk.locator("#q")).to_be_focused()  # autofocus comes with the first rendering, not at once
     desk.keyboard.type("sfz")
     expect(desk.locator("#results li .name").first).to_have_text("居民身份证补领")
     assert all("居民身份证" in name for name in names(desk))
@@ -139,6 +140,7 @@ def test_a_typo_finds_what_was_meant(desk, base_url: str) -> None:
     from playwright.sync_api import expect
 
     desk.goto(f"{base_url}/staff")
+    expect(desk.locator("#q")).to_be_focused()
     desk.keyboard.type("身分证")  # 分 for 份: nothing is named so
     expect(desk.locator("#results li .name").first).to_have_text("居民身份证补领", timeout=15_000)
     assert {"居民身份证补领", "居民身份证换领", "居民身份证首次申领"} <= set(names(desk)[:4])
