@@ -73,7 +73,7 @@ def from_rasa(records: list[dict]) -> list[BotMessage]:
     return messages
 
 
-SESSION_TURNS = 30  # turns of one sender after which a new session starts, its slots carried over
+SESSION_TURNS = 12  # turns of one sender after which a new session starts, its slots carried over
 SENDERS_COUNTED = 100_000  # the turn counts kept (least recently seen senders forgotten first)
 
 
