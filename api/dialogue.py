@@ -83,9 +83,10 @@ class RasaDialogue:
     A returning person keeps one conversation id for months. Rasa loads a conversation's current session each turn
     and posts it, whole, with every action call, so a session that only grows makes every turn slower and every
     action call larger. Every ``SESSION_TURNS`` turns of a sender, when no checklist is under way (a form's state
-    is not carried into a new session), a new session is started through Rasa's HTTP API (``action_session_start``,
-    which carries the slots over: the item being talked about, the checklist offered); the old events stay in the
-    tracker store, only no longer loaded.
+    is not carried into a new session), a new session is appended through Rasa's HTTP API: ``session_started``,
+    the slots' current values (the item being talked about, the checklists offered), ``action_listen``. (Rasa's own
+    ``action_session_start`` carries over every slot event of the session, not the values, so each session would
+    start longer than the one before.) The old events stay in the tracker store, only no longer loaded.
 
     Args:
         url: the Rasa server, e.g. ``http://127.0.0.1:5005``.
@@ -130,10 +131,17 @@ class RasaDialogue:
                 f"{conversation}/tracker", params={**(params or {}), "include_events": "NONE"}
             )
             state.raise_for_status()
-            if (state.json().get("active_loop") or {}).get("name"):
+            current = state.json()
+            if (current.get("active_loop") or {}).get("name"):
                 return False  # a checklist under way: tried again at the next turn
+            slots = [
+                {"event": "slot", "name": name, "value": value}
+                for name, value in (current.get("slots") or {}).items()
+                if value is not None
+            ]
+            events = [{"event": "session_started"}, *slots, {"event": "action", "name": "action_listen"}]
             started = await self._client.post(
-                f"{conversation}/execute", params=params, json={"name": "action_session_start"}
+                f"{conversation}/tracker/events", params={**(params or {}), "include_events": "NONE"}, json=events
             )
             started.raise_for_status()
         except (httpx.HTTPError, ValueError) as exc:

@@ -1,6 +1,6 @@
-"""RasaDialogue keeps a returning person's conversation bounded: a new session (slots carried over, by Rasa's
-own action_session_start) every few turns, never in the middle of a checklist. Rasa is replaced by httpx's
-MockTransport here; tests/dialogue/test_long_conversation.py runs the real one for 220 turns."""
+"""RasaDialogue keeps a returning person's conversation bounded: a new session (the slots' current values carried
+over) every few turns, never in the middle of a checklist. Rasa is replaced by httpx's MockTransport here;
+tests/dialogue/test_long_conversation.py runs the real one for 220 turns."""
 
 from __future__ import annotations
 
@@ -25,9 +25,17 @@ class FakeRasa:
             return httpx.Response(200, json=[{"recipient_id": "x", "text": "好的"}])
         if path.endswith("/tracker"):
             assert request.url.params["include_events"] == "NONE" and request.url.params["token"] == "secret"
-            return httpx.Response(200, json={"active_loop": {"name": self.form} if self.form else {}})
-        if path.endswith("/execute"):
-            self.executed.append((request.url.raw_path.decode().split("/")[2], json.loads(request.content)["name"]))
+            slots = {"item_id": "marriage-registration", "offered": ["marriage-registration"], "story": None}
+            return httpx.Response(200, json={"active_loop": {"name": self.form} if self.form else {}, "slots": slots})
+        if path.endswith("/tracker/events"):
+            events = json.loads(request.content)
+            assert events == [
+                {"event": "session_started"},
+                {"event": "slot", "name": "item_id", "value": "marriage-registration"},  # the values, not the history
+                {"event": "slot", "name": "offered", "value": ["marriage-registration"]},
+                {"event": "action", "name": "action_listen"},
+            ]
+            self.executed.append((request.url.raw_path.decode().split("/")[2], "session_started"))
             return httpx.Response(200, json={})
         return httpx.Response(404)
 
@@ -48,7 +56,7 @@ def test_a_new_session_starts_every_few_turns_of_one_sender() -> None:
         await engine.send("other", "你好")
 
     asyncio.run(talk())
-    assert rasa.executed == [("web%2Fa%20b", "action_session_start")] * 2  # after turns 3 and 6 of that sender
+    assert rasa.executed == [("web%2Fa%20b", "session_started")] * 2  # after turns 3 and 6 of that sender
 
 
 def test_no_new_session_in_the_middle_of_a_checklist_but_right_after_it() -> None:
@@ -64,7 +72,7 @@ def test_no_new_session_in_the_middle_of_a_checklist_but_right_after_it() -> Non
         await engine.send("web-a", "谢谢")
 
     asyncio.run(talk())
-    assert rasa.executed == [("web-a", "action_session_start")]
+    assert rasa.executed == [("web-a", "session_started")]
 
 
 def test_a_failed_session_start_never_fails_the_turn() -> None:
