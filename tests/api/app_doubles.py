@@ -1,9 +1,18 @@
 """Test doubles for the application tests: a dialogue whose readiness the test sets, and a knowledge holder that
-serves only a catalogue (for the routes that never touch the index; they speak with its contacts)."""
+serves only a catalogue (for the routes that never touch the index; they speak with its contacts); and
+:func:`serving`, an application served by uvicorn in a thread for the browser tests."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
 
 from api.dialogue import BotMessage
 from assistant.replies import Replies
@@ -58,3 +67,24 @@ class CatalogueHolder:
 
     def reload(self, progress=None):
         return self.current
+
+
+@contextmanager
+def serving(make_app: Callable[[int], FastAPI]) -> Iterator[str]:
+    """The application ``make_app(port)`` served by uvicorn on a free loopback port, in a thread; yields its base URL
+    (no trailing slash) and stops it afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(port), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the local test server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_doubles import serving
 from axe import describe, serious_violations
 from widget_harness import (
     HANDOFF,
@@ -27,7 +28,6 @@ from widget_harness import (
     launch_chromium,
     open_widget,
     scripted_app,
-    serve_in_thread,
 )
 
 from knowledge.catalogue import Catalogue
@@ -49,10 +49,8 @@ def chat() -> ScriptedChat:
 
 @pytest.fixture(scope="module")
 def chat_server(bundled: Catalogue, chat: ScriptedChat) -> Iterator[str]:
-    url, server, thread = serve_in_thread(scripted_app(bundled, chat))
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(lambda port: scripted_app(bundled, chat)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

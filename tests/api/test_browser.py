@@ -18,8 +18,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from app_doubles import serving
 from fastapi.testclient import TestClient
-from widget_harness import LINK_NAME, PUBLIC_URL, ask, launch_chromium, open_widget, scripted_app, serve_in_thread
+from widget_harness import LINK_NAME, PUBLIC_URL, ask, launch_chromium, open_widget, scripted_app
 
 from api.routes.widget import STATIC_DIR
 from assistant.dialogue.conversation import next_step, notice_in_chat
@@ -41,10 +42,8 @@ WELCOME = "您好，我是政务助手。"
 @pytest.fixture(scope="module")
 def chat_server(bundled: Catalogue) -> Iterator[str]:
     """The base URL of a server with ``/``, ``/widget.js`` and ``/api/v1/chat`` (no trailing slash)."""
-    url, server, thread = serve_in_thread(scripted_app(bundled))
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(lambda port: scripted_app(bundled)) as url:
+        yield url
 
 
 # ---------------------------------------------------------------------------------------------------------------

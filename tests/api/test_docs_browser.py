@@ -3,16 +3,13 @@ a browser that may reach nothing but this server still shows every operation."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from app_doubles import CatalogueHolder, FakeDialogue
+from app_doubles import CatalogueHolder, FakeDialogue, serving
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -24,22 +21,12 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def base_url(bundled: Catalogue) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(
-        Settings(server=ServerSettings(port=port)), holder=CatalogueHolder(bundled), dialogue=FakeDialogue()
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the local server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    def make(port: int) -> FastAPI:
+        settings = Settings(server=ServerSettings(port=port))
+        return create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
+
+    with serving(make) as url:
+        yield url
 
 
 def test_docs_page_names_only_local_assets(bundled: Catalogue) -> None:

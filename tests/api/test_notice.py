@@ -15,21 +15,18 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-import uvicorn
-from app_doubles import CatalogueHolder, FakeDialogue
+from app_doubles import CatalogueHolder, FakeDialogue, serving
 from axe import describe, serious_violations
 from conftest import REPO
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import STATIC, create_app
@@ -339,22 +336,12 @@ def test_a_batch_with_nothing_printable_is_a_422_page_that_says_why(client: Test
 
 @pytest.fixture(scope="module")
 def base_url(bundled: Catalogue) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(
-        Settings(server=ServerSettings(port=port)), holder=CatalogueHolder(bundled), dialogue=FakeDialogue()
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the local server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    def make(port: int) -> FastAPI:
+        settings = Settings(server=ServerSettings(port=port))
+        return create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
+
+    with serving(make) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

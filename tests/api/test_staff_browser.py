@@ -4,18 +4,15 @@ and WCAG 2.1 AA (axe-core), no sideways scrolling at 320 px, 44 px tap targets, 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from app_doubles import CatalogueHolder, FakeDialogue
+from app_doubles import CatalogueHolder, FakeDialogue, serving
 from axe import describe, serious_violations
+from fastapi import FastAPI
 
 from api.app import create_app
 from api.settings import ServerSettings, Settings
@@ -32,25 +29,15 @@ MARRIAGE = "marriage-registration"
 
 @pytest.fixture(scope="module")
 def base_url(bundled: Catalogue) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(
-        Settings(server=ServerSettings(port=port)), holder=CatalogueHolder(bundled), dialogue=FakeDialogue()
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the local server did not start"
-    # without an index the search reads typos with a normaliser over the catalogue's words, made on the first
-    # Chinese query (jieba's dictionary on a fresh machine takes a while): made here, not inside a test's timeout
-    httpx.get(f"http://127.0.0.1:{port}/staff/search", params={"q": "身分证"}, timeout=120).raise_for_status()
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    def make(port: int) -> FastAPI:
+        settings = Settings(server=ServerSettings(port=port))
+        return create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
+
+    with serving(make) as url:
+        # without an index the search reads typos with a normaliser over the catalogue's words, made on the first
+        # Chinese query (jieba's dictionary on a fresh machine takes a while): made here, not in a test's timeout
+        httpx.get(f"{url}/staff/search", params={"q": "身分证"}, timeout=120).raise_for_status()
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
-import uvicorn
 import xmltodict
-from app_doubles import CatalogueHolder
+from app_doubles import CatalogueHolder, serving
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from wechatpy.crypto import WeChatCrypto
@@ -221,32 +219,11 @@ class FakeWeChatApi:
         return self.sent
 
 
-def serve_in_thread(app: FastAPI) -> tuple[str, Callable[[], None]]:
-    """Start ``app`` under uvicorn on a free local port; returns its base URL and a stop function."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the local test server did not start"
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-    return f"http://127.0.0.1:{port}/", stop
-
-
 @pytest.fixture(scope="module")
 def fake_api_server() -> Iterator[tuple[FakeWeChatApi, str]]:
     fake = FakeWeChatApi()
-    url, stop = serve_in_thread(fake.app)
-    yield fake, url
-    stop()
+    with serving(lambda port: fake.app) as url:
+        yield fake, url + "/"
 
 
 @pytest.fixture

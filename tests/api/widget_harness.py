@@ -8,13 +8,9 @@ The scripted dialogue stands in for Rasa where the test needs to choose the serv
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from app_doubles import CatalogueHolder
 from fastapi import FastAPI
 
@@ -124,21 +120,6 @@ class ScriptedChat:
 def scripted_app(catalogue: Catalogue, chat: ScriptedChat | None = None) -> FastAPI:
     settings = Settings(server=ServerSettings(public_url=PUBLIC_URL))
     return create_app(settings, holder=CatalogueHolder(catalogue), dialogue=chat or ScriptedChat())
-
-
-def serve_in_thread(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
-    """Serve ``app`` on a free loopback port; returns its base URL (no trailing slash), the server and its thread."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "the local chat server did not start"
-    return f"http://127.0.0.1:{port}", server, thread
 
 
 def launch_chromium(playwright):

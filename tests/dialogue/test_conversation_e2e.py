@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
+from assistant.bench.replies import EVERYDAY  # the questions the replies benchmark measures
 from assistant.dialogue.conversation import next_step, notice_in_chat
 from knowledge.checklist import build_notice
 
@@ -22,18 +23,6 @@ pytestmark = pytest.mark.slow
 NOTICE_IN_CHAT = 1200  # characters of a notice in the chat, its link included (the rest is on its page)
 FIRST_BUBBLE = 250  # characters of an answer's first bubble, at p90 over everyday questions
 WHOLE_REPLY = 600  # characters of all a turn says
-EVERYDAY = [
-    "身份证丢了怎么办",
-    "结婚登记要带什么材料",
-    "护照怎么办理",
-    "离婚冷静期多久",
-    "公积金怎么提取",
-    "新生儿怎么上户口",
-    "驾驶证到期换证要什么材料",
-    "社保卡丢了怎么补",
-    "居住证在哪里办",
-    "开便利店要办什么证",
-]
 
 
 class Chat:
