@@ -281,7 +281,8 @@ def compose(
     lead: Passage | None = None,
     story: Story | None = None,
 ) -> str:
-    """The chat answer for an entry and the element asked (None: the overview), with its citation.
+    """The whole answer for an entry and the element asked (None: the overview), with its citation (the command
+    line and the API give it; the chat shows :func:`brief` first and this behind a follow-up button).
 
     ``lead``: the guide's passage that answers the ask itself (see :mod:`assistant.qa.passages`), quoted first
     with the element it stands in; the element asked follows. ``story``: the scenario answers the message told
