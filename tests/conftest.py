@@ -188,3 +188,19 @@ def start_serve(port: int, rasa_port: int, log_name: str, timeout: float = 1200.
             process.wait()
             raise RuntimeError(f"`assistant serve` was not healthy within {timeout:.0f} s; see var/{log_name}")
         time.sleep(0.5)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (skips the test when either is missing); never a downloaded
+    browser."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no browser at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()

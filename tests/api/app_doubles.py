@@ -88,3 +88,18 @@ def serving(make_app: Callable[[int], FastAPI]) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def catalogue_app(catalogue: Catalogue) -> Callable[[int], FastAPI]:
+    """For :func:`serving`: the application over ``catalogue`` alone (no index), its dialogue a
+    :class:`FakeDialogue`, its public address the port it is served on."""
+
+    def make(port: int) -> FastAPI:
+        from api.app import create_app
+        from api.settings import ServerSettings, Settings
+
+        return create_app(
+            Settings(server=ServerSettings(port=port)), holder=CatalogueHolder(catalogue), dialogue=FakeDialogue()
+        )
+
+    return make

@@ -25,7 +25,6 @@ from widget_harness import (
     PHONES_REQUEST,
     ScriptedChat,
     ask,
-    launch_chromium,
     open_widget,
     scripted_app,
 )
@@ -51,15 +50,6 @@ def chat() -> ScriptedChat:
 def chat_server(bundled: Catalogue, chat: ScriptedChat) -> Iterator[str]:
     with serving(lambda port: scripted_app(bundled, chat)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from app_doubles import serving
 from fastapi.testclient import TestClient
-from widget_harness import LINK_NAME, PUBLIC_URL, ask, launch_chromium, open_widget, scripted_app
+from widget_harness import LINK_NAME, PUBLIC_URL, ask, open_widget, scripted_app
 
 from api.routes.widget import STATIC_DIR
 from assistant.dialogue.conversation import next_step, notice_in_chat
@@ -48,15 +48,6 @@ def chat_server(bundled: Catalogue) -> Iterator[str]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # The browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = launch_chromium(playwright)  # never a downloaded browser: the system chromium only
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

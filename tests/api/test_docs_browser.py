@@ -4,28 +4,20 @@ a browser that may reach nothing but this server still shows every operation."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from app_doubles import CatalogueHolder, FakeDialogue, serving
-from fastapi import FastAPI
+from app_doubles import CatalogueHolder, FakeDialogue, catalogue_app, serving
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.settings import ServerSettings, Settings
+from api.settings import Settings
 from knowledge.catalogue import Catalogue
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
 def base_url(bundled: Catalogue) -> Iterator[str]:
-    def make(port: int) -> FastAPI:
-        settings = Settings(server=ServerSettings(port=port))
-        return create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
-
-    with serving(make) as url:
+    with serving(catalogue_app(bundled)) as url:
         yield url
 
 
@@ -44,10 +36,9 @@ def test_docs_page_names_only_local_assets(bundled: Catalogue) -> None:
 
 
 @pytest.mark.slow
-def test_docs_show_the_operations_with_every_other_host_blocked(base_url: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no browser at {CHROMIUM}")
+def test_docs_show_the_operations_with_every_other_host_blocked(browser, base_url: str) -> None:
+    from playwright.sync_api import expect
+
     blocked: list[str] = []
 
     def local_only(route) -> None:
@@ -57,19 +48,17 @@ def test_docs_show_the_operations_with_every_other_host_blocked(base_url: str) -
             blocked.append(route.request.url)
             route.abort()
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.route("**/*", local_only)
-            page.goto(f"{base_url}/docs")
-            operations = page.locator(".opblock-summary-path")
-            sync_api.expect(operations.first).to_be_visible(timeout=15_000)
-            shown = operations.all_inner_texts()
-            assert "/api/v1/ask" in shown
-            assert "/api/v1/items/{item_id}/checklist" in shown
-            assert "/staff/search" in shown
-            sync_api.expect(page.locator(".information-container .title")).to_contain_text("政务助手 API")
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.route("**/*", local_only)
+        page.goto(f"{base_url}/docs")
+        operations = page.locator(".opblock-summary-path")
+        expect(operations.first).to_be_visible(timeout=15_000)
+        shown = operations.all_inner_texts()
+        assert "/api/v1/ask" in shown
+        assert "/api/v1/items/{item_id}/checklist" in shown
+        assert "/staff/search" in shown
+        expect(page.locator(".information-container .title")).to_contain_text("政务助手 API")
+    finally:
+        page.close()
     assert blocked == []  # the page asked for nothing outside this server

@@ -19,20 +19,18 @@ import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from app_doubles import CatalogueHolder, FakeDialogue, serving
+from app_doubles import CatalogueHolder, FakeDialogue, catalogue_app, serving
 from axe import describe, serious_violations
 from conftest import REPO
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import STATIC, create_app
 from api.notices import phone_links, tel_parts
 from api.pdf import static_file
-from api.settings import ServerSettings, Settings
+from api.settings import Settings
 from assistant.dialogue.links import notice_path
 from assistant.replies import Replies
 from knowledge.catalogue import Catalogue
@@ -45,7 +43,6 @@ COMPLETE = {"previous_marriage": "yes", "previous_marriage_end": "court_divorce"
 INCOMPLETE: dict[str, str] = {}  # two questions open
 HTML = {"accept": "text/html"}
 SCREENSHOTS = REPO / "var" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 REPLIES = Replies.load()
 KANGXI = re.compile("[\u2f00-\u2fdf]")  # Kangxi Radicals
 SUPPLEMENT = "\u2e80-\u2eff"  # CJK Radicals Supplement
@@ -336,24 +333,8 @@ def test_a_batch_with_nothing_printable_is_a_422_page_that_says_why(client: Test
 
 @pytest.fixture(scope="module")
 def base_url(bundled: Catalogue) -> Iterator[str]:
-    def make(port: int) -> FastAPI:
-        settings = Settings(server=ServerSettings(port=port))
-        return create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
-
-    with serving(make) as url:
+    with serving(catalogue_app(bundled)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no browser at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        # never let Playwright download a browser: the system chromium only
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

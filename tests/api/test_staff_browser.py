@@ -5,23 +5,18 @@ and WCAG 2.1 AA (axe-core), no sideways scrolling at 320 px, 44 px tap targets, 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-from app_doubles import CatalogueHolder, FakeDialogue, serving
+from app_doubles import catalogue_app, serving
 from axe import describe, serious_violations
-from fastapi import FastAPI
 
-from api.app import create_app
-from api.settings import ServerSettings, Settings
 from knowledge.catalogue import Catalogue
 from knowledge.checklist import build_notice
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
 SIZES = {"desk": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
 BIRTH = "birth-registration"  # parents_married -> settle_with (yes) / non_marital_settle_with (no); 2 more questions
 MARRIAGE = "marriage-registration"
@@ -29,26 +24,11 @@ MARRIAGE = "marriage-registration"
 
 @pytest.fixture(scope="module")
 def base_url(bundled: Catalogue) -> Iterator[str]:
-    def make(port: int) -> FastAPI:
-        settings = Settings(server=ServerSettings(port=port))
-        return create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())
-
-    with serving(make) as url:
+    with serving(catalogue_app(bundled)) as url:
         # without an index the search reads typos with a normaliser over the catalogue's words, made on the first
         # Chinese query (jieba's dictionary on a fresh machine takes a while): made here, not in a test's timeout
         httpx.get(f"{url}/staff/search", params={"q": "身分证"}, timeout=120).raise_for_status()
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no browser at {CHROMIUM}")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def _tab(browser, viewport: dict[str, int]):

@@ -8,9 +8,6 @@ The scripted dialogue stands in for Rasa where the test needs to choose the serv
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from app_doubles import CatalogueHolder
 from fastapi import FastAPI
 
@@ -19,7 +16,6 @@ from api.dialogue import BotMessage, Button
 from api.settings import ServerSettings, Settings
 from knowledge.catalogue import Catalogue
 
-CHROMIUM = "/usr/bin/chromium"
 PUBLIC_URL = "https://zwzs.example.gov.cn"
 LAUNCHER = "打开政务助手，咨询办事问题"
 INPUT = "输入您的问题"
@@ -120,13 +116,6 @@ class ScriptedChat:
 def scripted_app(catalogue: Catalogue, chat: ScriptedChat | None = None) -> FastAPI:
     settings = Settings(server=ServerSettings(public_url=PUBLIC_URL))
     return create_app(settings, holder=CatalogueHolder(catalogue), dialogue=chat or ScriptedChat())
-
-
-def launch_chromium(playwright):
-    """Debian's Chromium (skips the test when it is missing): Playwright never downloads a browser here."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no browser at {CHROMIUM}")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
 
 
 def open_widget(page, base_url: str):
