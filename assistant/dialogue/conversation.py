@@ -63,6 +63,10 @@ def answer_turn(knowledge: Knowledge, text: str, context_item: str | None) -> Tu
         alternatives = [f"{_stem(context.name)}{text}"] if _FOLLOW_UP.match(text.strip()) else []
         for query in [*alternatives, text]:
             alternative = knowledge.qa.ask(query, context_item=None)
+            if query in alternatives and alternative.item_id == context.id:
+                # the family's name alone found the item talked about: the words added ("今天天气怎么样") say
+                # nothing of it, or the question in context would have been answered
+                continue
             if alternative.kind == "answer":
                 answer = alternative
                 break

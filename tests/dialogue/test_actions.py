@@ -112,11 +112,14 @@ def test_follow_up_switches_within_the_family(services):
     assert slots(events)["item_id"] == "resident-id-card-reissue"
 
 
-def test_out_of_scope_is_refused_naming_the_human_channel_and_keeps_the_context(services):
+@pytest.mark.parametrize("unrelated", ["帮我查下明天的天气", "今天天气怎么样"])
+def test_out_of_scope_is_refused_naming_the_human_channel_and_keeps_the_context(services, unrelated: str):
+    # a short unrelated question is not read as "普通护照" + it (which found the passport's overview)
     events, messages = run(
-        ActionAnswer(services), tracker("帮我查下明天的天气", intent="out_of_scope", slots={"item_id": PASSPORT})
+        ActionAnswer(services), tracker(unrelated, intent="out_of_scope", slots={"item_id": PASSPORT})
     )
     assert "12345" in messages[0]["text"]
+    assert "【普通护照签发】" not in messages[0]["text"]
     assert "item_id" not in slots(events) and slots(events)["offer"] is None
 
 
