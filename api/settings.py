@@ -8,10 +8,14 @@ section    class                            environment variables
 ========== ================================ ====================================================================
 server     :class:`ServerSettings`          ``ENVIRONMENT``, ``HOST``, ``PORT``, ``PUBLIC_URL``
 paths      :class:`PathSettings`            ``ASSISTANT_DATA_DIR``, ``CATALOGUES`` (``assistant.serving.settings``)
+stores     :class:`StoreSettings`           ``DATABASE_URL``, ``REDIS_URL`` (``assistant.serving.settings``)
+retention  :class:`RetentionSettings`       ``CONVERSATION_RETENTION_DAYS``, ``LOG_RETENTION_DAYS``
+                                            (``assistant.serving.settings``)
 dialogue   :class:`DialogueSettings`        ``RASA_URL``, ``RASA_TOKEN``
 wechat     :class:`WeChatSettings`          ``WECHAT_TOKEN``, ``WECHAT_APPID``, ``WECHAT_SECRET``,
                                             ``WECHAT_AES_KEY``, ``WECHAT_API_URL``, ``WECHAT_REPLY_DEADLINE``
 admin      :class:`AdminSettings`           ``ADMIN_TOKEN``
+chat       :class:`ChatSettings`            ``CHAT_SECRET``
 limits     :class:`LimitsSettings`          ``MAX_BODY_BYTES``
 ========== ================================ ====================================================================
 
@@ -37,7 +41,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.serving.settings import PathSettings
+from assistant.serving.settings import PathSettings, RetentionSettings, StoreSettings
 
 AES_KEY_LENGTH = 43  # WeChat's EncodingAESKey: 43 characters of base64 without the trailing '='
 
@@ -79,17 +83,23 @@ class ServerSettings(BaseSettings):
 
 
 class DialogueSettings(BaseSettings):
-    """The Rasa server the application talks to (``RASA_URL``, ``RASA_TOKEN``).
+    """The Rasa servers the application talks to (``RASA_URL``, ``RASA_TOKEN``).
 
     Attributes:
-        url: its REST channel, on loopback.
-        token: auth token of its HTTP API; ``assistant serve`` makes a fresh one per start.
+        url: their REST channel, on loopback; several comma-separated (``serve --dialogue-workers N``), each
+            sender always routed to the same one.
+        token: auth token of their HTTP API; ``assistant serve`` makes a fresh one per start.
     """
 
     model_config = _config("rasa_")
 
     url: str = "http://127.0.0.1:5005"
     token: str = Field(default="", repr=False)
+
+    @property
+    def urls(self) -> list[str]:
+        """Each Rasa server's URL, in order."""
+        return [part.strip() for part in self.url.split(",") if part.strip()]
 
 
 class WeChatSettings(BaseSettings):
@@ -144,6 +154,20 @@ class AdminSettings(BaseSettings):
     token: str = Field(default="dev-admin-token", repr=False)
 
 
+class ChatSettings(BaseSettings):
+    """The web chat (``CHAT_SECRET``).
+
+    Attributes:
+        secret: signs the sender ids the server issues to the widget (:mod:`api.senders`), so a client cannot
+            choose another person's conversation; every application node must share it, and changing it starts
+            every web conversation afresh.
+    """
+
+    model_config = _config("chat_")
+
+    secret: str = Field(default="dev-chat-secret", repr=False)
+
+
 class LimitsSettings(BaseSettings):
     """What a request may cost (``MAX_BODY_BYTES``).
 
@@ -162,6 +186,7 @@ DEV_SECRETS: list[tuple[str, str, str]] = [
     ("WECHAT_APPID", "wechat", "appid"),
     ("WECHAT_SECRET", "wechat", "secret"),
     ("ADMIN_TOKEN", "admin", "token"),
+    ("CHAT_SECRET", "chat", "secret"),
 ]
 
 
@@ -177,9 +202,12 @@ class Settings(BaseModel):
 
     server: ServerSettings = Field(default_factory=ServerSettings)
     paths: PathSettings = Field(default_factory=PathSettings)
+    stores: StoreSettings = Field(default_factory=StoreSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
     wechat: WeChatSettings = Field(default_factory=WeChatSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
+    chat: ChatSettings = Field(default_factory=ChatSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     @model_validator(mode="after")

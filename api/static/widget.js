@@ -6,10 +6,13 @@
  * Optional attributes on that tag: data-title="政务助手" (panel title), data-open="true" (open on load).
  *
  * It talks to POST {script origin}/api/v1/chat with {"sender_id", "message"} and renders
- * {"messages": [{"text", "buttons": [{"title", "payload"}], "link"}]}. Everything from the server is put in the
- * page as text nodes (never parsed as HTML; phone numbers in the assistant's text become tel: links built as
- * elements), inside a shadow root so the portal's styles and ours do not mix. The sender id, the conversation,
- * the large-text choice and whether the panel is open live in localStorage.
+ * {"sender_id", "messages": [{"text", "buttons": [{"title", "payload"}], "link"}]}. The sender id is the server's:
+ * none is sent with the first message, and the one each answer carries is kept and sent with the next (an id the
+ * server did not sign, such as one an earlier version of this widget made up, is answered with a new one).
+ * Everything from the server is put in the page as text nodes (never parsed as HTML; phone numbers in the
+ * assistant's text become tel: links built as elements), inside a shadow root so the portal's styles and ours do
+ * not mix. The sender id, the conversation, the large-text choice and whether the panel is open live in
+ * localStorage.
  *
  * Accessible and elderly-friendly (WCAG 2.1 AA, the 适老化 rules for public services): contrast >= 4.5:1, tap
  * targets >= 44 px (>= 60 px and 20 px text in the 大字 mode), the panel reflows down to 320 px and at 200 %
@@ -95,26 +98,17 @@
     }
   }
 
-  function randomId() {
-    if (window.crypto && window.crypto.randomUUID) {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      })
-      .join("");
+  function chatRequest(message) {
+    // the id the server issued with its last answer; none before the first answer (the server issues one then)
+    var id = load(KEYS.sender);
+    return id ? { sender_id: id, message: message } : { message: message };
   }
 
-  function senderId() {
-    var id = load(KEYS.sender);
-    if (!id) {
-      id = "web-" + randomId();
-      save(KEYS.sender, id);
+  function keepSenderId(data) {
+    // the server's id for this conversation: a new one when it did not sign the one sent
+    if (data && typeof data.sender_id === "string" && data.sender_id && data.sender_id !== load(KEYS.sender)) {
+      save(KEYS.sender, data.sender_id);
     }
-    return id;
   }
 
   function loadConversation() {
@@ -443,7 +437,7 @@
     fetch(API, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ sender_id: senderId(), message: message }),
+      body: JSON.stringify(chatRequest(message)),
       signal: controller ? controller.signal : undefined,
       credentials: "omit",
     })
@@ -454,6 +448,7 @@
         return response.json();
       })
       .then(function (data) {
+        keepSenderId(data); // whatever became of the turn, the conversation is the server's one now
         if (turn !== generation) {
           return; // restarted meanwhile
         }

@@ -20,13 +20,16 @@ from knowledge.catalogue import Catalogue
 
 
 class FakeDialogue:
-    """A dialogue engine that says it is ready when ``is_ready`` is true, and echoes messages."""
+    """A dialogue engine that says it is ready when ``is_ready`` is true, and echoes messages (each one recorded in
+    ``calls`` with the sender id it came under)."""
 
     def __init__(self, is_ready: bool = True):
         self.is_ready = is_ready
         self.closed = False
+        self.calls: list[tuple[str, str]] = []
 
     async def send(self, sender_id: str, message: str) -> list[BotMessage]:
+        self.calls.append((sender_id, message))
         return [BotMessage(text=f"echo: {message}")]
 
     async def ready(self) -> bool:

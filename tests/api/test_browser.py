@@ -335,6 +335,38 @@ def test_server_text_is_shown_as_text_never_as_markup(page, chat_server: str):
     assert page.evaluate("window.__injected") is None
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("stored", [None, "web-3f1c9a2e-made-up-by-an-earlier-widget"])
+def test_the_widget_keeps_the_sender_id_the_server_issues(page, chat_server: str, stored: str | None):
+    """The first message goes without an id (or with the one an earlier widget made up); the id the answer carries
+    is stored and sent from then on, 重新开始 included, and survives a reload."""
+    from playwright.sync_api import expect
+
+    if stored:
+        page.add_init_script(
+            f"localStorage.getItem('zwzs.sender_id') || localStorage.setItem('zwzs.sender_id', {stored!r})"
+        )
+    sent: list[dict] = []
+    page.on(
+        "request", lambda request: sent.append(request.post_data_json) if request.url.endswith("/api/v1/chat") else None
+    )
+    open_widget(page, chat_server)
+    ask(page, QUESTION)
+    issued = page.evaluate("localStorage.getItem('zwzs.sender_id')")
+    assert re.fullmatch(r"w\.[\w-]{24}\.[\w-]{22}", issued) and issued != stored
+    assert sent == [{"message": QUESTION} if stored is None else {"sender_id": stored, "message": QUESTION}]
+    ask(page, "随便问问")
+    bot = page.locator(".zwzs-bot .zwzs-text")
+    expect(bot.last).to_contain_text("请先回答上面的问题")  # the server's checklist goes on: the same conversation
+    page.get_by_role("button", name="重新开始对话").click()
+    expect(page.get_by_role("button", name="发送")).to_be_enabled()
+    page.reload()  # the panel opens again as it was
+    ask(page, "随便问问")
+    expect(bot.last).to_contain_text("抱歉，我暂时无法回答")  # that conversation was restarted, not another one
+    assert [body.get("sender_id") for body in sent[1:]] == [issued] * 3
+    assert page.evaluate("localStorage.getItem('zwzs.sender_id')") == issued
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The widget's routes (no browser)
 

@@ -19,6 +19,7 @@ DOCUMENTED = (
     "ASSISTANT_DATA_DIR",
     "CATALOGUES",
     "ADMIN_TOKEN",
+    "CHAT_SECRET",
     "WECHAT_TOKEN",
     "WECHAT_APPID",
     "WECHAT_SECRET",
@@ -55,6 +56,7 @@ def test_every_documented_variable_reaches_its_section(monkeypatch: pytest.Monke
         "ASSISTANT_DATA_DIR": "/srv/assistant",
         "CATALOGUES": "/srv/city",
         "ADMIN_TOKEN": "real-admin",
+        "CHAT_SECRET": "real-chat-secret",
         "WECHAT_TOKEN": "real-token",
         "WECHAT_APPID": "wx123",
         "WECHAT_SECRET": "real-secret",
@@ -68,6 +70,7 @@ def test_every_documented_variable_reaches_its_section(monkeypatch: pytest.Monke
     assert (s.server.environment, s.server.public_url) == ("production", "https://zwzs.example.gov.cn")
     assert (s.paths.data_dir, s.paths.catalogues) == (Path("/srv/assistant"), [Path("/srv/city")])
     assert s.admin.token == "real-admin"
+    assert s.chat.secret == "real-chat-secret"
     assert (s.wechat.token, s.wechat.appid, s.wechat.secret) == ("real-token", "wx123", "real-secret")
     assert s.wechat.aes_key == "k" * 43 and s.wechat.safe_mode
     assert s.wechat.api_url == "http://127.0.0.1:9999/"
@@ -111,20 +114,20 @@ def test_production_refuses_default_secrets_and_names_them(monkeypatch: pytest.M
     with pytest.raises(ValueError) as refused:
         Settings()
     message = str(refused.value)
-    assert "production mode refuses the development default of WECHAT_SECRET, ADMIN_TOKEN" in message
+    assert "production mode refuses the development default of WECHAT_SECRET, ADMIN_TOKEN, CHAT_SECRET" in message
     assert "WECHAT_TOKEN" not in message
     assert "a-real-token" not in message and "wx123" not in message  # never print a secret
 
 
 def test_production_starts_with_every_secret_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ADMIN_TOKEN", "WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET"):
+    for name in ("ADMIN_TOKEN", "WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "CHAT_SECRET"):
         monkeypatch.setenv(name, f"real-{name.lower()}")
     monkeypatch.setenv("ENVIRONMENT", "Production")
     assert Settings().server.environment == "production"
 
 
 def test_settings_never_print_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ADMIN_TOKEN", "WECHAT_TOKEN", "WECHAT_SECRET", "RASA_TOKEN"):
+    for name in ("ADMIN_TOKEN", "WECHAT_TOKEN", "WECHAT_SECRET", "RASA_TOKEN", "CHAT_SECRET"):
         monkeypatch.setenv(name, f"secret-{name.lower()}")
     shown = repr(Settings())
     assert "secret-" not in shown

@@ -35,13 +35,14 @@ ROUNDS = 20
 def test_a_returning_persons_long_conversation_is_answered_every_turn(live_server):
     # with SESSION_TURNS at 12 the new sessions fall at turns 12, 24, 38 (36 and 37 are inside the checklist), 50, 62
     # (right after "身份证丢了怎么办") …: every position of the round meets one in 220 turns
-    sender = "web-long-conversation"
     with httpx.Client(base_url=live_server, timeout=60) as client:
+        sender = client.post("/api/v1/chat", json={"message": ""}).json()["sender_id"]  # issued by the server
         for round_ in range(ROUNDS):
             for position, (message, expected) in enumerate(ROUND, start=1):
                 turn = round_ * len(ROUND) + position
                 response = client.post("/api/v1/chat", json={"sender_id": sender, "message": message})
                 assert response.status_code == 200, (turn, response.text)
+                assert response.json()["sender_id"] == sender, f"turn {turn} started a new conversation"
                 said = "\n".join(m["text"] for m in response.json()["messages"])
                 assert NO_ANSWER not in said, f"turn {turn} ({message!r}) was not answered"
                 assert expected in said, f"turn {turn} ({message!r}): expected {expected!r} in {said!r}"

@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
 
 import httpx
 import pytest
 from conftest import free_port, start_serve
-from test_restart import command_line, descendants, listening, running, say, stop
+from test_restart import command_line, descendants, listening, new_sender, running, say, stop
 
 from assistant.dialogue.conversation import next_step
 
@@ -44,9 +43,9 @@ def test_a_killed_engine_is_restarted_and_questions_are_answered_meanwhile(holde
     knowledge = holder.current
     port, rasa_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
-    sender = f"web-supervised-{uuid.uuid4().hex[:10]}"
     process = start_serve(port, rasa_port, LOG)
     try:
+        sender = new_sender(base)
         first = next_step(knowledge, ENTRY, {}).question
         assert first.text in say(base, sender, "帮我生成结婚登记的材料清单")
 
