@@ -89,12 +89,17 @@ def rasa_turn(client: httpx.Client, rasa_url: str) -> Turn:
 
 
 def app_turn(client: httpx.Client, url: str) -> Turn:
-    """A turn through the application's web chat endpoint."""
+    """A turn through the application's web chat endpoint. The server may issue its own (signed) sender id: the
+    one of its last response is sent for ``sender`` from then on."""
+    issued: dict[str, str] = {}
 
     def send(sender: str, message: str) -> list[dict]:
-        response = client.post(f"{url}/api/v1/chat", json={"sender_id": sender, "message": message})
+        current = issued.get(sender, sender)
+        response = client.post(f"{url}/api/v1/chat", json={"sender_id": current, "message": message})
         response.raise_for_status()
-        return response.json()["messages"]
+        body = response.json()
+        issued[sender] = body.get("sender_id", current)
+        return body["messages"]
 
     return send
 
@@ -132,8 +137,12 @@ class Stats:
         )
 
 
-def conversation_steps(script: list[str], reply: Callable[[], list[dict]]) -> Iterator[str]:
-    """The messages of one scripted conversation; directives read the last reply through ``reply()``."""
+def conversation_steps(
+    script: list[str], reply: Callable[[], list[dict]], choose: Callable[[int, int], int] | None = None
+) -> Iterator[str]:
+    """The messages of one scripted conversation; directives read the last reply through ``reply()``.
+    ``choose(answered, options)`` gives the 0-based option to answer a checklist question with (default: 1, 2,
+    1, …, both branches of the trees); the load test passes a random one, so each person's notice is its own."""
     for step in script:
         if step == CLICK_FIRST:
             buttons = _buttons(reply())
@@ -144,10 +153,11 @@ def conversation_steps(script: list[str], reply: Callable[[], list[dict]]) -> It
                 options = _options(reply())
                 if not options:
                     break
+                picked = choose(answered, len(options)) if choose else answered % len(options)
                 if step == ANSWER_BY_NUMBER:
-                    yield str(1 + answered % len(options))  # 1, 2, 1, …: both branches of the trees
+                    yield str(1 + picked)
                 else:
-                    yield options[answered % len(options)]["title"]
+                    yield options[picked]["title"]
         else:
             yield step
 
@@ -317,12 +327,22 @@ class StartedServer:
         return time.perf_counter() - start
 
 
-def start_server(data: Path) -> StartedServer:
-    """``assistant serve`` on free ports; returns once /healthz answers 200."""
-    port, rasa_port = free_port(), free_port()
-    log = data / f"bench-serve-{port}.log"
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data)}
+def start_server(
+    data: Path,
+    *,
+    port: int | None = None,
+    rasa_port: int | None = None,
+    options: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    log_name: str = "bench-serve",
+) -> StartedServer:
+    """``assistant serve`` on free ports (or those given), with extra command-line ``options`` and environment
+    variables ``env``; returns once /healthz answers 200. Its output goes to ``<data>/<log_name>-<port>.log``."""
+    port, rasa_port = port or free_port(), rasa_port or free_port()
+    log = data / f"{log_name}-{port}.log"
+    env = {**os.environ, **(env or {}), "ASSISTANT_DATA_DIR": str(data)}
     command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--rasa-port", str(rasa_port)]
+    command += options or []
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         start = time.perf_counter()

@@ -1,0 +1,3 @@
+from assistant.loadtest.run import main
+
+main()

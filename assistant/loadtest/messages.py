@@ -1,0 +1,73 @@
+"""Real messages to replay: the message column (column A) of every sheet of the MSGABench workbook
+(``../shared/data/msgabench-gov-qa.xlsx``: 自然语言理解 traffic-police questions, 政务问答 portal questions,
+情感分类 citizen messages to a city hotline, personal details already masked with ``*``).
+
+Each sheet is drawn as often as the others (a sheet at random, then a row of it), so short typed questions and
+~300-character hotline messages both weigh in the load, whatever the sheets' sizes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+XLSX = REPO.parent / "shared" / "data" / "msgabench-gov-qa.xlsx"
+MAX_CHARS = 600  # the chat cuts at 1000; WeChat's passive reply path takes text messages of up to 2048 bytes
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Runs of whitespace (tabs, newlines) as one space, cut at ``MAX_CHARS``; nothing else changed."""
+    return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
+
+
+@dataclass
+class RealMessages:
+    """The messages of each sheet, for drawing at random."""
+
+    sheets: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, path: Path = XLSX) -> RealMessages:
+        """Read column A of every sheet (header row skipped), keeping texts with Chinese characters.
+
+        Raises:
+            FileNotFoundError: the workbook is missing.
+            ValueError: no sheet holds a usable message.
+        """
+        import openpyxl
+
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: the real messages are missing (see ../shared/data/README.md)")
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        try:
+            sheets: dict[str, list[str]] = {}
+            for sheet in workbook.worksheets:
+                texts = [
+                    clean(str(value))
+                    for (value,) in sheet.iter_rows(min_row=2, max_col=1, values_only=True)
+                    if value is not None
+                ]
+                texts = [text for text in texts if len(_CJK.findall(text)) >= 2]
+                if texts:
+                    sheets[sheet.title] = texts
+        finally:
+            workbook.close()
+        if not sheets:
+            raise ValueError(f"{path}: no sheet holds a message in its column A")
+        return cls(sheets)
+
+    def pick(self, rng: random.Random) -> str:
+        """One message: a sheet at random, then one of its rows."""
+        return rng.choice(self.sheets[rng.choice(sorted(self.sheets))])
+
+    def sample(self, rng: random.Random, count: int) -> list[str]:
+        """``count`` messages drawn with :meth:`pick`."""
+        return [self.pick(rng) for _ in range(count)]
+
+    def __len__(self) -> int:
+        return sum(len(texts) for texts in self.sheets.values())
