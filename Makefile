@@ -9,7 +9,7 @@ RASA_STAMP := $(RASA_VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup pdf-libs run train test lint format unit validate eval bench clean
+.PHONY: help setup pdf-libs services run train test lint format unit validate eval bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,11 @@ pdf-libs:  ## Pango and HarfBuzz for WeasyPrint (the 告知单 as PDF), from Deb
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends \
 	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libfontconfig1 fonts-noto-cjk poppler-utils; }
 
+services:  ## PostgreSQL and Redis servers from Debian (the scale-out tests start throwaway ones), when missing
+	@test -x /usr/lib/postgresql/15/bin/initdb && command -v redis-server >/dev/null || { \
+	  echo "installing Debian's PostgreSQL and Redis for the scale-out tests (nothing is started)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends postgresql redis-server; }
+
 train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
 	$(BIN)/assistant train
 
@@ -64,7 +69,7 @@ unit: setup  ## Unit tests only (milliseconds, no data files)
 validate: setup  ## Validate the bundled catalogue
 	$(BIN)/assistant knowledge validate
 
-test: setup lint $(CHROMIUM) pdf-libs  ## Set up, lint, validate and run every test tier (trains and serves the real stack)
+test: setup lint $(CHROMIUM) pdf-libs services  ## Set up, lint, validate and run every test tier (trains and serves the real stack)
 	$(BIN)/assistant knowledge validate
 	$(BIN)/assistant knowledge format --check
 	$(BIN)/pytest

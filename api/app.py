@@ -30,11 +30,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from actions import Services, build_executor
-from api.dialogue import Dialogue, GuidesWhenDown, RasaDialogue
+from api.dialogue import Dialogue, GuidesWhenDown, RasaDialogue, ShardedDialogue
 from api.middleware import BodySizeLimit
 from api.pages import Pages, make_templates, wants_html
 from api.routes import actions, admin, ask, chat, health, items, notice, staff, wechat, widget
 from api.settings import Settings
+from api.shared import SharedStore, open_store
 from api.state import AppState, KnowledgeLoader
 from api.wechat import WeChatChannel
 from assistant.privacy import mask_logs
@@ -158,8 +159,9 @@ def create_app(
             current = loader.current()
             return current.qa.replies if current is not None else defaults
 
+        store = open_store(settings.stores.redis_url)
         engine = dialogue or GuidesWhenDown(
-            RasaDialogue(settings.dialogue.url, token=settings.dialogue.token),
+            _rasa(settings, store),
             ask=lambda: current.qa.ask if (current := loader.current()) is not None else None,
             replies=replies,
         )
@@ -170,10 +172,11 @@ def create_app(
             dialogue=engine,
             templates=make_templates(),
             replies=replies,
-            wechat=WeChatChannel.from_settings(settings.wechat, public_url, replies=replies),
+            wechat=WeChatChannel.from_settings(settings.wechat, public_url, replies=replies, store=store),
             actions=build_executor(Services(knowledge=loader.require, public_url=public_url)),
         )
         app.state.assistant = state
+        state.wechat.start()
         try:
             yield
         finally:
@@ -181,6 +184,7 @@ def create_app(
             await state.wechat.aclose()
             if dialogue is None:
                 await engine.aclose()  # type: ignore[attr-defined]  # ours: the Rasa one behind GuidesWhenDown
+            await store.aclose()
 
     app = FastAPI(
         title="政务助手 API",
@@ -200,6 +204,12 @@ def create_app(
     _self_hosted_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _rasa(settings: Settings, store: SharedStore) -> RasaDialogue | ShardedDialogue:
+    """The Rasa server, or the Rasa servers with each sender routed to the same one (``--dialogue-workers``)."""
+    engines = {url: RasaDialogue(url, token=settings.dialogue.token, store=store) for url in settings.dialogue.urls}
+    return ShardedDialogue(engines) if len(engines) > 1 else next(iter(engines.values()))
 
 
 def _self_hosted_docs(app: FastAPI) -> None:

@@ -7,8 +7,9 @@ the Rasa server's REST channel on loopback.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import hashlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -16,6 +17,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, Field
 
+from api.shared import MemoryStore, SharedStore
 from assistant.replies import Replies
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ def from_rasa(records: list[dict]) -> list[BotMessage]:
 
 
 SESSION_TURNS = 12  # turns of one sender after which a new session starts, its slots carried over
-SENDERS_COUNTED = 100_000  # the turn counts kept (least recently seen senders forgotten first)
+TURNS_TTL_S = 7 * 24 * 3600  # a turn count is forgotten after a week without a turn
 
 
 class RasaDialogue:
@@ -93,14 +95,23 @@ class RasaDialogue:
         token: the auth token of Rasa's HTTP API (``rasa run --auth-token``), needed for ``/status`` and sessions.
         timeout: seconds to wait for a turn.
         session_turns: turns of one sender per session.
+        store: where each sender's turns are counted (this process's memory by default; Redis when several
+            processes may take a conversation's turns).
     """
 
-    def __init__(self, url: str, token: str = "", timeout: float = 30.0, session_turns: int = SESSION_TURNS):
+    def __init__(
+        self,
+        url: str,
+        token: str = "",
+        timeout: float = 30.0,
+        session_turns: int = SESSION_TURNS,
+        store: SharedStore | None = None,
+    ):
         self.url = url.rstrip("/")
         self.token = token
         self.session_turns = session_turns
+        self.store = store or MemoryStore()
         self._client = httpx.AsyncClient(timeout=timeout)
-        self._turns: OrderedDict[str, int] = OrderedDict()
 
     async def send(self, sender_id: str, message: str) -> list[BotMessage]:
         try:
@@ -111,16 +122,13 @@ class RasaDialogue:
         except httpx.HTTPError as exc:
             raise DialogueUnavailable(f"the dialogue engine at {self.url} did not answer: {exc}") from exc
         messages = from_rasa(response.json())
-        if self._count(sender_id) >= self.session_turns and await self._new_session(sender_id):
-            self._turns[sender_id] = 0
+        try:
+            key = f"turns:{sender_id}"
+            if await self.store.incr(key, TURNS_TTL_S) >= self.session_turns and await self._new_session(sender_id):
+                await self.store.set(key, "0", TURNS_TTL_S)
+        except Exception as exc:  # the turn was answered; its session ends at a later turn
+            log.warning("could not count the turns of %s: %s", sender_id[:40], exc)
         return messages
-
-    def _count(self, sender_id: str) -> int:
-        turns = self._turns.pop(sender_id, 0) + 1
-        self._turns[sender_id] = turns
-        if len(self._turns) > SENDERS_COUNTED:
-            self._turns.popitem(last=False)
-        return turns
 
     async def _new_session(self, sender_id: str) -> bool:
         """Start a new session of the conversation unless a form is active; True when started."""
@@ -160,6 +168,52 @@ class RasaDialogue:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+class ShardedDialogue:
+    """Several dialogue engines (``assistant serve --dialogue-workers N``), each sender always routed to the same one.
+
+    Consistent hashing (a ring of ``replicas`` points per engine, by BLAKE2b of its URL): a sender's engine is the
+    first point after the sender id's hash. Every application process and machine computes the same route, so one
+    conversation is only ever processed by one engine per machine (the open-source Redis lock store is not atomic
+    across engines); adding an engine moves about 1/N of the senders, whose conversations continue from the shared
+    tracker store.
+
+    Args:
+        engines: the engines by their URL, in order.
+        replicas: points per engine on the ring.
+
+    Example:
+        >>> ring = ShardedDialogue({"http://a": "A", "http://b": "B"})
+        >>> ring.engine("web:42") == ring.engine("web:42")
+        True
+    """
+
+    def __init__(self, engines: dict[str, Any], replicas: int = 64):
+        self.engines = dict(engines)
+        ring = sorted((_hash(f"{url}#{i}"), url) for url in self.engines for i in range(replicas))
+        self._points = [point for point, _ in ring]
+        self._owners = [url for _, url in ring]
+
+    def engine(self, sender_id: str) -> Any:
+        """The engine of ``sender_id``."""
+        index = bisect.bisect(self._points, _hash(sender_id)) % len(self._points)
+        return self.engines[self._owners[index]]
+
+    async def send(self, sender_id: str, message: str) -> list[BotMessage]:
+        return await self.engine(sender_id).send(sender_id, message)
+
+    async def ready(self) -> bool:
+        """True when every engine can take messages."""
+        return all(await asyncio.gather(*(engine.ready() for engine in self.engines.values())))
+
+    async def aclose(self) -> None:
+        for engine in self.engines.values():
+            await engine.aclose()
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 class GuidesWhenDown:

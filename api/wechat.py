@@ -33,9 +33,10 @@ EventKey       what the dialogue receives        menu label suggested
 ``help``       (``wechat_welcome``, no turn)      使用帮助
 =============  ================================  =====================================
 
-All state (message cache, options, the access token) lives in this process's memory: run the WeChat callback in
-one worker, or replace the caches with a shared store before scaling out (WeChat's retries may reach any worker,
-and each access-token refetch invalidates the previous token).
+Which process answers a message, each follower's last options and pages, and the late replies live in a shared
+store (:mod:`api.shared`): this process's memory by default, Redis when ``REDIS_URL`` is set, so several
+processes and machines serve one official account (a retry may reach any of them); with Redis the access token is
+kept there too (each fetch invalidates the token before it, so processes must share one).
 
 Example:
     >>> channel = WeChatChannel(token="token", public_url="https://zwzs.example.gov.cn")
@@ -49,6 +50,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import re
 import threading
@@ -66,9 +68,11 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.events import ClickEvent, SubscribeEvent, SubscribeScanEvent
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException, WeChatClientException
 from wechatpy.messages import BaseMessage, TextMessage, VoiceMessage
+from wechatpy.session.redisstorage import RedisStorage
 from wechatpy.utils import WeChatSigner
 
 from api.dialogue import BotMessage, Button, Dialogue, DialogueUnavailable
+from api.shared import MemoryStore, SharedStore
 from assistant.privacy import mask
 from assistant.replies import Replies
 
@@ -109,6 +113,10 @@ _CHOICE = re.compile(
     r"^(?:第|选|选择|选第)?([0-9]{1,2}|[一二三四五六七八九十]{1,3})(?:个|项|条|号|个选项)?[.。、,，)）]?$"
 )
 MAX_CHOICE = 20  # "12345" is the hotline, not an option
+DELIVERY_TTL_S = 300.0  # a message's claim and reply are kept this long (WeChat retries within about 15 s)
+FOLLOW_POLL_S = 0.05  # how often a retry that reached another process looks for the first one's reply
+LATE_QUEUE = "wx:late"  # late replies waiting for the customer-service API (shared store)
+LATE_POLL_S = 5.0
 
 
 class WeChatRequestError(Exception):
@@ -326,27 +334,40 @@ def xml_safe(text: str) -> str:
 class ConversationMemory:
     """What each WeChat user's last reply offered: its numbered options, links and the text not yet shown.
 
-    Bounded and in memory (default 30 minutes, 10,000 users): after a restart or expiry, "1" simply goes to the
+    Kept in the shared store (this process's memory, or Redis when several processes serve the account, so "1" and
+    "更多" work whichever process receives them), for 30 minutes by default: after expiry, "1" simply goes to the
     dialogue as text.
 
     Args:
+        store: where the replies are kept.
         ttl: seconds a user's last reply stays answerable by number.
-        max_users: the most users remembered.
     """
 
-    def __init__(self, ttl: float = 1800.0, max_users: int = 10_000):
-        self._replies: BoundedTTLCache[str, FormattedReply] = BoundedTTLCache(ttl, max_users)
+    def __init__(self, store: SharedStore | None = None, ttl: float = 1800.0):
+        self.store = store or MemoryStore()
+        self.ttl = ttl
 
-    def remember(self, openid: str, reply: FormattedReply) -> None:
+    async def remember(self, openid: str, reply: FormattedReply) -> None:
         """Keep ``reply`` as the user's last one, or forget the user when it offers nothing to refer to."""
+        key = f"wx:last:{openid}"
         if reply.buttons or reply.remainder:
-            self._replies.set(openid, reply)
+            data = {**vars(reply), "buttons": [button.model_dump() for button in reply.buttons]}
+            await self.store.set(key, json.dumps(data, ensure_ascii=False), self.ttl)
         else:
-            self._replies.pop(openid)
+            await self.store.delete(key)
 
-    def last(self, openid: str) -> FormattedReply | None:
+    async def last(self, openid: str) -> FormattedReply | None:
         """The user's last reply with options or a remainder, if still remembered."""
-        return self._replies.get(openid)
+        text = await self.store.get(f"wx:last:{openid}")
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+            data["buttons"] = [Button(**button) for button in data.get("buttons", [])]
+            return FormattedReply(**data)
+        except (ValueError, TypeError) as exc:  # written by another version: as if forgotten
+            logger.warning("unreadable WeChat memory for %s: %s", openid, exc)
+            return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -359,8 +380,8 @@ class _ApiClient(WeChatClient):
     Each token fetch invalidates the previous token, so concurrent sends must not fetch in parallel.
     """
 
-    def __init__(self, appid: str, secret: str, api_url: str, timeout: float):
-        super().__init__(appid, secret, timeout=timeout)
+    def __init__(self, appid: str, secret: str, api_url: str, timeout: float, session: Any = None):
+        super().__init__(appid, secret, timeout=timeout, session=session)
         self.API_BASE_URL = api_url.rstrip("/") + "/cgi-bin/"
         self._token_lock = threading.RLock()
 
@@ -405,6 +426,8 @@ class CustomerServiceSender:
         attempts: tries per message.
         backoff: seconds before the second try, doubled each time.
         timeout: seconds per HTTP call.
+        session: where wechatpy keeps the access token (its own memory when None; :func:`token_session` for one
+            token shared by every process).
 
     Example:
         >>> sender = CustomerServiceSender("wx123", "secret")
@@ -420,8 +443,9 @@ class CustomerServiceSender:
         attempts: int = 3,
         backoff: float = 1.0,
         timeout: float = 5.0,
+        session: Any = None,
     ):
-        self.client = _ApiClient(appid, secret, api_url, timeout)
+        self.client = _ApiClient(appid, secret, api_url, timeout, session)
         self.attempts = attempts
         self.backoff = backoff
 
@@ -453,6 +477,37 @@ class CustomerServiceSender:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
         logger.error("customer-service message to %s given up after %d tries", openid, self.attempts)
         return False
+
+
+class _SharedTokens(RedisStorage):
+    """wechatpy's Redis session storage that never fails a send: Redis away, the token is fetched as if unknown."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return super().get(key, default)
+        except Exception as exc:
+            logger.warning("access token not read from Redis: %s", exc)
+            return default
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        with contextlib.suppress(Exception):
+            super().set(key, value, ttl)
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(Exception):
+            super().delete(key)
+
+
+def token_session(store: SharedStore) -> Any:
+    """The access token's storage: in Redis when the store is (each fetch of a token invalidates the one before, so
+    processes that shared none would invalidate each other's); None (wechatpy's memory) otherwise."""
+    url = getattr(store, "url", None)
+    if not store.shared or not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    return _SharedTokens(client, prefix="zhengwu:wechatpy")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -495,6 +550,9 @@ class WeChatChannel:
         sender: the customer-service sender (built from ``appid``/``secret``/``api_url`` when omitted).
         replies: returns the assistant's sentences with the contacts of the catalogue being served (asked on
             every message, so a reload's contacts are used at once); the file's with default contacts when omitted.
+        store: the state shared with the other processes serving the account (:mod:`api.shared`): which process
+            answers a message (a retry reaching another process waits for the first one's reply), followers' last
+            options and pages, late replies to send. This process's memory when omitted.
 
     Example:
         >>> channel = WeChatChannel(token="token", reply_deadline=4.0)
@@ -513,6 +571,7 @@ class WeChatChannel:
         max_clock_skew: float = 300.0,
         sender: CustomerServiceSender | None = None,
         replies: Callable[[], Replies] | None = None,
+        store: SharedStore | None = None,
     ):
         if replies is None:
             defaults = Replies.load()
@@ -523,17 +582,22 @@ class WeChatChannel:
         self.reply_deadline = reply_deadline
         self.max_clock_skew = max_clock_skew
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
+        self.store = store or MemoryStore()
         if sender is None and appid and secret:
-            sender = CustomerServiceSender(appid, secret, api_url)
+            sender = CustomerServiceSender(appid, secret, api_url, session=token_session(self.store))
         self.sender = sender
-        self.memory = ConversationMemory()
+        self.memory = ConversationMemory(self.store)
         # WeChat retries within ~15 s; five minutes covers slow answers with room to spare
-        self.deliveries: BoundedTTLCache[str, Delivery] = BoundedTTLCache(ttl=300.0, max_entries=10_000)
+        self.deliveries: BoundedTTLCache[str, Delivery] = BoundedTTLCache(ttl=DELIVERY_TTL_S, max_entries=10_000)
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
     def from_settings(
-        cls, settings: WeChatSettings, public_url: str = "", replies: Callable[[], Replies] | None = None
+        cls,
+        settings: WeChatSettings,
+        public_url: str = "",
+        replies: Callable[[], Replies] | None = None,
+        store: SharedStore | None = None,
     ) -> WeChatChannel:
         """Build from the settings' ``wechat`` section.
 
@@ -541,6 +605,7 @@ class WeChatChannel:
             settings: the official account's settings.
             public_url: the application's public address, for links in replies.
             replies: returns the assistant's sentences (see the class).
+            store: the state shared with other processes (see the class).
         """
         return cls(
             token=settings.token,
@@ -551,6 +616,7 @@ class WeChatChannel:
             api_url=settings.api_url,
             reply_deadline=settings.reply_deadline,
             replies=replies,
+            store=store,
         )
 
     # -- checks ---------------------------------------------------------------------------------------------------
@@ -670,7 +736,10 @@ class WeChatChannel:
         if delivery is None:
             delivery = Delivery()
             self.deliveries.set(key, delivery)
-            self._spawn(self._process(delivery, openid, produce))
+            if await self.store.claim(f"wx:claim:{key}", DELIVERY_TTL_S):
+                self._spawn(self._process(delivery, key, openid, produce))
+            else:  # another process answers this message: its reply is ours
+                self._spawn(self._follow(delivery, key))
         try:
             # a margin over the processing's own deadline, which decides first unless the loop is starved
             return await asyncio.wait_for(asyncio.shield(delivery.reply), self.reply_deadline + 0.4)
@@ -678,13 +747,31 @@ class WeChatChannel:
             delivery.decide("")
             return delivery.reply.result()
 
-    async def _process(self, delivery: Delivery, openid: str, produce: Producer) -> None:
+    async def _decide(self, delivery: Delivery, key: str, content: str) -> bool:
+        """Fix the passive reply here and for the other processes; False when it was already decided."""
+        if not delivery.decide(content):
+            return False
+        await self.store.set(f"wx:reply:{key}", content, DELIVERY_TTL_S)
+        return True
+
+    async def _follow(self, delivery: Delivery, key: str) -> None:
+        """Wait for the reply another process decides for ``key`` (``success`` when none comes in time)."""
+        deadline = time.monotonic() + self.reply_deadline
+        while time.monotonic() < deadline and not delivery.reply.done():
+            content = await self.store.get(f"wx:reply:{key}")
+            if content is not None:
+                delivery.decide(content)
+                return
+            await asyncio.sleep(FOLLOW_POLL_S)
+        delivery.decide("")
+
+    async def _process(self, delivery: Delivery, key: str, openid: str, produce: Producer) -> None:
         work = asyncio.ensure_future(produce())
         try:
             try:
                 content = await asyncio.wait_for(asyncio.shield(work), self.reply_deadline)
             except TimeoutError:
-                delivery.decide("")
+                await self._decide(delivery, key, "")
                 content = await work
         except asyncio.CancelledError:
             work.cancel()  # shut down: the shielded answer must not outlive its delivery
@@ -693,12 +780,33 @@ class WeChatChannel:
         except Exception:
             logger.exception("processing a WeChat message failed")
             content = self.replies()("wechat_busy")
-        if delivery.decide(content) or not content:
+        if await self._decide(delivery, key, content) or not content:
             return
         if self.sender is None:
             logger.error("late answer for %s dropped: wechat_appid / wechat_secret are not configured", openid)
             return
-        await self.sender.send_text(openid, content)
+        late = json.dumps({"openid": openid, "content": content}, ensure_ascii=False)
+        if not (self.store.shared and await self.store.push(LATE_QUEUE, late)):
+            await self.sender.send_text(openid, content)
+
+    def start(self) -> None:
+        """Send the late replies queued in the shared store (by this or any other process), from a task of this
+        process's loop, until :meth:`aclose`. Nothing to do when the store is this process's own."""
+        if self.store.shared and self.sender is not None:
+            self._spawn(self._send_late())
+
+    async def _send_late(self) -> None:
+        sender = self.sender
+        assert sender is not None
+        while True:
+            item = await self.store.pop(LATE_QUEUE, LATE_POLL_S)
+            if item is None:
+                continue
+            try:
+                late = json.loads(item)
+                await sender.send_text(late["openid"], late["content"])
+            except Exception:  # one bad entry must not stop the others
+                logger.exception("a queued late WeChat reply could not be sent")
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -757,13 +865,13 @@ class WeChatChannel:
         """
         replies = self.replies()
         text = mask(text.strip())  # personal numbers never reach the dialogue's store
-        last = self.memory.last(openid)
+        last = await self.memory.last(openid)
         if text.lower() in MORE_WORDS:
             if last is None or not last.remainder:
                 # after the last page too: "更多" means nothing to the dialogue
                 return replies("wechat_nothing_more")
             page = paginate(last.remainder, last.buttons, last.links, replies)
-            self.memory.remember(openid, page)
+            await self.memory.remember(openid, page)
             return page.text
         if last is not None and last.buttons:
             choice = parse_choice(text)
@@ -780,7 +888,7 @@ class WeChatChannel:
             logger.exception("dialogue failed on a WeChat message")
             return replies("wechat_busy")
         reply = format_messages(messages, replies, self.public_url)
-        self.memory.remember(openid, reply)
+        await self.memory.remember(openid, reply)
         return reply.text or replies("wechat_no_answer")
 
 

@@ -406,12 +406,27 @@ def train_cmd(
 def serve_cmd(
     host: Annotated[str, typer.Option(help="Interface of the application.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the application.")] = 8000,
-    rasa_port: Annotated[int, typer.Option(help="Port of the dialogue engine (always on 127.0.0.1).")] = 5005,
+    rasa_port: Annotated[
+        int, typer.Option(help="Port of the (first) dialogue engine, always on 127.0.0.1; worker i uses PORT+i.")
+    ] = 5005,
+    dialogue_workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=16,
+            help="Dialogue engine processes; each conversation always goes to the same one (about 1 GB each).",
+        ),
+    ] = 1,
     catalogue: CatalogueOpt = None,
     no_bundled: NoBundledOpt = False,
 ) -> None:
-    """Build what is missing, start the dialogue engine and serve the web chat, WeChat, staff tool and API."""
+    """Build what is missing, start the dialogue engine and serve the web chat, WeChat, staff tool and API.
+
+    Conversations live in a SQLite file in the data directory, or in PostgreSQL when DATABASE_URL is set; with
+    REDIS_URL, several application processes and machines share their state (see README: Deployment)."""
     import logging
+
+    from pydantic import ValidationError
 
     from assistant.dialogue.training import DialogueTrainingError
     from assistant.serving.serve import serve
@@ -424,13 +439,45 @@ def serve_cmd(
             catalogues=catalogue,
             bundled=not no_bundled,
             rasa_port=rasa_port,
+            dialogue_workers=dialogue_workers,
             progress=lambda m: err.print(m, markup=False),
         )
     except CatalogueError as exc:
         raise _refuse(exc, "nothing was started.") from None
+    except ValidationError as exc:  # a setting of the environment (DATABASE_URL, LOG_RETENTION_DAYS …)
+        err.print(f"{exc}\nnothing was started: correct the environment variable named above.", markup=False)
+        raise typer.Exit(2) from None
     except DialogueTrainingError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(1) from None
+
+
+@app.command("retention")
+def retention_cmd(
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Keep this many days (default: CONVERSATION_RETENTION_DAYS, 180).")
+    ] = None,
+) -> None:
+    """Delete the conversations' events older than the retention period now (`assistant serve` does it every 6 h)."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from assistant.serving.retention import enforce_retention, tracker_database_url
+    from assistant.serving.settings import RetentionSettings, StoreSettings
+
+    try:
+        stores = StoreSettings()
+        days = days or RetentionSettings().conversation_days
+    except ValidationError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    where = "PostgreSQL (DATABASE_URL)" if stores.database_url else str(PathSettings().rasa_root / "tracker.db")
+    try:
+        deleted = enforce_retention(tracker_database_url(PathSettings().data_dir, stores.database_url), days)
+    except SQLAlchemyError as exc:
+        err.print(f"could not reach the conversations in {where}: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    out.print(f"{deleted} events older than {days} days deleted from {where}", markup=False)
 
 
 def main() -> None:

@@ -142,7 +142,14 @@ def dialogue_model(holder):
     return train(holder.current, REPO / "var" / "rasa", progress=lambda _: None)
 
 
-def start_serve(port: int, rasa_port: int, log_name: str, timeout: float = 1200.0):
+def start_serve(
+    port: int,
+    rasa_port: int,
+    log_name: str,
+    timeout: float = 1200.0,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+):
     """Start `assistant serve` on ``port`` (Rasa on ``rasa_port``) with var/ as its data directory, like
     ``live_server``, and wait until /healthz answers 200.
 
@@ -151,6 +158,8 @@ def start_serve(port: int, rasa_port: int, log_name: str, timeout: float = 1200.
         rasa_port: the Rasa server's port.
         log_name: file under var/ that receives the server's output.
         timeout: seconds to wait (a first run trains the Rasa model).
+        args: more options of `assistant serve` (``--dialogue-workers 2``).
+        env: more environment variables (``DATABASE_URL``, ``REDIS_URL``).
 
     Returns:
         The running ``subprocess.Popen``; stop it with SIGTERM.
@@ -165,11 +174,19 @@ def start_serve(port: int, rasa_port: int, log_name: str, timeout: float = 1200.
     import httpx
 
     log = (REPO / "var" / log_name).open("ab")
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(REPO / "var")}
+    environment = {**os.environ, "ASSISTANT_DATA_DIR": str(REPO / "var"), **(env or {})}
     process = subprocess.Popen(
-        [str(REPO / ".venv" / "bin" / "assistant"), "serve", "--port", str(port), "--rasa-port", str(rasa_port)],
+        [
+            str(REPO / ".venv" / "bin" / "assistant"),
+            "serve",
+            "--port",
+            str(port),
+            "--rasa-port",
+            str(rasa_port),
+            *args,
+        ],
         cwd=REPO,
-        env=env,
+        env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -188,6 +205,31 @@ def start_serve(port: int, rasa_port: int, log_name: str, timeout: float = 1200.
             process.wait()
             raise RuntimeError(f"`assistant serve` was not healthy within {timeout:.0f} s; see var/{log_name}")
         time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL 15 server (Debian's package, `make services`) in a temporary directory, for the session;
+    its role and database ``rasa``. Skips where the package is missing."""
+    from assistant.serving.throwaway import ServiceMissing, throwaway_postgres
+
+    try:
+        with throwaway_postgres() as server:
+            yield server
+    except ServiceMissing as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis server (Debian's package, `make services`) in a temporary directory, for the session."""
+    from assistant.serving.throwaway import ServiceMissing, throwaway_redis
+
+    try:
+        with throwaway_redis() as server:
+            yield server
+    except ServiceMissing as exc:
+        pytest.skip(str(exc))
 
 
 CHROMIUM = "/usr/bin/chromium"

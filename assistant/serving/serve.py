@@ -1,9 +1,12 @@
 """``assistant serve``: one command brings up the application and the dialogue engine.
 
-In order: validate the catalogue and open (or build) the index; train the Rasa model when missing or stale;
-start the Rasa server (loopback only, with an auth token for its HTTP API, conversations in a local SQLite
-tracker store, actions served by the application's ``/webhook``); then run the FastAPI application under
-uvicorn in this process. Ctrl-C or SIGTERM stops uvicorn, then the Rasa child; nothing is left running.
+In order: open the operational log (``<data_dir>/logs``, masked, rotated daily); validate the catalogue and open
+(or build) the index; train the Rasa model when missing or stale; start the Rasa servers (``--dialogue-workers``,
+loopback only, with an auth token for their HTTP API, conversations in a local SQLite tracker store or in
+PostgreSQL with ``DATABASE_URL``, locks in Redis with ``REDIS_URL``, actions served by the application's
+``/webhook``), each supervised; enforce the conversations' retention now and every six hours; then run the FastAPI
+application under uvicorn in this process. Ctrl-C or SIGTERM stops uvicorn, then the Rasa children; nothing is left
+running, and a child outlives no ``kill -9`` of this process (its death signal).
 
 The settings are read once (:class:`api.settings.Settings`, the data directory in its ``paths`` section) and
 passed down; nothing here writes the environment (the Rasa child gets its own through ``env=``).
@@ -12,6 +15,7 @@ passed down; nothing here writes the environment (the Rasa child gets its own th
 from __future__ import annotations
 
 import atexit
+import logging
 import secrets
 import signal
 import subprocess
@@ -26,6 +30,7 @@ import yaml
 from assistant.dialogue.training import model_path, rasa_env, rasa_executable, train
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 PROBE_INTERVAL_S = 5.0  # how often the supervisor looks at the dialogue engine
@@ -47,19 +52,66 @@ def _die_with_parent() -> None:
         pass
 
 
-def write_endpoints(rasa_dir: Path, action_url: str, tracker_db: Path, port: int) -> tuple[Path, Path]:
-    """Rasa's endpoints (our action webhook, a SQLite tracker store so conversations survive a restart) and
-    credentials (the REST channel the application talks to); named by Rasa's port, so two servers on one data
-    directory never read each other's."""
-    endpoints = {
-        "action_endpoint": {"url": action_url},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db.resolve())},
-    }
+def write_endpoints(
+    rasa_dir: Path,
+    action_url: str,
+    tracker_db: Path,
+    port: int,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+) -> tuple[Path, Path]:
+    """Rasa's endpoints (our action webhook; the tracker store, so conversations survive a restart: SQLite in the
+    data directory, or PostgreSQL at ``database_url``; with ``redis_url`` Rasa's Redis lock store, so two engines
+    never process one conversation at once) and credentials (the REST channel the application talks to); named by
+    Rasa's port, so two servers on one data directory never read each other's. The files hold the database password
+    when there is one: they are written readable by the owner only."""
+    endpoints: dict = {"action_endpoint": {"url": action_url}}
+    if database_url:
+        # Rasa uses a full URL as given; psycopg2 (in Rasa's lock) is SQLAlchemy 1.4's default PostgreSQL driver
+        url = "postgresql://" + database_url.split("://", 1)[1]
+        endpoints["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": url, "db": _database(url)}
+    else:
+        endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db.resolve())}
+    if redis_url:
+        endpoints["lock_store"] = _redis_lock_store(redis_url)
     path = rasa_dir / f"endpoints-{port}.yml"
-    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False, allow_unicode=True), encoding="utf-8")
     credentials = rasa_dir / f"credentials-{port}.yml"
     credentials.write_text("rest:\n", encoding="utf-8")
     return path, credentials
+
+
+def _database(url: str) -> str:
+    """The database name of a PostgreSQL URL (Rasa's SQL store wants it apart, even with a full URL)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path.lstrip("/") or "rasa"
+
+
+LOCK_KEY_PREFIX = "zhengwu"  # Rasa's lock keys become zhengwu:lock:<conversation id> (alphanumeric only, said Rasa)
+
+
+def _redis_lock_store(redis_url: str) -> dict:
+    """Rasa's Redis lock store settings from a ``redis://[user:password@]host:port/db`` URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(redis_url)
+    store: dict = {
+        "type": "redis",
+        "url": parts.hostname or "127.0.0.1",
+        "port": parts.port or 6379,
+        "db": int(parts.path.lstrip("/") or 0),
+        "key_prefix": LOCK_KEY_PREFIX,
+    }
+    if parts.password:
+        store["password"] = parts.password
+    if parts.username:
+        store["username"] = parts.username
+    if parts.scheme == "rediss":
+        store["use_ssl"] = True
+    return store
 
 
 class RasaProcess:
@@ -71,21 +123,34 @@ class RasaProcess:
         port: Rasa's port on 127.0.0.1.
         action_url: the action endpoint (the application's ``/webhook``).
         token: the auth token for Rasa's HTTP API (the REST channel itself needs none).
+        database_url: the PostgreSQL database of the conversations (None: SQLite in ``rasa_dir``).
+        redis_url: the Redis server of the conversation locks (None: Rasa's in-memory locks).
     """
 
-    def __init__(self, model: Path, rasa_dir: Path, port: int, action_url: str, token: str):
+    def __init__(
+        self,
+        model: Path,
+        rasa_dir: Path,
+        port: int,
+        action_url: str,
+        token: str,
+        database_url: str | None = None,
+        redis_url: str | None = None,
+    ):
         self.model = model
         self.rasa_dir = rasa_dir
         self.port = port
         self.action_url = action_url
         self.token = token
+        self.database_url = database_url
+        self.redis_url = redis_url
         self.process: subprocess.Popen | None = None
         self.log_path = rasa_dir / f"rasa-{port}.log"
         atexit.register(self.stop)
 
     def start(self) -> None:
         endpoints, credentials = write_endpoints(
-            self.rasa_dir, self.action_url, self.rasa_dir / "tracker.db", self.port
+            self.rasa_dir, self.action_url, self.rasa_dir / "tracker.db", self.port, self.database_url, self.redis_url
         )
         command = [
             str(rasa_executable()),
@@ -147,7 +212,7 @@ class RasaProcess:
                 self.start()
                 backoff, failures, up_since, answered = min(2 * backoff, MAX_BACKOFF_S), 0, time.monotonic(), False
 
-        threading.Thread(target=run, name="rasa-supervisor", daemon=True).start()
+        threading.Thread(target=run, name=f"rasa-supervisor-{self.port}", daemon=True).start()
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout`` seconds."""
@@ -169,6 +234,7 @@ def serve(
     catalogues: list[Path] | None = None,
     bundled: bool = True,
     rasa_port: int = 5005,
+    dialogue_workers: int = 1,
     progress: Progress = print,
 ) -> None:
     """Build what is missing, start Rasa, and run the application until stopped.
@@ -178,7 +244,9 @@ def serve(
         port: the application's port.
         catalogues: extra catalogue directories, after those of ``CATALOGUES``.
         bundled: serve the bundled catalogue (first).
-        rasa_port: the Rasa server's port on 127.0.0.1.
+        rasa_port: the first Rasa server's port on 127.0.0.1 (worker i listens on ``rasa_port + i``).
+        dialogue_workers: Rasa processes to run; each sender is always routed to the same one (consistent hashing
+            in :class:`api.dialogue.ShardedDialogue`), so no two of them work on one conversation at once.
         progress: receives a line per step.
     """
     import uvicorn
@@ -186,36 +254,60 @@ def serve(
     from api.app import create_app
     from api.settings import DialogueSettings, ServerSettings, Settings
     from assistant.serving.knowledge import KnowledgeHolder
+    from assistant.serving.logs import configure_logging, uvicorn_log_config
+    from assistant.serving.retention import start_retention, tracker_database_url
     from assistant.serving.settings import PathSettings
 
     token = secrets.token_hex(24)
     paths = PathSettings()
+    ports = [rasa_port + i for i in range(max(1, dialogue_workers))]
     settings = Settings(
         server=ServerSettings(host=host, port=port),
         paths=paths.model_copy(update={"catalogues": [*paths.catalogues, *(catalogues or [])]}),
-        dialogue=DialogueSettings(url=f"http://127.0.0.1:{rasa_port}", token=token),
+        dialogue=DialogueSettings(url=",".join(f"http://127.0.0.1:{p}" for p in ports), token=token),
     )
-    paths = settings.paths
+    paths, stores = settings.paths, settings.stores
+    log_file = configure_logging(paths.data_dir, settings.retention.log_days)
+    say = progress
+
+    def progress(message: str) -> None:  # every step on the console and in the operational log
+        say(message)
+        log.info("%s", message)
+
+    progress(f"operational log: {log_file} (kept {settings.retention.log_days} days, personal numbers masked)")
     started = time.monotonic()
     progress("checking the catalogue and the index…")
     holder = KnowledgeHolder.open_at(paths.index_root, paths.catalogues, bundled=bundled, progress=progress)
     progress(f"knowledge {holder.current.version} ready")
     train(holder.current, paths.rasa_root, progress=progress)
-    rasa = RasaProcess(
-        model_path(paths.rasa_root),
-        paths.rasa_root,
-        rasa_port,
-        action_url=f"http://127.0.0.1:{port}/webhook",
-        token=token,
-    )
+    workers = [
+        RasaProcess(
+            model_path(paths.rasa_root),
+            paths.rasa_root,
+            worker_port,
+            action_url=f"http://127.0.0.1:{port}/webhook",
+            token=token,
+            database_url=stores.database_url,
+            redis_url=stores.redis_url,
+        )
+        for worker_port in ports
+    ]
     # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal to the handler found before
     # it started: make that handler a clean exit, so the `finally` below stops Rasa too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    rasa.start()
-    progress(f"dialogue engine starting on 127.0.0.1:{rasa_port} (log: {rasa.log_path})")
     stopping = threading.Event()
-    status = f"http://127.0.0.1:{rasa_port}/status"
-    rasa.supervise(lambda: _answers(status, token), progress, stopping)
+    start_retention(
+        tracker_database_url(paths.data_dir, stores.database_url),
+        settings.retention.conversation_days,
+        stopping,
+        progress=progress,
+    )
+    where = "PostgreSQL" if stores.database_url else f"{paths.rasa_root / 'tracker.db'}"
+    for rasa in workers:
+        rasa.start()
+        progress(f"dialogue engine starting on 127.0.0.1:{rasa.port} (log: {rasa.log_path}; conversations: {where})")
+        status = f"http://127.0.0.1:{rasa.port}/status"
+        rasa.supervise(lambda status=status: _answers(status, token), progress, stopping)
     app = create_app(settings, holder=holder)
     base = settings.server.public_url
     progress(
@@ -223,13 +315,21 @@ def serve(
         f"  (prepared in {time.monotonic() - started:.0f} s; Ctrl-C stops everything)"
     )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+            log_config=uvicorn_log_config(),  # uvicorn's own and access lines into the operational log too
+        )
     except KeyboardInterrupt:
         pass
     finally:
         stopping.set()
         progress("stopping the dialogue engine…")
-        rasa.stop()
+        for rasa in workers:
+            rasa.stop()
 
 
 def _answers(status_url: str, token: str) -> bool:

@@ -1,14 +1,14 @@
 """No ID, mobile or bank card number is stored or logged, on the real stack (`assistant serve`).
 
 A person writes their numbers into the web chat, a WeChat message, the staff search and the API; afterwards no
-file the server wrote (its log with the access lines, Rasa's log, the tracker database) holds any of them.
+file the server wrote (its console output, the operational log with the access lines, Rasa's log, the tracker
+database) holds any of them.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 
 import httpx
 import pytest
@@ -27,16 +27,20 @@ NUMBERS = (ID, MOBILE, CARD, "1391234", "0212345678")
 def test_personal_numbers_reach_no_file_and_no_table():
     port, rasa_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
-    sender, follower = f"web-privacy-{uuid.uuid4().hex[:10]}", WeChatUser(f"http://127.0.0.1:{port}")
-    log = REPO / "var" / LOG
-    before = log.stat().st_size if log.exists() else 0  # the log is appended to by every run: read this run's part
+    sender, follower = None, WeChatUser(f"http://127.0.0.1:{port}")
+    log, operational = REPO / "var" / LOG, REPO / "var" / "logs" / "assistant.log"
+    # the logs are appended to by every run: read this run's part
+    before = {path: path.stat().st_size if path.exists() else 0 for path in (log, operational)}
     process = start_serve(port, rasa_port, LOG)
     try:
         said = f"我的身份证号{ID}丢了，怎么补办？我的电话{MOBILE}"
         card = f"社保卡丢了怎么补，卡号{CARD}"
         for message, answered in ((said, "居民身份证补领"), (card, "社会保障卡")):
-            reply = httpx.post(f"{base}/api/v1/chat", json={"sender_id": sender, "message": message}, timeout=60)
+            body = {"message": message} if sender is None else {"sender_id": sender, "message": message}
+            reply = httpx.post(f"{base}/api/v1/chat", json=body, timeout=60)
             assert reply.status_code == 200 and answered in reply.text  # still answered, the numbers unread
+            assert sender in (None, reply.json()["sender_id"])  # one conversation, its id issued by the server
+            sender = reply.json()["sender_id"]
             assert answered in follower.say(message)
         assert httpx.get(f"{base}/staff", params={"q": MOBILE}, timeout=30).status_code == 200
         assert httpx.get(f"{base}/api/v1/items", params={"q": ID}, timeout=30).status_code == 200
@@ -44,7 +48,8 @@ def test_personal_numbers_reach_no_file_and_no_table():
     finally:
         process.terminate()
         process.wait(60)
-    written = {log: log.read_bytes()[before:]}
+    written = {path: path.read_bytes()[size:] for path, size in before.items()}
+    assert "GET /staff?q=*********** HTTP/1.1" in written[operational].decode()  # the access line, masked
     written |= {path: path.read_bytes() for path in (REPO / "var" / "rasa").glob(f"rasa-{rasa_port}.log")}
     for path, content in written.items():
         text = content.decode("utf-8", errors="replace")

@@ -23,6 +23,7 @@ from api.app import create_app
 from api.dialogue import BotMessage, Button, DialogueUnavailable
 from api.routes.wechat import router
 from api.settings import Settings, WeChatSettings
+from api.shared import open_store
 from api.wechat import (
     BoundedTTLCache,
     ConversationMemory,
@@ -82,9 +83,12 @@ class ScriptedDialogue:
         return [message for _, message in self.calls]
 
 
-def make_app(dialogue: ScriptedDialogue, replies: Replies = REPLIES, **overrides) -> FastAPI:
+def make_app(
+    dialogue: ScriptedDialogue, replies: Replies = REPLIES, redis_url: str | None = None, **overrides
+) -> FastAPI:
     """The WeChat route alone, over a channel built from ``WeChatSettings`` (``overrides`` are its fields), with
-    the state the application's lifespan would hold; its lifespan closes the channel like the application's."""
+    the state the application's lifespan would hold; its lifespan starts and closes the channel like the
+    application's. Two applications given one ``redis_url`` are two processes serving one account."""
     fields = {
         "token": TOKEN,
         "appid": APPID,
@@ -94,12 +98,15 @@ def make_app(dialogue: ScriptedDialogue, replies: Replies = REPLIES, **overrides
         "reply_deadline": 2.0,
     }
     fields.update(overrides)
-    channel = WeChatChannel.from_settings(WeChatSettings(**fields), PUBLIC_URL, replies=lambda: replies)
+    store = open_store(redis_url)
+    channel = WeChatChannel.from_settings(WeChatSettings(**fields), PUBLIC_URL, replies=lambda: replies, store=store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        channel.start()
         yield
         await channel.aclose()
+        await store.aclose()
 
     app = FastAPI(lifespan=lifespan)
     app.include_router(router)
@@ -677,8 +684,79 @@ def test_bounded_ttl_cache_evicts_the_oldest_and_the_expired():
 
 
 def test_conversation_memory_forgets_a_reply_without_options():
-    memory = ConversationMemory()
-    memory.remember(OPENID, FormattedReply("请选择", [Button(title="是", payload="/yes")]))
-    assert memory.last(OPENID).buttons[0].payload == "/yes"
-    memory.remember(OPENID, FormattedReply("好的"))
-    assert memory.last(OPENID) is None
+    async def remember_twice():
+        memory = ConversationMemory()
+        await memory.remember(OPENID, FormattedReply("请选择", [Button(title="是", payload="/yes")], remainder="余下"))
+        first = await memory.last(OPENID)
+        await memory.remember(OPENID, FormattedReply("好的"))
+        return first, await memory.last(OPENID)
+
+    first, second = asyncio.run(remember_twice())
+    assert (first.buttons[0].payload, first.remainder) == ("/yes", "余下")
+    assert second is None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Several processes serving one account (state in a real Redis)
+
+
+def test_a_retry_reaching_another_process_gets_the_first_ones_reply(dialogue, redis_server):
+    dialogue.delay = 0.5
+    first_app, second_app = (
+        make_app(dialogue, redis_url=redis_server.url),
+        make_app(dialogue, redis_url=redis_server.url),
+    )
+    with TestClient(first_app) as first, TestClient(second_app) as second, ThreadPoolExecutor(2) as pool:
+        answer = pool.submit(post, first, text_xml("身份证", msg_id=1001))
+        time.sleep(0.15)
+        retry = pool.submit(post, second, text_xml("身份证", msg_id=1001))
+        contents = [reply_of(answer.result())["Content"], reply_of(retry.result())["Content"]]
+    assert contents[0] == contents[1]
+    assert contents[0].endswith("2. 补领")
+    assert dialogue.messages == ["身份证"]  # processed once, by the first process
+
+
+def test_an_option_number_reaching_another_process_picks_the_option_the_first_showed(dialogue, redis_server):
+    with TestClient(make_app(dialogue, redis_url=redis_server.url)) as first:
+        assert reply_of(post(first, text_xml("身份证", msg_id=1101)))["Content"].endswith("2. 补领")
+    with TestClient(make_app(dialogue, redis_url=redis_server.url)) as second:
+        post(second, text_xml("2", msg_id=1102))
+    assert dialogue.messages == ["身份证", ID_CARD_OPTIONS[0].buttons[1].payload]
+
+
+def test_pages_of_a_long_answer_continue_on_another_process(dialogue, redis_server):
+    text = "\n".join(f"{i}. 申请材料第{i}项：居民户口簿原件及复印件一份。" for i in range(1, 120))
+    dialogue.script["告知单"] = [BotMessage(text=text)]
+    with TestClient(make_app(dialogue, redis_url=redis_server.url)) as first:
+        shown = reply_of(post(first, text_xml("告知单", msg_id=1201)))["Content"]
+    with TestClient(make_app(dialogue, redis_url=redis_server.url)) as second:
+        following = reply_of(post(second, text_xml("更多", msg_id=1202)))["Content"]
+    number = int(shown.split("\n……")[0].splitlines()[-1].split(".")[0])
+    assert following.startswith(f"{number + 1}. 申请材料第{number + 1}项")
+    assert dialogue.messages == ["告知单"]
+
+
+def test_with_redis_gone_each_process_still_answers_alone(dialogue):
+    from assistant.serving.throwaway import free_port
+
+    with TestClient(make_app(dialogue, redis_url=f"redis://127.0.0.1:{free_port()}/0")) as alone:
+        reply = reply_of(post(alone, text_xml("身份证", msg_id=1301)))
+        assert reply["Content"].endswith("2. 补领")
+        post(alone, text_xml("2", msg_id=1302))  # the options were kept in no store: "2" goes on as typed
+    assert dialogue.messages == ["身份证", "2"]
+
+
+@pytest.mark.slow
+def test_a_late_answer_queued_in_redis_goes_out_once_whichever_process_sends_it(dialogue, fake_api, redis_server):
+    fake, api_url = fake_api
+    dialogue.delay = 1.0
+    dialogue.script["注册公司要多久"] = [BotMessage(text="企业开办一个工作日内办结。")]
+    apps = [make_app(dialogue, redis_url=redis_server.url, api_url=api_url, reply_deadline=0.3) for _ in range(2)]
+    with TestClient(apps[0]) as first, TestClient(apps[1]) as second:
+        assert post(first, text_xml("注册公司要多久", msg_id=1401)).text == "success"
+        assert post(second, text_xml("注册公司要多久", msg_id=1401)).text == "success"  # WeChat's retry
+        sent = fake.wait_for_sent(1)
+        time.sleep(1.0)  # a second sending would have happened by now
+    assert [message["text"]["content"] for message in fake.sent] == ["企业开办一个工作日内办结。"]
+    assert sent[0]["touser"] == OPENID
+    assert dialogue.messages == ["注册公司要多久"]

@@ -1,0 +1,212 @@
+"""State that every application process of one deployment must see alike: in this process by default, in Redis when
+``REDIS_URL`` is set (several processes or machines behind a load balancer).
+
+What lives here: the WeChat channel's message claims and replies (a retry may reach another process than the first
+delivery), each follower's last options and unread pages ("1", "更多" may reach another process), the queue of late
+replies (sent by whichever process is free, even when the one that computed them has died), and the dialogue's turn
+counts per conversation (sessions are bounded whichever process takes the turn).
+
+Redis going away never fails a request: a :class:`RedisStore` call that cannot reach Redis logs a warning and
+behaves as a process alone would (a claim succeeds, nothing is found, a late reply is sent directly), and works
+again once Redis is back.
+
+Example:
+    >>> import asyncio
+    >>> store = MemoryStore()
+    >>> asyncio.run(store.claim("wx:msg:1", ttl=60)), asyncio.run(store.claim("wx:msg:1", ttl=60))
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+PREFIX = "zhengwu:"  # every key of ours in a Redis that may serve other applications too
+POP_WAIT_S = 5  # the longest a blocking pop waits on the server
+
+
+class SharedStore(Protocol):
+    shared: bool
+    """True when other processes see the same state (Redis)."""
+
+    async def get(self, key: str) -> str | None:
+        """The value of ``key``, or None when absent or expired."""
+        ...
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key``."""
+        ...
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        """Set ``key`` for ``ttl`` seconds unless it exists; True when this call set it."""
+        ...
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Add one to the counter ``key`` (kept ``ttl`` seconds after its last change); its new value."""
+        ...
+
+    async def push(self, queue: str, value: str) -> bool:
+        """Append ``value`` to ``queue``; False when it could not be queued (the caller acts on it itself)."""
+        ...
+
+    async def pop(self, queue: str, timeout: float) -> str | None:
+        """The oldest value of ``queue``, waiting up to ``timeout`` seconds; None when there was none."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class MemoryStore:
+    """The state of one process: bounded (the least recently set keys are forgotten first), with per-key expiry.
+
+    Args:
+        max_entries: the most keys kept.
+        clock: monotonic seconds (tests pass a fake).
+    """
+
+    shared = False
+
+    def __init__(self, max_entries: int = 100_000, clock: Any = time.monotonic):
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._queues: dict[str, asyncio.Queue[str]] = {}
+
+    async def get(self, key: str) -> str | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        self._entries.pop(key, None)
+        self._entries[key] = (self._clock() + ttl, value)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    async def delete(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.set(key, "1", ttl)
+        return True
+
+    async def incr(self, key: str, ttl: float) -> int:
+        value = int(await self.get(key) or 0) + 1
+        await self.set(key, str(value), ttl)
+        return value
+
+    async def push(self, queue: str, value: str) -> bool:
+        self._queues.setdefault(queue, asyncio.Queue()).put_nowait(value)
+        return True
+
+    async def pop(self, queue: str, timeout: float) -> str | None:
+        try:
+            return await asyncio.wait_for(self._queues.setdefault(queue, asyncio.Queue()).get(), timeout)
+        except TimeoutError:
+            return None
+
+    async def aclose(self) -> None:
+        self._entries.clear()
+
+
+class RedisStore:
+    """The state in Redis, shared by every process that uses the same server (keys prefixed ``zhengwu:``).
+
+    Args:
+        url: ``redis://[:password@]host:port/db``.
+        timeout: seconds per Redis call (a slow or unreachable Redis must not hold a WeChat reply past its window).
+    """
+
+    shared = True
+
+    def __init__(self, url: str, timeout: float = 1.0):
+        import redis.asyncio
+
+        self.url = url
+        self.redis = redis.asyncio.Redis.from_url(
+            url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        # blocking pops wait on the server longer than a call may take: their own connections, their own timeout
+        self._blocking = redis.asyncio.Redis.from_url(
+            url, decode_responses=True, socket_timeout=POP_WAIT_S + 5, socket_connect_timeout=timeout
+        )
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        log.warning("Redis unavailable (%s): %s; this process acts alone until it is back", what, exc)
+
+    async def get(self, key: str) -> str | None:
+        try:
+            return await self.redis.get(PREFIX + key)
+        except Exception as exc:
+            self._failed("get", exc)
+            return None
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        try:
+            await self.redis.set(PREFIX + key, value, px=max(1, int(ttl * 1000)))
+        except Exception as exc:
+            self._failed("set", exc)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self.redis.delete(PREFIX + key)
+        except Exception as exc:
+            self._failed("delete", exc)
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        try:
+            return bool(await self.redis.set(PREFIX + key, "1", px=max(1, int(ttl * 1000)), nx=True))
+        except Exception as exc:
+            self._failed("claim", exc)
+            return True
+
+    async def incr(self, key: str, ttl: float) -> int:
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                value, _ = await pipe.incr(PREFIX + key).pexpire(PREFIX + key, max(1, int(ttl * 1000))).execute()
+            return int(value)
+        except Exception as exc:
+            self._failed("incr", exc)
+            return 0
+
+    async def push(self, queue: str, value: str) -> bool:
+        try:
+            await self.redis.rpush(PREFIX + queue, value)
+            return True
+        except Exception as exc:
+            self._failed("push", exc)
+            return False
+
+    async def pop(self, queue: str, timeout: float) -> str | None:
+        try:
+            item = await self._blocking.blpop([PREFIX + queue], timeout=max(1, min(POP_WAIT_S, round(timeout))))
+        except Exception as exc:
+            self._failed("pop", exc)
+            await asyncio.sleep(timeout)
+            return None
+        return item[1] if item else None
+
+    async def aclose(self) -> None:
+        await self.redis.aclose()
+        await self._blocking.aclose()
+
+
+def open_store(redis_url: str | None) -> SharedStore:
+    """Redis when a URL is configured, this process's memory otherwise."""
+    return RedisStore(redis_url) if redis_url else MemoryStore()

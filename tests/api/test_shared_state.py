@@ -1,0 +1,114 @@
+"""The state application processes share (api.shared) and the routing of senders over dialogue workers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+
+from api.dialogue import ShardedDialogue
+from api.shared import MemoryStore, RedisStore
+from assistant.serving.serve import write_endpoints
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request):
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    server = request.getfixturevalue("redis_server")
+    store = RedisStore(server.url)
+    asyncio.run(store.redis.flushdb())
+    yield store
+
+
+def test_a_claim_is_won_once_until_it_expires(store):
+    async def claims():
+        first, again = await store.claim("wx:claim:1", 0.3), await store.claim("wx:claim:1", 0.3)
+        await asyncio.sleep(0.4)
+        return first, again, await store.claim("wx:claim:1", 0.3)
+
+    assert asyncio.run(claims()) == (True, False, True)
+
+
+def test_values_counters_and_queues_behave_alike_in_memory_and_in_redis(store):
+    async def use():
+        await store.set("wx:reply:1", "您好，请问办理什么业务？", 60)
+        counts = [await store.incr("turns:web:1", 60) for _ in range(3)]
+        await store.push("q", "一")
+        await store.push("q", "二")
+        popped = [await store.pop("q", 1), await store.pop("q", 1), await store.pop("q", 1)]
+        value = await store.get("wx:reply:1")
+        await store.delete("wx:reply:1")
+        return value, counts, popped, await store.get("wx:reply:1")
+
+    assert asyncio.run(use()) == ("您好，请问办理什么业务？", [1, 2, 3], ["一", "二", None], None)
+
+
+def test_a_redis_that_cannot_be_reached_fails_no_call():
+    from assistant.serving.throwaway import free_port
+
+    store = RedisStore(f"redis://127.0.0.1:{free_port()}/0")
+
+    async def use():
+        return (
+            await store.claim("k", 1),
+            await store.get("k"),
+            await store.incr("n", 1),
+            await store.push("q", "x"),
+        )
+
+    assert asyncio.run(use()) == (True, None, 0, False)
+
+
+def test_each_sender_always_reaches_the_same_worker_and_the_workers_share_the_senders():
+    workers = {f"http://127.0.0.1:{5005 + i}": i for i in range(2)}
+    ring = ShardedDialogue(workers)
+    senders = [f"w.sender-{n}" for n in range(2000)]
+    routes = [ring.engine(sender) for sender in senders]
+    assert routes == [ShardedDialogue(workers).engine(sender) for sender in senders]  # every process agrees
+    assert 0.35 < routes.count(0) / len(routes) < 0.65
+    # a third worker takes about a third of the senders; the others keep theirs
+    grown = ShardedDialogue({**workers, "http://127.0.0.1:5007": 2})
+    moved = [before for sender, before in zip(senders, routes, strict=True) if grown.engine(sender) != before]
+    assert 0.2 < len(moved) / len(senders) < 0.45
+    assert all(grown.engine(s) == 2 for s, before in zip(senders, routes, strict=True) if grown.engine(s) != before)
+
+
+def test_rasa_keeps_conversations_in_postgresql_and_locks_in_redis_when_configured(tmp_path):
+    endpoints, _ = write_endpoints(
+        tmp_path,
+        "http://127.0.0.1:8000/webhook",
+        tmp_path / "tracker.db",
+        5005,
+        database_url="postgresql+psycopg://rasa:s3cret@db.internal:5433/conversations",
+        redis_url="redis://:r3dis@cache.internal:6380/2",
+    )
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+    assert config["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "postgresql://rasa:s3cret@db.internal:5433/conversations",
+        "db": "conversations",
+    }
+    assert config["lock_store"] == {
+        "type": "redis",
+        "url": "cache.internal",
+        "port": 6380,
+        "db": 2,
+        "key_prefix": "zhengwu",
+        "password": "r3dis",
+    }
+    assert endpoints.stat().st_mode & 0o077 == 0  # the passwords are the owner's to read
+
+
+def test_without_urls_conversations_stay_in_sqlite_in_the_data_directory(tmp_path):
+    endpoints, _ = write_endpoints(tmp_path, "http://127.0.0.1:8000/webhook", tmp_path / "tracker.db", 5005)
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+    assert config["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "sqlite",
+        "db": str((tmp_path / "tracker.db").resolve()),
+    }
+    assert "lock_store" not in config

@@ -1,0 +1,111 @@
+"""Scale-out on real servers: two application nodes (`assistant serve`), one PostgreSQL, one Redis.
+
+The deployment the README describes, on one machine: each node runs the application and its own dialogue engines
+(node A two of them, ``--dialogue-workers 2``), conversations live in PostgreSQL (Rasa's SQL tracker store), locks
+and the state processes share in Redis. A person whose turns a load balancer sends to one node and then the other
+keeps one conversation: a checklist begun on one node is finished on the other, and what the conversation is about
+carries over, across new sessions too.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import sqlalchemy
+from conftest import REPO, free_port, start_serve
+
+pytestmark = pytest.mark.slow
+
+NO_ANSWER = "抱歉，我暂时无法回答"
+# (message, what the reply must contain); the nodes take the turns in turn
+TURNS = [
+    ("帮我生成结婚登记的材料清单", "以前是否有过婚姻"),
+    ("不是", "改过姓名"),  # answered on the other node
+    ("没改过", "一次性告知单：内地居民结婚登记"),
+    ("身份证丢了怎么办", "【居民身份证补领】"),
+    ("要多少钱", "【居民身份证补领】"),  # the item of the turn the other node took
+    ("普通护照签发要带什么材料", "【普通护照签发】"),
+    ("那要多少钱？", "【普通护照签发】"),
+    ("今天天气怎么样", "12345"),
+    ("谢谢", "不客气"),
+    ("你好", "政务服务智能助手"),
+    ("帮我生成结婚登记的材料清单", "以前是否有过婚姻"),
+    ("不是", "改过姓名"),
+    ("没改过", "一次性告知单：内地居民结婚登记"),  # turn 13: past the first new session
+    ("身份证丢了怎么办", "【居民身份证补领】"),
+    ("要多少钱", "【居民身份证补领】"),
+]
+
+
+def _two_free_ports() -> int:
+    """A port p with p and p + 1 free (node A's two dialogue workers)."""
+    import socket
+
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port + 1)) != 0:
+                return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+@pytest.fixture(scope="module")
+def two_nodes(postgres, redis_server, dialogue_model):
+    env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis_server.url}
+    ports = [free_port(), free_port()]
+    starts = [
+        (ports[0], _two_free_ports(), "serve-node-a.log", ("--dialogue-workers", "2")),
+        (ports[1], free_port(), "serve-node-b.log", ()),
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(start_serve, port, rasa, log, 1200.0, args, env) for port, rasa, log, args in starts]
+        processes = [future.result() for future in futures]
+    yield [f"http://127.0.0.1:{port}" for port in ports]
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def test_a_conversation_alternating_between_two_nodes_stays_whole(two_nodes, postgres):
+    nodes = [httpx.Client(base_url=base, timeout=60) for base in two_nodes]
+    try:
+        sender = nodes[1].post("/api/v1/chat", json={"message": ""}).json()["sender_id"]
+        for turn, (message, expected) in enumerate(TURNS):
+            node = nodes[turn % 2]
+            response = node.post("/api/v1/chat", json={"sender_id": sender, "message": message})
+            assert response.status_code == 200, (turn, response.text)
+            assert response.json()["sender_id"] == sender, f"turn {turn} started a new conversation"
+            said = "\n".join(m["text"] for m in response.json()["messages"])
+            assert NO_ANSWER not in said, f"turn {turn} ({message!r}) on node {turn % 2} was not answered"
+            assert expected in said, f"turn {turn} ({message!r}) on node {turn % 2}: expected {expected!r} in {said!r}"
+    finally:
+        for node in nodes:
+            node.close()
+
+    # the conversation is in PostgreSQL, whole, and not in the embedded SQLite store
+    engine = sqlalchemy.create_engine(postgres.url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        texts = connection.execute(
+            sqlalchemy.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}
+        ).all()
+    engine.dispose()
+    assert len(texts) == len(TURNS)  # every turn (the empty first message never reaches the dialogue)
+    tracker_db = REPO / "var" / "rasa" / "tracker.db"
+    if tracker_db.exists():
+        with sqlite3.connect(tracker_db) as local:
+            assert local.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone() == (0,)
+
+
+def test_both_nodes_report_every_dialogue_worker_ready(two_nodes):
+    for base in two_nodes:
+        health = httpx.get(f"{base}/healthz", timeout=10).json()
+        assert health["parts"] == {"knowledge": "ready", "dialogue": "ready"}
