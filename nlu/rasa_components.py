@@ -3,7 +3,8 @@
 ``ChineseNormaliser`` runs first in the pipeline and rewrites a message's text the way question answering does
 (繁简, width, punctuation, filler, colloquial lexicon, pinyin typo repair against the catalogue's vocabulary), so
 "領結昏證要帶啥" reaches the tokenizer and DIET as "领结婚证要带什么". Its vocabulary travels inside the model
-archive. Rasa is imported here only; the rest of ``nlu`` knows nothing of it.
+archive. ``CheckedSQLTrackerStore`` is the conversations' store. Rasa is imported here only; the rest of ``nlu``
+knows nothing of it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -101,3 +105,18 @@ class ChineseNormaliser(GraphComponent):
             message.set(AS_WRITTEN, message.get(TEXT), add_to_output=True)
             self._normalise(message)
         return messages
+
+
+class CheckedSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store whose pooled connections are checked before each use (SQLAlchemy's
+    ``pool_pre_ping``), so a restarted PostgreSQL costs no turn: without it, every connection the server closed
+    fails once (the turn is answered from an empty conversation, or waits for the lock it left behind).
+    ``assistant serve`` names it in Rasa's endpoints (``type: nlu.rasa_components.CheckedSQLTrackerStore``) for
+    PostgreSQL and SQLite alike."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sqlalchemy.orm.session.sessionmaker(bind=self.engine)

@@ -33,7 +33,8 @@ Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
 
 
-PROBE_INTERVAL_S = 5.0  # how often the supervisor looks at the dialogue engine
+PROBE_INTERVAL_S = 5.0  # how often the supervisor asks the dialogue engine over HTTP whether it answers
+EXIT_CHECK_S = 1.0  # how often it looks whether the engine's process has exited (a dead engine is restarted at once)
 HUNG_PROBES = 4  # failed health probes in a row (the engine alive) before it is taken for hung and restarted
 MAX_BACKOFF_S = 30.0  # the longest wait before starting a dead engine again
 STABLE_S = 120.0  # healthy this long, the back-off starts from 1 s again
@@ -69,9 +70,9 @@ def write_endpoints(
     if database_url:
         # Rasa uses a full URL as given; psycopg2 (in Rasa's lock) is SQLAlchemy 1.4's default PostgreSQL driver
         url = "postgresql://" + database_url.split("://", 1)[1]
-        endpoints["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": url, "db": _database(url)}
+        endpoints["tracker_store"] = {"type": TRACKER_STORE, "dialect": "postgresql", "url": url, "db": _database(url)}
     else:
-        endpoints["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db.resolve())}
+        endpoints["tracker_store"] = {"type": TRACKER_STORE, "dialect": "sqlite", "db": str(tracker_db.resolve())}
     if redis_url:
         endpoints["lock_store"] = _redis_lock_store(redis_url)
     path = rasa_dir / f"endpoints-{port}.yml"
@@ -90,6 +91,7 @@ def _database(url: str) -> str:
     return urlsplit(url).path.lstrip("/") or "rasa"
 
 
+TRACKER_STORE = "nlu.rasa_components.CheckedSQLTrackerStore"  # Rasa's SQL store, connections checked before use
 LOCK_KEY_PREFIX = "zhengwu"  # Rasa's lock keys become zhengwu:lock:<conversation id> (alphanumeric only, said Rasa)
 
 
@@ -188,11 +190,15 @@ class RasaProcess:
 
         def run() -> None:
             backoff, failures, up_since, answered = 1.0, 0, time.monotonic(), False
-            while not stopping.wait(PROBE_INTERVAL_S):
+            probed = time.monotonic()
+            while not stopping.wait(EXIT_CHECK_S):
                 process = self.process
                 if process is None:
                     return  # stopped by us
                 if process.poll() is None:
+                    if time.monotonic() - probed < PROBE_INTERVAL_S:
+                        continue
+                    probed = time.monotonic()
                     if healthy():
                         failures, answered = 0, True
                     elif answered or time.monotonic() - up_since > START_GRACE_S:  # loading a model takes a while
@@ -211,6 +217,7 @@ class RasaProcess:
                 progress(f"starting the dialogue engine again (after {backoff:.0f} s)")
                 self.start()
                 backoff, failures, up_since, answered = min(2 * backoff, MAX_BACKOFF_S), 0, time.monotonic(), False
+                probed = up_since
 
         threading.Thread(target=run, name=f"rasa-supervisor-{self.port}", daemon=True).start()
 

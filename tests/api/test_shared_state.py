@@ -87,7 +87,7 @@ def test_rasa_keeps_conversations_in_postgresql_and_locks_in_redis_when_configur
     )
     config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
     assert config["tracker_store"] == {
-        "type": "SQL",
+        "type": "nlu.rasa_components.CheckedSQLTrackerStore",
         "dialect": "postgresql",
         "url": "postgresql://rasa:s3cret@db.internal:5433/conversations",
         "db": "conversations",
@@ -107,7 +107,7 @@ def test_without_urls_conversations_stay_in_sqlite_in_the_data_directory(tmp_pat
     endpoints, _ = write_endpoints(tmp_path, "http://127.0.0.1:8000/webhook", tmp_path / "tracker.db", 5005)
     config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
     assert config["tracker_store"] == {
-        "type": "SQL",
+        "type": "nlu.rasa_components.CheckedSQLTrackerStore",
         "dialect": "sqlite",
         "db": str((tmp_path / "tracker.db").resolve()),
     }
