@@ -177,7 +177,9 @@ class ShardedDialogue:
     first point after the sender id's hash. Every application process and machine computes the same route, so one
     conversation is only ever processed by one engine per machine (the open-source Redis lock store is not atomic
     across engines); adding an engine moves about 1/N of the senders, whose conversations continue from the shared
-    tracker store.
+    tracker store. While a sender's engine does not answer (killed, restarting), its turns go to the next engine on
+    the ring, which reads the same conversation from the shared tracker store; when every engine is down, the
+    caller's fallback (:class:`GuidesWhenDown`) answers from the guides.
 
     Args:
         engines: the engines by their URL, in order.
@@ -197,11 +199,30 @@ class ShardedDialogue:
 
     def engine(self, sender_id: str) -> Any:
         """The engine of ``sender_id``."""
-        index = bisect.bisect(self._points, _hash(sender_id)) % len(self._points)
-        return self.engines[self._owners[index]]
+        return self.engines[self._route(sender_id)[0]]
+
+    def _route(self, sender_id: str) -> list[str]:
+        """Every engine's URL, in the ring's order from ``sender_id``'s point: its own first, then the stand-ins."""
+        start = bisect.bisect(self._points, _hash(sender_id))
+        route: list[str] = []
+        for offset in range(len(self._owners)):
+            owner = self._owners[(start + offset) % len(self._owners)]
+            if owner not in route:
+                route.append(owner)
+                if len(route) == len(self.engines):
+                    break
+        return route
 
     async def send(self, sender_id: str, message: str) -> list[BotMessage]:
-        return await self.engine(sender_id).send(sender_id, message)
+        """Deliver to the sender's engine; while it is down (restarting), to the next one on the ring, which reads
+        the same conversation from the shared tracker store: a checklist goes on rather than waiting."""
+        *stand_ins, last = self._route(sender_id)
+        for url in stand_ins:
+            try:
+                return await self.engines[url].send(sender_id, message)
+            except DialogueUnavailable as exc:
+                log.warning("dialogue engine %s unavailable (%s); %s goes to the next one", url, exc, sender_id[:40])
+        return await self.engines[last].send(sender_id, message)
 
     async def ready(self) -> bool:
         """True when every engine can take messages."""

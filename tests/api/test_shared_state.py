@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import yaml
 
-from api.dialogue import ShardedDialogue
+from api.dialogue import BotMessage, DialogueUnavailable, ShardedDialogue
 from api.shared import MemoryStore, RedisStore
 from assistant.serving.serve import write_endpoints
 
@@ -112,3 +112,36 @@ def test_without_urls_conversations_stay_in_sqlite_in_the_data_directory(tmp_pat
         "db": str((tmp_path / "tracker.db").resolve()),
     }
     assert "lock_store" not in config
+
+
+class Engine:
+    """A dialogue engine double: answers with its name, or is down."""
+
+    def __init__(self, name: str, down: bool = False):
+        self.name, self.down, self.senders = name, down, []
+
+    async def send(self, sender_id: str, message: str) -> list[BotMessage]:
+        if self.down:
+            raise DialogueUnavailable(f"{self.name} did not answer")
+        self.senders.append(sender_id)
+        return [BotMessage(text=self.name)]
+
+
+def test_while_a_senders_engine_is_down_its_turns_go_to_another_and_then_back():
+    engines = {f"http://127.0.0.1:{5005 + i}": Engine(f"engine {i}") for i in range(3)}
+    ring = ShardedDialogue(engines)
+    sender = "w.returning-person"
+    own = ring.engine(sender)
+    assert asyncio.run(ring.send(sender, "你好"))[0].text == own.name
+    own.down = True
+    stand_in = asyncio.run(ring.send(sender, "上一步"))[0].text
+    assert stand_in != own.name
+    assert asyncio.run(ring.send(sender, "没改过"))[0].text == stand_in  # the same stand-in every turn
+    own.down = False
+    assert asyncio.run(ring.send(sender, "谢谢"))[0].text == own.name
+
+
+def test_when_every_engine_is_down_the_caller_is_told():
+    ring = ShardedDialogue({f"http://127.0.0.1:{5005 + i}": Engine(f"engine {i}", down=True) for i in range(2)})
+    with pytest.raises(DialogueUnavailable):
+        asyncio.run(ring.send("w.someone", "你好"))
