@@ -23,12 +23,69 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 
 PREFIX = "zhengwu:"  # every key of ours in a Redis that may serve other applications too
 POP_WAIT_S = 5  # the longest a blocking pop waits on the server
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedTTLCache(Generic[K, V]):
+    """A small in-memory map that forgets entries after ``ttl`` seconds and keeps at most ``max_entries``.
+
+    The oldest entry is evicted first. Not shared between processes.
+
+    Args:
+        ttl: seconds an entry lives after it was last set (unless :meth:`set` says otherwise).
+        max_entries: the most entries kept.
+        clock: monotonic seconds (tests pass a fake).
+
+    Example:
+        >>> cache = BoundedTTLCache(ttl=60, max_entries=2)
+        >>> cache.set("a", 1); cache.set("b", 2); cache.set("c", 3)
+        >>> cache.get("a"), cache.get("c")
+        (None, 3)
+    """
+
+    def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value under ``key``, or None when absent or expired."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    def set(self, key: K, value: V, ttl: float | None = None) -> None:
+        """Store ``value`` for ``ttl`` seconds (default: the cache's), evicting expired and then the oldest entries."""
+        self._entries.pop(key, None)
+        self._entries[key] = (self._clock() + (self.ttl if ttl is None else ttl), value)
+        now = self._clock()
+        while self._entries:
+            oldest_key, (expires, _) = next(iter(self._entries.items()))
+            if expires > now and len(self._entries) <= self.max_entries:
+                break
+            del self._entries[oldest_key]
+
+    def pop(self, key: K) -> None:
+        """Forget ``key`` (no error when absent)."""
+        self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 class SharedStore(Protocol):
@@ -76,39 +133,28 @@ class MemoryStore:
 
     shared = False
 
-    def __init__(self, max_entries: int = 100_000, clock: Any = time.monotonic):
-        self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+    def __init__(self, max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic):
+        self._entries: BoundedTTLCache[str, str] = BoundedTTLCache(ttl=3600.0, max_entries=max_entries, clock=clock)
         self._queues: dict[str, asyncio.Queue[str]] = {}
 
     async def get(self, key: str) -> str | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= self._clock():
-            del self._entries[key]
-            return None
-        return entry[1]
+        return self._entries.get(key)
 
     async def set(self, key: str, value: str, ttl: float) -> None:
-        self._entries.pop(key, None)
-        self._entries[key] = (self._clock() + ttl, value)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._entries.set(key, value, ttl)
 
     async def delete(self, key: str) -> None:
-        self._entries.pop(key, None)
+        self._entries.pop(key)
 
     async def claim(self, key: str, ttl: float) -> bool:
-        if await self.get(key) is not None:
+        if self._entries.get(key) is not None:
             return False
-        await self.set(key, "1", ttl)
+        self._entries.set(key, "1", ttl)
         return True
 
     async def incr(self, key: str, ttl: float) -> int:
-        value = int(await self.get(key) or 0) + 1
-        await self.set(key, str(value), ttl)
+        value = int(self._entries.get(key) or 0) + 1
+        self._entries.set(key, str(value), ttl)
         return value
 
     async def push(self, queue: str, value: str) -> bool:
@@ -122,7 +168,7 @@ class MemoryStore:
             return None
 
     async def aclose(self) -> None:
-        self._entries.clear()
+        self._queues.clear()
 
 
 class RedisStore:

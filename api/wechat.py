@@ -56,10 +56,9 @@ import re
 import threading
 import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import requests
@@ -72,7 +71,7 @@ from wechatpy.session.redisstorage import RedisStorage
 from wechatpy.utils import WeChatSigner
 
 from api.dialogue import BotMessage, Button, Dialogue, DialogueUnavailable
-from api.shared import MemoryStore, SharedStore
+from api.shared import BoundedTTLCache, MemoryStore, SharedStore
 from assistant.privacy import mask
 from assistant.replies import Replies
 
@@ -131,62 +130,6 @@ class WeChatRequestError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class BoundedTTLCache(Generic[K, V]):
-    """A small in-memory map that forgets entries after ``ttl`` seconds and keeps at most ``max_entries``.
-
-    The oldest entry is evicted first. Not shared between processes.
-
-    Args:
-        ttl: seconds an entry lives after it was last set.
-        max_entries: the most entries kept.
-        clock: monotonic seconds (tests pass a fake).
-
-    Example:
-        >>> cache = BoundedTTLCache(ttl=60, max_entries=2)
-        >>> cache.set("a", 1); cache.set("b", 2); cache.set("c", 3)
-        >>> cache.get("a"), cache.get("c")
-        (None, 3)
-    """
-
-    def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float] = time.monotonic):
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        """The value under ``key``, or None when absent or expired."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= self._clock():
-            del self._entries[key]
-            return None
-        return entry[1]
-
-    def set(self, key: K, value: V) -> None:
-        """Store ``value`` (refreshing its time to live), evicting expired and then the oldest entries."""
-        self._entries.pop(key, None)
-        self._entries[key] = (self._clock() + self.ttl, value)
-        now = self._clock()
-        while self._entries:
-            oldest_key, (expires, _) = next(iter(self._entries.items()))
-            if expires > now and len(self._entries) <= self.max_entries:
-                break
-            del self._entries[oldest_key]
-
-    def pop(self, key: K) -> None:
-        """Forget ``key`` (no error when absent)."""
-        self._entries.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -160,21 +161,8 @@ class WebUser:
         load.record.notices.append(check)
         self.checked.append(check)
 
-    async def script(self, steps: list[str]) -> None:
-        """One scripted conversation of the dialogue benchmark, its options chosen at random."""
-        for message in conversation_steps(steps, lambda: self.last, lambda _, n: self.rng.randrange(n)):
-            if self.load.stopping.is_set():
-                return
-            await self.say(message)
-
     async def live(self) -> None:
-        scripts = itertools.islice(itertools.cycle(CONVERSATIONS), self.number, None)
-        while not self.load.stopping.is_set():
-            for _ in range(self.rng.randint(*REAL_PER_BLOCK)):
-                if self.load.stopping.is_set():
-                    return
-                await self.say(self.load.messages.pick(self.rng))
-            await self.script(next(scripts))
+        await live(self)
 
     def asked(self) -> str | None:
         """The checklist question the last reply asks, if any."""
@@ -254,14 +242,20 @@ class WeChatFollower:
         self.last = wechat_messages(text) if text else []
 
     async def live(self) -> None:
-        scripts = itertools.islice(itertools.cycle(CONVERSATIONS), self.number, None)
-        while not self.load.stopping.is_set():
-            for _ in range(self.rng.randint(*REAL_PER_BLOCK)):
-                if self.load.stopping.is_set():
-                    return
-                await self.say(self.load.messages.pick(self.rng))
-            script = ["1" if step == CLICK_FIRST else step for step in next(scripts)]  # no buttons on WeChat
-            for message in conversation_steps(script, lambda: self.last, lambda _, n: self.rng.randrange(n)):
-                if self.load.stopping.is_set():
-                    return
-                await self.say(message)
+        await live(self, lambda steps: ["1" if step == CLICK_FIRST else step for step in steps])  # no buttons here
+
+
+async def live(person: Any, adapt: Callable[[list[str]], list[str]] = lambda steps: steps) -> None:
+    """A person's loop until the load stops: a few real messages, then a scripted conversation of the dialogue
+    benchmark (``adapt``-ed to the channel, its options chosen at random), and again."""
+    load, rng = person.load, person.rng
+    scripts = itertools.islice(itertools.cycle(CONVERSATIONS), person.number, None)
+    while not load.stopping.is_set():
+        for _ in range(rng.randint(*REAL_PER_BLOCK)):
+            if load.stopping.is_set():
+                return
+            await person.say(load.messages.pick(rng))
+        for message in conversation_steps(adapt(next(scripts)), lambda: person.last, lambda _, n: rng.randrange(n)):
+            if load.stopping.is_set():
+                return
+            await person.say(message)
