@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import Services, latest_entity, latest_text
 from assistant.dialogue.conversation import Turn, answer_about, answer_turn
-from assistant.qa import Choice
+from assistant.qa import Answer, Choice
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp
 from assistant.replies import Replies
 from assistant.serving.knowledge import Knowledge
@@ -50,6 +50,18 @@ def offer_buttons(replies: Replies) -> list[dict[str, str]]:
     ]
 
 
+def meta_of(answer: Answer, entry_id: str | None) -> dict[str, Any]:
+    """What an answer answered, for the message's record (ratings, the unanswered queue, analytics): sent as a
+    ``custom`` message after it (:func:`api.dialogue.from_rasa` attaches it to the answer; no channel shows it)."""
+    return {
+        "outcome": answer.kind,
+        "item_id": entry_id if answer.kind != "out_of_scope" else None,
+        "element": answer.element,
+        "confidence": round(float(answer.confidence), 4),
+        "version": answer.version,
+    }
+
+
 def say_turn(dispatcher: CollectingDispatcher, turn: Turn, replies: Replies, *, offer: bool = True) -> None:
     """Say an answer: its first bubble with the choices of a clarifying question, or the follow-ups, as buttons,
     then the checklist offer as a message of its own; ``offer=False`` inside a checklist, where offering another
@@ -59,6 +71,7 @@ def say_turn(dispatcher: CollectingDispatcher, turn: Turn, replies: Replies, *, 
     if not buttons and turn.entry_id and answer.kind == "answer":
         buttons = follow_up_buttons(turn.entry_id, answer.more)
     dispatcher.utter_message(text=answer.brief, buttons=buttons or None)
+    dispatcher.utter_message(json_message={"meta": meta_of(answer, turn.entry_id)})
     if offer and answer.offer_checklist:
         dispatcher.utter_message(text=replies("checklist_offer"), buttons=offer_buttons(replies))
 
@@ -128,4 +141,6 @@ class ActionHandoff(Action):
         if tracker.active_loop.get("name"):
             lines.append(replies("handoff_in_checklist"))
         dispatcher.utter_message(text="\n".join(lines))
+        # the channels open a handoff to staff on this (api.conversations)
+        dispatcher.utter_message(json_message={"meta": {"outcome": "handoff", "item_id": entry.id if entry else None}})
         return []

@@ -60,6 +60,9 @@ def send_notice(dispatcher: CollectingDispatcher, services: Services, entry_id: 
     knowledge = services.knowledge()
     dispatcher.utter_message(text=notice_in_chat(knowledge, next_step(knowledge, entry_id, answers).notice))
     dispatcher.utter_message(json_message={"link": notice_url(services.public_url, entry_id, answers)})
+    dispatcher.utter_message(
+        json_message={"meta": {"outcome": "notice", "item_id": entry_id, "version": knowledge.version}}
+    )
 
 
 class ActionStartChecklist(Action):

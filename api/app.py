@@ -1,7 +1,8 @@
 """The FastAPI application: one router per feature, its state built and closed in the lifespan.
 
 The lifespan builds everything the routes use into one :class:`~api.state.AppState` on ``app.state.assistant``
-(knowledge, dialogue client, WeChat channel, action executor, templates) and closes it at shutdown: the
+(knowledge, dialogue client, the application's database, WeChat channel, action executor, templates) and closes
+it at shutdown: the
 dialogue client's connections, and the WeChat channel's late deliveries still pending (cancelled). The knowledge
 (catalogue, index, answerer) loads in a worker thread after start-up, so the server answers at once:
 ``/healthz`` says 503 "starting" until it is ready, and the routes that need it answer 503 meanwhile.
@@ -30,14 +31,31 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from actions import Services, build_executor
+from api.conversations import RecordingDialogue
 from api.dialogue import Dialogue, GuidesWhenDown, RasaDialogue, ShardedDialogue
 from api.middleware import BodySizeLimit
 from api.pages import Pages, make_templates, wants_html
-from api.routes import actions, admin, ask, chat, health, items, notice, staff, wechat, widget
+from api.routes import (
+    actions,
+    admin,
+    ask,
+    auth,
+    chat,
+    console,
+    feedback,
+    handoffs,
+    health,
+    items,
+    notice,
+    staff,
+    wechat,
+    widget,
+)
 from api.settings import Settings
 from api.shared import SharedStore, open_store
 from api.state import AppState, KnowledgeLoader
 from api.wechat import WeChatChannel
+from assistant.console.db import Database, console_database_url
 from assistant.privacy import mask_logs
 from assistant.replies import Replies
 from assistant.serving.knowledge import KnowledgeHolder
@@ -46,7 +64,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER_UI = "/static/swagger-ui"  # Swagger UI's files, from the swagger-ui-bundle package: /docs works offline
-ROUTERS = (health, ask, items, notice, staff, admin, chat, widget, wechat, actions)
+ROUTERS = (health, ask, items, notice, staff, admin, auth, console, handoffs, feedback, chat, widget, wechat, actions)
 
 TAGS = [
     {"name": "health", "description": "Readiness of the knowledge and the dialogue engine."},
@@ -165,11 +183,13 @@ def create_app(
             ask=lambda: current.qa.ask if (current := loader.current()) is not None else None,
             replies=replies,
         )
+        console = Database.open(console_database_url(settings.paths.data_dir, settings.stores.database_url))
         public_url = settings.server.public_url
         state = AppState(
             settings=settings,
             knowledge=loader,
-            dialogue=engine,
+            dialogue=RecordingDialogue(engine, console),
+            console=console,
             templates=make_templates(),
             replies=replies,
             wechat=WeChatChannel.from_settings(settings.wechat, public_url, replies=replies, store=store),
@@ -185,6 +205,7 @@ def create_app(
             if dialogue is None:
                 await engine.aclose()  # type: ignore[attr-defined]  # ours: the Rasa one behind GuidesWhenDown
             await store.aclose()
+            console.close()
 
     app = FastAPI(
         title="政务助手 API",

@@ -17,6 +17,7 @@ from api.pages import Pages
 from api.settings import Settings
 from api.state import AppState, KnowledgeLoader
 from api.wechat import WeChatChannel
+from assistant.console.db import Database
 from assistant.replies import Replies
 from assistant.retrieval.lookup import ItemLookup
 from assistant.serving.knowledge import Knowledge, KnowledgeHolder
@@ -111,6 +112,11 @@ def get_channel(state: StateDep) -> WeChatChannel:
     return state.wechat
 
 
+def get_console(state: StateDep) -> Database:
+    """The application's database (messages, staff, handoffs, ratings, the audit log)."""
+    return state.console
+
+
 def get_actions(state: StateDep) -> ActionExecutor:
     """The Rasa action executor behind ``/webhook``."""
     return state.actions
@@ -126,3 +132,4 @@ RepliesDep = Annotated[Replies, Depends(get_replies)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
 ChannelDep = Annotated[WeChatChannel, Depends(get_channel)]
 ActionsDep = Annotated[ActionExecutor, Depends(get_actions)]
+ConsoleDep = Annotated[Database, Depends(get_console)]

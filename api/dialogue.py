@@ -31,11 +31,16 @@ class Button(BaseModel):
 
 
 class BotMessage(BaseModel):
-    """One message of the assistant: text, optional option buttons, optional link (the printable 告知单)."""
+    """One message of the assistant: text, optional option buttons, optional link (the printable 告知单), and the
+    message id a rating names (given when the message is stored: :mod:`api.conversations`)."""
 
     text: str = ""
     buttons: list[Button] = Field(default_factory=list)
     link: str | None = None
+    message_id: str | None = Field(default=None, description="rate this message with POST /api/v1/feedback")
+    author: str = Field(default="assistant", description="`assistant`, or `clerk` for a member of staff's reply")
+    # what the dialogue says this message answered (outcome, item_id, element, confidence, version); stored, not sent
+    meta: dict[str, Any] | None = Field(default=None, exclude=True)
 
 
 class DialogueUnavailable(RuntimeError):
@@ -53,10 +58,14 @@ class Dialogue(Protocol):
 
 
 def from_rasa(records: list[dict]) -> list[BotMessage]:
-    """Rasa REST channel output -> messages. A ``custom`` record carrying a link attaches to the message before it."""
+    """Rasa REST channel output -> messages. A ``custom`` record carrying a link, or ``meta`` (what the message
+    answered: :func:`actions.answer.meta_of`), attaches to the message before it."""
     messages: list[BotMessage] = []
     for record in records:
         custom = record.get("custom") or {}
+        if "text" not in record and custom.get("meta") and messages:
+            messages[-1].meta = {**(messages[-1].meta or {}), **custom["meta"]}
+            continue
         if "text" not in record and custom.get("link"):
             if messages:
                 messages[-1].link = custom["link"]

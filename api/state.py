@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.dialogue import Dialogue
 from api.settings import Settings
+from assistant.console.db import Database
 from assistant.replies import Replies
 from assistant.serving.knowledge import Knowledge, KnowledgeHolder
 
@@ -92,6 +93,7 @@ class AppState:
             file's default contacts while it is not loaded yet (a 503 page, a WeChat apology in the first seconds).
         wechat: the WeChat channel (its late deliveries are cancelled at shutdown).
         actions: the Rasa action executor behind ``/webhook``.
+        console: the application's database (messages, staff, handoffs, ratings, the audit log).
         dialogue_seen_ready: the dialogue engine has answered its readiness probe once (a later failure means
             it went away, not that it is still starting).
         lookup: the staff search with the catalogue it was built for (rebuilt after a reload).
@@ -104,5 +106,6 @@ class AppState:
     replies: Callable[[], Replies]
     wechat: WeChatChannel
     actions: ActionExecutor
+    console: Database
     dialogue_seen_ready: bool = False
     lookup: tuple[Catalogue, ItemLookup] | None = None

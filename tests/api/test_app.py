@@ -159,7 +159,7 @@ def test_a_catalogue_refused_at_startup_shows_as_unavailable(
 def test_without_a_dialogue_the_rasa_one_is_used_and_closed(settings: Settings, bundled: Catalogue) -> None:
     app = create_app(settings, holder=CatalogueHolder(bundled))
     with TestClient(app) as client:
-        rasa = app.state.assistant.dialogue.engine  # behind the guides, which answer while it is down
+        rasa = app.state.assistant.dialogue.inner.engine  # behind the recorder and the guides, which answer while it is down
         assert isinstance(rasa, RasaDialogue)
         assert rasa.url == "http://127.0.0.1:9"
         # nothing listens there: not ready yet
