@@ -9,7 +9,7 @@ RASA_STAMP := $(RASA_VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup pdf-libs services run train test lint format unit validate eval bench clean
+.PHONY: help setup pdf-libs services disk run train test lint format unit validate eval bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,11 @@ services:  ## PostgreSQL and Redis servers from Debian (the scale-out tests star
 	  echo "installing Debian's PostgreSQL and Redis for the scale-out tests (nothing is started)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends postgresql redis-server; }
 
+TMP := $(or $(TMPDIR),/tmp)
+disk:  ## Check there is room for the tests (models, indexes, databases and browsers in $TMPDIR, 4 GiB)
+	@free=$$(df -Pk "$(TMP)" | awk 'NR==2 {print int($$4 / 1048576)}'); \
+	  [ "$$free" -ge 4 ] || { echo "only $$free GiB free in $(TMP): the tests need about 4 GiB there; free some space (old checkouts, /tmp/pytest-of-$$USER) and run again"; exit 1; }
+
 train: setup  ## Train the Rasa dialogue model (skipped when nothing changed)
 	$(BIN)/assistant train
 
@@ -69,7 +74,7 @@ unit: setup  ## Unit tests only (milliseconds, no data files)
 validate: setup  ## Validate the bundled catalogue
 	$(BIN)/assistant knowledge validate
 
-test: setup lint $(CHROMIUM) pdf-libs services  ## Set up, lint, validate and run every test tier (trains and serves the real stack)
+test: disk setup lint $(CHROMIUM) pdf-libs services  ## Set up, lint, validate and run every test tier (trains and serves the real stack)
 	$(BIN)/assistant knowledge validate
 	$(BIN)/assistant knowledge format --check
 	$(BIN)/pytest

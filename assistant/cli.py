@@ -458,16 +458,20 @@ def retention_cmd(
         int | None, typer.Option(min=1, help="Keep this many days (default: CONVERSATION_RETENTION_DAYS, 180).")
     ] = None,
 ) -> None:
-    """Delete the conversations' events older than the retention period now (`assistant serve` does it every 6 h)."""
+    """Delete the conversations (the dialogue's events; chat messages, handoffs and ratings) older than the retention
+    period, and audit entries older than LOG_RETENTION_DAYS, now (`assistant serve` does it every 6 h)."""
     from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from assistant.serving.retention import enforce_retention, tracker_database_url
+    from assistant.console.db import console_database_url
+    from assistant.serving.retention import enforce_retention, prune_console, tracker_database_url
     from assistant.serving.settings import RetentionSettings, StoreSettings
 
     try:
         stores = StoreSettings()
-        days = days or RetentionSettings().conversation_days
+        retention = RetentionSettings()
+        days = days or retention.conversation_days
+        log_days = retention.log_days
     except ValidationError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(2) from None
@@ -478,6 +482,12 @@ def retention_cmd(
         err.print(f"could not reach the conversations in {where}: {exc}", markup=False)
         raise typer.Exit(1) from None
     out.print(f"{deleted} events older than {days} days deleted from {where}", markup=False)
+    try:
+        pruned = prune_console(console_database_url(PathSettings().data_dir, stores.database_url), days, log_days)
+    except SQLAlchemyError as exc:
+        err.print(f"could not reach the application's database: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    out.print(f"application database: {pruned} deleted (audit log kept {log_days} days)", markup=False)
 
 
 def main() -> None:

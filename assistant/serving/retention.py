@@ -28,6 +28,8 @@ from sqlalchemy import Column, Float, MetaData, Table, create_engine, delete, in
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from assistant.console.retention import Pruned, prune
+
 log = logging.getLogger(__name__)
 
 DAY_S = 86400.0
@@ -99,6 +101,18 @@ def enforce_retention(database_url: str, days: int, now: float | None = None) ->
         engine.dispose()
 
 
+def prune_console(console_url: str, days: int, log_days: int | None = None) -> Pruned:
+    """Apply the retention periods to the application's database once (:func:`assistant.console.retention.prune`);
+    the audit log is kept when ``log_days`` is None."""
+    from assistant.console.db import Database
+
+    db = Database.open(console_url, migrate=False)
+    try:
+        return prune(db, days, log_days or 1_000_000)
+    finally:
+        db.close()
+
+
 def _database_exists(url: URL, connect_args: dict[str, object]) -> bool:
     """Whether the PostgreSQL server at ``url`` has its database (asked of the ``postgres`` database, as libpq's
     "does not exist" comes without a SQLSTATE and in the server's language); True when that cannot be told."""
@@ -119,6 +133,8 @@ def start_retention(
     stopping: threading.Event,
     interval_s: float = INTERVAL_S,
     progress: Callable[[str], None] | None = None,
+    console_url: str | None = None,
+    log_days: int | None = None,
 ) -> threading.Thread:
     """Enforce the retention now and every ``interval_s`` seconds until ``stopping`` is set, in a daemon thread.
 
@@ -132,6 +148,10 @@ def start_retention(
         stopping: set it to end the thread (it is waited on between passes).
         interval_s: seconds between passes.
         progress: receives a line when events were deleted.
+        console_url: the application's database (:func:`assistant.console.db.console_database_url`), whose chat
+            messages, handoffs and ratings go after ``days`` too, and its audit log after ``log_days``
+            (:func:`assistant.console.retention.prune`).
+        log_days: ``LOG_RETENTION_DAYS``, for the audit log (default: kept).
 
     Returns:
         The started thread (``retention``).
@@ -148,6 +168,15 @@ def start_retention(
                 log.info("conversation retention: %d events older than %d days deleted from %s", deleted, days, where)
                 if deleted and progress is not None:
                     progress(f"conversation retention: {deleted} events older than {days} days deleted")
+            if console_url is not None:
+                try:
+                    pruned = prune_console(console_url, days, log_days)
+                except Exception as exc:
+                    log.warning("console retention failed, tried again in %.0f s: %s", interval_s, exc)
+                else:
+                    log.info("console retention: %s deleted", pruned)
+                    if pruned and progress is not None:
+                        progress(f"console retention: {pruned} deleted")
             if stopping.wait(interval_s):
                 return
 

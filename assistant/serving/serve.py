@@ -260,6 +260,7 @@ def serve(
 
     from api.app import create_app
     from api.settings import DialogueSettings, ServerSettings, Settings
+    from assistant.console.db import console_database_url
     from assistant.serving.knowledge import KnowledgeHolder
     from assistant.serving.logs import configure_logging, uvicorn_log_config
     from assistant.serving.retention import start_retention, tracker_database_url
@@ -308,6 +309,8 @@ def serve(
         settings.retention.conversation_days,
         stopping,
         progress=progress,
+        console_url=console_database_url(paths.data_dir, stores.database_url),
+        log_days=settings.retention.log_days,
     )
     where = "PostgreSQL" if stores.database_url else f"{paths.rasa_root / 'tracker.db'}"
     for rasa in workers:
