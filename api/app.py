@@ -48,6 +48,7 @@ from api.routes import (
     items,
     notice,
     staff,
+    unanswered,
     wechat,
     widget,
 )
@@ -64,7 +65,23 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER_UI = "/static/swagger-ui"  # Swagger UI's files, from the swagger-ui-bundle package: /docs works offline
-ROUTERS = (health, ask, items, notice, staff, admin, auth, console, handoffs, feedback, chat, widget, wechat, actions)
+ROUTERS = (
+    health,
+    ask,
+    items,
+    notice,
+    staff,
+    admin,
+    auth,
+    console,
+    handoffs,
+    feedback,
+    unanswered,
+    chat,
+    widget,
+    wechat,
+    actions,
+)
 
 TAGS = [
     {"name": "health", "description": "Readiness of the knowledge and the dialogue engine."},
@@ -73,6 +90,16 @@ TAGS = [
     {"name": "notice", "description": "The printable 一次性告知单 page."},
     {"name": "staff", "description": "The window-staff lookup pages (HTML)."},
     {"name": "admin", "description": "Operations: reload the catalogue (bearer token)."},
+    {"name": "chat", "description": "The web chat: messages in and out, the message stream a handoff pushes to."},
+    {"name": "staff accounts", "description": "Staff login and logout (a session cookie; pages: /console/login)."},
+    {"name": "handoffs", "description": "Human handoff: the clerks' inbox, claims, replies, hand-back (clerks)."},
+    {"name": "feedback", "description": "好差评: a person rates an answer or a 告知单 of their conversation."},
+    {
+        "name": "unanswered",
+        "description": "The unanswered-questions queue, its map -> review -> reload loop (editors).",
+    },
+    {"name": "analytics", "description": "Questions, outcomes, items, satisfaction, handoff waits (editors)."},
+    {"name": "audit", "description": "The audit log of staff actions and lookups (editors)."},
 ]
 
 
@@ -188,11 +215,13 @@ def create_app(
         state = AppState(
             settings=settings,
             knowledge=loader,
-            dialogue=RecordingDialogue(engine, console),
+            dialogue=RecordingDialogue(engine, console, replies=replies),
             console=console,
             templates=make_templates(),
             replies=replies,
-            wechat=WeChatChannel.from_settings(settings.wechat, public_url, replies=replies, store=store),
+            wechat=WeChatChannel.from_settings(
+                settings.wechat, public_url, replies=replies, store=store, console=console
+            ),
             actions=build_executor(Services(knowledge=loader.require, public_url=public_url)),
         )
         app.state.assistant = state

@@ -15,9 +15,10 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from api.shared import MemoryStore, SharedStore
+from assistant.console.feedback import is_rateable
 from assistant.replies import Replies
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ class BotMessage(BaseModel):
     author: str = Field(default="assistant", description="`assistant`, or `clerk` for a member of staff's reply")
     # what the dialogue says this message answered (outcome, item_id, element, confidence, version); stored, not sent
     meta: dict[str, Any] | None = Field(default=None, exclude=True)
+
+    @computed_field(  # type: ignore[prop-decorator]  # pydantic's documented form
+        description="an answer, 告知单 or refusal, stored: the widget offers 满意 / 不满意 under it"
+    )
+    @property
+    def rateable(self) -> bool:
+        return self.message_id is not None and is_rateable((self.meta or {}).get("outcome"))
 
 
 class DialogueUnavailable(RuntimeError):

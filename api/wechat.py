@@ -16,7 +16,11 @@ retries the same message (same ``MsgId``) up to three times in about 15 seconds,
 - shows the assistant's buttons as a numbered list and turns "1" / "２" / "第二个" into that button's payload
   (:class:`ConversationMemory`, bounded, with a time to live);
 - keeps a passive reply within WeChat's 2048-byte limit (:func:`format_messages`): a long answer becomes its first
-  lines plus the printable notice's link, and "更多" pages through the rest.
+  lines plus the printable notice's link, and "更多" pages through the rest;
+- takes 好差评 in words, so that a rating never collides with an option's number: an answer ends "满意请回复“好评”，
+  不满意请回复“差评”"; 好评 / 差评 rate the follower's latest answer, and 差评 is followed by the numbered reasons
+  (1 没回答我的问题 … 4 其他), which replace the answer's options in the follower's memory, so the next "2" is a
+  reason, not an option (:meth:`WeChatChannel.rate`; stored when the channel has the application's database).
 
 Every sentence the channel says of its own (welcome, prompts, apologies, the options header, paging hints) is a
 reply of ``assistant/replies.yaml`` (keys ``wechat_*``), with the contacts of the catalogue being served.
@@ -70,13 +74,16 @@ from wechatpy.messages import BaseMessage, TextMessage, VoiceMessage
 from wechatpy.session.redisstorage import RedisStorage
 from wechatpy.utils import WeChatSigner
 
+from api.conversations import deliver
 from api.dialogue import BotMessage, Button, Dialogue, DialogueUnavailable
 from api.shared import BoundedTTLCache, MemoryStore, SharedStore
+from assistant.console import feedback
 from assistant.privacy import mask
 from assistant.replies import Replies
 
 if TYPE_CHECKING:
     from api.settings import WeChatSettings
+    from assistant.console.db import Database
 
 logger = logging.getLogger(__name__)
 
@@ -496,6 +503,8 @@ class WeChatChannel:
         store: the state shared with the other processes serving the account (:mod:`api.shared`): which process
             answers a message (a retry reaching another process waits for the first one's reply), followers' last
             options and pages, late replies to send. This process's memory when omitted.
+        console: the application's database, where ratings (好评 / 差评) are stored; without it, answers offer no
+            rating and the words go to the dialogue.
 
     Example:
         >>> channel = WeChatChannel(token="token", reply_deadline=4.0)
@@ -515,6 +524,7 @@ class WeChatChannel:
         sender: CustomerServiceSender | None = None,
         replies: Callable[[], Replies] | None = None,
         store: SharedStore | None = None,
+        console: Database | None = None,
     ):
         if replies is None:
             defaults = Replies.load()
@@ -530,6 +540,7 @@ class WeChatChannel:
             sender = CustomerServiceSender(appid, secret, api_url, session=token_session(self.store))
         self.sender = sender
         self.memory = ConversationMemory(self.store)
+        self.console = console
         # WeChat retries within ~15 s; five minutes covers slow answers with room to spare
         self.deliveries: BoundedTTLCache[str, Delivery] = BoundedTTLCache(ttl=DELIVERY_TTL_S, max_entries=10_000)
         self._tasks: set[asyncio.Task] = set()
@@ -541,6 +552,7 @@ class WeChatChannel:
         public_url: str = "",
         replies: Callable[[], Replies] | None = None,
         store: SharedStore | None = None,
+        console: Database | None = None,
     ) -> WeChatChannel:
         """Build from the settings' ``wechat`` section.
 
@@ -549,6 +561,7 @@ class WeChatChannel:
             public_url: the application's public address, for links in replies.
             replies: returns the assistant's sentences (see the class).
             store: the state shared with other processes (see the class).
+            console: the application's database, for ratings (see the class).
         """
         return cls(
             token=settings.token,
@@ -560,6 +573,7 @@ class WeChatChannel:
             reply_deadline=settings.reply_deadline,
             replies=replies,
             store=store,
+            console=console,
         )
 
     # -- checks ---------------------------------------------------------------------------------------------------
@@ -751,6 +765,27 @@ class WeChatChannel:
             except Exception:  # one bad entry must not stop the others
                 logger.exception("a queued late WeChat reply could not be sent")
 
+    async def send_staff_message(self, sender_id: str, content: str) -> bool:
+        """Send a member of staff's message (a clerk's reply during a handoff) to a follower through the
+        customer-service API; WeChat accepts it only within 48 hours of the follower's last message (the caller
+        checks: :func:`assistant.console.handoffs.check_reply`).
+
+        Args:
+            sender_id: the follower's conversation (``wx:<OpenID>``).
+            content: the text (cut to WeChat's limit).
+
+        Returns:
+            True when WeChat accepted it, False when it refused it or could not be reached (logged).
+
+        Raises:
+            WeChatRequestError: 503, the customer-service API is not configured (``WECHAT_APPID``/``WECHAT_SECRET``).
+        """
+        if self.sender is None:
+            raise WeChatRequestError(
+                503, "the customer-service API is not configured: set WECHAT_APPID and WECHAT_SECRET"
+            )
+        return await self.sender.send_text(sender_id.removeprefix(SENDER_PREFIX), _cut(content, REPLY_LIMIT_BYTES)[0])
+
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
@@ -807,8 +842,12 @@ class WeChatChannel:
             The reply content (never raises: a failing dialogue gets an apology naming the hotline).
         """
         replies = self.replies()
-        text = mask(text.strip())  # personal numbers never reach the dialogue's store
+        unmasked = text.strip()  # read for a call-back number left during a handoff, never stored
+        text = mask(unmasked)  # personal numbers never reach the dialogue's store
         last = await self.memory.last(openid)
+        rated = await self.rate(openid, text, last)
+        if rated is not None:
+            return rated
         if text.lower() in MORE_WORDS:
             if last is None or not last.remainder:
                 # after the last page too: "更多" means nothing to the dialogue
@@ -823,16 +862,138 @@ class WeChatChannel:
                     return replies("wechat_choice_out_of_range", count=len(last.buttons))
                 text = last.buttons[choice - 1].payload
         try:
-            messages = await dialogue.send(SENDER_PREFIX + openid, text)
+            messages = await deliver(dialogue, SENDER_PREFIX + openid, text, unmasked=unmasked)
         except DialogueUnavailable as exc:
             logger.error("dialogue unavailable for a WeChat message: %s", exc)
             return replies("wechat_busy")
         except Exception:
             logger.exception("dialogue failed on a WeChat message")
             return replies("wechat_busy")
-        reply = format_messages(messages, replies, self.public_url)
+        # an answer that can be rated ends with how to rate it (words: numbers are the options')
+        hint = replies("wechat_rate_hint") if self.console is not None and any(m.rateable for m in messages) else ""
+        limit = REPLY_LIMIT_BYTES - (utf8_len(hint) + 2 if hint else 0)
+        reply = format_messages(messages, replies, self.public_url, limit)
         await self.memory.remember(openid, reply)
+        if hint and reply.text:
+            return f"{reply.text}\n\n{hint}"
         return reply.text or replies("wechat_no_answer")
+
+    async def rate(self, openid: str, text: str, last: FormattedReply | None) -> str | None:
+        """A rating in words: 好评 / 差评 (optionally with a comment: "差评：电话打不通") rate the follower's latest
+        answer; after 差评, the reasons' numbers (and a comment after the number: "4 电话打不通"). Anything else is
+        no rating (None), and goes on to the dialogue.
+
+        Args:
+            openid: the follower.
+            text: what they wrote, masked.
+            last: their last reply with options (the reasons after 差评), if remembered.
+
+        Returns:
+            The reply to send, or None when ``text`` is not a rating.
+        """
+        if self.console is None:
+            return None
+        replies = self.replies()
+        sender_id = SENDER_PREFIX + openid
+        pending = _rating_pending(last)
+        picked = parse_reason(text) if pending is not None else None
+        if pending is not None and picked is not None:
+            number, comment = picked
+            if not 1 <= number <= len(feedback.REASONS):
+                return replies("wechat_choice_out_of_range", count=len(feedback.REASONS))
+            reason = list(feedback.REASONS)[number - 1]
+            if not await self._store_rating(sender_id, pending, feedback.BAD, reason, comment):
+                return replies("wechat_busy")
+            await self.memory.remember(openid, FormattedReply(""))  # the reasons are answered: forgotten
+            return replies("wechat_rate_recorded")
+        word = parse_rating(text)
+        if word is None:
+            return None
+        rating, comment = word
+        try:
+            message_id = await asyncio.to_thread(feedback.last_rateable, self.console, sender_id)
+        except Exception:
+            logger.exception("the latest answer of a WeChat follower could not be read for a rating")
+            return replies("wechat_busy")
+        if message_id is None:
+            return replies("wechat_rate_nothing")
+        if not await self._store_rating(sender_id, message_id, rating, None, comment):
+            return replies("wechat_busy")
+        if rating == feedback.GOOD:
+            return replies("wechat_rate_thanks")
+        menu = [
+            Button(title=name, payload=f"{RATE_REASON_PAYLOAD}{key}:{message_id}")
+            for key, name in feedback.REASONS.items()
+        ]
+        numbered = "\n".join(f"{i}. {button.title}" for i, button in enumerate(menu, 1))
+        text = "\n".join([replies("wechat_rate_reasons"), numbered, replies("wechat_rate_reasons_comment")])
+        reply = FormattedReply(text, menu)
+        await self.memory.remember(openid, reply)
+        return reply.text
+
+    async def _store_rating(
+        self, sender_id: str, message_id: str, rating: str, reason: str | None, comment: str | None
+    ) -> bool:
+        assert self.console is not None
+        try:
+            await asyncio.to_thread(feedback.rate, self.console, sender_id, message_id, rating, reason, comment)
+        except Exception:
+            logger.exception("a WeChat rating could not be stored")
+            return False
+        return True
+
+
+RATE_REASON_PAYLOAD = "\x00rate-reason:"
+"""The payload of a reason in the numbered list after 差评 (``<prefix><reason>:<message id>``): never sent to the
+dialogue, and no text a person types starts with a NUL."""
+# what people type to rate (patterns of what they type, not what the assistant says)
+_GOOD = re.compile(r"^(?:好评|满意|很满意|非常满意)$")
+_BAD = re.compile(r"^(?:差评|不满意|很不满意|非常不满意)$")
+_RATING_WITH_COMMENT = re.compile(r"^(?:(?P<good>好评)|差评)[\s,，:：。.．!！、;；]+(?P<comment>.+)$", re.DOTALL)
+_REASON = re.compile(r"^([0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})(?:[\s.．。、,，:：)）;；]+(.*))?$", re.DOTALL)
+
+
+def parse_rating(text: str) -> tuple[str, str | None] | None:
+    """A rating in words: ``(rating, comment)``, or None when ``text`` is not one.
+
+    Example:
+        >>> parse_rating("好评！"), parse_rating("差评：电话打不通"), parse_rating("满意度调查怎么填")
+        (('good', None), ('bad', '电话打不通'), None)
+    """
+    bare = unicodedata.normalize("NFKC", text).strip().rstrip("。.!！~～")
+    if _GOOD.match(bare):
+        return feedback.GOOD, None
+    if _BAD.match(bare):
+        return feedback.BAD, None
+    match = _RATING_WITH_COMMENT.match(text.strip())  # the comment kept as typed
+    if match:
+        return (feedback.GOOD if match.group("good") else feedback.BAD), match.group("comment").strip() or None
+    return None
+
+
+def parse_reason(text: str) -> tuple[int, str | None] | None:
+    """A reason's number after 差评, with a comment after it: "2" -> (2, None), "4 电话打不通" -> (4, "电话打不通");
+    None when ``text`` does not start with a number.
+
+    Example:
+        >>> parse_reason("２"), parse_reason("4、电话打不通"), parse_reason("身份证怎么办")
+        ((2, None), (4, '电话打不通'), None)
+    """
+    number = parse_choice(text)  # every way of naming an option ("第二个", "选2") names a reason too
+    if number is not None:
+        return number, None
+    match = _REASON.match(text.strip())  # the comment kept as typed
+    number = parse_choice(match.group(1)) if match else None
+    if match is None or number is None:
+        return None
+    return number, (match.group(2) or "").strip() or None
+
+
+def _rating_pending(last: FormattedReply | None) -> str | None:
+    """The message id whose reasons the follower was last asked for, None when their last reply was not that."""
+    if last is None or not last.buttons or not last.buttons[0].payload.startswith(RATE_REASON_PAYLOAD):
+        return None
+    return last.buttons[0].payload.rsplit(":", 1)[-1]
 
 
 def _delivery_key(message: BaseMessage) -> str:

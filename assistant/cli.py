@@ -22,6 +22,8 @@ knowledge_app = typer.Typer(help="Validate, inspect, import and export the catal
 app.add_typer(knowledge_app, name="knowledge")
 index_app = typer.Typer(help="Build the retrieval index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+staff_app = typer.Typer(help="Staff accounts of the console: add, list, new password, disable.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -41,9 +43,9 @@ def _refuse(exc: CatalogueError, outcome: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _load(extra: list[Path] | None, no_bundled: bool = False) -> Catalogue:
+def _load(extra: list[Path] | None, no_bundled: bool = False, additions: bool = True) -> Catalogue:
     try:
-        return load_catalogues(extra or [], bundled=not no_bundled)
+        return load_catalogues(extra or [], bundled=not no_bundled, additions=additions)
     except CatalogueError as exc:
         raise _refuse(exc, "nothing was loaded.") from None
 
@@ -182,7 +184,7 @@ def format_cmd(
     directories = [p for p in targets if not p.is_file()]
     pairs = []
     if directories:
-        cat = _load(directories, no_bundled=True)
+        cat = _load(directories, no_bundled=True, additions=False)  # additions.yaml stays where it is
         pairs += [(cat.sources[e.id], e) for e in cat.entries()]
         pairs += [(d / "catalogue.yaml", info) for d, info in zip(directories, cat.infos, strict=True)]
     for path in files:
@@ -488,6 +490,122 @@ def retention_cmd(
         err.print(f"could not reach the application's database: {exc}", markup=False)
         raise typer.Exit(1) from None
     out.print(f"application database: {pruned} deleted (audit log kept {log_days} days)", markup=False)
+
+
+# --- staff accounts ----------------------------------------------------------------------------------------------
+
+UserArg = Annotated[str, typer.Argument(help="The user name (2-64 letters, digits, '.', '_' or '-').")]
+
+
+def _console_db():
+    """The application's database, as the server opens it (ASSISTANT_DATA_DIR, DATABASE_URL)."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from assistant.console.db import Database, console_database_url
+    from assistant.serving.settings import StoreSettings
+
+    try:
+        url = console_database_url(PathSettings().data_dir, StoreSettings().database_url)
+    except ValidationError as exc:
+        err.print(f"{exc}\ncorrect the environment variable named above.", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        return Database.open(url)
+    except SQLAlchemyError as exc:
+        err.print(f"could not open the application's database: {exc}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _read_password() -> str:
+    """The password: typed twice without echo at a terminal, else the first line of standard input (a secrets file:
+    ``assistant staff add admin --role admin < admin.pw``)."""
+    if sys.stdin.isatty():
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _account_change(change) -> None:
+    from assistant.console.staff import AccountError
+
+    db = _console_db()
+    try:
+        change(db)
+    except AccountError as exc:
+        err.print(f"refused: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    finally:
+        db.close()
+
+
+@staff_app.command("add")
+def staff_add_cmd(
+    username: UserArg,
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="clerk (handoffs, lookups), editor (+ queue, analytics, audit) or admin (+ accounts)."
+        ),
+    ],
+) -> None:
+    """Create an account; its password (at least 10 characters) is read from standard input."""
+    from assistant.console.staff import add_user
+
+    password = _read_password()
+    _account_change(lambda db: add_user(db, username, role, password))
+    out.print(f"{username} added as {role}", markup=False)
+
+
+@staff_app.command("list")
+def staff_list_cmd() -> None:
+    """Every account: name, role, whether it is locked or disabled, when it was created."""
+    from assistant.console.models import utcnow
+    from assistant.console.staff import list_users
+
+    db = _console_db()
+    try:
+        users = list_users(db)
+    finally:
+        db.close()
+    now = utcnow()
+    out.print(f"{'name':<24} {'role':<7} {'state':<28} created (UTC)", markup=False)
+    for user in users:
+        if user.disabled:
+            state = "disabled"
+        elif user.locked_until is not None and user.locked_until > now:
+            state = f"locked until {user.locked_until:%Y-%m-%d %H:%M}"
+        else:
+            state = "active"
+        out.print(f"{user.username:<24} {user.role:<7} {state:<28} {user.created_at:%Y-%m-%d %H:%M}", markup=False)
+    out.print(f"{len(users)} account(s)", markup=False)
+
+
+@staff_app.command("passwd")
+def staff_passwd_cmd(username: UserArg) -> None:
+    """Set a new password (read from standard input); it also lifts a lock-out and ends the account's sessions."""
+    from assistant.console.staff import set_password
+
+    password = _read_password()
+    _account_change(lambda db: set_password(db, username, password))
+    out.print(f"new password set for {username}", markup=False)
+
+
+@staff_app.command("disable")
+def staff_disable_cmd(username: UserArg) -> None:
+    """Disable an account (someone who left): it cannot log in and its sessions end; the audit log keeps its name."""
+    from assistant.console.staff import set_disabled
+
+    _account_change(lambda db: set_disabled(db, username, True))
+    out.print(f"{username} disabled", markup=False)
+
+
+@staff_app.command("enable")
+def staff_enable_cmd(username: UserArg) -> None:
+    """Enable a disabled account again (this also lifts a lock-out)."""
+    from assistant.console.staff import set_disabled
+
+    _account_change(lambda db: set_disabled(db, username, False))
+    out.print(f"{username} enabled", markup=False)
 
 
 def main() -> None:

@@ -48,6 +48,9 @@ MESSAGES: dict[str, str] = {
     "E126": "cites {title}, repealed on {repealed_on} by {repealed_by}; cite the text in force instead: {replaced_by}.",
     "E127": "'{phrase}' names this entry but catalogue.yaml lists it under uncovered (services the catalogue lacks); "
     "remove it from one of the two.",
+    "E128": "additions: '{entry}' is not the id of an item or bundle of the catalogues loaded; "
+    "use an id `assistant knowledge list` shows.",
+    "E129": "alias '{alias}' already names another entry ({other}); an alias names one entry: remove one of the two.",
     # warnings
     "W001": "legal review of {date} is {age} days old, more than {max_age}; re-read the basis against the texts "
     "in force and update legal_review (date, sources).",

@@ -17,6 +17,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge import additions as reviewed_additions
 from knowledge import validate
 from knowledge.catalogue import BUNDLED, Catalogue, digest_files
 from knowledge.errors import CatalogueError, Problem, relative
@@ -128,22 +129,23 @@ def load_catalogue(
     return info, items, bundles, [info_path, *item_files, *bundle_files]
 
 
-def load_catalogues(extra: Iterable[Path] = (), *, bundled: bool = True) -> Catalogue:
+def load_catalogues(extra: Iterable[Path] = (), *, bundled: bool = True, additions: bool = True) -> Catalogue:
     """Load the bundled catalogue (unless ``bundled`` is False) and any extra catalogue directories.
 
     Raises:
         CatalogueError: when any catalogue has a problem, or two catalogues share an id.
     """
-    return load_directories(([BUNDLED] if bundled else []) + [Path(p) for p in extra])
+    return load_directories(([BUNDLED] if bundled else []) + [Path(p) for p in extra], additions=additions)
 
 
-def load_directories(directories: Iterable[Path]) -> Catalogue:
-    """Load and merge catalogue directories, in order (the first wins a name lookup).
+def load_directories(directories: Iterable[Path], *, additions: bool = True) -> Catalogue:
+    """Load and merge catalogue directories, in order (the first wins a name lookup), with their reviewed
+    additions (``additions.yaml``, :mod:`knowledge.additions`) unless ``additions`` is False.
 
     Raises:
         CatalogueError: when any catalogue has a problem, or two catalogues share an id.
     """
-    return _load_directories(directories)[0]
+    return _load_directories(directories, additions=additions)[0]
 
 
 def check_directories(
@@ -171,8 +173,9 @@ def check_directories(
 
 
 def _load_directories(
-    directories: Iterable[Path], *, today: dt.date | None = None
+    directories: Iterable[Path], *, today: dt.date | None = None, additions: bool = True
 ) -> tuple[Catalogue, list[tuple[CatalogueInfo, list[Parsed], list[Parsed]]]]:
+    directories = list(directories)
     loaded: list[tuple[CatalogueInfo, list[Parsed], list[Parsed]]] = []
     catalogue_infos: list[CatalogueInfo] = []
     items: dict[str, Item] = {}
@@ -208,6 +211,10 @@ def _load_directories(
             target[entry.id] = entry  # type: ignore[index,attr-defined,assignment]
             sources[entry.id] = parsed.path  # type: ignore[attr-defined]
             origin[entry.id] = info.name  # type: ignore[attr-defined]
+    if additions and not problems:
+        found, additions_files = reviewed_additions.merge(directories, items, bundles, catalogue_infos, sources)
+        problems += found
+        files += additions_files
     if problems:
         raise CatalogueError(problems)
     catalogue = Catalogue(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.auth import COOKIE, OptionalStaffDep, client_ip
+from api.auth import COOKIE, OptionalStaffDep, client_ip, set_session_cookie
 from api.deps import ConsoleDep, SettingsDep
 from assistant.console import audit
 from assistant.console import staff as accounts
@@ -64,16 +64,3 @@ async def logout(request: Request, db: ConsoleDep, member: OptionalStaffDep) -> 
             )
     response.delete_cookie(COOKIE, path="/")
     return response
-
-
-def set_session_cookie(response: Response, token: str, public_url: str) -> None:
-    """The session cookie: HttpOnly (no script reads it), SameSite=Lax, Secure behind https."""
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(accounts.SESSION_HOURS * 3600),
-        httponly=True,
-        samesite="lax",
-        secure=public_url.startswith("https://"),
-        path="/",
-    )

@@ -1,4 +1,5 @@
-"""Web chat: one message of a sender in, the assistant's messages out (the widget's only endpoint).
+"""Web chat: one message of a sender in, the assistant's messages out; and, during a human handoff, the clerk's
+replies pushed to the widget (``/api/v1/chat/events``, server-sent events) or polled (``/api/v1/chat/messages``).
 
 Sender ids are the server's to issue (:mod:`api.senders`): a request without one, or with one this server did not
 sign, starts a new conversation under a new id, which the response carries for the client to send next time.
@@ -6,15 +7,22 @@ sign, starts a new conversation under a new id, which the response carries for t
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import DialogueDep, RepliesDep, SettingsDep
+from api.conversations import SSE_HEADERS, deliver, event_stream, sse
+from api.deps import ConsoleDep, DialogueDep, RepliesDep, SettingsDep
 from api.dialogue import BotMessage, DialogueUnavailable
 from api.senders import SenderIds
+from assistant.console import handoffs
+from assistant.console.db import Database
+from assistant.console.messages import Stored
 from assistant.privacy import mask
 
 router = APIRouter(tags=["chat"])
@@ -65,7 +73,116 @@ async def chat(body: ChatRequest, dialogue: DialogueDep, replies: RepliesDep, id
     if not text:
         return ChatResponse(sender_id=sender_id, messages=[BotMessage(text=replies("chat_empty"))])
     try:
-        messages = await dialogue.send(sender_id, text)
+        # the unmasked text is read for a call-back number left during a handoff, never stored
+        messages = await deliver(dialogue, sender_id, text, unmasked=body.message)
     except DialogueUnavailable as exc:
         raise HTTPException(503, "the dialogue engine is not available yet; try again in a few seconds") from exc
     return ChatResponse(sender_id=sender_id, messages=messages or [BotMessage(text=replies("chat_no_answer"))])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What reaches the person without their asking: a clerk's replies during a handoff, and its notes
+
+
+class PushedMessage(BaseModel):
+    """A message the conversation received other than as the answer to what the person sent."""
+
+    seq: int = Field(description="its place in the conversation: poll with `after=` the last one seen")
+    message_id: str
+    author: str = Field(description="`clerk` (a member of staff's reply) or `system` (a note: the clerk left)")
+    text: str
+    clerk: str | None = Field(default=None, description="the member of staff who wrote it (`clerk` messages)")
+    created_at: datetime
+
+
+class PushedMessages(BaseModel):
+    sender_id: str
+    messages: list[PushedMessage]
+    handoff: str | None = Field(
+        description="the conversation's handoff: `open` (waiting for staff), `claimed` (a clerk answers), or null "
+        "(the assistant answers): poll while it is not null"
+    )
+
+
+def pushed(message: Stored) -> PushedMessage:
+    clerk = (message.payload or {}).get("clerk")
+    return PushedMessage(
+        seq=message.seq,
+        message_id=message.message_id,
+        author=message.author,
+        text=message.text,
+        clerk=clerk if isinstance(clerk, str) else None,
+        created_at=message.created_at,
+    )
+
+
+SenderQuery = Annotated[str, Query(max_length=128, description="the conversation id the chat's answers carry")]
+AfterQuery = Annotated[int, Query(ge=0, le=2**62, description="the last `seq` seen (0: from the start)")]
+
+
+def _signed(ids: SenderIds, sender_id: str) -> str:
+    if not ids.verify(sender_id):
+        raise HTTPException(404, "no conversation with this sender_id: use the sender_id the chat's answers carry")
+    return sender_id
+
+
+def _received(db: Database, sender_id: str, after: int) -> tuple[list[Stored], str | None]:
+    current = handoffs.active(db, sender_id)
+    return handoffs.pushed_after(db, sender_id, after), current.status if current is not None else None
+
+
+@router.get(
+    "/api/v1/chat/messages",
+    summary="Poll for a clerk's replies",
+    response_model=PushedMessages,
+    responses={404: {"description": "A sender id this server did not issue."}},
+)
+async def chat_messages(sender_id: SenderQuery, db: ConsoleDep, ids: SenderIdsDep, after: AfterQuery = 0):
+    """The conversation's messages after ``after`` that did not come as an answer (a clerk's replies during a
+    handoff, the note that the clerk has ended it): the same as ``/api/v1/chat/events``, for clients that cannot
+    hold a stream open. Only for a sender id this server issued."""
+    sender_id = _signed(ids, sender_id)
+    found, status = await asyncio.to_thread(_received, db, sender_id, after)
+    return PushedMessages(sender_id=sender_id, messages=[pushed(m) for m in found], handoff=status)
+
+
+@router.get(
+    "/api/v1/chat/events",
+    summary="A clerk's replies, as server-sent events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "`message` and `handoff` events"},
+        404: {"description": "A sender id this server did not issue."},
+    },
+)
+async def chat_events(
+    request: Request,
+    sender_id: SenderQuery,
+    db: ConsoleDep,
+    ids: SenderIdsDep,
+    after: AfterQuery = 0,
+    last_event_id: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> StreamingResponse:
+    """Server-sent events of the conversation: ``message`` (a :class:`PushedMessage`, its ``id`` the ``seq``) for
+    each message after ``after`` (or the ``Last-Event-ID`` a reconnecting browser sends) that did not come as an
+    answer, and ``handoff`` (``{"status": "open"|"claimed"|null}``) whenever the handoff changes; null means the
+    assistant answers again, and the client may close the stream. Only for a sender id this server issued."""
+    sender_id = _signed(ids, sender_id)
+    if last_event_id and last_event_id.isdigit():
+        after = max(after, int(last_event_id))
+    seq, shown = after, "unknown"
+
+    async def poll() -> list[str]:
+        nonlocal seq, shown
+        found, status = await asyncio.to_thread(_received, db, sender_id, seq)
+        events = [sse("message", pushed(m).model_dump(mode="json"), m.seq) for m in found]
+        if found:
+            seq = found[-1].seq
+        if (status or "none") != shown:
+            shown = status or "none"
+            events.append(sse("handoff", {"status": status}))
+        return events
+
+    return StreamingResponse(
+        event_stream(poll, request.is_disconnected), media_type="text/event-stream", headers=SSE_HEADERS
+    )

@@ -156,6 +156,11 @@
           headers: { Accept: "application/json" },
           signal: controller.signal,
         });
+        if (response.status === 401) {
+          // the session ended (8 hours, or logged out in another tab): log in again, then back to this search
+          window.location.assign("/console/login?next=" + encodeURIComponent(location.pathname + location.search));
+          return;
+        }
         if (!response.ok) {
           status.textContent = await errorMessage(response);
           return;

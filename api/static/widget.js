@@ -14,6 +14,16 @@
  * not mix. The sender id, the conversation, the large-text choice and whether the panel is open live in
  * localStorage.
  *
+ * 好差评: under each answer, 告知单 or refusal the server marks `rateable` (it has a `message_id`), 满意 / 不满意;
+ * 不满意 opens the reasons (没回答我的问题 / 信息有误 / 看不懂 / 其他) and a comment box. The rating goes to
+ * POST {script origin}/api/v1/feedback {"sender_id", "message_id", "rating", "reason", "text"} and is kept with
+ * the conversation, so a reload shows 感谢您的评价 rather than the buttons again.
+ *
+ * 转人工 (the button or the words) hands the conversation to staff: the widget then listens to
+ * GET {script origin}/api/v1/chat/events?sender_id=…&after=… (server-sent events; GET /api/v1/chat/messages polled
+ * every few seconds where a stream fails) and shows each clerk's reply as it comes, headed "工作人员 <name>：",
+ * until the clerk hands the conversation back to the assistant.
+ *
  * Accessible and elderly-friendly (WCAG 2.1 AA, the 适老化 rules for public services): contrast >= 4.5:1, tap
  * targets >= 44 px (>= 60 px and 20 px text in the 大字 mode), the panel reflows down to 320 px and at 200 %
  * zoom, a visible 转人工 button, and "重新开始" restarts the conversation on the server too (Rasa's /restart).
@@ -44,6 +54,8 @@
     log: "zwzs.conversation",
     large: "zwzs.large_text",
     open: "zwzs.open",
+    after: "zwzs.after", // the last pushed message seen (a clerk's reply): the stream goes on after it
+    handoff: "zwzs.handoff", // "1" while the conversation is with staff: the widget listens for their replies
   };
 
   var SAID = /*SAID*/{};
@@ -71,6 +83,8 @@
     waiting: "正在查询，请稍候……",
     you: "我",
     bot: "政务助手",
+    clerk: "工作人员", // before a clerk's reply, with their name: 工作人员 wang：
+    system: "提示",
     // the assistant's own sentences: written in from replies.yaml, with the deployment's contacts, when the
     // server serves this file as /widget.js
     welcome: SAID.welcome || "",
@@ -320,10 +334,163 @@
     });
   }
 
+  // -- 好差评: 满意 / 不满意 under a rateable message, the choice kept with the conversation ----------------------
+
+  var FEEDBACK_API = BASE + "api/v1/feedback";
+  var RATE = {
+    group: "评价这条回答",
+    good: "满意",
+    bad: "不满意",
+    reasons: "请问哪里不满意？",
+    reasonList: [
+      ["not_answered", "没回答我的问题"],
+      ["wrong", "信息有误"],
+      ["unclear", "看不懂"],
+      ["other", "其他"],
+    ],
+    comment: "补充说明（选填）",
+    submit: "提交",
+    pick: "请选择一个原因，再点“提交”。",
+    failed: "评价未能提交，请稍后再试。",
+    thanks: "感谢您的评价",
+  };
+  var ratingForms = 0; // each reasons form's own ids (labels, aria-controls)
+
+  function reasonName(key) {
+    for (var i = 0; i < RATE.reasonList.length; i++) {
+      if (RATE.reasonList[i][0] === key) {
+        return RATE.reasonList[i][1];
+      }
+    }
+    return "";
+  }
+
+  function showThanks(block, rated, moveFocus) {
+    block.textContent = "";
+    var choice = rated.rating === "good" ? RATE.good : RATE.bad + (rated.reason ? "：" + reasonName(rated.reason) : "");
+    var note = el("p", { class: "zwzs-thanks", tabindex: "-1" }, RATE.thanks + "（" + choice + "）");
+    block.appendChild(note);
+    if (moveFocus) {
+      note.focus({ preventScroll: true }); // the button pressed is gone: the keyboard stays here
+    }
+  }
+
+  function submitRating(entry, block, rating, reason, comment, problem) {
+    var controls = block.querySelectorAll("button, input, textarea");
+    Array.prototype.forEach.call(controls, function (control) {
+      control.disabled = true;
+    });
+    problem.textContent = "";
+    fetch(FEEDBACK_API, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({
+        sender_id: load(KEYS.sender),
+        message_id: entry.message_id,
+        rating: rating,
+        reason: reason,
+        text: comment || null,
+      }),
+      credentials: "omit",
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw { status: response.status };
+        }
+        entry.rating = { rating: rating, reason: reason };
+        save(KEYS.log, JSON.stringify(conversation)); // a reload shows the thanks, not the buttons
+        showThanks(block, entry.rating, true);
+      })
+      .catch(function () {
+        Array.prototype.forEach.call(controls, function (control) {
+          control.disabled = false;
+        });
+        problem.textContent = RATE.failed;
+      });
+  }
+
+  function ratingBlock(entry) {
+    var block = el("div", { class: "zwzs-rating", role: "group", "aria-label": RATE.group });
+    if (entry.rating) {
+      showThanks(block, entry.rating, false);
+      return block;
+    }
+    var n = ++ratingForms;
+    var buttons = el("div", { class: "zwzs-rate-buttons" });
+    var good = el("button", { type: "button", class: "zwzs-rate zwzs-rate-good" }, RATE.good);
+    var bad = el("button", {
+      type: "button",
+      class: "zwzs-rate zwzs-rate-bad",
+      "aria-expanded": "false",
+      "aria-controls": "zwzs-reasons-" + n,
+    }, RATE.bad);
+    buttons.appendChild(good);
+    buttons.appendChild(bad);
+    block.appendChild(buttons);
+
+    var form = el("form", { class: "zwzs-reasons", id: "zwzs-reasons-" + n, hidden: "" });
+    var fieldset = el("fieldset");
+    fieldset.appendChild(el("legend", {}, RATE.reasons));
+    RATE.reasonList.forEach(function (reason, i) {
+      var id = "zwzs-reason-" + n + "-" + i;
+      var label = el("label", { class: "zwzs-reason", for: id });
+      label.appendChild(el("input", { type: "radio", id: id, name: "zwzs-reason-" + n, value: reason[0] }));
+      label.appendChild(el("span", {}, reason[1]));
+      fieldset.appendChild(label);
+    });
+    form.appendChild(fieldset);
+    var commentId = "zwzs-comment-" + n;
+    form.appendChild(el("label", { class: "zwzs-comment-label", for: commentId }, RATE.comment));
+    var comment = el("textarea", { id: commentId, class: "zwzs-comment", rows: "2", maxlength: "500" });
+    form.appendChild(comment);
+    form.appendChild(el("button", { type: "submit", class: "zwzs-rate-submit" }, RATE.submit));
+    var problem = el("p", { class: "zwzs-rate-problem", role: "alert" });
+    block.appendChild(form);
+    block.appendChild(problem);
+
+    good.addEventListener("click", function () {
+      submitRating(entry, block, "good", null, "", problem);
+    });
+    bad.addEventListener("click", function () {
+      var opening = form.hasAttribute("hidden");
+      if (opening) {
+        form.removeAttribute("hidden");
+      } else {
+        form.setAttribute("hidden", "");
+      }
+      bad.setAttribute("aria-expanded", opening ? "true" : "false");
+      if (opening) {
+        fieldset.querySelector("input").focus();
+      }
+    });
+    form.addEventListener("change", function () {
+      problem.textContent = ""; // a reason picked: the request for one is answered
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var picked = form.querySelector("input:checked");
+      if (!picked) {
+        problem.textContent = RATE.pick;
+        fieldset.querySelector("input").focus();
+        return;
+      }
+      submitRating(entry, block, "bad", picked.value, comment.value.trim(), problem);
+    });
+    return block;
+  }
+
   function renderEntry(entry, optionsActive) {
-    var item = el("div", { class: "zwzs-message zwzs-" + (entry.role === "user" ? "user" : entry.role === "error" ? "error" : "bot") });
-    // a hidden speaker name makes the log readable to screen readers
-    item.appendChild(el("span", { class: "zwzs-visually-hidden" }, (entry.role === "user" ? TEXT.you : TEXT.bot) + "："));
+    var staff = entry.role === "clerk" || entry.role === "system"; // a handoff's: a clerk's reply, or a note
+    var kind = entry.role === "user" ? "user" : entry.role === "error" ? "error" : "bot";
+    var item = el("div", { class: "zwzs-message zwzs-" + kind + (staff ? " zwzs-" + entry.role : "") });
+    if (entry.role === "clerk") {
+      // a person answers now, not the assistant: said in words, not only by the bubble's colour
+      item.appendChild(el("span", { class: "zwzs-speaker" }, TEXT.clerk + (entry.clerk ? " " + entry.clerk : "") + "："));
+    } else {
+      // a hidden speaker name makes the log readable to screen readers
+      var who = entry.role === "user" ? TEXT.you : entry.role === "system" ? TEXT.system : TEXT.bot;
+      item.appendChild(el("span", { class: "zwzs-visually-hidden" }, who + "："));
+    }
     if (entry.text) {
       item.appendChild(appendText(el("div", { class: "zwzs-text" }), String(entry.text), entry.role !== "user"));
     }
@@ -346,6 +513,9 @@
         group.appendChild(button);
       });
       item.appendChild(group);
+    }
+    if (entry.role === "bot" && entry.message_id && entry.rateable) {
+      item.appendChild(ratingBlock(entry));
     }
     if (entry.role === "error") {
       item.setAttribute("role", "alert");
@@ -388,7 +558,8 @@
 
   function readMessage(message) {
     return {
-      role: "bot",
+      role: message.author === "clerk" || message.author === "system" ? message.author : "bot",
+      clerk: typeof message.clerk === "string" ? message.clerk : null,
       text: typeof message.text === "string" ? message.text : "",
       buttons: Array.isArray(message.buttons)
         ? message.buttons
@@ -396,6 +567,8 @@
             .map(function (b) { return { title: String(b.title), payload: String(b.payload || b.title) }; })
         : [],
       link: message.link ? String(message.link) : null,
+      message_id: typeof message.message_id === "string" && message.message_id ? message.message_id : null,
+      rateable: message.rateable === true,
     };
   }
 
@@ -465,6 +638,9 @@
             remember(entry);
             renderEntry(entry, true);
           }
+          if (entry.role === "system" || entry.role === "clerk") {
+            followHandoff(); // handed to staff: their replies come without a request
+          }
         });
         showLatest(); // the start of the first new message at the top of the log
       })
@@ -499,9 +675,139 @@
     return true;
   }
 
+  // -- human handoff: a clerk's replies, pushed (server-sent events) or, where a stream fails, polled ----------
+
+  var EVENTS = BASE + "api/v1/chat/events";
+  var PUSHED = BASE + "api/v1/chat/messages";
+  var POLL_MS = 3000;
+  var stream = null; // the EventSource while listening
+  var pollTimer = null;
+
+  function lastSeq() {
+    var seq = parseInt(load(KEYS.after) || "0", 10);
+    return isNaN(seq) ? 0 : seq;
+  }
+
+  function pushedUrl(base) {
+    return base + "?sender_id=" + encodeURIComponent(load(KEYS.sender) || "") + "&after=" + lastSeq();
+  }
+
+  function seen(message) {
+    if (typeof message.seq === "number" && message.seq > lastSeq()) {
+      save(KEYS.after, String(message.seq));
+    }
+  }
+
+  function showPushed(message) {
+    seen(message);
+    var shown = conversation.some(function (entry) { return entry.message_id && entry.message_id === message.message_id; });
+    var entry = readMessage(message || {});
+    if (shown || !entry.text) {
+      return;
+    }
+    remember(entry);
+    renderEntry(entry, false);
+    showLatest();
+  }
+
+  function poll() {
+    pollTimer = null;
+    fetch(pushedUrl(PUSHED), { headers: { Accept: "application/json" }, credentials: "omit" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw { status: response.status };
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        (Array.isArray(data.messages) ? data.messages : []).forEach(showPushed);
+        if (data.handoff) {
+          schedulePoll();
+        } else {
+          stopFollowing();
+        }
+      })
+      .catch(function (error) {
+        if (error && error.status >= 400 && error.status < 500) {
+          stopFollowing(); // not a conversation this server knows: nothing will come
+        } else {
+          schedulePoll();
+        }
+      });
+  }
+
+  function schedulePoll() {
+    if (load(KEYS.handoff) === "1" && !pollTimer) {
+      pollTimer = setTimeout(poll, POLL_MS);
+    }
+  }
+
+  function followHandoff() {
+    if (!load(KEYS.sender)) {
+      return;
+    }
+    save(KEYS.handoff, "1");
+    if (stream || pollTimer) {
+      return;
+    }
+    if (!window.EventSource) {
+      schedulePoll();
+      return;
+    }
+    stream = new EventSource(pushedUrl(EVENTS));
+    stream.addEventListener("message", function (event) {
+      try {
+        showPushed(JSON.parse(event.data));
+      } catch (e) {
+        // not ours: ignored
+      }
+    });
+    stream.addEventListener("handoff", function (event) {
+      try {
+        if (!JSON.parse(event.data).status) {
+          stopFollowing(); // back with the assistant: its answers come as answers again
+        }
+      } catch (e) {
+        // not ours: ignored
+      }
+    });
+    stream.addEventListener("error", function () {
+      if (stream && stream.readyState === 2) {
+        // closed for good (refused, or a proxy that cannot stream): ask every few seconds instead
+        stream = null;
+        schedulePoll();
+      }
+    });
+  }
+
+  function stopFollowing() {
+    save(KEYS.handoff, "0");
+    if (stream) {
+      stream.close();
+      stream = null;
+    }
+    if (pollTimer) {
+      clearTimeout(pollTimer);
+      pollTimer = null;
+    }
+  }
+
+  function skipPushed() {
+    // a new conversation does not replay the clerks' replies of the old one
+    if (!load(KEYS.sender)) {
+      return;
+    }
+    fetch(pushedUrl(PUSHED), { headers: { Accept: "application/json" }, credentials: "omit" })
+      .then(function (response) { return response.ok ? response.json() : { messages: [] }; })
+      .then(function (data) { (Array.isArray(data.messages) ? data.messages : []).forEach(seen); })
+      .catch(function () {});
+  }
+
   function restart() {
     // a new conversation here and on the server: what is on its way is dropped, the log cleared, the welcome
-    // shown again, and Rasa told to forget the old one (a checklist half answered included)
+    // shown again, and Rasa told to forget the old one (a checklist half answered included); a handoff ends
+    stopFollowing();
+    skipPushed();
     generation += 1;
     if (inFlight) {
       inFlight.abort();
@@ -584,6 +890,9 @@
     setLarge(load(KEYS.large) === "1");
     var startOpen = load(KEYS.open) === "1" || (load(KEYS.open) === null && script.getAttribute("data-open") === "true");
     setOpen(startOpen, false);
+    if (load(KEYS.handoff) === "1") {
+      followHandoff(); // still with staff after a reload
+    }
   }
 
   if (document.body) {

@@ -8,7 +8,7 @@ Without ``--url`` it starts ``assistant serve`` on free ports (data in ``$ASSIST
 and reports the cold start: seconds from launch to ``/healthz`` 200, and whether the index and the Rasa model
 were reused or built on the way (nothing is ever deleted to force a build). It then runs scripted conversations
 (several items and a bundle; questions, follow-ups, checklist requests, answers by number, by text and by button
-payload, "上一步", unrelated questions, "转人工") for at least ``--turns`` turns each way:
+payload, "上一步", unrelated questions) for at least ``--turns`` turns each way:
 
 - (a) straight to the Rasa server's REST webhook (``/webhooks/rest/webhook`` on the Rasa port, actions still
   served by the application's ``/webhook``);
@@ -62,8 +62,8 @@ CONVERSATIONS: list[list[str]] = [
     ["新生儿出生一件事的材料清单", ANSWER_BY_NUMBER],
     # questions with a follow-up, then the offered checklist answered by the options' text
     ["普通护照签发要带什么材料", "那要多少钱？", "生成清单", ANSWER_BY_TEXT],
-    # unrelated questions and the human channel around a question
-    ["今天天气怎么样", "身份证丢了怎么补办", "那要多久", "转人工"],
+    # an unrelated question around questions (no "转人工": the one sender would be handed to staff for the rest)
+    ["今天天气怎么样", "身份证丢了怎么补办", "那要多久", "谢谢"],
     # an ambiguous question resolved by a button, then a checklist abandoned
     ["护照要多少钱", CLICK_FIRST, "帮我生成居民身份证补领的材料清单", "1", "不办了"],
     # a question inside a checklist, then the checklist resumed and finished by text

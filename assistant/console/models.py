@@ -135,7 +135,7 @@ class Feedback(Base):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(32), index=True)
+    message_id: Mapped[str] = mapped_column(String(32), unique=True)  # one rating per message: a second replaces it
     sender_id: Mapped[str] = mapped_column(String(128))
     channel: Mapped[str] = mapped_column(String(16))
     rating: Mapped[str] = mapped_column(String(8))

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, inspect
 
+from assistant.console import audit as audit_log
 from assistant.console.db import Database
-from assistant.console.models import AuditEntry, Feedback, Handoff, Message, StaffSession, utcnow
+from assistant.console.models import Feedback, Handoff, Message, StaffSession, utcnow
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,13 @@ def prune(db: Database, conversation_days: int, log_days: int, now: datetime | N
         now: the moment to count from (default: now).
 
     Raises:
-        ValueError: a period below one day.
+        ValueError: a conversation period below one day, an audit period below six months.
         sqlalchemy.exc.OperationalError: the database cannot be reached.
     """
-    if conversation_days < 1 or log_days < 1:
+    if conversation_days < 1:
         raise ValueError("retention periods are at least one day")
     now = now or utcnow()
-    talk, logs = now - timedelta(days=conversation_days), now - timedelta(days=log_days)
+    talk = now - timedelta(days=conversation_days)
     with db.engine.connect() as connection:
         if not inspect(connection).has_table(Message.__tablename__):
             return Pruned()
@@ -64,6 +65,5 @@ def prune(db: Database, conversation_days: int, log_days: int, now: datetime | N
         messages = session.execute(delete(Message).where(Message.created_at < talk)).rowcount
         handoffs = session.execute(delete(Handoff).where(Handoff.created_at < talk)).rowcount
         ratings = session.execute(delete(Feedback).where(Feedback.created_at < talk)).rowcount
-        audit = session.execute(delete(AuditEntry).where(AuditEntry.at < logs)).rowcount
         session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
-    return Pruned(messages, handoffs, ratings, audit)
+    return Pruned(messages, handoffs, ratings, audit_log.prune(db, log_days, now))

@@ -33,6 +33,7 @@ MIN_PASSWORD = 10
 MAX_FAILURES = 5  # wrong passwords in a row before the account is locked
 LOCK_MINUTES = 15
 SESSION_HOURS = 8  # one working day
+LOCKED = f"account locked after {MAX_FAILURES} wrong passwords; try again later"
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 
 _hasher = PasswordHasher()  # Argon2id with argon2-cffi's RFC 9106 "low memory" profile
@@ -40,7 +41,12 @@ _DUMMY_HASH = _hasher.hash("a password nobody has")  # verified against for unkn
 
 
 class AccountError(ValueError):
-    """An account that cannot be created as asked (the message says why)."""
+    """An account that cannot be created or changed as asked: the message says why, ``code`` is what a page words
+    (``name``, ``role``, ``password``, ``taken``, ``unknown``)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 class LoginRefused(Exception):
@@ -73,16 +79,66 @@ def add_user(db: Database, username: str, role: str, password: str) -> Staff:
             ``MIN_PASSWORD``.
     """
     if not USERNAME.match(username):
-        raise AccountError("a user name is 2-64 letters, digits, '.', '_' or '-'")
+        raise AccountError("a user name is 2-64 letters, digits, '.', '_' or '-'", "name")
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", "role")
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters", "password")
     with db.session() as session:
         if session.scalar(select(StaffUser).where(StaffUser.username == username)) is not None:
-            raise AccountError(f"user {username!r} exists already")
+            raise AccountError(f"user {username!r} exists already", "taken")
         session.add(StaffUser(username=username, role=role, password_hash=_hasher.hash(password)))
     return Staff(username, role)
+
+
+def set_password(db: Database, username: str, password: str) -> None:
+    """Give an account a new password; it also lifts a lock-out and ends the account's sessions.
+
+    Raises:
+        AccountError: no such account, or the password is shorter than ``MIN_PASSWORD``.
+    """
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters", "password")
+    with db.session() as session:
+        user = _user(session, username)
+        user.password_hash = _hasher.hash(password)
+        user.failed_logins = 0
+        user.locked_until = None
+        session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+
+
+def set_disabled(db: Database, username: str, disabled: bool) -> None:
+    """Disable an account (it cannot log in, its sessions end) or enable it again (which also lifts a lock-out).
+
+    Raises:
+        AccountError: no such account.
+    """
+    with db.session() as session:
+        user = _user(session, username)
+        user.disabled = disabled
+        user.failed_logins = 0
+        user.locked_until = None
+        if disabled:
+            session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+
+
+def unlock(db: Database, username: str) -> None:
+    """Lift a lock-out now (an admin who knows it is the member of staff who mistyped).
+
+    Raises:
+        AccountError: no such account.
+    """
+    with db.session() as session:
+        user = _user(session, username)
+        user.failed_logins = 0
+        user.locked_until = None
+
+
+def _user(session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}; `assistant staff list` shows the accounts", "unknown")
+    return user
 
 
 def list_users(db: Database) -> list[StaffUser]:
@@ -101,34 +157,39 @@ def login(db: Database, username: str, password: str, session_hours: float = SES
         LoginRefused: a wrong name or password (the same message for both), or a locked account.
     """
     now = utcnow()
-    with db.session() as session:
+    refused: LoginRefused | None = None
+    with db.session() as session:  # a refusal is raised after the block: the count of failures must be committed
         user = session.scalar(select(StaffUser).where(StaffUser.username == username))
         if user is None or user.disabled:
             _verify(_DUMMY_HASH, password)
-            raise LoginRefused("wrong user name or password")
-        if user.locked_until is not None and user.locked_until > now:
-            raise LoginRefused(f"account locked after {MAX_FAILURES} wrong passwords; try again later", locked=True)
-        if not _verify(user.password_hash, password):
+            refused = LoginRefused("wrong user name or password")
+        elif user.locked_until is not None and user.locked_until > now:
+            refused = LoginRefused(LOCKED, locked=True)
+        elif not _verify(user.password_hash, password):
             user.failed_logins += 1
+            refused = LoginRefused("wrong user name or password")
             if user.failed_logins >= MAX_FAILURES:
                 user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                 user.failed_logins = 0
-                raise LoginRefused(f"account locked after {MAX_FAILURES} wrong passwords; try again later", locked=True)
-            raise LoginRefused("wrong user name or password")
-        user.failed_logins = 0
-        user.locked_until = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        session.add(
-            StaffSession(
-                token_hash=_digest(token),
-                user_id=user.id,
-                csrf_token=csrf,
-                expires_at=now + timedelta(hours=session_hours),
+                refused = LoginRefused(LOCKED, locked=True)
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+            session.add(
+                StaffSession(
+                    token_hash=_digest(token),
+                    user_id=user.id,
+                    csrf_token=csrf,
+                    expires_at=now + timedelta(hours=session_hours),
+                )
             )
-        )
-        return token, Staff(user.username, user.role, csrf)
+            member = Staff(user.username, user.role, csrf)
+    if refused is not None:
+        raise refused
+    return token, member
 
 
 def resolve(db: Database, token: str) -> Staff | None:

@@ -40,6 +40,7 @@ from pydantic import BaseModel
 from assistant.retrieval.bm25 import Bm25Retriever, Bm25Scores, tokens
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.types import IndexError_
+from knowledge.additions import FILE as ADDITIONS
 from knowledge.catalogue import BUNDLED
 from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
@@ -93,6 +94,7 @@ def catalogue_files(directories: Sequence[Path]) -> list[Path]:
         files += [directory / "catalogue.yaml"]
         files += sorted((directory / "items").rglob("*.yaml"))
         files += sorted((directory / "bundles").glob("*.yaml"))
+        files += [p for p in [directory / ADDITIONS] if p.is_file()]  # reviewed aliases and FAQ (knowledge.additions)
     return files
 
 

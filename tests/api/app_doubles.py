@@ -5,11 +5,13 @@ serves only a catalogue (for the routes that never touch the index; they speak w
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -93,16 +95,21 @@ def serving(make_app: Callable[[int], FastAPI]) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def catalogue_app(catalogue: Catalogue) -> Callable[[int], FastAPI]:
+def catalogue_app(catalogue: Catalogue, data_dir: Path | None = None) -> Callable[[int], FastAPI]:
     """For :func:`serving`: the application over ``catalogue`` alone (no index), its dialogue a
-    :class:`FakeDialogue`, its public address the port it is served on."""
+    :class:`FakeDialogue`, its public address the port it is served on, its data directory ``data_dir`` (its own
+    database: staff accounts, messages; a new temporary directory when None)."""
 
     def make(port: int) -> FastAPI:
         from api.app import create_app
         from api.settings import ServerSettings, Settings
+        from assistant.serving.settings import PathSettings
 
+        paths = PathSettings(data_dir=data_dir or Path(tempfile.mkdtemp(prefix="zwzs-app-")))
         return create_app(
-            Settings(server=ServerSettings(port=port)), holder=CatalogueHolder(catalogue), dialogue=FakeDialogue()
+            Settings(server=ServerSettings(port=port), paths=paths),
+            holder=CatalogueHolder(catalogue),
+            dialogue=FakeDialogue(),
         )
 
     return make

@@ -10,12 +10,14 @@ from collections.abc import Iterator
 import pytest
 from app_doubles import CatalogueHolder, FakeDialogue
 from fastapi.testclient import TestClient
+from staff_accounts import add_staff, log_in
 
 import api.app
 import api.routes.health
 from api.app import create_app
 from api.dialogue import RasaDialogue
 from api.settings import AdminSettings, DialogueSettings, LimitsSettings, Settings
+from assistant.serving.settings import PathSettings
 from knowledge.catalogue import Catalogue
 from knowledge.errors import CatalogueError, Problem
 
@@ -108,8 +110,10 @@ def test_liveness_and_readiness_never_wait_on_the_dialogue_engine(settings: Sett
 
 
 def test_startup_does_not_wait_for_the_knowledge(
-    settings: Settings, bundled: Catalogue, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, bundled: Catalogue, monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
+    settings = settings.model_copy(update={"paths": PathSettings(data_dir=tmp_path)})
+    add_staff(tmp_path)  # a clerk opens the lookup page while the knowledge loads
     release = threading.Event()
     calls = []
 
@@ -128,6 +132,7 @@ def test_startup_does_not_wait_for_the_knowledge(
             "parts": {"knowledge": "starting", "dialogue": "ready"},
         }
         assert client.get("/readyz").status_code == 503 and client.get("/livez").status_code == 200
+        log_in(client)
         page = client.get("/staff", headers={"accept": "text/html"})
         assert page.status_code == 503
         assert "事项知识库正在加载" in page.text
@@ -159,7 +164,9 @@ def test_a_catalogue_refused_at_startup_shows_as_unavailable(
 def test_without_a_dialogue_the_rasa_one_is_used_and_closed(settings: Settings, bundled: Catalogue) -> None:
     app = create_app(settings, holder=CatalogueHolder(bundled))
     with TestClient(app) as client:
-        rasa = app.state.assistant.dialogue.inner.engine  # behind the recorder and the guides, which answer while it is down
+        rasa = (
+            app.state.assistant.dialogue.inner.engine
+        )  # behind the recorder and the guides, which answer while it is down
         assert isinstance(rasa, RasaDialogue)
         assert rasa.url == "http://127.0.0.1:9"
         # nothing listens there: not ready yet

@@ -18,6 +18,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote, quote_from_bytes, urlencode
 from xml.sax.saxutils import escape
 
@@ -29,6 +30,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from staff_accounts import add_staff, log_in
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
@@ -36,6 +38,7 @@ from api.app import create_app
 from api.dialogue import BotMessage, Button
 from api.senders import SenderIds
 from api.settings import ChatSettings, Settings, WeChatSettings
+from assistant.serving.settings import PathSettings
 from knowledge.catalogue import Catalogue
 from knowledge.checklist import questions_of
 from knowledge.schema import Question
@@ -233,8 +236,9 @@ class OptionsDialogue(FakeDialogue):
         ]
 
 
-def fuzz_settings(**wechat: object) -> Settings:
+def fuzz_settings(data_dir: Path | None = None, **wechat: object) -> Settings:
     return Settings(
+        paths=PathSettings(data_dir=data_dir) if data_dir is not None else PathSettings(),
         chat=ChatSettings(secret=CHAT_SECRET),
         wechat=WeChatSettings(
             token=TOKEN, appid=APPID, secret="fuzz-app-secret", api_url="http://127.0.0.1:9/", **wechat
@@ -248,9 +252,12 @@ def client_of(app: FastAPI) -> TestClient:
 
 
 @pytest.fixture(scope="module")
-def client(bundled: Catalogue) -> Iterator[TestClient]:
-    app = create_app(fuzz_settings(), holder=CatalogueHolder(bundled), dialogue=OptionsDialogue())
+def client(bundled: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir = tmp_path_factory.mktemp("data")
+    add_staff(data_dir)
+    app = create_app(fuzz_settings(data_dir), holder=CatalogueHolder(bundled), dialogue=OptionsDialogue())
     with client_of(app) as test_client:
+        log_in(test_client)  # the staff lookup is fuzzed as a logged-in clerk reaches it
         yield test_client
 
 
@@ -262,8 +269,11 @@ def safe_client(bundled: Catalogue) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def indexed_client(holder) -> Iterator[TestClient]:
-    with client_of(create_app(fuzz_settings(), holder=holder, dialogue=OptionsDialogue())) as test_client:
+def indexed_client(holder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir = tmp_path_factory.mktemp("data")
+    add_staff(data_dir)
+    with client_of(create_app(fuzz_settings(data_dir), holder=holder, dialogue=OptionsDialogue())) as test_client:
+        log_in(test_client)
         yield test_client
 
 

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 import pytest
 from app_doubles import CatalogueHolder, FakeDialogue
 from fastapi.testclient import TestClient
+from staff_accounts import add_staff, log_in
 
 from api.app import create_app
 from api.settings import Settings
+from assistant.serving.settings import PathSettings
 from knowledge.catalogue import Catalogue
 from knowledge.checklist import build_notice
 
@@ -25,8 +27,12 @@ HTML = {"accept": "text/html"}
 
 
 @pytest.fixture(scope="module")
-def client(bundled: Catalogue) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(), holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+def client(bundled: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir = tmp_path_factory.mktemp("data")
+    add_staff(data_dir)
+    settings = Settings(paths=PathSettings(data_dir=data_dir))
+    with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+        log_in(client)  # the staff pages are for logged-in window staff; the notice pages are public either way
         yield client
 
 
@@ -154,7 +160,7 @@ def test_staff_item_page_groups_every_element_as_on_a_portal(client: TestClient,
     assert "视情形" in shown  # materials only some scenarios need are marked, with the answer that adds them
 
 
-def test_staff_item_page_shows_the_legal_review_under_the_basis(write_catalogue, item_data) -> None:
+def test_staff_item_page_shows_the_legal_review_under_the_basis(write_catalogue, item_data, tmp_path) -> None:
     from conftest import ITEM
 
     from knowledge.loader import load_catalogues
@@ -164,8 +170,10 @@ def test_staff_item_page_shows_the_legal_review_under_the_basis(write_catalogue,
         "sources": ["《中华人民共和国居民身份证法》（2011年修正）第八条", "<b>公安部规定</b>"],
     }
     catalogue = load_catalogues([write_catalogue({ITEM: item_data})], bundled=False)
-    app = create_app(Settings(), holder=CatalogueHolder(catalogue), dialogue=FakeDialogue())
-    with TestClient(app) as client:
+    add_staff(tmp_path / "data")
+    settings = Settings(paths=PathSettings(data_dir=tmp_path / "data"))
+    with TestClient(create_app(settings, holder=CatalogueHolder(catalogue), dialogue=FakeDialogue())) as client:
+        log_in(client)
         page = client.get(f"/staff/items/{item_data['id']}").text
     basis = page[page.index('<section id="basis"') : page.index('<section id="faq"')]
     assert (

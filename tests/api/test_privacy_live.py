@@ -2,17 +2,19 @@
 
 A person writes their numbers into the web chat, a WeChat message, the staff search and the API; afterwards no
 file the server wrote (its console output, the operational log with the access lines, Rasa's log, the tracker
-database) holds any of them.
+database, the audit log of the staff search) holds any of them.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 
 import httpx
 import pytest
 from conftest import REPO, free_port, start_serve
+from staff_accounts import add_staff, log_in
 from test_wechat_live import WeChatUser
 
 pytestmark = pytest.mark.slow
@@ -31,6 +33,8 @@ def test_personal_numbers_reach_no_file_and_no_table():
     log, operational = REPO / "var" / LOG, REPO / "var" / "logs" / "assistant.log"
     # the logs are appended to by every run: read this run's part
     before = {path: path.stat().st_size if path.exists() else 0 for path in (log, operational)}
+    clerk = f"privacy-{secrets.token_hex(4)}"  # the server's own database (var/): a name of this run's
+    add_staff(REPO / "var", clerk)
     process = start_serve(port, rasa_port, LOG)
     try:
         said = f"我的身份证号{ID}丢了，怎么补办？我的电话{MOBILE}"
@@ -42,7 +46,9 @@ def test_personal_numbers_reach_no_file_and_no_table():
             assert sender in (None, reply.json()["sender_id"])  # one conversation, its id issued by the server
             sender = reply.json()["sender_id"]
             assert answered in follower.say(message)
-        assert httpx.get(f"{base}/staff", params={"q": MOBILE}, timeout=30).status_code == 200
+        with httpx.Client(base_url=base, timeout=30) as window:
+            log_in(window, clerk)
+            assert window.get("/staff", params={"q": MOBILE}).status_code == 200
         assert httpx.get(f"{base}/api/v1/items", params={"q": ID}, timeout=30).status_code == 200
         assert httpx.post(f"{base}/api/v1/ask", json={"query": said}, timeout=60).status_code == 200
     finally:
@@ -60,3 +66,6 @@ def test_personal_numbers_reach_no_file_and_no_table():
         stored = "\n".join(json.dumps(json.loads(row[0]), ensure_ascii=False) for row in rows)
     assert "身份证号" in stored  # the conversation was stored, its numbers masked
     assert not [n for n in NUMBERS if n in stored]
+    with sqlite3.connect(REPO / "var" / "console.sqlite3") as db:
+        looked_up = db.execute("SELECT target FROM audit_log WHERE username = ? AND action = 'staff.search'", (clerk,))
+        assert [row[0] for row in looked_up] == ["*" * len(MOBILE)]  # the clerk's search audited, the number masked

@@ -167,6 +167,7 @@ def test_every_reply_loads_and_fills_in_with_a_citys_contacts() -> None:
         "status": 503,
     }
     context |= {"service": "工作居住证", "element": "受理条件", "facts": "离休、退休"}
+    context |= {"when": "明天 9:00", "text": "您好"}  # human handoff
     said = {key: replies(key, **context) for key in replies.texts}
     assert all(text.strip() for text in said.values())
     assert not [key for key, text in said.items() if "12345" in text]  # the city's hotline everywhere
@@ -218,8 +219,13 @@ def test_a_citys_wechat_apology_names_its_hotline(city_catalogue: Catalogue) -> 
 
 
 def test_pages_before_the_knowledge_is_loaded_use_the_default_contacts(
-    monkeypatch: pytest.MonkeyPatch, bundled: Catalogue
+    monkeypatch: pytest.MonkeyPatch, bundled: Catalogue, tmp_path: Path
 ) -> None:
+    from staff_accounts import add_staff, log_in
+
+    from assistant.serving.settings import PathSettings
+
+    add_staff(tmp_path)  # a clerk opens the lookup page while the knowledge loads
     import threading
 
     import api.app
@@ -232,7 +238,9 @@ def test_pages_before_the_knowledge_is_loaded_use_the_default_contacts(
 
     monkeypatch.setattr(api.app.KnowledgeHolder, "open_at", staticmethod(slow_open_at))
     try:
-        with TestClient(create_app(Settings(), dialogue=FakeDialogue())) as client:
+        settings = Settings(paths=PathSettings(data_dir=tmp_path))
+        with TestClient(create_app(settings, dialogue=FakeDialogue())) as client:
+            log_in(client)
             page = client.get("/staff", headers={"accept": "text/html"})
     finally:
         release.set()
@@ -263,7 +271,8 @@ def test_a_citys_refusal_and_handoff_name_its_hotline(
     tracker = Tracker("city", {"item_id": item_data["id"]}, {"text": "转人工"}, [], False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionHandoff(Services(knowledge=lambda: knowledge)).run(dispatcher, tracker, {}))
-    [said] = dispatcher.messages
+    said, handoff = dispatcher.messages  # the words, then what the channels open a handoff on
+    assert handoff["custom"] == {"meta": {"outcome": "handoff", "item_id": item_data["id"]}}
     assert said["text"].startswith(
         "目前不能在线转接人工，如需人工服务，请拨打 96196 示例城市服务热线（周一至周日 8:00-20:00）"
     )

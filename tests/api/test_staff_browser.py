@@ -11,6 +11,7 @@ import httpx
 import pytest
 from app_doubles import catalogue_app, serving
 from axe import describe, serious_violations
+from staff_accounts import add_staff, log_in, log_in_browser
 
 from knowledge.catalogue import Catalogue
 from knowledge.checklist import build_notice
@@ -23,16 +24,22 @@ MARRIAGE = "marriage-registration"
 
 
 @pytest.fixture(scope="module")
-def base_url(bundled: Catalogue) -> Iterator[str]:
-    with serving(catalogue_app(bundled)) as url:
+def base_url(bundled: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("data")
+    add_staff(data_dir)  # the clerk every tab logs in as
+    with serving(catalogue_app(bundled, data_dir)) as url:
         # without an index the search reads typos with a normaliser over the catalogue's words, made on the first
         # Chinese query (jieba's dictionary on a fresh machine takes a while): made here, not in a test's timeout
-        httpx.get(f"{url}/staff/search", params={"q": "身分证"}, timeout=120).raise_for_status()
+        with httpx.Client(base_url=url, timeout=120) as client:
+            log_in(client)
+            client.get("/staff/search", params={"q": "身分证"}).raise_for_status()
         yield url
 
 
-def _tab(browser, viewport: dict[str, int]):
+def _tab(browser, viewport: dict[str, int], base_url: str):
+    """A tab of a new browser context, logged in as the clerk (the lookup is for logged-in window staff)."""
     context = browser.new_context(viewport=viewport, locale="zh-CN")
+    log_in_browser(context, base_url)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
@@ -40,17 +47,17 @@ def _tab(browser, viewport: dict[str, int]):
 
 
 @pytest.fixture(params=sorted(SIZES))
-def page(browser, request):
-    context, tab, errors = _tab(browser, SIZES[request.param])
+def page(browser, request, base_url: str):
+    context, tab, errors = _tab(browser, SIZES[request.param], base_url)
     yield tab
     context.close()
     assert not errors, errors
 
 
 @pytest.fixture
-def desk(browser):
+def desk(browser, base_url: str):
     """One desk-width tab (for what does not depend on the width)."""
-    context, tab, errors = _tab(browser, SIZES["desk"])
+    context, tab, errors = _tab(browser, SIZES["desk"], base_url)
     yield tab
     context.close()
     assert not errors, errors
@@ -363,7 +370,7 @@ def _fill_browser_lists(tab, base_url: str) -> None:
 def test_staff_pages_meet_wcag_aa_and_have_large_tap_targets(browser, base_url: str, path: str, size: str) -> None:
     from playwright.sync_api import expect
 
-    context, tab, errors = _tab(browser, A11Y_SIZES[size])
+    context, tab, errors = _tab(browser, A11Y_SIZES[size], base_url)
     try:
         _fill_browser_lists(tab, base_url)
         tab.goto(base_url + path)
@@ -392,7 +399,7 @@ def test_staff_pages_meet_wcag_aa_and_have_large_tap_targets(browser, base_url: 
 
 @pytest.mark.parametrize("path", ["/staff", f"/staff/items/{BIRTH}", "/staff/items/enterprise-opening"])
 def test_nothing_scrolls_sideways_at_320_px(browser, base_url: str, path: str) -> None:
-    context, tab, errors = _tab(browser, {"width": 320, "height": 640})
+    context, tab, errors = _tab(browser, {"width": 320, "height": 640}, base_url)
     try:
         _fill_browser_lists(tab, base_url)
         tab.goto(base_url + path)

@@ -8,17 +8,23 @@ from collections.abc import Iterator
 import pytest
 from app_doubles import CatalogueHolder, FakeDialogue
 from fastapi.testclient import TestClient
+from staff_accounts import add_staff, log_in
 
 from api.app import create_app
 from api.settings import Settings
+from assistant.serving.settings import PathSettings
 from knowledge.catalogue import Catalogue
 
 ID_CARD_ITEMS = {"居民身份证补领", "居民身份证换领", "居民身份证首次申领", "临时居民身份证申领"}
 
 
 @pytest.fixture(scope="module")
-def client(bundled: Catalogue) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(), holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+def client(bundled: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir = tmp_path_factory.mktemp("data")
+    add_staff(data_dir)
+    settings = Settings(paths=PathSettings(data_dir=data_dir))
+    with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())) as client:
+        log_in(client)  # the lookup is for logged-in window staff
         yield client
 
 
@@ -82,11 +88,13 @@ def test_the_items_api_rows_keep_their_fields(client: TestClient) -> None:
 
 
 @pytest.mark.integration
-def test_with_the_index_the_search_repairs_as_question_answering_does(holder) -> None:
+def test_with_the_index_the_search_repairs_as_question_answering_does(holder, tmp_path) -> None:
     """The served index's normaliser knows the words of the names (结婚, 工伤): it repairs what the catalogue's
     whole names alone cannot (tests/assistant/retrieval/test_lookup_normalised.py: 结昏 finds nothing there)."""
-    app = create_app(Settings(), holder=holder, dialogue=FakeDialogue())
+    add_staff(tmp_path)
+    app = create_app(Settings(paths=PathSettings(data_dir=tmp_path)), holder=holder, dialogue=FakeDialogue())
     with TestClient(app) as client:
+        log_in(client)
         married = [row["name"] for row in search(client, "结昏")["data"]]
         assert "内地居民结婚登记" in married[:3]
         assert search(client, "公伤")["data"][0]["name"] == "工伤认定申请"

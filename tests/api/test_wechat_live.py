@@ -20,6 +20,7 @@ import pytest
 
 from api.settings import WeChatSettings
 from assistant.dialogue.conversation import next_step, notice_in_chat
+from assistant.replies import Replies
 from knowledge.checklist import build_notice
 
 pytestmark = pytest.mark.slow
@@ -87,8 +88,9 @@ def checklist_by_numbers(user: WeChatUser, knowledge) -> tuple[dict, str]:
     """Ask about 结婚登记, ask for the checklist, answer every question by number; returns answers and last reply."""
     reply = user.say("结婚登记要带什么材料")
     assert "【内地居民结婚登记】" in reply
-    # the rest of the guide on demand, then the checklist offer, as numbered options
-    assert reply.endswith(numbered(["完整申请材料", "办理地点", "办理时限", "生成材料清单", "不用了"]))
+    # the rest of the guide on demand, then the checklist offer, as numbered options; last, how to rate the answer
+    options = numbered(["完整申请材料", "办理地点", "办理时限", "生成材料清单", "不用了"])
+    assert reply.endswith(f"{options}\n\n{Replies.load()('wechat_rate_hint')}")
 
     reply = user.say("4")
     # by number: "2" (married before), "1和3" (both ways the previous marriage ended), "1" (changed name)

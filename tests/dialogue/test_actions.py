@@ -50,9 +50,17 @@ def tracker(text="", intent="ask_element", slots=None, entities=None, form=None)
 
 
 def run(action, t: Tracker):
+    """The action's events and the messages a person sees (what each answered, ``meta``, is in :func:`metas`)."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, {}))
-    return events, dispatcher.messages
+    return events, [m for m in dispatcher.messages if "meta" not in (m.get("custom") or {})]
+
+
+def metas(action, t: Tracker) -> list[dict]:
+    """What the action's messages answered, as it tells the channels (stored for ratings, the unanswered queue)."""
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, t, {}))
+    return [m["custom"]["meta"] for m in dispatcher.messages if "meta" in (m.get("custom") or {})]
 
 
 def slots(events) -> dict:
@@ -137,6 +145,18 @@ def test_a_clarifying_button_answers_about_the_chosen_item(services):
 def test_handoff_names_12345_and_the_items_own_line(services):
     _, messages = run(ActionHandoff(services), tracker("转人工", intent="ask_human", slots={"item_id": PASSPORT}))
     assert "12345" in messages[0]["text"] and "普通护照签发" in messages[0]["text"]
+    # and tells the channels to open a handoff about the item
+    assert metas(ActionHandoff(services), tracker("转人工", intent="ask_human", slots={"item_id": PASSPORT})) == [
+        {"outcome": "handoff", "item_id": PASSPORT}
+    ]
+
+
+def test_an_answer_and_a_refusal_say_what_they_answered(services):
+    [answered] = metas(ActionAnswer(services), tracker("结婚登记要多少钱"))
+    assert answered["outcome"] == "answer" and answered["item_id"] == MARRIAGE and answered["element"] == "fee"
+    assert answered["version"] and 0 < answered["confidence"] <= 1
+    [refused] = metas(ActionAnswer(services), tracker("今天天气怎么样", intent="out_of_scope"))
+    assert refused["outcome"] == "out_of_scope" and refused["item_id"] is None
 
 
 def test_start_checklist_for_the_item_named(services):

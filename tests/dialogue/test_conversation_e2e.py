@@ -164,9 +164,32 @@ def test_a_question_inside_the_checklist_is_answered_then_the_checklist_resumes(
     chat.say("帮我生成结婚登记的材料清单")
     reply = chat.say("结婚登记在哪里办")
     assert "办理地点" in text(reply) and "结过婚" in text(reply)
-    reply = chat.say("转人工")
-    assert "12345" in text(reply)
     reply = chat.say("头婚")
+    assert "改过姓名" in text(reply)
+
+
+def test_a_human_inside_the_checklist_then_the_checklist_resumes_when_staff_hand_back(live_server):
+    admin = {"Authorization": "Bearer dev-admin-token"}  # the development admin token `assistant serve` runs with
+    chat = Chat(live_server)
+    assert "结过婚" in text(chat.say("帮我生成结婚登记的材料清单"))
+    queued = text(chat.say("转人工"))
+    assert "人工" in queued and "12345" in queued  # in the queue, the hotline still offered
+    reply = text(chat.say("头婚"))  # goes to staff now, not to the checklist
+    assert "工作人员" in reply and "改过姓名" not in reply
+
+    waiting = httpx.get(f"{live_server}/api/v1/handoffs", params={"status": "open"}, headers=admin, timeout=30)
+    handoff = max(waiting.json(), key=lambda h: h["id"])  # the one just opened (the live tests run one at a time)
+    assert handoff["item_id"] == "marriage-registration"
+    detail = httpx.get(f"{live_server}/api/v1/handoffs/{handoff['id']}", headers=admin, timeout=30).json()
+    assert "帮我生成结婚登记的材料清单" in [entry["text"] for entry in detail["transcript"]]
+    assert "头婚" in [m["text"] for m in detail["messages"] if m["author"] == "person"]
+    for step, body in (("claim", None), ("reply", {"text": "您好，请继续回答清单的问题。"}), ("release", None)):
+        done = httpx.post(f"{live_server}/api/v1/handoffs/{handoff['id']}/{step}", json=body, headers=admin, timeout=30)
+        assert done.status_code == 200, (step, done.text)
+    seen = httpx.get(f"{live_server}/api/v1/chat/messages", params={"sender_id": chat.sender}, timeout=30).json()
+    assert "您好，请继续回答清单的问题。" in json.dumps(seen, ensure_ascii=False)  # what the widget shows
+
+    reply = chat.say("头婚")  # back with the assistant: the checklist goes on where it was
     assert "改过姓名" in text(reply)
 
 

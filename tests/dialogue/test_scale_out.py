@@ -97,8 +97,19 @@ def test_a_conversation_alternating_between_two_nodes_stays_whole(two_nodes, pos
         texts = connection.execute(
             sqlalchemy.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}
         ).all()
+        # and the application's database, in the same PostgreSQL, has both sides with what each answer answered
+        recorded = connection.execute(
+            sqlalchemy.text("SELECT author, outcome, item_id, message_id FROM messages WHERE sender_id = :s"),
+            {"s": sender},
+        ).all()
     engine.dispose()
     assert len(texts) == len(TURNS)  # every turn (the empty first message never reaches the dialogue)
+    assert sum(1 for row in recorded if row.author == "person") == len(TURNS)
+    outcomes = {(row.outcome, row.item_id) for row in recorded if row.author == "assistant"}
+    assert ("notice", "marriage-registration") in outcomes  # the 告知单, rateable
+    assert ("answer", "resident-id-card-reissue") in outcomes
+    assert ("out_of_scope", None) in outcomes  # 今天天气怎么样: for the unanswered queue
+    assert all(row.message_id for row in recorded)
     tracker_db = REPO / "var" / "rasa" / "tracker.db"
     if tracker_db.exists():
         with sqlite3.connect(tracker_db) as local:

@@ -21,12 +21,12 @@ def _fill(db: Database) -> None:
         for age in (1, 200):
             at = NOW - timedelta(days=age)
             session.add(
-                Message(message_id=f"m{age}", sender_id="w.a.b", channel="web", author="person", text="问", created_at=at)
+                Message(
+                    message_id=f"m{age}", sender_id="w.a.b", channel="web", author="person", text="问", created_at=at
+                )
             )
             session.add(Handoff(sender_id="w.a.b", channel="web", phone="13800138000", created_at=at))
-            session.add(
-                Feedback(message_id=f"m{age}", sender_id="w.a.b", channel="web", rating="bad", created_at=at)
-            )
+            session.add(Feedback(message_id=f"m{age}", sender_id="w.a.b", channel="web", rating="bad", created_at=at))
         for age in (1, 185, 200):
             session.add(AuditEntry(username="wang", action="lookup", at=NOW - timedelta(days=age)))
 

@@ -1,8 +1,8 @@
 """console tables
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-12-03 16:15:21.537206
+Revises: (the first)
+Create Date: 2026-12-03 16:54:55.817623
 """
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ def upgrade() -> None:
         sa.Column("guide_version", sa.String(length=64), nullable=True),
         sa.Column("created_at", models.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("message_id"),
     )
     with op.batch_alter_table("feedback", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_feedback_created_at"), ["created_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_feedback_message_id"), ["message_id"], unique=False)
 
     op.create_table(
         "handoffs",
@@ -164,7 +164,6 @@ def downgrade() -> None:
 
     op.drop_table("handoffs")
     with op.batch_alter_table("feedback", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_feedback_message_id"))
         batch_op.drop_index(batch_op.f("ix_feedback_created_at"))
 
     op.drop_table("feedback")
