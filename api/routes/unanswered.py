@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -315,8 +315,15 @@ async def reject(
     return JSONResponse({"key": key, "state": (row.proposal or {}).get("state")})
 
 
-@router.get("/api/v1/unanswered/export.csv", summary="The queue as CSV")
-async def export_csv(
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", queue_.to_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", queue_.to_xlsx),
+}
+
+
+@router.get("/api/v1/unanswered/export.{kind}", summary="The queue as CSV or as an Excel workbook")
+async def export(
+    kind: Literal["csv", "xlsx"],
     request: Request,
     db: ConsoleDep,
     staff: EditorDep,
@@ -325,46 +332,14 @@ async def export_csv(
     start: FromQuery = None,
     to: ToQuery = None,
 ) -> Response:
-    """Every group of the filter, one row each (UTF-8 with a byte-order mark, so Excel reads the Chinese)."""
+    """Every group of the filter, one row each: ``export.csv`` (UTF-8 with a byte-order mark, so Excel reads the
+    Chinese) or ``export.xlsx`` (one sheet)."""
     found = await _groups(db, _knowledge(state), status, start, to)
-    await _audit(
-        db,
-        staff,
-        request,
-        "unanswered.export",
-        "csv",
-        urlencode({"status": status, "from": start or "", "to": to or ""}),
-    )
+    query = urlencode({"status": status, "from": start or "", "to": to or ""})
+    await _audit(db, staff, request, "unanswered.export", kind, query)
+    media_type, write = EXPORTS[kind]
     return Response(
-        queue_.to_csv(found),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="unanswered.csv"'},
-    )
-
-
-@router.get("/api/v1/unanswered/export.xlsx", summary="The queue as an Excel workbook")
-async def export_xlsx(
-    request: Request,
-    db: ConsoleDep,
-    staff: EditorDep,
-    state: StateDep,
-    status: StatusQuery = "open",
-    start: FromQuery = None,
-    to: ToQuery = None,
-) -> Response:
-    """Every group of the filter, one row each, in one sheet."""
-    found = await _groups(db, _knowledge(state), status, start, to)
-    await _audit(
-        db,
-        staff,
-        request,
-        "unanswered.export",
-        "xlsx",
-        urlencode({"status": status, "from": start or "", "to": to or ""}),
-    )
-    content = await asyncio.to_thread(queue_.to_xlsx, found)
-    return Response(
-        content,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="unanswered.xlsx"'},
+        await asyncio.to_thread(write, found),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="unanswered.{kind}"'},
     )
