@@ -10,7 +10,8 @@ Human handoff (:mod:`assistant.console.handoffs`): when the engine answers "转�
 opens, and the action's words (a phone number: no person could be reached before) become the queue's (the phone
 line kept as the alternative; outside working hours, when staff will answer and that a phone number may be left).
 While the handoff is open or claimed, the person's messages go to staff, stored under it, and are answered with a
-short note, not by the engine; a clerk's replies reach the person as pushed messages (``/api/v1/chat/events``,
+short note, not by the engine ("返回助手" goes back to it, "重新开始" starts again; a handoff older than
+``handoffs.STALE_AFTER`` ends when the person comes back); a clerk's replies reach the person as pushed messages (``/api/v1/chat/events``,
 WeChat's customer-service API). After a clerk releases it, the engine answers again.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 from api.dialogue import BotMessage, Dialogue
 from assistant.console import handoffs, messages
 from assistant.console.db import Database
-from assistant.console.handoffs import HUMAN_WORDS, LEAVE_WORDS, HandoffView, WorkingHours
+from assistant.console.handoffs import BACK_WORDS, HUMAN_WORDS, LEAVE_WORDS, HandoffView, WorkingHours
 from assistant.console.models import utcnow
 from assistant.replies import Replies
 
@@ -72,9 +73,13 @@ class RecordingDialogue:
         """
         handoff = await self._call(handoffs.active, self.db, sender_id)
         if handoff is not None:
-            if message.strip() not in LEAVE_WORDS:
+            stale = self.clock() - handoff.created_at > handoffs.STALE_AFTER
+            if not stale and message.strip() not in LEAVE_WORDS:
                 return await self._to_staff(handoff, message, unmasked)
             await self._call(handoffs.leave, self.db, handoff.id, self.clock())
+            if message.strip() in BACK_WORDS:  # back with the assistant, where the conversation was
+                await self._store(sender_id, "person", message)
+                return [BotMessage(text=self.replies()("handoff_left"), author="system")]  # a note, as to_staff's
         await self._store(sender_id, "person", message)
         answers = await self.inner.send(sender_id, message)
         for answer in answers:

@@ -46,8 +46,14 @@ RECENTLY_CLOSED = timedelta(hours=12)  # a released handoff stays in the inbox's
 # what people type to ask for a person (the widget's 转人工 button sends the first); typed again during a handoff
 # it means "I am still waiting", not a message for the clerk
 HUMAN_WORDS = frozenset({"转人工", "人工", "人工服务", "人工客服", "转人工服务", "找人工", "我要人工", "/ask_human"})
-# typed during a handoff, these leave it (the person starts again with the assistant)
-LEAVE_WORDS = frozenset({"/restart", "重新开始"})
+# typed during a handoff, these leave it: the first start again with the assistant (the engine restarts), the
+# others go back to it where the conversation was (the queue's and the notes' words name "返回助手")
+RESTART_WORDS = frozenset({"/restart", "重新开始"})
+BACK_WORDS = frozenset({"返回助手", "回到助手", "返回智能助手", "取消人工", "取消转人工", "不用人工了", "退出人工"})
+LEAVE_WORDS = RESTART_WORDS | BACK_WORDS
+# a handoff this old is over when the person comes back: nobody answered, or the clerk forgot to hand back; the
+# returning person's question goes to the assistant, not to a queue nobody reads
+STALE_AFTER = timedelta(days=3)
 
 
 class HandoffError(Exception):

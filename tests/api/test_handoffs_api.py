@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -236,6 +236,30 @@ def test_starting_again_leaves_the_handoff(client: TestClient, dialogue: Handoff
     sender, _ = say(client, None, "转人工")
     say(client, sender, "/restart")
     assert dialogue.messages()[-1] == "/restart"
+    _, answer = say(client, sender, "护照怎么办")
+    assert answer[0]["text"] == "echo: 护照怎么办"
+    as_clerk(client, "wang")
+    assert client.get("/api/v1/handoffs").json() == []
+
+
+def test_going_back_to_the_assistant_leaves_the_handoff_where_the_conversation_was(
+    client: TestClient, dialogue: HandoffDialogue
+) -> None:
+    sender, queued = say(client, None, "转人工")
+    assert "返回助手" in queued[0]["text"]  # the queue says how to go back
+    _, note = say(client, sender, "算了")
+    assert "返回助手" in note[0]["text"] and dialogue.messages() == ["转人工"]  # still with staff
+    _, back = say(client, sender, "返回助手")
+    assert back[0]["text"].startswith("已结束人工服务") and dialogue.messages() == ["转人工"]  # not a command to Rasa
+    _, answer = say(client, sender, "护照怎么办")
+    assert answer[0]["text"] == "echo: 护照怎么办"
+    as_clerk(client, "wang")
+    assert client.get("/api/v1/handoffs").json() == []  # nothing left waiting in the inbox
+
+
+def test_a_person_returning_days_later_is_answered_by_the_assistant(client: TestClient, dialogue: HandoffDialogue):
+    sender, _ = say(client, None, "转人工")  # on a Wednesday at 10:00; nobody ever claims it
+    at(client, WEDNESDAY_10 + timedelta(days=4))
     _, answer = say(client, sender, "护照怎么办")
     assert answer[0]["text"] == "echo: 护照怎么办"
     as_clerk(client, "wang")
