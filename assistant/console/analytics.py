@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 
 from assistant.console.db import Database
 from assistant.console.feedback import BAD, GOOD, REASONS
@@ -122,9 +122,7 @@ class Period:
     def bounds(self) -> tuple[datetime, datetime]:
         """The period as UTC moments: from the first day's local midnight (inclusive) to the midnight after the last
         day (exclusive)."""
-        start = datetime.combine(self.start, time(), LOCAL).astimezone(UTC)
-        end = datetime.combine(self.end + timedelta(days=1), time(), LOCAL).astimezone(UTC)
-        return start, end
+        return _local_midnight(self.start), _local_midnight(self.end + timedelta(days=1))
 
     def days(self) -> list[date]:
         """Every day of the period, in order."""
@@ -150,14 +148,9 @@ def _day(name: str, value: str | None) -> date | None:
     )
 
 
-def local_day(moment: datetime) -> date:
-    """The users' day of a stored moment.
-
-    Example:
-        >>> local_day(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))  # 00:30 on 1 December in Beijing
-        datetime.date(2026, 12, 1)
-    """
-    return moment.astimezone(LOCAL).date()
+def _local_midnight(day: date) -> datetime:
+    """The UTC moment a local day begins."""
+    return datetime.combine(day, time(), LOCAL).astimezone(UTC)
 
 
 def nearest_rank(values: list[float], share: float) -> float | None:
@@ -217,11 +210,15 @@ def summary(db: Database, period: Period, name_of: Callable[[str], str | None] |
         return conditions
 
     with db.session() as session:
-        # the person's messages, without a button's payload or a command (/restart): those are not questions
+        # the person's messages, without a button's payload or a command (/restart): those are not questions;
+        # counted by local day in the database (a CASE over the days' UTC starts: any SQL, any time zone)
+        days = period.days()
+        starts = [(Message.created_at < _local_midnight(d + timedelta(days=1)), n) for n, d in enumerate(days[:-1])]
+        day = (case(*starts, else_=len(days) - 1) if starts else literal(0)).label("day")
         asked = session.execute(
-            select(Message.created_at, Message.channel).where(
-                *within(Message), Message.author == "person", ~Message.text.startswith("/")
-            )
+            select(day, Message.channel, func.count())
+            .where(*within(Message), Message.author == "person", ~Message.text.startswith("/"))
+            .group_by(day, Message.channel)
         ).all()
         outcomes = session.execute(
             select(Message.outcome, func.count())
@@ -255,10 +252,11 @@ def summary(db: Database, period: Period, name_of: Callable[[str], str | None] |
             )
         ).all()
 
-    by_day: dict[date, Counter[str]] = {day: Counter() for day in period.days()}
-    for moment, channel in asked:
-        by_day.setdefault(local_day(moment), Counter())[channel] += 1
-    by_channel = Counter(channel for _, channel in asked)
+    by_day: dict[date, Counter[str]] = {day: Counter() for day in days}
+    by_channel: Counter[str] = Counter()
+    for n, channel, count in asked:
+        by_day[days[n]][channel] += count
+        by_channel[channel] += count
 
     outcome_counts = Counter({key: 0 for key in OUTCOMES})
     for outcome, count in outcomes:
@@ -283,7 +281,7 @@ def summary(db: Database, period: Period, name_of: Callable[[str], str | None] |
     return {
         "period": {**period.query(), "channel": period.channel, "timezone": LOCAL.key},
         "questions": {
-            "total": len(asked),
+            "total": sum(by_channel.values()),
             "by_channel": {channel: by_channel[channel] for channel in CHANNELS},
             "by_day": [
                 {"day": day.isoformat(), **{channel: counts[channel] for channel in CHANNELS}}
