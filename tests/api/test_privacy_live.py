@@ -69,3 +69,11 @@ def test_personal_numbers_reach_no_file_and_no_table():
     with sqlite3.connect(REPO / "var" / "console.sqlite3") as db:
         looked_up = db.execute("SELECT target FROM audit_log WHERE username = ? AND action = 'staff.search'", (clerk,))
         assert [row[0] for row in looked_up] == ["*" * len(MOBILE)]  # the clerk's search audited, the number masked
+        # both sides of both conversations, as the console keeps them (ratings, the unanswered queue, handoffs)
+        rows = db.execute(
+            "SELECT text, coalesce(question, '') FROM messages WHERE sender_id IN (?, ?)",
+            (sender, f"wx:{follower.openid}"),
+        )
+        kept = "\n".join(f"{text}\n{question}" for text, question in rows)
+    assert "身份证号" in kept
+    assert not [n for n in NUMBERS if n in kept]
