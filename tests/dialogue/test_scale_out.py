@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import httpx
 import pytest
@@ -63,7 +63,13 @@ def two_nodes(postgres, redis_server, dialogue_model):
     ]
     with ThreadPoolExecutor(2) as pool:
         futures = [pool.submit(start_serve, port, rasa, log, 1200.0, args, env) for port, rasa, log, args in starts]
-        processes = [future.result() for future in futures]
+        wait(futures)
+    processes = [future.result() for future in futures if future.exception() is None]
+    if len(processes) < len(futures):  # one node failed to start: stop the other, never leave it serving
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+        next(future.result() for future in futures if future.exception() is not None)  # raises its error
     yield [f"http://127.0.0.1:{port}" for port in ports]
     for process in processes:
         process.send_signal(signal.SIGTERM)
