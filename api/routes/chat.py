@@ -105,13 +105,12 @@ class PushedMessages(BaseModel):
 
 
 def pushed(message: Stored) -> PushedMessage:
-    clerk = (message.payload or {}).get("clerk")
     return PushedMessage(
         seq=message.seq,
         message_id=message.message_id,
         author=message.author,
         text=message.text,
-        clerk=clerk if isinstance(clerk, str) else None,
+        clerk=message.clerk,
         created_at=message.created_at,
     )
 

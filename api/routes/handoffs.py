@@ -92,14 +92,13 @@ class Reply(BaseModel):
 
 
 def message_out(message: Stored) -> HandoffMessage:
-    clerk = (message.payload or {}).get("clerk")
     return HandoffMessage(
         seq=message.seq,
         message_id=message.message_id,
         handoff_id=message.handoff_id,
         author=message.author,
         text=message.text,
-        clerk=clerk if isinstance(clerk, str) else None,
+        clerk=message.clerk,
         created_at=message.created_at,
     )
 

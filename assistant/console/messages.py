@@ -51,6 +51,12 @@ class Stored:
     created_at: datetime
     handoff_id: int | None = None
 
+    @property
+    def clerk(self) -> str | None:
+        """The member of staff who wrote a ``clerk`` message (None for any other)."""
+        name = (self.payload or {}).get("clerk")
+        return name if isinstance(name, str) else None
+
     @classmethod
     def of(cls, row: Message) -> Stored:
         return cls(
