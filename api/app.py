@@ -53,7 +53,7 @@ from api.routes import (
     widget,
 )
 from api.settings import Settings
-from api.shared import SharedStore, open_store
+from api.shared import open_store
 from api.state import AppState, KnowledgeLoader
 from api.wechat import WeChatChannel
 from assistant.console.db import Database, console_database_url
@@ -206,7 +206,7 @@ def create_app(
 
         store = open_store(settings.stores.redis_url)
         engine = dialogue or GuidesWhenDown(
-            _rasa(settings, store),
+            _rasa(settings),
             ask=lambda: current.qa.ask if (current := loader.current()) is not None else None,
             replies=replies,
         )
@@ -256,9 +256,9 @@ def create_app(
     return app
 
 
-def _rasa(settings: Settings, store: SharedStore) -> RasaDialogue | ShardedDialogue:
+def _rasa(settings: Settings) -> RasaDialogue | ShardedDialogue:
     """The Rasa server, or the Rasa servers with each sender routed to the same one (``--dialogue-workers``)."""
-    engines = {url: RasaDialogue(url, token=settings.dialogue.token, store=store) for url in settings.dialogue.urls}
+    engines = {url: RasaDialogue(url, token=settings.dialogue.token) for url in settings.dialogue.urls}
     return ShardedDialogue(engines) if len(engines) > 1 else next(iter(engines.values()))
 
 

@@ -1,10 +1,10 @@
 """The conversation as the console sees it: every message stored with its message id, in the application's
 database, whatever the channel (web chat, WeChat), and a person handed to staff while a handoff lasts.
 
-:class:`RecordingDialogue` wraps the dialogue engine behind the channels: the person's message is stored, the
-engine answers, each answer is stored with what it answered (``meta`` from the actions: item, element, outcome,
-guide version) and returned with its ``message_id``, which a rating names (``POST /api/v1/feedback``) and the
-message stream orders by. A database that fails never fails a turn: the answer goes out unrecorded (logged).
+:class:`RecordingDialogue` wraps the dialogue engine behind the channels: the engine answers, then the person's
+message and the answers are stored in one transaction, each answer with what it answered (``meta`` from the
+actions: item, element, outcome, guide version) and returned with its ``message_id``, which a rating names
+(``POST /api/v1/feedback``) and the message stream orders by. A database that fails never fails a turn: the answer goes out unrecorded (logged).
 
 Human handoff (:mod:`assistant.console.handoffs`): when the engine answers "转人工" (outcome ``handoff``) a handoff
 opens, and the action's words (a phone number: no person could be reached before) become the queue's (the phone
@@ -29,6 +29,7 @@ from api.dialogue import BotMessage, Dialogue
 from assistant.console import handoffs, messages
 from assistant.console.db import Database
 from assistant.console.handoffs import BACK_WORDS, HUMAN_WORDS, LEAVE_WORDS, HandoffView, WorkingHours
+from assistant.console.messages import Entry
 from assistant.console.models import utcnow
 from assistant.replies import Replies
 
@@ -78,16 +79,21 @@ class RecordingDialogue:
                 return await self._to_staff(handoff, message, unmasked)
             await self._call(handoffs.leave, self.db, handoff.id, self.clock())
             if message.strip() in BACK_WORDS:  # back with the assistant, where the conversation was
-                await self._store(sender_id, "person", message)
+                await self._flush(sender_id, [(Entry("person", message), None)])
                 return [BotMessage(text=self.replies()("handoff_left"), author="system")]  # a note, as to_staff's
-        await self._store(sender_id, "person", message)
-        answers = await self.inner.send(sender_id, message)
+        # the person's message and the answers are stored together, in one transaction, once the engine has answered
+        pending: list[tuple[Entry, BotMessage | None]] = [(Entry("person", message), None)]
+        try:
+            answers = await self.inner.send(sender_id, message)
+        except Exception:
+            await self._flush(sender_id, pending)
+            raise
         for answer in answers:
             handoff_id = None
             if (answer.meta or {}).get("outcome") == "handoff":
+                await self._flush(sender_id, pending)  # the handoff keeps a transcript ending with the request
                 handoff_id = await self._open(sender_id, answer)
-            stored = await self._store(
-                sender_id,
+            entry = Entry(
                 "assistant",
                 answer.text,
                 meta=answer.meta,
@@ -95,8 +101,8 @@ class RecordingDialogue:
                 question=message,
                 handoff_id=handoff_id,
             )
-            if stored is not None:
-                answer.message_id = stored.message_id
+            pending.append((entry, answer))
+        await self._flush(sender_id, pending)
         return answers
 
     async def _open(self, sender_id: str, answer: BotMessage) -> int | None:
@@ -152,12 +158,20 @@ class RecordingDialogue:
             log.exception("the console database failed (%s); the conversation goes on", function.__name__)
             return None
 
-    async def _store(self, sender_id: str, author: str, text: str, **kwargs) -> messages.Stored | None:
+    async def _flush(self, sender_id: str, pending: list[tuple[Entry, BotMessage | None]]) -> None:
+        """Store the pending messages in one transaction, give each answer among them its message id, and empty the
+        list. A database that fails loses the messages (logged), never the turn."""
+        if not pending:
+            return
         try:
-            return await asyncio.to_thread(messages.record, self.db, sender_id, author, text, **kwargs)
+            stored = await asyncio.to_thread(messages.record_all, self.db, sender_id, [entry for entry, _ in pending])
         except Exception:
-            log.exception("a chat message could not be stored; the conversation goes on")
-            return None
+            log.exception("a turn's chat messages could not be stored; the conversation goes on")
+        else:
+            for (_, answer), message in zip(pending, stored, strict=True):
+                if answer is not None:
+                    answer.message_id = message.message_id
+        pending.clear()
 
     async def aclose(self) -> None:
         close = getattr(self.inner, "aclose", None)

@@ -12,12 +12,10 @@ import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, Field, computed_field
 
-from api.shared import MemoryStore, SharedStore
 from assistant.console.feedback import is_rateable
 from assistant.replies import Replies
 
@@ -92,42 +90,21 @@ def from_rasa(records: list[dict]) -> list[BotMessage]:
     return messages
 
 
-SESSION_TURNS = 12  # turns of one sender after which a new session starts, its slots carried over
-TURNS_TTL_S = 7 * 24 * 3600  # a turn count is forgotten after a week without a turn
-
-
 class RasaDialogue:
     """The Rasa server's REST channel (``/webhooks/rest/webhook``), one HTTP call per message.
 
-    A returning person keeps one conversation id for months. Rasa loads a conversation's current session each turn
-    and posts it, whole, with every action call, so a session that only grows makes every turn slower and every
-    action call larger. Every ``SESSION_TURNS`` turns of a sender, when no checklist is under way (a form's state
-    is not carried into a new session), a new session is appended through Rasa's HTTP API: ``session_started``,
-    the slots' current values (the item being talked about, the checklists offered), ``action_listen``. (Rasa's own
-    ``action_session_start`` carries over every slot event of the session, not the values, so each session would
-    start longer than the one before.) The old events stay in the tracker store, only no longer loaded.
+    A returning person's conversation stays bounded however long it runs: the tracker store starts a new session
+    every few turns, the slots' values carried over (:class:`nlu.rasa_components.CheckedSQLTrackerStore`).
 
     Args:
         url: the Rasa server, e.g. ``http://127.0.0.1:5005``.
-        token: the auth token of Rasa's HTTP API (``rasa run --auth-token``), needed for ``/status`` and sessions.
+        token: the auth token of Rasa's HTTP API (``rasa run --auth-token``), needed for ``/status``.
         timeout: seconds to wait for a turn.
-        session_turns: turns of one sender per session.
-        store: where each sender's turns are counted (this process's memory by default; Redis when several
-            processes may take a conversation's turns).
     """
 
-    def __init__(
-        self,
-        url: str,
-        token: str = "",
-        timeout: float = 30.0,
-        session_turns: int = SESSION_TURNS,
-        store: SharedStore | None = None,
-    ):
+    def __init__(self, url: str, token: str = "", timeout: float = 30.0):
         self.url = url.rstrip("/")
         self.token = token
-        self.session_turns = session_turns
-        self.store = store or MemoryStore()
         self._client = httpx.AsyncClient(timeout=timeout)
 
     async def send(self, sender_id: str, message: str) -> list[BotMessage]:
@@ -138,41 +115,7 @@ class RasaDialogue:
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise DialogueUnavailable(f"the dialogue engine at {self.url} did not answer: {exc}") from exc
-        messages = from_rasa(response.json())
-        try:
-            key = f"turns:{sender_id}"
-            if await self.store.incr(key, TURNS_TTL_S) >= self.session_turns and await self._new_session(sender_id):
-                await self.store.set(key, "0", TURNS_TTL_S)
-        except Exception as exc:  # the turn was answered; its session ends at a later turn
-            log.warning("could not count the turns of %s: %s", sender_id[:40], exc)
-        return messages
-
-    async def _new_session(self, sender_id: str) -> bool:
-        """Start a new session of the conversation unless a form is active; True when started."""
-        conversation = f"{self.url}/conversations/{quote(sender_id, safe='')}"
-        params = {"token": self.token} if self.token else None
-        try:
-            state = await self._client.get(
-                f"{conversation}/tracker", params={**(params or {}), "include_events": "NONE"}
-            )
-            state.raise_for_status()
-            current = state.json()
-            if (current.get("active_loop") or {}).get("name"):
-                return False  # a checklist under way: tried again at the next turn
-            slots = [
-                {"event": "slot", "name": name, "value": value}
-                for name, value in (current.get("slots") or {}).items()
-                if value is not None
-            ]
-            events = [{"event": "session_started"}, *slots, {"event": "action", "name": "action_listen"}]
-            started = await self._client.post(
-                f"{conversation}/tracker/events", params={**(params or {}), "include_events": "NONE"}, json=events
-            )
-            started.raise_for_status()
-        except (httpx.HTTPError, ValueError) as exc:
-            log.warning("could not start a new session for %s: %s", sender_id[:40], exc)
-            return False
-        return True
+        return from_rasa(response.json())
 
     async def ready(self) -> bool:
         """True once the Rasa server has loaded its model."""

@@ -2,9 +2,8 @@
 ``REDIS_URL`` is set (several processes or machines behind a load balancer).
 
 What lives here: the WeChat channel's message claims and replies (a retry may reach another process than the first
-delivery), each follower's last options and unread pages ("1", "更多" may reach another process), the queue of late
-replies (sent by whichever process is free, even when the one that computed them has died), and the dialogue's turn
-counts per conversation (sessions are bounded whichever process takes the turn).
+delivery), each follower's last options and unread pages ("1", "更多" may reach another process), and the queue of late
+replies (sent by whichever process is free, even when the one that computed them has died).
 
 Redis going away never fails a request: a :class:`RedisStore` call that cannot reach Redis logs a warning and
 behaves as a process alone would (a claim succeeds, nothing is found, a late reply is sent directly), and works
@@ -108,10 +107,6 @@ class SharedStore(Protocol):
         """Set ``key`` for ``ttl`` seconds unless it exists; True when this call set it."""
         ...
 
-    async def incr(self, key: str, ttl: float) -> int:
-        """Add one to the counter ``key`` (kept ``ttl`` seconds after its last change); its new value."""
-        ...
-
     async def push(self, queue: str, value: str) -> bool:
         """Append ``value`` to ``queue``; False when it could not be queued (the caller acts on it itself)."""
         ...
@@ -151,11 +146,6 @@ class MemoryStore:
             return False
         self._entries.set(key, "1", ttl)
         return True
-
-    async def incr(self, key: str, ttl: float) -> int:
-        value = int(self._entries.get(key) or 0) + 1
-        self._entries.set(key, str(value), ttl)
-        return value
 
     async def push(self, queue: str, value: str) -> bool:
         self._queues.setdefault(queue, asyncio.Queue()).put_nowait(value)
@@ -221,15 +211,6 @@ class RedisStore:
         except Exception as exc:
             self._failed("claim", exc)
             return True
-
-    async def incr(self, key: str, ttl: float) -> int:
-        try:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                value, _ = await pipe.incr(PREFIX + key).pexpire(PREFIX + key, max(1, int(ttl * 1000))).execute()
-            return int(value)
-        except Exception as exc:
-            self._failed("incr", exc)
-            return 0
 
     async def push(self, queue: str, value: str) -> bool:
         try:

@@ -99,28 +99,52 @@ def record(
         question: the person's message an assistant message answers.
         handoff_id: the handoff the message belongs to.
     """
-    if author not in AUTHORS:
-        raise ValueError(f"author must be one of {AUTHORS}, not {author!r}")
-    meta = meta or {}
-    row = Message(
-        message_id=new_message_id(),
-        sender_id=sender_id,
-        channel=channel_of(sender_id),
-        author=author,
-        text=text,
-        payload=payload or None,
-        item_id=meta.get("item_id"),
-        element=meta.get("element"),
-        outcome=meta.get("outcome"),
-        confidence=meta.get("confidence"),
-        guide_version=meta.get("version"),
-        question=question,
-        handoff_id=handoff_id,
+    (stored,) = record_all(
+        db, sender_id, [Entry(author, text, meta=meta, payload=payload, question=question, handoff_id=handoff_id)]
     )
+    return stored
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A message to store (:func:`record` says what each field is)."""
+
+    author: str
+    text: str
+    meta: dict[str, Any] | None = None
+    payload: dict[str, Any] | None = None
+    question: str | None = None
+    handoff_id: int | None = None
+
+
+def record_all(db: Database, sender_id: str, entries: list[Entry]) -> list[Stored]:
+    """Store a turn's messages (the person's and the answers) in one transaction, in order; each with its id."""
+    rows = []
+    for entry in entries:
+        if entry.author not in AUTHORS:
+            raise ValueError(f"author must be one of {AUTHORS}, not {entry.author!r}")
+        meta = entry.meta or {}
+        rows.append(
+            Message(
+                message_id=new_message_id(),
+                sender_id=sender_id,
+                channel=channel_of(sender_id),
+                author=entry.author,
+                text=entry.text,
+                payload=entry.payload or None,
+                item_id=meta.get("item_id"),
+                element=meta.get("element"),
+                outcome=meta.get("outcome"),
+                confidence=meta.get("confidence"),
+                guide_version=meta.get("version"),
+                question=entry.question,
+                handoff_id=entry.handoff_id,
+            )
+        )
     with db.session() as session:
-        session.add(row)
+        session.add_all(rows)
         session.flush()
-        return Stored.of(row)
+        return [Stored.of(row) for row in rows]
 
 
 def after(db: Database, sender_id: str, seq: int = 0, limit: int = 100) -> list[Stored]:

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import yaml
 
 from assistant.dialogue.training import model_path, rasa_env, rasa_executable, train
@@ -66,7 +67,9 @@ def write_endpoints(
     never process one conversation at once) and credentials (the REST channel the application talks to); named by
     Rasa's port, so two servers on one data directory never read each other's. The files hold the database password
     when there is one: they are written readable by the owner only."""
-    endpoints: dict = {"action_endpoint": {"url": action_url}}
+    # the domain (every slot, response and form) goes only to the actions that read it, Rasa's `validate_*`
+    # actions (the form's): the others get the tracker alone
+    endpoints: dict = {"action_endpoint": {"url": action_url, "enable_selective_domain": True}}
     if database_url:
         # Rasa uses a full URL as given; psycopg2 (in Rasa's lock) is SQLAlchemy 1.4's default PostgreSQL driver
         url = "postgresql://" + database_url.split("://", 1)[1]
@@ -317,7 +320,8 @@ def serve(
         rasa.start()
         progress(f"dialogue engine starting on 127.0.0.1:{rasa.port} (log: {rasa.log_path}; conversations: {where})")
         status = f"http://127.0.0.1:{rasa.port}/status"
-        rasa.supervise(lambda status=status: _answers(status, token), progress, stopping)
+        probe = httpx.Client(timeout=3.0)  # one per engine, kept: a new client builds a TLS context each probe
+        rasa.supervise(lambda status=status, probe=probe: _answers(probe, status, token), progress, stopping)
     app = create_app(settings, holder=holder)
     base = settings.server.public_url
     progress(
@@ -361,12 +365,11 @@ def _has_staff(console_url: str) -> bool:
         return True
 
 
-def _answers(status_url: str, token: str) -> bool:
-    """True when the Rasa server answers its status within 3 s (a model still loading counts: it is alive)."""
-    import httpx
-
+def _answers(client: httpx.Client, status_url: str, token: str) -> bool:
+    """True when the Rasa server answers its status within the client's timeout (a model still loading counts: it
+    is alive)."""
     try:
-        return httpx.get(status_url, params={"token": token}, timeout=3.0).status_code < 500
+        return client.get(status_url, params={"token": token}).status_code < 500
     except httpx.HTTPError:
         return False
 

@@ -4,7 +4,7 @@ Rasa posts the conversation's current session with every action call; before ses
 limit was kept to the public door, a conversation broke for good around its tenth turn ("抱歉，我暂时无法回答").
 Here one sender talks for 220 turns: questions, follow-ups in context, whole checklists, refusals, thanks and
 greetings. Every turn is answered, and what the conversation is about survives the new sessions started along the
-way (every ``api.dialogue.SESSION_TURNS`` turns, never inside a checklist).
+way (every ``nlu.rasa_components.SESSION_TURNS`` messages, never inside a checklist).
 """
 
 from __future__ import annotations

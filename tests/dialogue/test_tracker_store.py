@@ -1,0 +1,158 @@
+"""The conversations' store in Rasa's own environment (``nlu.rasa_components``): a returning person's conversation
+stays bounded, and the two replaced hot spots of Rasa behave as Rasa's own code.
+
+Each test runs a script with ``.rasa-venv``'s Python over a real SQLite tracker store;
+``tests/dialogue/test_long_conversation.py`` holds a 220-turn conversation through the whole stack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import REPO
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not (REPO / ".rasa-venv" / "bin" / "python").exists(), reason="no .rasa-venv (make setup)"),
+]
+
+SESSIONS = """
+import asyncio, json, sys
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from nlu.rasa_components import CheckedSQLTrackerStore
+
+domain = Domain.from_yaml('''
+version: "3.1"
+slots:
+  item_id: {type: text, mappings: [{type: custom}]}
+  offered: {type: list, mappings: [{type: custom}]}
+  story: {type: text, mappings: [{type: custom}]}
+''')
+store = CheckedSQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1], session_turns=3)
+clock = [1_700_000_000.0]
+
+def tick():
+    clock[0] += 1
+    return clock[0]
+
+async def turn(said, *events):
+    # as Rasa does a turn: load the current session, add the turn's events, save
+    tracker = await store.retrieve("web-a") or DialogueStateTracker.from_events("web-a", [], domain.slots)
+    tracker.update(UserUttered(said, timestamp=tick()), domain)
+    for event in events:
+        event.timestamp = tick()
+        tracker.update(event, domain)
+    tracker.update(BotUttered("好的", timestamp=tick()), domain)
+    tracker.update(ActionExecuted("action_listen", timestamp=tick()), domain)
+    await store.save(tracker)
+
+def seen(tracker):
+    return {"said": [e.text for e in tracker.events if isinstance(e, UserUttered)],
+            "events": len(tracker.events),
+            "item_id": tracker.get_slot("item_id"), "offered": tracker.get_slot("offered"),
+            "loop": tracker.active_loop_name}
+
+async def main():
+    out = {}
+    await turn("结婚登记要带什么", SlotSet("item_id", "old-item"), SlotSet("item_id", "marriage-registration"))
+    await turn("要多少钱", SlotSet("offered", ["marriage-registration"]))
+    out["before"] = seen(await store.retrieve("web-a"))
+    await turn("在哪里办")  # the third message: the session is full
+    out["after"] = seen(await store.retrieve("web-a"))
+    await turn("帮我生成清单", ActiveLoop("checklist_form"))
+    await turn("是的")
+    await turn("不是")  # three messages, but a checklist is under way
+    out["in_checklist"] = seen(await store.retrieve("web-a"))
+    await turn("没有", ActiveLoop(None))
+    out["after_checklist"] = seen(await store.retrieve("web-a"))
+    out["full"] = len((await store.retrieve_full_tracker("web-a")).events)
+    print(json.dumps(out, ensure_ascii=False))
+
+asyncio.run(main())
+"""
+
+HOT_SPOTS = """
+import json
+import jsonschema
+from jsonschema.exceptions import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+def original_resolve(name):
+    for cls in all_subclasses(Event):
+        if cls.type_name == name:
+            return cls
+
+import nlu.rasa_components as components
+out = {"applied": components.speed_up_rasa()}
+names = sorted({cls.type_name for cls in all_subclasses(Event)})
+out["types"] = len(names)
+out["same_classes"] = all(Event.resolve_by_type(name) is original_resolve(name) for name in names)
+try:
+    Event.resolve_by_type("no_such_event")
+    out["unknown"] = "accepted"
+except ValueError as exc:
+    out["unknown"] = str(exc)
+out["unknown_with_default"] = Event.resolve_by_type("no_such_event", Event).__name__
+action = RemoteAction("action_answer", None)
+good = {"events": [{"event": "slot", "name": "item_id", "value": "x"}], "responses": [{"text": "好的"}]}
+out["good"] = action._validate_action_result(good)
+for bad in ({"events": [{"event": "slot", "name": 3}]}, {"events": "none"}, {"responses": [1]}):
+    try:
+        action._validate_action_result(bad)
+        out.setdefault("bad", []).append("accepted")
+    except ValidationError as ours:
+        try:
+            jsonschema.validate(bad, RemoteAction.action_response_format_spec())
+        except ValidationError as theirs:
+            same = ours.message.startswith(theirs.message) and list(ours.path) == list(theirs.path)
+            out.setdefault("bad", []).append("same error" if same else f"{ours.message} != {theirs.message}")
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def run_in_rasa(script: str, *args: str) -> dict:
+    done = subprocess.run(
+        [str(REPO / ".rasa-venv" / "bin" / "python"), "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_full_session_is_followed_by_a_new_one_holding_the_slots_values_never_inside_a_checklist(tmp_path):
+    seen = run_in_rasa(SESSIONS, str(tmp_path / "tracker.db"))
+    assert seen["before"]["said"] == ["结婚登记要带什么", "要多少钱"]
+    # the next turn loads the new session only: no message of the old one, the slots' values (not their history)
+    assert seen["after"] == {
+        "said": [],
+        "events": 4,  # session_started, item_id, offered, action_listen
+        "item_id": "marriage-registration",
+        "offered": ["marriage-registration"],
+        "loop": None,
+    }
+    # a checklist is never cut: its answers stay in the session until it ends, then a new session starts
+    assert seen["in_checklist"]["said"] == ["帮我生成清单", "是的", "不是"]
+    assert seen["in_checklist"]["loop"] == "checklist_form"
+    assert seen["after_checklist"]["said"] == [] and seen["after_checklist"]["item_id"] == "marriage-registration"
+    assert seen["full"] > 30  # the old sessions stay stored, only no longer loaded
+
+
+def test_the_replaced_hot_spots_find_the_same_event_classes_and_reject_the_same_action_answers():
+    seen = run_in_rasa(HOT_SPOTS)
+    assert seen["applied"] is True
+    assert seen["types"] > 20 and seen["same_classes"] is True
+    assert seen["unknown"] == "Unknown event name 'no_such_event'."
+    assert seen["unknown_with_default"] == "Event"
+    assert seen["good"] is True
+    assert seen["bad"] == ["same error"] * 3
