@@ -29,7 +29,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
@@ -159,10 +159,28 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         self.session_turns = session_turns
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the turn's events, then start a new session when this one is full (see the class)."""
-        await super().save(tracker)
-        if self._session_is_full(tracker):
-            self._start_session(tracker)
+        """Store the turn's new events and, when the session is full, a new session after them (see the class), in
+        one transaction. As Rasa's own ``save``, in rows inserted at once rather than one ORM object each."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            events = list(self._additional_events(session, tracker))
+            if self._session_is_full(tracker):
+                events += self._new_session(tracker)
+            if events:
+                session.execute(
+                    sqlalchemy.insert(self.SQLEvent.__table__), [_row(tracker.sender_id, e) for e in events]
+                )
+            session.commit()
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        """As Rasa's own: the conversation's events (its latest session's, or all), read as text rather than as
+        one ORM object each."""
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
     def _session_is_full(self, tracker: DialogueStateTracker) -> bool:
         events = tracker.events
@@ -173,7 +191,8 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
             return False
         return sum(isinstance(event, UserUttered) for event in events) >= self.session_turns
 
-    def _start_session(self, tracker: DialogueStateTracker) -> None:
+    def _new_session(self, tracker: DialogueStateTracker) -> list[Event]:
+        """``session_started``, the slots' current values, ``action_listen``."""
         # the store finds the current session as the events from the latest `session_started` timestamp on: the
         # new session starts just after the turn's last event (not at this machine's now, which another node's
         # clock may be behind), so the old events are out of it and the next turn's in
@@ -181,22 +200,21 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         slots = [
             SlotSet(name, slot.value, timestamp=start) for name, slot in tracker.slots.items() if slot.value is not None
         ]
-        events = [SessionStarted(timestamp=start), *slots, ActionExecuted(ACTION_LISTEN_NAME, timestamp=start)]
-        with self.session_scope() as session:
-            for event in events:
-                data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=start,
-                        intent_name=None,
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
-            session.commit()
-        log.debug("new session for %s after %s turns", tracker.sender_id[:40], self.session_turns)
+        log.debug("new session for %s after %s messages", tracker.sender_id[:40], self.session_turns)
+        return [SessionStarted(timestamp=start), *slots, ActionExecuted(ACTION_LISTEN_NAME, timestamp=start)]
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    """An event as a row of Rasa's ``events`` table, as Rasa's ``SQLTrackerStore.save`` writes it."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
