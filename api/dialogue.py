@@ -151,7 +151,7 @@ class ShardedDialogue:
         True
     """
 
-    def __init__(self, engines: dict[str, Any], replicas: int = 64):
+    def __init__(self, engines: dict[str, Any], replicas: int = 1024):
         self.engines = dict(engines)
         ring = sorted((_hash(f"{url}#{i}"), url) for url in self.engines for i in range(replicas))
         self._points = [point for point, _ in ring]

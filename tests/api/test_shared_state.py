@@ -74,6 +74,15 @@ def test_each_sender_always_reaches_the_same_worker_and_the_workers_share_the_se
     assert all(grown.engine(s) == 2 for s, before in zip(senders, routes, strict=True) if grown.engine(s) != before)
 
 
+def test_two_workers_share_the_senders_about_evenly_whatever_their_ports():
+    # the busier engine sets the latency of all its senders: each engine's share of the ring stays near a half
+    senders = [f"w.{n:016x}" for n in range(4000)]
+    for port in range(20000, 60000, 2000):
+        ring = ShardedDialogue({f"http://127.0.0.1:{port}": 0, f"http://127.0.0.1:{port + 1}": 1})
+        share = sum(ring.engine(sender) == 0 for sender in senders) / len(senders)
+        assert 0.45 < share < 0.55, (port, share)
+
+
 def test_rasa_keeps_conversations_in_postgresql_and_locks_in_redis_when_configured(tmp_path):
     endpoints, _ = write_endpoints(
         tmp_path,
