@@ -1,7 +1,8 @@
 """Dependencies of the routes, as ``Annotated`` aliases: ``def route(knowledge: KnowledgeDep): ...``.
 
 Everything comes from the :class:`~api.state.AppState` the lifespan put on ``app.state`` (never from module
-globals), so several applications (tests) can live in one process. Routes import this module (and models), never
+globals), so several applications (tests) can live in one process. A dependency that only reads the state is
+``async def``: FastAPI runs a plain ``def`` one in a worker thread, a thread hop on every request for nothing. Routes import this module (and models), never
 :mod:`api.app`.
 """
 
@@ -25,7 +26,7 @@ from assistant.serving.knowledge import Knowledge, KnowledgeHolder
 RETRY_AFTER = {"Retry-After": "5"}
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     """The application's state.
 
     Raises:
@@ -40,12 +41,12 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_settings(state: StateDep) -> Settings:
+async def get_settings(state: StateDep) -> Settings:
     """The application's settings."""
     return state.settings
 
 
-def get_loader(state: StateDep) -> KnowledgeLoader:
+async def get_loader(state: StateDep) -> KnowledgeLoader:
     """The knowledge, loading or loaded (for health reports; routes that answer use :func:`get_knowledge`)."""
     return state.knowledge
 
@@ -56,7 +57,7 @@ def _not_ready(loader: KnowledgeLoader) -> HTTPException:
     return HTTPException(503, "the knowledge base is still loading; try again in a few seconds", headers=RETRY_AFTER)
 
 
-def get_knowledge(state: StateDep) -> Knowledge:
+async def get_knowledge(state: StateDep) -> Knowledge:
     """The knowledge being served (catalogue, index, answerer).
 
     Raises:
@@ -68,7 +69,7 @@ def get_knowledge(state: StateDep) -> Knowledge:
     return knowledge
 
 
-def get_holder(state: StateDep) -> KnowledgeHolder:
+async def get_holder(state: StateDep) -> KnowledgeHolder:
     """The holder of the knowledge (for reloads).
 
     Raises:
@@ -80,7 +81,7 @@ def get_holder(state: StateDep) -> KnowledgeHolder:
     return holder
 
 
-def get_dialogue(state: StateDep) -> Dialogue:
+async def get_dialogue(state: StateDep) -> Dialogue:
     """The dialogue engine."""
     return state.dialogue
 
@@ -97,27 +98,27 @@ def get_lookup(state: StateDep, knowledge: Annotated[Knowledge, Depends(get_know
     return lookup
 
 
-def get_replies(state: StateDep) -> Replies:
+async def get_replies(state: StateDep) -> Replies:
     """The assistant's sentences, with the contacts of the catalogue served (the defaults while it loads)."""
     return state.replies()
 
 
-def get_pages(state: StateDep) -> Pages:
+async def get_pages(state: StateDep) -> Pages:
     """The page templates (autoescaping), with the assistant's sentences."""
     return Pages(state.templates, state.replies())
 
 
-def get_channel(state: StateDep) -> WeChatChannel:
+async def get_channel(state: StateDep) -> WeChatChannel:
     """The WeChat official account's channel."""
     return state.wechat
 
 
-def get_console(state: StateDep) -> Database:
+async def get_console(state: StateDep) -> Database:
     """The application's database (messages, staff, handoffs, ratings, the audit log)."""
     return state.console
 
 
-def get_actions(state: StateDep) -> ActionExecutor:
+async def get_actions(state: StateDep) -> ActionExecutor:
     """The Rasa action executor behind ``/webhook``."""
     return state.actions
 

@@ -47,7 +47,7 @@ class ChatResponse(BaseModel):
     messages: list[BotMessage]
 
 
-def get_sender_ids(settings: SettingsDep) -> SenderIds:
+async def get_sender_ids(settings: SettingsDep) -> SenderIds:
     """The issuer of web sender ids, with the deployment's ``CHAT_SECRET``."""
     return SenderIds(settings.chat.secret)
 
