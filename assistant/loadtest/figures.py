@@ -148,7 +148,7 @@ def _ms(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.0f}"
 
 
-def table(summary: Summary, rss: str = "") -> str:
+def table(summary: Summary, rss: str = "", cpu: str = "") -> str:
     """The end-of-run table, one figure a line."""
     errors = ", ".join(f"{kind} {count}" for kind, count in summary.errors.items()) or "none"
     rows = [
@@ -173,6 +173,8 @@ def table(summary: Summary, rss: str = "") -> str:
             (f"WeChat replies ≥ {WECHAT_DEADLINE_S:.0f} s (or late)", str(summary.wechat_over_4s)),
             ("WeChat errors", f"{sum(summary.wechat_errors.values())} ({wechat_errors})"),
         ]
+    if cpu:
+        rows.append(("CPU per turn", cpu))
     if rss:
         rows.append(("RSS of the serve process tree", rss))
     width = max(len(label) for label, _ in rows)

@@ -42,7 +42,7 @@ import httpx
 from assistant.loadtest.figures import Record, Summary, summarise, table, window
 from assistant.loadtest.messages import XLSX, RealMessages
 from assistant.loadtest.people import TURN_TIMEOUT_S, Load
-from assistant.loadtest.server import Serve, find_serve_pid, rss_line, tree_rss
+from assistant.loadtest.server import Serve, cpu_line, find_serve_pid, rss_line, tree_cpu, tree_rss
 
 PROGRESS_EVERY_S = 10.0
 TARGETS = (
@@ -166,9 +166,9 @@ async def run_load(
     return window(load.record, 0.0, elapsed), load.record
 
 
-def print_figures(summary: Summary, record: Record, rss: str) -> None:
+def print_figures(summary: Summary, record: Record, rss: str, cpu: str = "") -> None:
     print("figures:")
-    print(table(summary, rss))
+    print(table(summary, rss, cpu))
     for line in record.samples[:10]:
         print(f"    {line}")
 
@@ -218,9 +218,14 @@ def main(argv: list[str] | None = None) -> None:
                 f"{f', ramp {args.ramp:.0f} s' if args.ramp else ''}, seed {args.seed}, against {url}",
                 flush=True,
             )
+            cpu_before = tree_cpu(serve_pid) if serve_pid else (0.0, 0.0)
             summary, record = asyncio.run(run_load(url, args, messages, lambda: serve_pid))
+            cpu = ""
+            if serve_pid:
+                answered = summary.turns + summary.wechat_replies
+                cpu = cpu_line(cpu_before, tree_cpu(serve_pid), answered, summary.seconds)
             rss = rss_line(serve_pid)
-            print_figures(summary, record, rss)
+            print_figures(summary, record, rss, cpu)
             print(TARGETS)
             print("this run: " + targets_line(summary, args.users, args.wechat_users, args.dialogue_workers))
             print(f"after the run: {load_line()}")

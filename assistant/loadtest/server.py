@@ -68,6 +68,33 @@ def tree_rss(pid: int) -> tuple[int, int]:
     return own, own + sum(rss(child) for child in descendants(pid))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) one process has used, in seconds (0 when it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text[text.rindex(")") + 2 :].split()  # the fields after the command name; utime and stime are 14, 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds of ``pid`` itself and of its descendants (serve, and its dialogue engines)."""
+    return cpu_seconds(pid), sum(cpu_seconds(child) for child in descendants(pid))
+
+
+def cpu_line(before: tuple[float, float], after: tuple[float, float], turns: int, seconds: float) -> str:
+    """What a turn cost in CPU time, in the application and in the dialogue engines, between two
+    :func:`tree_cpu` readings."""
+    own, engines = after[0] - before[0], after[1] - before[1]
+    if turns <= 0 or seconds <= 0:
+        return ""
+    return (
+        f"{1000 * own / turns:.1f} ms serve + {1000 * engines / turns:.1f} ms dialogue engines "
+        f"(serve {100 * own / seconds:.0f} % of a core, engines {100 * engines / seconds:.0f} %)"
+    )
+
+
 def rss_line(pid: int | None) -> str:
     if pid is None:
         return "unknown (no serve process found)"

@@ -4,6 +4,7 @@ own 告知单 from another person's (no server)."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 
@@ -14,6 +15,7 @@ from assistant.loadtest.figures import Turn, percentile, summarise
 from assistant.loadtest.messages import XLSX, RealMessages
 from assistant.loadtest.notices import Checklist, check_notice
 from assistant.loadtest.people import outcome_of, wechat_messages
+from assistant.loadtest.server import cpu_line, tree_cpu
 from assistant.replies import Replies
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -154,3 +156,11 @@ def test_a_wechat_checklist_question_reads_as_option_buttons():
 
     assert [b["title"] for b in message["buttons"]] == ["没有结过婚", "有一方或双方以前结过婚"]
     assert wechat_messages("结婚登记要带身份证。")[0]["buttons"] == []
+
+
+def test_the_cpu_a_turn_costs_is_told_apart_for_the_application_and_the_dialogue_engines():
+    line = cpu_line((1.0, 2.0), (3.0, 8.0), turns=100, seconds=10.0)
+    assert line == "20.0 ms serve + 60.0 ms dialogue engines (serve 20 % of a core, engines 60 %)"
+    assert cpu_line((1.0, 2.0), (3.0, 8.0), turns=0, seconds=10.0) == ""  # nothing answered: nothing to divide
+    busy = sum(i * i for i in range(300_000))  # this process has used some CPU time, and it is read
+    assert busy > 0 and tree_cpu(os.getpid())[0] > 0
