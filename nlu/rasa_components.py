@@ -39,7 +39,7 @@ from nlu import AS_WRITTEN
 log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
-SESSION_TURNS = 12  # a person's messages per session; then a new session starts with the slots' current values
+SESSION_TURNS = 6  # a person's messages per session; then a new session starts with the slots' current values
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
