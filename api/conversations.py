@@ -4,7 +4,8 @@ database, whatever the channel (web chat, WeChat), and a person handed to staff 
 :class:`RecordingDialogue` wraps the dialogue engine behind the channels: the engine answers, then the person's
 message and the answers are stored in one transaction, each answer with what it answered (``meta`` from the
 actions: item, element, outcome, guide version) and returned with its ``message_id``, which a rating names
-(``POST /api/v1/feedback``) and the message stream orders by. A database that fails never fails a turn: the answer goes out unrecorded (logged).
+(``POST /api/v1/feedback``) and the message stream orders by. A database that fails never fails a turn: the answer
+goes out unrecorded (logged).
 
 Human handoff (:mod:`assistant.console.handoffs`): when the engine answers "转人工" (outcome ``handoff``) a handoff
 opens, and the action's words (a phone number: no person could be reached before) become the queue's (the phone
