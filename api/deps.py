@@ -2,8 +2,8 @@
 
 Everything comes from the :class:`~api.state.AppState` the lifespan put on ``app.state`` (never from module
 globals), so several applications (tests) can live in one process. A dependency that only reads the state is
-``async def``: FastAPI runs a plain ``def`` one in a worker thread, a thread hop on every request for nothing. Routes import this module (and models), never
-:mod:`api.app`.
+``async def``: FastAPI runs a plain ``def`` one in a worker thread, a thread hop on every request for nothing.
+Routes import this module (and models), never :mod:`api.app`.
 """
 
 from __future__ import annotations

@@ -231,8 +231,8 @@ SPED_UP_VERSION = "3.6.21"  # the version of Rasa (requirements-rasa.lock) whose
 def speed_up_rasa() -> bool:
     """Replace two hot spots of Rasa 3.6.21 that run on every turn with equivalents; True when applied.
 
-    Profiled under the load test (``py-spy`` on a dialogue worker at 50 users), together a fifth of the engine's
-    time:
+    Found by profiling a dialogue worker under the load test; ``python -m assistant.bench.tracker_store`` times each
+    against Rasa's own code:
 
     - ``Event.resolve_by_type`` walks every subclass of ``Event`` (``all_subclasses``, with ``inspect.isabstract``
       on each) for every event read from the store or an action's answer: the classes are looked up by type name

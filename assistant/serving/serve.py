@@ -320,7 +320,9 @@ def serve(
         rasa.start()
         progress(f"dialogue engine starting on 127.0.0.1:{rasa.port} (log: {rasa.log_path}; conversations: {where})")
         status = f"http://127.0.0.1:{rasa.port}/status"
-        probe = httpx.Client(timeout=3.0)  # one per engine, kept: a new client builds a TLS context each probe
+        # one client per engine for as long as serve runs (its supervisor may probe until the process ends): a
+        # client made for each probe built a TLS context every time
+        probe = httpx.Client(timeout=3.0)
         rasa.supervise(lambda status=status, probe=probe: _answers(probe, status, token), progress, stopping)
     app = create_app(settings, holder=holder)
     base = settings.server.public_url
