@@ -197,9 +197,9 @@ class QuestionAnswerer:
             return False
         if question.answer_type not in FACTS or decision.confidence < self.thresholds.stated:
             return False
-        return self._lead(decision.ranked[0][0], question) is not None
+        return self._lead(decision.ranked[0][0], question, strict=True) is not None
 
-    def _lead(self, position: int, question: Question) -> Passage | None:
+    def _lead(self, position: int, question: Question, *, strict: bool = False) -> Passage | None:
         """The passage of entry ``position`` that answers the question's (first) ask (see assistant.qa.passages)."""
         entry = self.entries[position]
         if not isinstance(entry, Item):
@@ -207,7 +207,7 @@ class QuestionAnswerer:
         cut = self._passages.get(position)
         if cut is None:
             cut = self._passages[position] = passages(entry)
-        return best_passage(entry, question.ask_words, question.answer_type, cut)
+        return best_passage(entry, question.ask_words, question.answer_type, cut, question.element, strict=strict)
 
     def compose(self, question: Question, decision: Decision) -> Answer:
         """The answer for a decision: the guide's element, the clarifying question or the refusal."""
@@ -273,7 +273,9 @@ class QuestionAnswerer:
             version=entry.version,
             element=question.element,
             kind="answer",
-            answer=compose(entry, question.element, self.replies, lead, story),
+            answer=compose(
+                entry, question.element, self.replies, lead, story, lead_first=question.answer_type in FACTS
+            ),
             brief=brief(entry, question.element, self.replies, lead, story),
             more=follow_ups(entry, question.element, self.replies),
             offer_checklist=offers_checklist(entry),

@@ -41,6 +41,11 @@ MORE_BUTTONS = 3
 _SENTENCE_END = re.compile(r"[。；;！!？?]")
 
 
+def source_name(element: str) -> str:
+    """The name a citation gives the element a quoted passage stands in (办理时限, 常见问题, 设定依据 …)."""
+    return ELEMENT_NAMES.get(element) or ELEMENTS.get(element, element)
+
+
 class FollowUp(BaseModel):
     """A button after an answer: the whole of the element asked, or another element of the same entry."""
 
@@ -242,7 +247,7 @@ def brief(
         body = f"{entry.overview}\n包含事项（{len(entry.members)}项）：{'、'.join(entry.members)}"
     elif lead is not None:
         body = lead.text
-        source = "\n" + replies("passage_source", element=ELEMENTS.get(lead.element, lead.element))
+        source = "\n" + replies("passage_source", element=source_name(lead.element))
     elif story and element and (personal := _personal_brief(entry, element, story, replies)):
         body = personal
     elif element:
@@ -280,12 +285,15 @@ def compose(
     replies: Replies,
     lead: Passage | None = None,
     story: Story | None = None,
+    *,
+    lead_first: bool = False,
 ) -> str:
     """The whole answer for an entry and the element asked (None: the overview), with its citation (the command
     line and the API give it; the chat shows :func:`brief` first and this behind a follow-up button).
 
     ``lead``: the guide's passage that answers the ask itself (see :mod:`assistant.qa.passages`), quoted first
-    with the element it stands in; the element asked follows. ``story``: the scenario answers the message told
+    with the element it stands in, unless the element asked, which follows, holds it (``lead_first``, for a fact
+    asked: even then, unless the element begins with it). ``story``: the scenario answers the message told
     (see :func:`read_story`): the materials and conditions are then the checklist engine's for them.
     """
     head = f"【{entry.name}】"
@@ -293,7 +301,7 @@ def compose(
         return _said_once(f"{head}\n{overview(entry)}", replies)
     personal = _personal(entry, element, story, replies) if story and element else None
     body = personal or (_item_element(entry, element) if element else overview(entry))
-    if lead is not None and lead.text not in body:
-        where = replies("passage_source", element=ELEMENTS.get(lead.element, lead.element))
+    if lead is not None and not body.startswith(lead.text) and (lead_first or lead.text not in body):
+        where = replies("passage_source", element=source_name(lead.element))
         body = f"{lead.text}\n{where}\n\n{body}"
     return _said_once(f"{head}\n{body}\n{_citation(entry, replies, 2)}", replies)

@@ -23,7 +23,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-AnswerType = Literal["duration", "amount", "age", "count", "place", "phone", "document", "yes_no", "eligibility"]
+AnswerType = Literal[
+    "duration",
+    "validity",
+    "period",
+    "amount",
+    "benefit",
+    "age",
+    "ratio",
+    "count",
+    "number",
+    "place",
+    "phone",
+    "document",
+    "yes_no",
+    "eligibility",
+]
 
 LONG = 40  # characters from which a message counts as long (the evaluation's long / short breakdown)
 MAX_ASKS = 3  # asks of one message answered in one reply
@@ -69,11 +84,13 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "duration",
         re.compile(
-            r"多久|多长时间|多少天|几天|几个工作日|几个月|几年|多少年|期限|时限|什么时候|何时|多快|多长|有效期|冷静期"
+            r"多久|多长时间|多少天|几天|几个工作日|多少个?工作日|几个月|几年|多少年|期限|时限|什么时候|什么时间|何时|多快|多长|有效期"
             r"|领多久|多少个月|哪天|截止"
         ),
     ),
-    ("count", re.compile(r"几次|几个|多少次|多少个|几项|几份|几张|跑几")),
+    ("ratio", re.compile(r"比例|几成|百分之几|百分比|多少成")),
+    ("count", re.compile(r"几次|多少次|跑几|几趟|多少趟")),
+    ("number", re.compile(r"几个|多少个|几项|几份|几张|多少人|几个人|几人|多少名|几名")),
     (
         "place",
         re.compile(r"哪里|哪儿|哪个(?:部门|窗口|单位|地方|派出所|大厅)|在哪|去哪|什么地方|地点|地址|窗口|网点|大厅"),
@@ -85,6 +102,45 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ),
     ("yes_no", re.compile(r"吗[？?。！!]*$|是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要")),
 )
+
+
+# Two questions of "how long" and two of "how much" that a guide answers in different places:
+# - "duration": how long the office takes (办结时限: 办身份证要多久, 多久能到账);
+# - "validity": how long a certificate or a filing lasts (有效期, 管多久);
+# - "period": a period the law sets for the person: a deadline to act, how long a right or benefit lasts, how many
+#   years one must contribute, how often, a cooling-off period (工伤认定多久内申请, 到期前多久换证, 失业金能领多久,
+#   交满多少年, 多久检验一次, 冷静期多久);
+# - "amount": what a person pays (工本费, 多少钱);
+# - "benefit": what a person receives (低保每月领多少, 失业金一个月多少钱): never answered with 收费标准：不收费.
+_PROCESSING = re.compile(
+    r"办好|办完|办下来|下来|拿到|拿证|取证|出证|下证|到账|审批|审核|批下来|批复|批不批|批准|答复|回复|告诉我|通知我"
+    r"|出结果|办结|多快|等多久|当天|当场|工作日|作出决定|给决定|来检查"
+)
+_PERIOD = re.compile(
+    r"(?:多久|多长时间|[几多少]+个?(?:天|日|周|月|年|工作日))(?:以内|之内|内)|提前|(?:之前|以前|前)(?:多久|几|多少)"
+    r"|最晚|最迟|截止|逾期|过期|到期前|期满前|超过.{0,8}(?:还|能|可以|会)|申请期限|报名期限|申报期限"
+    r"|领多|发多|能领|可以领|领几|交满|缴满|交够|缴够|缴费.{0,4}年|交了?多少年|满多少年|满几年"
+    r"|多久.{0,4}一次|几年一次|每几年|多久(?:必须|得|应当|应该)|冷静期|等待期"
+)
+_VALIDITY = re.compile(r"有效期|[管用]多久|[管用]几|有效多久|能用多长|[能可]待|停留|逗留")
+_RECEIVED = re.compile(
+    r"(?:领|拿|发|给|补|补助|补贴)(?:多少|几)(?!天|日|周|年|个?月|久|次|岁|项|份|张|个工作日)"
+    r"|(?:津贴|补贴|补助|救助金?|低保|保障金|保险金|养老金|退休金|失业金|抚恤金?|待遇)[^，,。？?]{0,8}"
+    r"(?:多少钱|多少元|多少(?!天|日|周|年|个?月|次|岁)|标准|金额)"
+)
+_PAID = re.compile(r"交|缴|付|收费|工本费|手续费|办理费")
+
+
+# the kinds of answer each element holds
+_HELD: dict[str, frozenset[AnswerType]] = {
+    "time_limit": frozenset({"duration", "period", "validity"}),
+    "fee": frozenset({"amount", "benefit"}),  # the fee element is asked of a benefit too: 低保每月领多少钱
+    "result": frozenset({"validity"}),
+    "visits": frozenset({"count"}),
+    "contact": frozenset({"phone"}),
+    "location": frozenset({"place"}),
+    "materials": frozenset({"document"}),
+}
 
 
 @dataclass(frozen=True)
@@ -122,10 +178,36 @@ class Message:
         return (asks + self.story if self.story and asks != self.story else asks)[:FOCUS_CHARS]
 
 
-def answer_type(text: str) -> AnswerType | None:
-    """The kind of answer an ask expects, by its wording (None: a general how-to)."""
+def answer_types(text: str) -> frozenset[AnswerType]:
+    """Every kind of answer a question's wording asks for ("临时身份证多少钱，能用多久": an amount and a validity)."""
+    kinds: set[AnswerType] = set()
+    if _RECEIVED.search(text) and not _PAID.search(text):
+        kinds.add("benefit")
     for kind, pattern in _TYPES:
         if pattern.search(text):
+            if kind == "duration" and _VALIDITY.search(text):
+                kind = "validity"
+            elif kind == "duration" and _PERIOD.search(text) and not _PROCESSING.search(text):
+                kind = "period"
+            kinds.add(kind)
+    return frozenset(kinds)
+
+
+def answer_type(text: str, element: str | None = None) -> AnswerType | None:
+    """The kind of answer an ask expects, by its wording (None: a general how-to).
+
+    Of several, one that the element asked holds ("审批要多长时间，房东催着要钱" asking the time limit is about a
+    duration, not an amount), else the first in the order phone, benefit, amount, age, duration (validity,
+    period), ratio, count (of visits), number, place, document, eligibility, yes/no.
+    """
+    kinds = answer_types(text)
+    order: list[AnswerType] = ["phone", "benefit"]
+    for kind, _ in _TYPES:
+        if kind != "phone":
+            order += ["validity", "period", "duration"] if kind == "duration" else [kind]
+    held = _HELD.get(element or "", frozenset()) & kinds
+    for kind in order:
+        if kind in (held or kinds):
             return kind
     return None
 

@@ -3,7 +3,9 @@ that answers it best.
 
 A question about a fact (an age, a period, a fee, whether a contract needs notarising) is answered by one sentence
 of the guide, which may stand in any element or in the FAQ. The answer leads with that sentence, quoted as the
-guide writes it; the element asked follows. Nothing is generated: a passage is the guide's own text.
+guide writes it; the element asked follows. Nothing is generated: a passage is the guide's own text. Which
+sentences may answer depends on the kind of fact asked (:mod:`assistant.qa.message`): a deadline of the person's is
+never answered with the office's time limit, the amount of a benefit never with the fee.
 
 Example:
     >>> lead = best_passage(item, ["赠与", "合同", "公证"], "yes_no")  # doctest: +SKIP
@@ -19,28 +21,68 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.qa.message import AnswerType
-from knowledge.render import location_lines, material_line
+from assistant.qa.message import AnswerType, answer_types
+from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
 
+_DURATION = (
+    r"\d+\s*个?(?:工作日|日|天|个月|月|年|小时)|[一二三四五六七八九十百两]+个?(?:工作日|日|天|个月|月|年)|即办|当场"
+)
 # what a sentence that states a fact of each kind contains
 _FACT = {
-    "duration": re.compile(
-        r"\d+\s*个?(?:工作日|日|天|个月|月|年|小时)|[一二三四五六七八九十百两]+个?(?:工作日|日|天|个月|月|年)|即办|当场"
-    ),
+    "duration": re.compile(_DURATION),
+    "period": re.compile(_DURATION),
+    "validity": re.compile(_DURATION + r"|有效期|长期"),  # 有效期：至下一个检验周期届满
     "amount": re.compile(r"\d+(?:\.\d+)?\s*元|免费|不收费|免收|免征"),
+    "benefit": re.compile(r"\d+(?:\.\d+)?\s*元|标准"),
     "age": re.compile(r"周岁|\d+\s*岁|[一二三四五六七八九十]+岁"),
-    "count": re.compile(r"\d+\s*次|[一二三两]次"),
+    "ratio": re.compile(r"\d+(?:\.\d+)?\s*%|百分之|[一二三四五六七八九]成"),
+    "count": re.compile(r"\d+\s*[次趟]|[一二三两]\s*[次趟]"),
+    "number": re.compile(r"[\d一二三四五六七八九十百两]+\s*(?:个|项|张|名|人)"),  # not 份: every material has "1份"
     "phone": re.compile(r"\d{5,}"),
 }
+FACTS = frozenset(_FACT)
 # the kinds of asks one sentence answers: a fact, yes or no, whether one is eligible
-FACTS = frozenset({"duration", "amount", "age", "count", "phone"})
 LEADING = FACTS | {"yes_no", "eligibility"}
+# the elements that state something else than a fact of this kind asks: a certificate's validity is no time the
+# office takes, the office's time is no deadline of the person's, a fee is no benefit, a phone number in a remedy is
+# no number to call for advice; a certificate's validity is its result's (an FAQ may say it too)
+_ELSEWHERE = {
+    "duration": frozenset({"result"}),
+    "validity": frozenset(
+        {
+            "conditions",
+            "materials",
+            "time_limit",
+            "fee",
+            "location",
+            "online",
+            "contact",
+            "visits",
+            "cross_region",
+            "rights_remedies",
+            "basis",
+        }
+    ),
+    "period": frozenset({"time_limit"}),
+    "benefit": frozenset({"fee", "time_limit", "result"}),
+    "phone": frozenset({"rights_remedies"}),
+}
+# an FAQ whose question asks another kind of fact does not lead ("可以办身份证吗" answers no "办身份证要多久")
+_ALSO = {
+    "validity": frozenset({"validity"}),
+    "period": frozenset({"period", "duration"}),
+    "benefit": frozenset({"benefit", "amount"}),
+}
+# asks whose words the guide often puts otherwise (到期前 / 有效期满前, 每月领多少 / 标准): when no passage holds
+# enough of what they say beyond the item's name, the name's words count too
+_REWORDED = frozenset({"validity", "period", "benefit"})
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
 _HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
 # words of asking that the question words of the templates leave in
 _ASKING_WORDS = frozenset(
     {"是否", "可以", "能否", "需要", "办理", "如何", "怎么", "什么", "请问", "有没有", "能不能", "应该"}
+    | {"每个", "每月", "一个月", "每年"}  # 每个月能领多少: the unit of an amount, not what it is about
 )
 
 
@@ -51,6 +93,7 @@ class Passage:
     element: str
     text: str
     match: str = ""  # the text its words are matched against (an FAQ's question and answer; else the text)
+    asks: frozenset[str] | None = None  # an FAQ's: the kinds of answer its question expects
 
     @functools.cached_property
     def grams(self) -> frozenset[str]:
@@ -73,6 +116,7 @@ def passages(item: Item) -> tuple[Passage, ...]:
     ]
     out += [Passage("fee", f"收费标准：{item.fee.describe()}"), *(Passage("fee", w) for w in item.fee.waivers)]
     out += [Passage("location", line) for line in location_lines(item.location)]
+    out.append(Passage("contact", f"咨询电话：{contact_line(item.consult)}"))
     out += [Passage("online", s) for s in _sentences(item.online.note)]
     if item.result is not None and item.result.validity:
         out.append(Passage("result", f"{item.result.name}有效期：{item.result.validity}"))
@@ -80,7 +124,10 @@ def passages(item: Item) -> tuple[Passage, ...]:
         out.append(Passage("visits", f"到办事现场次数：{item.visits.count}次（{item.visits.reason}）"))
     out += [Passage("cross_region", s) for s in _sentences(item.cross_region)]
     out += [Passage("rights_remedies", r) for r in item.rights_remedies]
-    out += [Passage("faq", f"问：{f.question}\n答：{f.answer}", f.question + f.answer) for f in item.faq]
+    out += [
+        Passage("faq", f"问：{f.question}\n答：{f.answer}", f.question + f.answer, answer_types(f.question))
+        for f in item.faq
+    ]
     out += [Passage("basis", f"{b.law}{b.article}：{b.text}") for b in item.basis if b.text]
     return tuple(out)
 
@@ -91,7 +138,13 @@ def _bigrams(text: str) -> set[str]:
 
 
 def best_passage(
-    item: Item, words: Sequence[str], answer_type: AnswerType | None, cut: Sequence[Passage] | None = None
+    item: Item,
+    words: Sequence[str],
+    answer_type: AnswerType | None,
+    cut: Sequence[Passage] | None = None,
+    element: str | None = None,
+    *,
+    strict: bool = False,
 ) -> Passage | None:
     """The passage that answers an ask best, or None when none holds enough of it.
 
@@ -106,28 +159,90 @@ def best_passage(
         words: the ask's content words (normalised; question words left out).
         answer_type: the kind of answer expected.
         cut: the item's :func:`passages`, when kept from an earlier answer.
+        element: the element asked: of passages that hold as much of the ask, one of this element leads.
+        strict: whether the ask's words that the guide never uses count too (when a question about something the
+            guide does not say, "发明专利要多久", is to be answered from it at all).
     """
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
-    cut = [p for p in (passages(item) if cut is None else cut) if p.element != "overview"]
+    elsewhere = {"overview", *_ELSEWHERE.get(answer_type or "", ())}
+    cut = [p for p in (passages(item) if cut is None else cut) if p.element not in elsewhere]
     if not cut:
         return None
     grams = [p.grams for p in cut]
-    said = set().union(set(), *(_bigrams(w) for w in words if w not in _ASKING_WORDS))
-    # the words of the item's own name tell which guide, not which of its sentences; a question about a fact that
-    # says nothing else ("结婚多大年龄") is about the sentence stating that fact wherever the name stands in it
-    asked = (said - _bigrams(item.name)) or (said if answer_type in FACTS else set())
-    if not asked:
-        return None
+    kept = [w for w in words if w not in _ASKING_WORDS]
+    if answer_type not in FACTS:
+        # yes or no, eligible or not: about what the ask names, whether the guide words it so or not
+        named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
+        return _best(cut, grams, named, None, frozenset(), None) if named else None
+    # a fact: the pairs no passage holds tell no passage from another (and a word cut wrongly makes some: 冷静|期是);
+    # but a question of how long the office takes is answered by its time limit unless a sentence holds it all
+    every = strict or answer_type == "duration"
+    said = {g for w in kept for g in _pairs(w, kept) if every or any(g in gs for gs in grams)}
+    # the item's name, also shortened (股份公司, 失业金), says which guide
+    named = {g for w in kept if not _shortens(w, item.name) for g in _pairs(w, kept)} & said - _bigrams(item.name)
+    # the words of the item's own name tell which guide, not which of its sentences; but a question about a fact
+    # that says nothing else ("结婚多大年龄"), or whose other words the guide puts otherwise ("驾驶证到期前多久换证":
+    # 有效期满前), is about the sentence stating that fact wherever the name stands in it. Not so a question of how
+    # long the office takes: its time limit answers that.
+    tries = [named] if named else []
+    reworded = answer_type in _REWORDED and not strict
+    if (reworded or (answer_type != "duration" and not named)) and said != named:
+        tries.append(said)
+    fact = _FACT[answer_type]
+    kinds = _ALSO.get(answer_type, frozenset({answer_type}))
+    for asked in filter(None, tries):
+        found = _best(cut, grams, asked, fact, kinds, element)
+        if found is not None:
+            return found
+    return None
+
+
+def _pairs(word: str, words: Sequence[str]) -> set[str]:
+    """The character pairs of a word, less those that straddle two of its parts the segmenter also gives ("申请工伤"
+    is 申请 + 工伤: 请工 says nothing)."""
+    parts = [(i, i + len(w)) for w in set(words) if 1 < len(w) < len(word) for i in _find_all(word, w)]
+    pairs = set()
+    for i, pair in enumerate(word[k : k + 2] for k in range(len(word) - 1)):
+        left = {p for p in parts if p[0] <= i < p[1]}
+        right = {p for p in parts if p[0] <= i + 1 < p[1]}
+        if not (left and right and not left & right):
+            pairs |= _bigrams(pair)
+    return pairs
+
+
+def _find_all(word: str, part: str) -> list[int]:
+    return [i for i in range(len(word) - len(part) + 1) if word.startswith(part, i)]
+
+
+def _shortens(word: str, name: str) -> bool:
+    """Whether ``word`` is ``name`` shortened: its characters, in order, all in the name (股份公司, 失业金)."""
+    rest = iter(name)
+    return len(word) > 1 and all(c in rest for c in word)
+
+
+def _best(
+    cut: Sequence[Passage],
+    grams: Sequence[frozenset[str]],
+    asked: set[str],
+    fact: re.Pattern[str] | None,
+    kinds: frozenset[str],
+    element: str | None,
+) -> Passage | None:
+    """The passage holding the largest share (at least LEAD_SHARE) of the asked pairs' weight among those stating
+    a fact of the kind asked (``fact``; an FAQ: whose question asks one of ``kinds``, when given); of equals, an
+    FAQ asking that kind of fact, then one of the ``element`` asked, then the first."""
     count = len(cut)
     weight = {g: math.log(1 + count / (1 + sum(g in gs for gs in grams))) for g in asked}
     total = sum(weight.values())
-    fact = _FACT.get(answer_type or "")
-    best: tuple[float, int, Passage] | None = None
+    best: tuple[tuple[float, bool, bool, int], Passage] | None = None
     for order, (passage, gs) in enumerate(zip(cut, grams, strict=True)):
         if fact is not None and not fact.search(passage.text):
             continue
+        if kinds and passage.asks is not None and not passage.asks & kinds:
+            continue
         share = sum(w for g, w in weight.items() if g in gs) / total
-        if share >= LEAD_SHARE and (best is None or share > best[0]):
-            best = (share, -order, passage)
-    return best[2] if best else None
+        key = (round(share, 9), bool(passage.asks and passage.asks & kinds), passage.element == element, -order)
+        if share >= LEAD_SHARE and (best is None or key > best[0]):
+            best = (key, passage)
+    return best[1] if best else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -191,6 +192,43 @@ def test_a_question_about_a_period_the_law_sets_leads_with_that_sentence(qa):
     first = answer.answer.split("\n")[1]  # after the item's name
     assert "30日" in first and "冷静期" in first
     assert "（摘自办事指南“受理条件”）" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("query", "item", "fact"),
+    [
+        # the person's own deadline, not the 60 days the office takes to decide
+        ("工伤认定要在多长时间内申请", "工伤认定申请", "30日"),
+        ("老公在工地摔伤了，单位一直拖着不报，我们自己最晚多久内要去申请工伤认定？", "工伤认定申请", "1年"),
+        ("驾驶证到期前多久可以换证", "机动车驾驶证期满换证", "九十日"),
+        ("失业金能领几个月", "失业保险金申领", "24个月"),
+        ("临时身份证能用多久", "临时居民身份证申领", "三个月"),
+    ],
+)
+def test_a_period_the_law_sets_is_answered_first_not_the_time_the_office_takes(qa, query, item, fact):
+    answer = qa.ask(query)
+    assert answer.item == item
+    lead = answer.brief.split("\n", 1)[1].split("（摘自办事指南")[0]  # the guide's sentence after the item's name
+    assert fact in lead and not lead.startswith("法定办结时限")
+
+
+@pytest.mark.parametrize("query", ["低保每个月能领多少钱", "失业金一个月多少钱", "高龄津贴一个月发多少"])
+def test_the_amount_of_a_benefit_is_never_answered_with_the_fee_of_applying(qa, query):
+    answer = qa.ask(query)
+    assert answer.kind == "answer" and answer.element != "fee"
+    lead = answer.brief.split("\n", 1)[1].split("（摘自办事指南")[0]
+    assert "收费标准" not in answer.brief and "标准" in lead
+
+
+def test_a_quoted_sentence_names_the_element_it_stands_in_as_the_guide_does(qa):
+    answer = qa.ask("离婚冷静期是多少天，前后一共多久能拿到离婚证")
+    assert "（摘自办事指南“办理时限”）" in answer.brief
+    for query in ("三类医疗器械经营许可审批要多少个工作日", "卫生许可证有效期几年", "社保卡客服电话多少"):
+        assert not re.search(r"摘自办事指南“[A-Za-z_]+”", qa.ask(query).answer)
+
+
+def test_a_fact_question_about_something_no_guide_says_stays_refused(qa):
+    assert qa.ask("申请发明专利要多长时间").kind == "out_of_scope"
 
 
 @pytest.mark.parametrize("query", ["我要办证", "我想开店", "我想上社保"])

@@ -63,7 +63,22 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
 @pytest.mark.parametrize(
     ("ask", "kind"),
     [
-        ("离婚冷静期是多久", "duration"),
+        ("办身份证要多久", "duration"),  # how long the office takes
+        ("公积金贷款交上去多少天内会批复", "duration"),
+        ("离婚冷静期是多久", "period"),  # a period the law sets for the person
+        ("工伤认定最晚要在多长时间内申请", "period"),
+        ("驾照到期前多久可以去换", "period"),
+        ("失业金能领几个月", "period"),
+        ("养老金要交满多少年才能领", "period"),
+        ("私家车多久要检验一次", "period"),
+        ("临时身份证能用多久", "validity"),  # how long a certificate lasts
+        ("护照有效期几年", "validity"),
+        ("低保每个月能领多少钱", "benefit"),  # what a person receives, not what one pays
+        ("失业金一个月发多少", "benefit"),
+        ("低保申请咨询电话是多少", "phone"),
+        ("养老保险每月交多少钱", "amount"),
+        ("公积金贷款首付最低要几成", "ratio"),
+        ("股份公司发起人最多可以有多少人", "number"),
         ("办护照多少钱", "amount"),
         ("孩子多大可以办身份证", "age"),
         ("要跑几次", "count"),
@@ -78,6 +93,13 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
 )
 def test_the_kind_of_answer_expected(ask: str, kind: str | None) -> None:
     assert answer_type(ask) == kind
+
+
+def test_of_several_kinds_of_answer_the_one_the_element_asked_holds_is_taken() -> None:
+    ask = "公积金贷款审批要多长时间，房东催着要钱"
+    assert answer_type(ask) == "amount"  # 要钱, by wording alone
+    assert answer_type(ask, "time_limit") == "duration"  # the time limit is asked: 要钱 is the story's
+    assert answer_type(ask, "location") == "amount"  # an element that holds neither changes nothing
 
 
 def test_empty_and_greeting_only_messages() -> None:

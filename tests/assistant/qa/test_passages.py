@@ -14,7 +14,7 @@ def guide(bundled):
 
 def test_a_period_the_law_sets_is_found_where_the_guide_states_it(guide) -> None:
     # 冷静期 stands in the conditions, not in the time limit the office takes
-    lead = best_passage(guide("内地居民离婚登记"), ["离婚", "冷静期"], "duration")
+    lead = best_passage(guide("内地居民离婚登记"), ["离婚", "冷静期"], "period")
     assert lead is not None and lead.element == "conditions"
     assert "30日" in lead.text and "冷静期" in lead.text
 
@@ -56,3 +56,46 @@ def test_passages_quote_the_guide_verbatim(guide) -> None:
 def test_a_list_or_a_how_to_is_answered_by_its_element_not_one_sentence(guide) -> None:
     assert best_passage(guide("住房公积金提取"), ["退休"], "document") is None
     assert best_passage(guide("住房公积金提取"), ["退休"], None) is None
+
+
+def test_a_deadline_of_the_applicant_is_never_answered_with_the_time_the_office_takes(guide) -> None:
+    # the office decides within 60 days (time limit); the employer must apply within 30 days, the worker 1 year
+    lead = best_passage(guide("工伤认定申请"), ["工伤", "认定", "申请"], "period")
+    assert lead is not None and lead.element != "time_limit"
+    assert "30日" in lead.text and "1年" in lead.text
+
+
+def test_a_period_worded_otherwise_than_the_guide_is_found_through_the_services_words(guide) -> None:
+    # 到期前 asked, 有效期满前九十日内 written
+    lead = best_passage(guide("机动车驾驶证期满换证"), ["驾驶证", "到期", "前", "换证"], "period")
+    assert lead is not None and "九十日" in lead.text
+
+
+def test_the_amount_of_a_benefit_is_never_answered_with_the_fee_of_applying(guide) -> None:
+    lead = best_passage(guide("最低生活保障申请"), ["低保", "每个", "月"], "benefit")
+    assert lead is not None and lead.element != "fee" and "标准" in lead.text
+    assert "不收费" not in lead.text
+
+
+def test_an_faq_asking_another_kind_of_fact_does_not_lead(guide) -> None:
+    # "孩子不满十六周岁可以办身份证吗？……有效期为五年" holds 办身份证 and a period, but asks whether, not how long
+    lead = best_passage(guide("居民身份证首次申领"), ["身份", "办身份证"], "duration")
+    assert lead is None or lead.element != "faq"
+    validity = best_passage(guide("居民身份证换领"), ["新", "身份证"], "validity")
+    assert validity is not None and "二十年" in validity.text  # not the FAQ "身份证快到期了，什么时候可以去换？"
+
+
+def test_the_services_name_shortened_says_which_guide_not_which_sentence(guide) -> None:
+    # 股份公司 shortens 股份有限公司设立登记: the ask is about 发起人
+    lead = best_passage(guide("股份有限公司设立登记"), ["股份公司", "发起人"], "number")
+    assert lead is not None and "二百人" in lead.text
+
+
+def test_a_phone_asked_is_the_consultation_line_not_a_line_for_complaints(guide) -> None:
+    lead = best_passage(guide("异地就医备案"), ["医保", "备案"], "phone", element="contact")
+    assert lead is None or lead.element == "contact"
+
+
+def test_a_question_about_something_the_guide_never_says_leads_only_when_not_strict(guide) -> None:
+    # "发明专利" is in no passage: strictly, the ask is mostly not the guide's
+    assert best_passage(guide("公司变更登记"), ["发明", "专利", "申请"], "duration", strict=True) is None
