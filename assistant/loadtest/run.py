@@ -42,7 +42,15 @@ import httpx
 from assistant.loadtest.figures import Record, Summary, summarise, table, window
 from assistant.loadtest.messages import XLSX, RealMessages
 from assistant.loadtest.people import TURN_TIMEOUT_S, Load
-from assistant.loadtest.server import Serve, cpu_line, find_serve_pid, rss_line, tree_cpu, tree_rss
+from assistant.loadtest.server import (
+    Serve,
+    cpu_line,
+    cpu_seconds,
+    find_serve_pid,
+    rss_line,
+    tree_cpu,
+    tree_rss,
+)
 
 PROGRESS_EVERY_S = 10.0
 TARGETS = (
@@ -219,11 +227,13 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
             cpu_before = tree_cpu(serve_pid) if serve_pid else (0.0, 0.0)
+            generator_before = cpu_seconds(os.getpid())
             summary, record = asyncio.run(run_load(url, args, messages, lambda: serve_pid))
             cpu = ""
             if serve_pid:
                 answered = summary.turns + summary.wechat_replies
-                cpu = cpu_line(cpu_before, tree_cpu(serve_pid), answered, summary.seconds)
+                generator = cpu_seconds(os.getpid()) - generator_before
+                cpu = cpu_line(cpu_before, tree_cpu(serve_pid), answered, summary.seconds, generator)
             rss = rss_line(serve_pid)
             print_figures(summary, record, rss, cpu)
             print(TARGETS)

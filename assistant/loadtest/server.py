@@ -83,15 +83,19 @@ def tree_cpu(pid: int) -> tuple[float, float]:
     return cpu_seconds(pid), sum(cpu_seconds(child) for child in descendants(pid))
 
 
-def cpu_line(before: tuple[float, float], after: tuple[float, float], turns: int, seconds: float) -> str:
+def cpu_line(
+    before: tuple[float, float], after: tuple[float, float], turns: int, seconds: float, generator: float = 0.0
+) -> str:
     """What a turn cost in CPU time, in the application and in the dialogue engines, between two
-    :func:`tree_cpu` readings."""
+    :func:`tree_cpu` readings; and what the load generator itself used (``generator`` seconds), since on one machine
+    it takes its share of the same cores."""
     own, engines = after[0] - before[0], after[1] - before[1]
     if turns <= 0 or seconds <= 0:
         return ""
     return (
         f"{1000 * own / turns:.1f} ms serve + {1000 * engines / turns:.1f} ms dialogue engines "
-        f"(serve {100 * own / seconds:.0f} % of a core, engines {100 * engines / seconds:.0f} %)"
+        f"(serve {100 * own / seconds:.0f} % of a core, engines {100 * engines / seconds:.0f} %); "
+        f"the load generator {1000 * generator / turns:.1f} ms ({100 * generator / seconds:.0f} %)"
     )
 
 

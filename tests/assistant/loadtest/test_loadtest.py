@@ -159,8 +159,10 @@ def test_a_wechat_checklist_question_reads_as_option_buttons():
 
 
 def test_the_cpu_a_turn_costs_is_told_apart_for_the_application_and_the_dialogue_engines():
-    line = cpu_line((1.0, 2.0), (3.0, 8.0), turns=100, seconds=10.0)
-    assert line == "20.0 ms serve + 60.0 ms dialogue engines (serve 20 % of a core, engines 60 %)"
+    line = cpu_line((1.0, 2.0), (3.0, 8.0), turns=100, seconds=10.0, generator=0.5)
+    assert line == (
+        "20.0 ms serve + 60.0 ms dialogue engines (serve 20 % of a core, engines 60 %); the load generator 5.0 ms (5 %)"
+    )
     assert cpu_line((1.0, 2.0), (3.0, 8.0), turns=0, seconds=10.0) == ""  # nothing answered: nothing to divide
     busy = sum(i * i for i in range(300_000))  # this process has used some CPU time, and it is read
     assert busy > 0 and tree_cpu(os.getpid())[0] > 0
