@@ -82,10 +82,13 @@ def question_words(segmenter: Segmenter, domain: frozenset[str] = frozenset()) -
 
 
 def _element_for(kind: AnswerType | None, element: str | None) -> str | None:
-    """The element asked, given the kind of answer expected: how long a certificate lasts is its result's; a period
+    """The element asked, given the kind of answer expected: disagreeing with a decision (不服, 复议) is answered
+    by the guide's rights and remedies, which no template teaches; how long a certificate lasts is its result's; a period
     the law sets for the person (a deadline, how long a benefit is paid) and the amount of a benefit stand among
     the conditions; none is the office's time limit or fee, whatever words the question shares with those
     ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱")."""
+    if kind == "remedy":
+        return "rights_remedies"
     if kind == "validity" and element in (None, "time_limit"):
         return "result"
     if kind == "period" and element in ("time_limit", "result"):
@@ -143,6 +146,7 @@ class QuestionAnalyser:
         for in both, the element asked and the answer expected in the first ask alone.
         """
         message = read_message(query)
+        bare = False  # the first ask names nothing ("……不服的，怎么办？"): what it asks is read in the story too
         if not message.text or (not message.long and len(message.asks) <= 1 and message.text == query.strip()):
             # a plain question, as typed into a search box, or a greeting alone: read as it is
             question = self._read(query, self.normalise(query))
@@ -159,7 +163,10 @@ class QuestionAnalyser:
                 # in the story before it
                 if ask_words:
                     named, words = ask, ask_words
+                bare = not ask_words
         kind = answer_type(message.asks[0].text, question.element) if message.asks else None
+        if kind is None and bare:
+            kind = answer_type(message.focus, question.element)
         return replace(
             question,
             element=_element_for(kind, question.element),

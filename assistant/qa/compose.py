@@ -29,7 +29,18 @@ Story = Mapping[str, str | list[str]]  # scenario question id -> option id (a li
 ELEMENT_NAMES = {
     **{
         k: ELEMENTS[k]
-        for k in ("materials", "conditions", "process", "fee", "location", "basis", "online", "result", "visits")
+        for k in (
+            "materials",
+            "conditions",
+            "process",
+            "fee",
+            "location",
+            "basis",
+            "online",
+            "result",
+            "visits",
+            "rights_remedies",
+        )
     },
     "time_limit": "办理时限",
     "contact": "咨询电话",
@@ -139,6 +150,8 @@ def _item_element(item: Item, element: str) -> str:
         if item.result.validity:
             text += f"（有效期：{item.result.validity}）"
         return text + (f"\n送达方式：{'、'.join(item.delivery)}" if item.delivery else "")
+    if element == "rights_remedies":  # 不服怎么办: review, lawsuit, complaint
+        return _lines("权利与救济：", item.rights_remedies or ["未知（来源未说明）"])
     if element == "visits":
         text = f"到办事现场次数：{item.visits.count}次"
         return text + (f"（{item.visits.reason}）" if item.visits.reason else "")

@@ -38,6 +38,7 @@ AnswerType = Literal[
     "document",
     "yes_no",
     "eligibility",
+    "remedy",
 ]
 
 LONG = 40  # characters from which a message counts as long (the evaluation's long / short breakdown)
@@ -129,6 +130,8 @@ _RECEIVED = re.compile(
     r"(?:多少钱|多少元|多少(?!天|日|周|年|个?月|次|岁)|标准|金额)"
 )
 _PAID = re.compile(r"交|缴|付|收费|工本费|手续费|办理费")
+# disagreeing with a decision: review, appeal, lawsuit (对工伤认定结果不服怎么办); not a creditor's 没异议
+_REMEDY = re.compile(r"不服|(?<![没无])异议|复议|复核|申诉|行政诉讼|起诉|维权|讨个?说法|救济|不认可")
 
 
 # the kinds of answer each element holds
@@ -140,6 +143,7 @@ _HELD: dict[str, frozenset[AnswerType]] = {
     "contact": frozenset({"phone"}),
     "location": frozenset({"place"}),
     "materials": frozenset({"document"}),
+    "rights_remedies": frozenset({"remedy"}),
 }
 
 
@@ -181,6 +185,8 @@ class Message:
 def answer_types(text: str) -> frozenset[AnswerType]:
     """Every kind of answer a question's wording asks for ("临时身份证多少钱，能用多久": an amount and a validity)."""
     kinds: set[AnswerType] = set()
+    if _REMEDY.search(text):
+        kinds.add("remedy")
     if _RECEIVED.search(text) and not _PAID.search(text):
         kinds.add("benefit")
     for kind, pattern in _TYPES:
@@ -197,11 +203,11 @@ def answer_type(text: str, element: str | None = None) -> AnswerType | None:
     """The kind of answer an ask expects, by its wording (None: a general how-to).
 
     Of several, one that the element asked holds ("审批要多长时间，房东催着要钱" asking the time limit is about a
-    duration, not an amount), else the first in the order phone, benefit, amount, age, duration (validity,
+    duration, not an amount), else the first in the order remedy, phone, benefit, amount, age, duration (validity,
     period), ratio, count (of visits), number, place, document, eligibility, yes/no.
     """
     kinds = answer_types(text)
-    order: list[AnswerType] = ["phone", "benefit"]
+    order: list[AnswerType] = ["remedy", "phone", "benefit"]
     for kind, _ in _TYPES:
         if kind != "phone":
             order += ["validity", "period", "duration"] if kind == "duration" else [kind]

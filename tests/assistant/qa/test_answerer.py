@@ -220,6 +220,19 @@ def test_the_amount_of_a_benefit_is_never_answered_with_the_fee_of_applying(qa, 
     assert "收费标准" not in answer.brief and "标准" in lead
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "对工伤认定结果不服怎么办",
+        "我哥在工地受伤，单位申请了工伤认定，社保局说不算工伤，我们家对这个认定决定不服的，怎么办？",
+    ],
+)
+def test_disagreeing_with_a_decision_is_answered_with_the_guides_rights_and_remedies(qa, query):
+    answer = qa.ask(query)
+    assert (answer.item, answer.element) == ("工伤认定申请", "rights_remedies")
+    assert "权利与救济" in answer.brief and "行政复议" in answer.brief
+
+
 def test_a_quoted_sentence_names_the_element_it_stands_in_as_the_guide_does(qa):
     answer = qa.ask("离婚冷静期是多少天，前后一共多久能拿到离婚证")
     assert "（摘自办事指南“办理时限”）" in answer.brief

@@ -79,6 +79,9 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("养老保险每月交多少钱", "amount"),
         ("公积金贷款首付最低要几成", "ratio"),
         ("股份公司发起人最多可以有多少人", "number"),
+        ("对工伤认定结果不服怎么办", "remedy"),  # disagreeing with a decision
+        ("低保被取消了，想申请行政复议", "remedy"),
+        ("简易注销公示期间没异议要等几天", "duration"),  # creditors' objections, not a remedy
         ("办护照多少钱", "amount"),
         ("孩子多大可以办身份证", "age"),
         ("要跑几次", "count"),
