@@ -157,13 +157,16 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
             self.engine = sqlalchemy.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sqlalchemy.orm.session.sessionmaker(bind=self.engine)
         self.session_turns = session_turns
+        self._queries = _Queries(self.SQLEvent.__table__)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn's new events and, when the session is full, a new session after them (see the class), in
-        one transaction. As Rasa's own ``save``, in rows inserted at once rather than one ORM object each."""
+        one transaction. As Rasa's own ``save`` (the events after those its current session holds), with the
+        stored events counted by a statement built once and the rows inserted at once, not one ORM object each."""
         await self.stream_events(tracker)
         with self.session_scope() as session:
-            events = list(self._additional_events(session, tracker))
+            stored = session.execute(self._queries.count, {"sender": tracker.sender_id}).scalar_one()
+            events = list(tracker.events)[stored:]  # as Rasa's `_additional_events`: those not stored yet
             if self._session_is_full(tracker):
                 events += self._new_session(tracker)
             if events:
@@ -174,10 +177,10 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """As Rasa's own: the conversation's events (its latest session's, or all), read as text rather than as
-        one ORM object each."""
+        one ORM object each, by statements built once."""
+        query = self._queries.everything if fetch_events_from_all_sessions else self._queries.session
         with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
-            events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
+            events = [json.loads(data) for data in session.execute(query, {"sender": sender_id}).scalars()]
         if not self.domain or not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
@@ -202,6 +205,24 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         ]
         log.debug("new session for %s after %s messages", tracker.sender_id[:40], self.session_turns)
         return [SessionStarted(timestamp=start), *slots, ActionExecuted(ACTION_LISTEN_NAME, timestamp=start)]
+
+
+class _Queries:
+    """Rasa's ``SQLTrackerStore._event_query`` as SQL statements built once (the ORM builds, and SQLAlchemy 1.4 keys
+    and looks up, a new query on every call, twice a turn): the events of a sender's latest session (from its
+    latest ``session_started`` on, or all when it has none), all of them, and how many the latest session holds."""
+
+    def __init__(self, events: sqlalchemy.Table):
+        sender = events.c.sender_id == sqlalchemy.bindparam("sender")
+        started = (
+            sqlalchemy.select(sqlalchemy.func.max(events.c.timestamp))
+            .where(sender, events.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        current = sqlalchemy.and_(sender, sqlalchemy.or_(events.c.timestamp >= started, started.is_(None)))
+        self.session = sqlalchemy.select(events.c.data).where(current).order_by(events.c.id)
+        self.everything = sqlalchemy.select(events.c.data).where(sender).order_by(events.c.id)
+        self.count = sqlalchemy.select(sqlalchemy.func.count()).select_from(events).where(current)
 
 
 def _row(sender_id: str, event: Event) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The conversations' store in Rasa's own environment (``nlu.rasa_components``): a returning person's conversation
-stays bounded, and the two replaced hot spots of Rasa behave as Rasa's own code.
+stays bounded, reads what Rasa's own query reads, and the replaced hot spots of Rasa behave as Rasa's own code.
 
 Each test runs a script with ``.rasa-venv``'s Python over a real SQLite tracker store;
 ``tests/dialogue/test_long_conversation.py`` holds a 220-turn conversation through the whole stack.
@@ -71,6 +71,19 @@ async def main():
     await turn("没有", ActiveLoop(None))
     out["after_checklist"] = seen(await store.retrieve("web-a"))
     out["full"] = len((await store.retrieve_full_tracker("web-a")).events)
+    # a conversation that never started a session: all its events are its current session
+    plain = DialogueStateTracker.from_events("web-b", [UserUttered("你好", timestamp=tick())], domain.slots)
+    await store.save(plain)
+    # the statements built once read what Rasa's own query reads
+    out["same_as_rasa"] = {}
+    with store.session_scope() as session:
+        for sender in ("web-a", "web-b", "nobody"):
+            for everything, ours in ((False, store._queries.session), (True, store._queries.everything)):
+                theirs = [e.data for e in store._event_query(session, sender, fetch_events_from_all_sessions=everything)]
+                mine = list(session.execute(ours, {"sender": sender}).scalars())
+                out["same_as_rasa"][f"{sender} {everything}"] = mine == theirs and (bool(mine) or sender == "nobody")
+            counted = session.execute(store._queries.count, {"sender": sender}).scalar_one()
+            out["same_as_rasa"][f"{sender} count"] = counted == store._event_query(session, sender, False).count()
     print(json.dumps(out, ensure_ascii=False))
 
 asyncio.run(main())
@@ -132,6 +145,8 @@ def run_in_rasa(script: str, *args: str) -> dict:
 
 def test_a_full_session_is_followed_by_a_new_one_holding_the_slots_values_never_inside_a_checklist(tmp_path):
     seen = run_in_rasa(SESSIONS, str(tmp_path / "tracker.db"))
+    # the store's statements, built once, read and count what Rasa's own query does (current session and all)
+    assert seen["same_as_rasa"] and all(seen["same_as_rasa"].values()), seen["same_as_rasa"]
     assert seen["before"]["said"] == ["结婚登记要带什么", "要多少钱"]
     # the next turn loads the new session only: no message of the old one, the slots' values (not their history)
     assert seen["after"] == {
