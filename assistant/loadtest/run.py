@@ -108,9 +108,16 @@ def serve_env(args: argparse.Namespace, pg: object | None, redis: object | None)
     return env
 
 
+KEEP_ALIVE_S = 4.0  # below uvicorn's 5 s: the client drops an idle connection before the server may close it
+
+
 def client_for(people: int) -> httpx.AsyncClient:
-    """One client for all the people: a connection each, and a few for notices and probes."""
-    limits = httpx.Limits(max_connections=people + 20, max_keepalive_connections=people + 20)
+    """One client for all the people: a connection each, and a few for notices and probes. An idle connection is
+    dropped after KEEP_ALIVE_S, before serve closes it (uvicorn: 5 s): at the same keep-alive time as the server's
+    (httpx's default), a request sent on a connection the server closed at that moment failed with a ReadError."""
+    limits = httpx.Limits(
+        max_connections=people + 20, max_keepalive_connections=people + 20, keepalive_expiry=KEEP_ALIVE_S
+    )
     return httpx.AsyncClient(timeout=TURN_TIMEOUT_S, limits=limits)
 
 
