@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
-from assistant.qa.message import AnswerType, Ask, Message, answer_type, read_message
+from assistant.qa.message import AnswerType, Ask, Message, answer_type, element_for, read_message
 from assistant.retrieval.bm25 import tokens
 from nlu.elements import TEMPLATES, Analysis
 from nlu.normalize import load_lexicon
@@ -79,23 +79,6 @@ def question_words(segmenter: Segmenter, domain: frozenset[str] = frozenset()) -
     lexicon = load_lexicon()
     generic = set(lexicon.get("words", [])) | set(lexicon.get("replace", {}).values())
     return frozenset(words - (domain - generic))
-
-
-def _element_for(kind: AnswerType | None, element: str | None) -> str | None:
-    """The element asked, given the kind of answer expected: disagreeing with a decision (不服, 复议) is answered
-    by the guide's rights and remedies, which no template teaches; how long a certificate lasts is its result's; a period
-    the law sets for the person (a deadline, how long a benefit is paid) and the amount of a benefit stand among
-    the conditions; none is the office's time limit or fee, whatever words the question shares with those
-    ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱")."""
-    if kind == "remedy":
-        return "rights_remedies"
-    if kind == "validity" and element in (None, "time_limit"):
-        return "result"
-    if kind == "period" and element in ("time_limit", "result"):
-        return "conditions"
-    if kind == "benefit" and element in (None, "fee", "time_limit"):
-        return "conditions"
-    return element
 
 
 class QuestionAnalyser:
@@ -169,7 +152,7 @@ class QuestionAnalyser:
             kind = answer_type(message.focus, question.element)
         return replace(
             question,
-            element=_element_for(kind, question.element),
+            element=element_for(kind, question.element),
             lacking=self._lacking(named, question),
             answer_type=kind,
             ask_words=words,

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -147,12 +148,34 @@ _HELD: dict[str, frozenset[AnswerType]] = {
 }
 
 
+def element_for(kind: AnswerType | None, element: str | None) -> str | None:
+    """The element asked, given the kind of answer expected (the other way round from ``_HELD``): disagreeing with a
+    decision (不服, 复议) is answered by the guide's rights and remedies, which no template teaches; how long a
+    certificate lasts is its result's; a period the law sets for the person (a deadline, how long a benefit is paid)
+    and the amount of a benefit stand among the conditions; none is the office's time limit or fee, whatever words
+    the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱")."""
+    if kind == "remedy":
+        return "rights_remedies"
+    if kind == "validity" and element in (None, "time_limit"):
+        return "result"
+    if kind == "period" and element in ("time_limit", "result"):
+        return "conditions"
+    if kind == "benefit" and element in (None, "fee", "time_limit"):
+        return "conditions"
+    return element
+
+
 @dataclass(frozen=True)
 class Ask:
-    """One question of a message, with the kind of answer it expects (None: how to do it, in general)."""
+    """One question of a message."""
 
     text: str
-    answer_type: AnswerType | None = None
+
+    @functools.cached_property
+    def answer_type(self) -> AnswerType | None:
+        """The kind of answer it expects by its wording alone (None: how to do it, in general); reading a message
+        into a question refines it with the element asked (:func:`answer_type`, :func:`element_for`)."""
+        return answer_type(self.text)
 
 
 @dataclass(frozen=True)
@@ -272,6 +295,6 @@ def read_message(raw: str) -> Message:
         raw=raw,
         text=cleaned,
         story=story,
-        asks=[Ask(a, answer_type(a)) for a in asks],
+        asks=[Ask(a) for a in asks],
         masks=masks,
     )

@@ -31,7 +31,6 @@ _DURATION = (
 # what a sentence that states a fact of each kind contains
 _FACT = {
     "duration": re.compile(_DURATION),
-    "period": re.compile(_DURATION),
     "validity": re.compile(_DURATION + r"|有效期|长期"),  # 有效期：至下一个检验周期届满
     "amount": re.compile(r"\d+(?:\.\d+)?\s*元|免费|不收费|免收|免征"),
     "benefit": re.compile(r"\d+(?:\.\d+)?\s*元|标准"),
@@ -41,6 +40,7 @@ _FACT = {
     "number": re.compile(r"[\d一二三四五六七八九十百两]+\s*(?:个|项|张|名|人)"),  # not 份: every material has "1份"
     "phone": re.compile(r"\d{5,}"),
 }
+_FACT["period"] = _FACT["duration"]  # a period is stated as a duration is
 FACTS = frozenset(_FACT)
 # the kinds of asks one sentence answers: a fact, yes or no, whether one is eligible
 LEADING = FACTS | {"yes_no", "eligibility"}
