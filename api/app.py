@@ -57,6 +57,7 @@ from api.shared import open_store
 from api.state import AppState, KnowledgeLoader
 from api.wechat import WeChatChannel
 from assistant.console.db import Database, console_database_url
+from assistant.console.staff import list_users
 from assistant.privacy import mask_logs
 from assistant.replies import Replies
 from assistant.serving.knowledge import KnowledgeHolder
@@ -211,6 +212,11 @@ def create_app(
             replies=replies,
         )
         console = Database.open(console_database_url(settings.paths.data_dir, settings.stores.database_url))
+        if not _has_staff(console):
+            log.warning(
+                "no staff account yet: create the first with `assistant staff add admin --role admin` "
+                "(password on stdin)"
+            )
         public_url = settings.server.public_url
         state = AppState(
             settings=settings,
@@ -254,6 +260,14 @@ def create_app(
     _self_hosted_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def _has_staff(console: Database) -> bool:
+    """Whether the application's database has a staff account (True when it cannot be read: nothing to advise)."""
+    try:
+        return bool(list_users(console))
+    except Exception:
+        return True
 
 
 def _rasa(settings: Settings) -> RasaDialogue | ShardedDialogue:

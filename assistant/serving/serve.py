@@ -330,10 +330,6 @@ def serve(
         f"the assistant on {base}/  ·  staff console {base}/console/login  ·  API docs {base}/docs  ·  health "
         f"{base}/healthz  (prepared in {time.monotonic() - started:.0f} s; Ctrl-C stops everything)"
     )
-    if not _has_staff(console_database_url(paths.data_dir, stores.database_url)):
-        progress(
-            "no staff account yet: create the first with `assistant staff add admin --role admin` (password on stdin)"
-        )
     try:
         uvicorn.run(
             app,
@@ -350,21 +346,6 @@ def serve(
         progress("stopping the dialogue engine…")
         for rasa in workers:
             rasa.stop()
-
-
-def _has_staff(console_url: str) -> bool:
-    """Whether the application's database has a staff account (True when it cannot be read: nothing to advise)."""
-    from assistant.console.db import Database
-    from assistant.console.staff import list_users
-
-    try:
-        db = Database.open(console_url)
-        try:
-            return bool(list_users(db))
-        finally:
-            db.close()
-    except Exception:
-        return True
 
 
 def _answers(client: httpx.Client, status_url: str, token: str) -> bool:

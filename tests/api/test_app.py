@@ -381,3 +381,22 @@ def test_while_the_dialogue_engine_is_down_questions_are_answered_from_the_guide
         sender = said.json()["sender_id"]
         button = client.post("/api/v1/chat", json={"sender_id": sender, "message": "/ask_checklist"})
         assert button.status_code == 200 and "直接输入您的问题" in button.json()["messages"][0]["text"]
+
+
+# --- first run ---------------------------------------------------------------------------------------------------
+
+
+def test_an_application_with_no_staff_account_says_how_to_make_the_first_and_stops_saying_it_once_there_is_one(
+    settings: Settings, bundled: Catalogue, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings.model_copy(update={"paths": PathSettings(data_dir=tmp_path)})
+    with caplog.at_level("WARNING", logger="api.app"):
+        with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())):
+            pass
+    assert "no staff account yet: create the first with `assistant staff add admin --role admin`" in caplog.text
+    caplog.clear()
+    add_staff(tmp_path)
+    with caplog.at_level("WARNING", logger="api.app"):
+        with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())):
+            pass
+    assert "no staff account" not in caplog.text
