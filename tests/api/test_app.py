@@ -390,13 +390,17 @@ def test_an_application_with_no_staff_account_says_how_to_make_the_first_and_sto
     settings: Settings, bundled: Catalogue, tmp_path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = settings.model_copy(update={"paths": PathSettings(data_dir=tmp_path)})
-    with caplog.at_level("WARNING", logger="api.app"):
-        with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())):
-            pass
+    with (
+        caplog.at_level("WARNING", logger="api.app"),
+        TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())),
+    ):
+        pass
     assert "no staff account yet: create the first with `assistant staff add admin --role admin`" in caplog.text
     caplog.clear()
     add_staff(tmp_path)
-    with caplog.at_level("WARNING", logger="api.app"):
-        with TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())):
-            pass
+    with (
+        caplog.at_level("WARNING", logger="api.app"),
+        TestClient(create_app(settings, holder=CatalogueHolder(bundled), dialogue=FakeDialogue())),
+    ):
+        pass
     assert "no staff account" not in caplog.text
