@@ -20,6 +20,7 @@ from api.settings import Settings
 from assistant.console.db import Database
 from assistant.replies import Replies
 from assistant.serving.knowledge import Knowledge, KnowledgeHolder
+from nlu.heap import freeze_heap
 
 if TYPE_CHECKING:
     from rasa_sdk.executor import ActionExecutor
@@ -50,6 +51,7 @@ class KnowledgeLoader:
             try:
                 self.holder = build()
                 log.info("knowledge ready: version %s", self.holder.current.version)
+                freeze_heap("knowledge loaded")
             except Exception as exc:  # a refused catalogue must not kill the server: /healthz reports it
                 self.error = str(exc)
                 log.exception("knowledge failed to load")

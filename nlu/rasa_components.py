@@ -35,6 +35,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
 
 from nlu import AS_WRITTEN
+from nlu.heap import freeze_heap
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sqlalchemy.orm.session.sessionmaker(bind=self.engine)
         self.session_turns = session_turns
         self._queries = _Queries(self.SQLEvent.__table__)
+        self._heap_frozen = False
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn's new events and, when the session is full, a new session after them (see the class), in
@@ -174,6 +176,9 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
                     sqlalchemy.insert(self.SQLEvent.__table__), [_row(tracker.sender_id, e) for e in events]
                 )
             session.commit()
+        if not self._heap_frozen:  # the engine's model is loaded and has answered a turn: what it keeps is alive
+            self._heap_frozen = True
+            freeze_heap("dialogue engine, after its first turn")
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """As Rasa's own: the conversation's events (its latest session's, or all), read as text rather than as

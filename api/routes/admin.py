@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from api.deps import HolderDep, SettingsDep
 from knowledge.errors import CatalogueError
+from nlu.heap import freeze_heap
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -90,4 +91,5 @@ async def reload(holder: HolderDep) -> Reloaded | JSONResponse:
         )
         return JSONResponse(refused.model_dump(), status_code=422)
     log.info("knowledge reloaded: %s -> %s", previous, fresh.version)
+    await asyncio.to_thread(freeze_heap, "knowledge reloaded")  # frees the old knowledge's cycles, exempts the new
     return Reloaded(knowledge_version=fresh.version, previous_version=previous)

@@ -268,6 +268,7 @@ def serve(
     from assistant.serving.logs import configure_logging, uvicorn_log_config
     from assistant.serving.retention import start_retention, tracker_database_url
     from assistant.serving.settings import PathSettings
+    from nlu.heap import freeze_heap
 
     token = secrets.token_hex(24)
     paths = PathSettings()
@@ -325,6 +326,7 @@ def serve(
         probe = httpx.Client(timeout=3.0)
         rasa.supervise(lambda status=status, probe=probe: _answers(probe, status, token), progress, stopping)
     app = create_app(settings, holder=holder)
+    freeze_heap("knowledge loaded")  # the index, the catalogue and the application built: spared the collector
     base = settings.server.public_url
     progress(
         f"the assistant on {base}/  ·  staff console {base}/console/login  ·  API docs {base}/docs  ·  health "
