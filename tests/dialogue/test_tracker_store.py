@@ -21,6 +21,7 @@ pytestmark = [
 
 SESSIONS = """
 import asyncio, json, sys
+import sqlalchemy
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -84,6 +85,15 @@ async def main():
                 out["same_as_rasa"][f"{sender} {everything}"] = mine == theirs and (bool(mine) or sender == "nobody")
             counted = session.execute(store._queries.count, {"sender": sender}).scalar_one()
             out["same_as_rasa"][f"{sender} count"] = counted == store._event_query(session, sender, False).count()
+        # how SQLite reads a turn's session and count: each step of the plan, as EXPLAIN QUERY PLAN says it
+        out["plans"] = {}
+        for name in ("session", "count"):
+            statement = getattr(store._queries, name).params(sender="web-a")
+            compiled = statement.compile(store.engine, compile_kwargs={"literal_binds": True})
+            plan = session.execute(sqlalchemy.text("EXPLAIN QUERY PLAN " + str(compiled)))
+            out["plans"][name] = [row[-1] for row in plan]
+    # a second store on the same database (another dialogue worker, a restart) finds the indexes there
+    CheckedSQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1])
     print(json.dumps(out, ensure_ascii=False))
 
 asyncio.run(main())
@@ -161,6 +171,17 @@ def test_a_full_session_is_followed_by_a_new_one_holding_the_slots_values_never_
     assert seen["in_checklist"]["loop"] == "checklist_form"
     assert seen["after_checklist"]["said"] == [] and seen["after_checklist"]["item_id"] == "marriage-registration"
     assert seen["full"] > 30  # the old sessions stay stored, only no longer loaded
+
+
+def test_a_turn_reads_its_session_through_an_index_not_the_whole_history(tmp_path):
+    """A returning person's old sessions stay stored for months: reading the current one must not read them all
+    (Rasa's own query did, twice a turn)."""
+    plans = run_in_rasa(SESSIONS, str(tmp_path / "tracker.db"))["plans"]
+    for name, steps in plans.items():
+        assert not any(step.startswith("SCAN") for step in steps), (name, steps)
+    # the session's rows by a range of (sender, timestamp); its start by (sender, type, timestamp) alone
+    assert any("ix_events_sender_time (sender_id=? AND timestamp>?)" in step for step in plans["session"]), plans
+    assert any("COVERING INDEX ix_events_sender_type_time" in step for step in plans["session"]), plans
 
 
 def test_the_replaced_hot_spots_find_the_same_event_classes_and_reject_the_same_action_answers():
