@@ -39,9 +39,9 @@ import httpx
 from assistant.loadtest.figures import DEGRADED, summarise, window
 from assistant.loadtest.messages import RealMessages
 from assistant.loadtest.notices import notice_link
-from assistant.loadtest.people import Load, WebUser
+from assistant.loadtest.people import Load, WebUser, client_for
 from assistant.loadtest.run import (
-    client_for,
+    PROBES,
     common_options,
     default_wechat_token,
     print_figures,
@@ -256,7 +256,7 @@ async def kill_serve(load: Load, server: Serve, settle: float) -> Outcome:
 
 async def run_faults(args: argparse.Namespace, server: Serve, messages: RealMessages, pg, redis) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    async with client_for(args.users + args.wechat_users + 5) as client:
+    async with client_for(PROBES) as client:
         load = Load(
             server.url, client, messages, wechat_token=args.wechat_token or default_wechat_token(), seed=args.seed
         )

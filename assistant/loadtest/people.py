@@ -37,6 +37,7 @@ WECHAT_OPTIONS = _TEXTS["wechat_options"]
 TURN_TIMEOUT_S = 30.0
 PAUSE_AFTER_FAILURE_S = 0.5  # a refused connection returns at once: do not spin while the server is down
 REAL_PER_BLOCK = (2, 4)  # real messages between two scripted conversations
+KEEP_ALIVE_S = 4.0  # below uvicorn's 5 s: the client drops an idle connection before the server may close it
 _msg_ids = itertools.count(int(time.time() * 1000))
 
 
@@ -54,9 +55,25 @@ def outcome_of(status: int, texts: list[str], no_answer: tuple[str, ...] = (NO_A
     return OK
 
 
+def client_for(connections: int) -> httpx.AsyncClient:
+    """A client of up to ``connections`` connections. An idle connection is dropped after KEEP_ALIVE_S, before serve
+    closes it (uvicorn: 5 s): at the same keep-alive time as the server's (httpx's default), a request sent on a
+    connection the server closed at that moment failed with a ReadError."""
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=KEEP_ALIVE_S
+    )
+    return httpx.AsyncClient(timeout=TURN_TIMEOUT_S, limits=limits)
+
+
 @dataclass
 class Load:
-    """The run the people belong to: where to send, what to replay, where to record, when to stop."""
+    """The run the people belong to: where to send, what to replay, where to record, when to stop.
+
+    ``client`` is the run's own (probes); each person sends through a client of its own (:meth:`connect`), as
+    separate people do: one client shared by a hundred people spent more of the load generator's CPU in httpcore's
+    connection pool, whose every request and response scans every connection and queued request, than in the
+    people themselves, and that on the cores the server is measured on.
+    """
 
     url: str
     client: httpx.AsyncClient
@@ -67,6 +84,13 @@ class Load:
     started: float = field(default_factory=time.monotonic)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task] = field(default_factory=list)
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    def connect(self) -> httpx.AsyncClient:
+        """A person's own client (one connection: a person waits for each answer), closed by :meth:`stop`."""
+        client = client_for(1)
+        self.clients.append(client)
+        return client
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -97,6 +121,7 @@ class Load:
             for task in done:
                 if task.exception() is not None:
                     self.record.note(f"a simulated person failed: {task.exception()!r}")
+        await asyncio.gather(*(client.aclose() for client in self.clients))
 
 
 class WebUser:
@@ -107,6 +132,7 @@ class WebUser:
         self.number = number
         self.rng = random.Random(f"{load.seed}:{number}")
         self.sender_id = f"load-{number}-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:12]}"  # until one is issued
+        self.client = load.connect()
         self.last: list[dict] = []
         self.checklist: Checklist | None = None
         self.checked: list[NoticeCheck] = []
@@ -118,7 +144,7 @@ class WebUser:
         if self.checklist is not None:
             self.checklist.sent(message)
         try:
-            response = await load.client.post(
+            response = await self.client.post(
                 f"{load.url}/api/v1/chat", json={"sender_id": self.sender_id, "message": message}
             )
             status = response.status_code
@@ -152,7 +178,7 @@ class WebUser:
         load = self.load
         check = NoticeCheck(self.number, load.now(), link)
         try:
-            page = await load.client.get(f"{load.url}{link}")
+            page = await self.client.get(f"{load.url}{link}")
             check.problems = check_notice(self.checklist, link, page.status_code, page.text)
         except httpx.HTTPError as exc:
             check.problems = [f"the notice page could not be fetched: {type(exc).__name__}"]
@@ -210,6 +236,7 @@ class WeChatFollower:
         self.number = number
         self.rng = random.Random(f"{load.seed}:wx:{number}")
         self.openid = f"oLoad_{uuid.UUID(int=self.rng.getrandbits(128)).hex[:20]}"
+        self.client = load.connect()
         self.last: list[dict] = []
 
     async def say(self, content: str) -> None:
@@ -220,7 +247,7 @@ class WeChatFollower:
         query["openid"] = self.openid
         at, start = load.now(), time.perf_counter()
         try:
-            response = await load.client.post(f"{load.url}/wechat", params=query, content=body.encode("utf-8"))
+            response = await self.client.post(f"{load.url}/wechat", params=query, content=body.encode("utf-8"))
         except httpx.HTTPError as exc:
             load.record.turns.append(Turn("wechat", self.number, at, time.perf_counter() - start, type(exc).__name__))
             load.record.note(f"WeChat follower {self.number}: {content[:30]!r}: {type(exc).__name__}: {exc}")

@@ -37,11 +37,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
-
 from assistant.loadtest.figures import Record, Summary, summarise, table, window
 from assistant.loadtest.messages import XLSX, RealMessages
-from assistant.loadtest.people import TURN_TIMEOUT_S, Load
+from assistant.loadtest.people import Load, client_for
 from assistant.loadtest.server import (
     Serve,
     cpu_line,
@@ -108,17 +106,7 @@ def serve_env(args: argparse.Namespace, pg: object | None, redis: object | None)
     return env
 
 
-KEEP_ALIVE_S = 4.0  # below uvicorn's 5 s: the client drops an idle connection before the server may close it
-
-
-def client_for(people: int) -> httpx.AsyncClient:
-    """One client for all the people: a connection each, and a few for notices and probes. An idle connection is
-    dropped after KEEP_ALIVE_S, before serve closes it (uvicorn: 5 s): at the same keep-alive time as the server's
-    (httpx's default), a request sent on a connection the server closed at that moment failed with a ReadError."""
-    limits = httpx.Limits(
-        max_connections=people + 20, max_keepalive_connections=people + 20, keepalive_expiry=KEEP_ALIVE_S
-    )
-    return httpx.AsyncClient(timeout=TURN_TIMEOUT_S, limits=limits)
+PROBES = 4  # the run's own connections (probes); each person has its own client
 
 
 def progress_line(record: Record, start: float, end: float, pid: int | None) -> str:
@@ -169,7 +157,7 @@ async def run_load(
     url: str, args: argparse.Namespace, messages: RealMessages, pid: Callable[[], int | None]
 ) -> tuple[Summary, Record]:
     """Run the people against ``url`` for ``args.duration`` seconds; the figures and what was recorded."""
-    async with client_for(args.users + args.wechat_users) as client:
+    async with client_for(PROBES) as client:
         load = Load(url, client, messages, wechat_token=args.wechat_token or default_wechat_token(), seed=args.seed)
         load.start(args.users, args.wechat_users, args.ramp)
         reporter = asyncio.create_task(report_progress(load, pid))
