@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from assistant.retrieval.index import Index
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# a reason the person gives, to the end of its clause: background, not what is asked ("由于幼儿园期间多生病")
+_REASON = re.compile(r"(由于|因为)[^，,；;。！？!?]*")
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,9 @@ class QuestionAnalyser:
     def _lacking(self, ask: str, question: Question) -> str | None:
         """The service the catalogue lacks that ``ask`` (normalised) names, unless the message also names one of
         the catalogue's outside that phrase (工作居住证 holds 居住证: lacking; "有工作居住证，孩子小学报名要带什么"
-        names 小学报名 too: not lacking)."""
+        names 小学报名 too: not lacking). A phrase in a reason the person gives ("由于幼儿园期间多生病，想办理延缓入学")
+        is background, not what is asked."""
+        ask = _REASON.sub("", ask)
         for phrase, name in self.uncovered.items():
             if phrase in ask:
                 return name if all(mention in phrase for _, mention in question.mentions) else None

@@ -183,6 +183,15 @@ def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a
     assert f"您问的是“{service}”，本助手暂未收录" in answer.answer and "12345" in answer.answer
 
 
+def test_a_service_the_catalogue_lacks_given_as_a_reason_is_not_what_is_asked(qa):
+    # 幼儿园 is a service the catalogue lacks; here it is only why the child's school start is to be put off
+    asked = "孩子今年满6周岁，由于在幼儿园期间经常生病，我们想给孩子办理延缓入学，需要什么手续？"
+    assert qa.analyse(asked).lacking is None
+    assert "您问的是“幼儿园”" not in qa.ask(asked).answer
+    refused = qa.ask("孩子上幼儿园需要什么手续？")
+    assert refused.kind == "out_of_scope" and "您问的是“幼儿园”" in refused.answer
+
+
 def test_a_question_about_a_period_the_law_sets_leads_with_that_sentence(qa):
     answer = qa.ask("离婚冷静期是多久")
     kept = dict(qa._passages)
