@@ -113,9 +113,14 @@ class RasaDialogue:
                 f"{self.url}/webhooks/rest/webhook", json={"sender": sender_id, "message": message}
             )
             response.raise_for_status()
-        except httpx.HTTPError as exc:
+            records = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
             raise DialogueUnavailable(f"the dialogue engine at {self.url} did not answer: {exc}") from exc
-        return from_rasa(response.json())
+        if not records:
+            # every message gets an answer; Rasa's REST channel says nothing (200, []) when handling it failed, e.g.
+            # its lock store or tracker store not answering for a moment (a Redis or PostgreSQL restart)
+            raise DialogueUnavailable(f"the dialogue engine at {self.url} gave no answer (see its log)")
+        return from_rasa(records)
 
     async def ready(self) -> bool:
         """True once the Rasa server has loaded its model."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 import yaml
 
-from api.dialogue import BotMessage, DialogueUnavailable, ShardedDialogue
+from api.dialogue import BotMessage, DialogueUnavailable, GuidesWhenDown, RasaDialogue, ShardedDialogue
 from api.shared import MemoryStore, RedisStore
+from assistant.replies import Replies
 from assistant.serving.serve import write_endpoints
 
 
@@ -152,3 +154,25 @@ def test_when_every_engine_is_down_the_caller_is_told():
     ring = ShardedDialogue({f"http://127.0.0.1:{5005 + i}": Engine(f"engine {i}", down=True) for i in range(2)})
     with pytest.raises(DialogueUnavailable):
         asyncio.run(ring.send("w.someone", "你好"))
+
+
+def rasa_answering(records: list) -> RasaDialogue:
+    """A RasaDialogue whose engine answers every message with ``records`` (Rasa's REST channel output)."""
+    engine = RasaDialogue("http://127.0.0.1:5005")
+    engine._client = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(200, json=records)))
+    return engine
+
+
+def test_an_engine_that_answers_nothing_is_taken_for_down_and_the_guides_answer():
+    """Rasa's REST channel answers 200 with nothing when handling a message failed (its Redis lock store or its
+    database restarting): the person gets the guides' answer with the note, not an apology to send it again."""
+
+    class Answer:
+        brief = "【居民身份证补领】\n可在户籍所在地公安机关办理。"
+
+    fallback = GuidesWhenDown(rasa_answering([]), ask=lambda: lambda _: Answer(), replies=Replies.load)
+    said = asyncio.run(fallback.send("w.someone", "身份证丢了怎么办"))
+    assert said[0].text.startswith("【居民身份证补领】") and Replies.load()("dialogue_down") in said[0].text
+    # an engine that answers is passed through as it said
+    engine = GuidesWhenDown(rasa_answering([{"text": "您好"}]), ask=lambda: lambda _: Answer(), replies=Replies.load)
+    assert [m.text for m in asyncio.run(engine.send("w.someone", "你好"))] == ["您好"]
