@@ -10,6 +10,7 @@ the rest of ``nlu`` knows nothing of it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocabulary.json"
 SESSION_TURNS = 6  # a person's messages per session; then a new session starts with the slots' current values
+# waits before reading a conversation or storing a turn again when the database went away (a restart); then the
+# error goes to Rasa, which goes on from an empty conversation (reading) or sends the answer unstored (storing)
+SAVE_RETRY_PAUSES_S = (0.25, 0.5, 1.0)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -127,7 +131,10 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
 
     - **Checked connections** to PostgreSQL (SQLAlchemy's ``pool_pre_ping``): a restarted PostgreSQL costs no
       turn; without it, every connection the server closed fails once (the turn is answered from an empty
-      conversation, or waits for the lock it left behind).
+      conversation, or waits for the lock it left behind). A turn whose writing fails because the database went
+      away before the commit (a restart under way) is written again after a pause (``SAVE_RETRY_PAUSES_S``): Rasa
+      sends the turn's answer even when storing it failed, so a checklist answer would be lost unseen. Reading a
+      conversation is tried again the same way: Rasa would go on from an empty one.
     - **SQLite** (the embedded default, shared by every dialogue worker of one machine) in WAL mode with
       ``synchronous=NORMAL``, its connections kept open: a writer never blocks a reader, and a commit no longer
       waits for the disk (a power cut may lose the last turns, never the file).
@@ -168,26 +175,47 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         one transaction. As Rasa's own ``save`` (the events after those its current session holds), with the
         stored events counted by a statement built once and the rows inserted at once, not one ORM object each."""
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            stored = session.execute(self._queries.count, {"sender": tracker.sender_id}).scalar_one()
-            events = list(tracker.events)[stored:]  # as Rasa's `_additional_events`: those not stored yet
-            if self._session_is_full(tracker):
-                events += self._new_session(tracker)
-            if events:
-                session.execute(
-                    sqlalchemy.insert(self.SQLEvent.__table__), [_row(tracker.sender_id, e) for e in events]
-                )
-            session.commit()
+        for pause in (*SAVE_RETRY_PAUSES_S, None):
+            committing = False
+            try:
+                with self.session_scope() as session:
+                    stored = session.execute(self._queries.count, {"sender": tracker.sender_id}).scalar_one()
+                    events = list(tracker.events)[stored:]  # as Rasa's `_additional_events`: those not stored yet
+                    if self._session_is_full(tracker):
+                        events += self._new_session(tracker)
+                    if events:
+                        session.execute(
+                            sqlalchemy.insert(self.SQLEvent.__table__), [_row(tracker.sender_id, e) for e in events]
+                        )
+                    committing = True
+                    session.commit()
+                break
+            except sqlalchemy.exc.OperationalError as exc:
+                # the database went away before the commit (PostgreSQL restarting): nothing of the turn is stored,
+                # so it is written again once the database is back; a failed commit may have stored it: not retried
+                if committing or pause is None:
+                    raise
+                log.warning("storing %s's turn failed (%s); again in %.2f s", tracker.sender_id[:40], exc, pause)
+                await asyncio.sleep(pause)
         if not self._heap_frozen:  # the engine's model is loaded and has answered a turn: what it keeps is alive
             self._heap_frozen = True
             freeze_heap("dialogue engine, after its first turn")
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         """As Rasa's own: the conversation's events (its latest session's, or all), read as text rather than as
-        one ORM object each, by statements built once."""
+        one ORM object each, by statements built once. Read again after a pause while the database is away (a
+        restart): Rasa would go on from an empty conversation, answering a checklist's answer out of context."""
         query = self._queries.everything if fetch_events_from_all_sessions else self._queries.session
-        with self.session_scope() as session:
-            events = [json.loads(data) for data in session.execute(query, {"sender": sender_id}).scalars()]
+        for pause in (*SAVE_RETRY_PAUSES_S, None):
+            try:
+                with self.session_scope() as session:
+                    events = [json.loads(data) for data in session.execute(query, {"sender": sender_id}).scalars()]
+                break
+            except sqlalchemy.exc.OperationalError as exc:
+                if pause is None:
+                    raise
+                log.warning("reading %s's conversation failed (%s); again in %.2f s", sender_id[:40], exc, pause)
+                await asyncio.sleep(pause)
         if not self.domain or not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)

@@ -192,3 +192,82 @@ def test_the_replaced_hot_spots_find_the_same_event_classes_and_reject_the_same_
     assert seen["unknown_with_default"] == "Event"
     assert seen["good"] is True
     assert seen["bad"] == ["same error"] * 3
+
+
+DATABASE_AWAY = """
+import asyncio, json, sys
+import sqlalchemy
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+import nlu.rasa_components as components
+from nlu.rasa_components import CheckedSQLTrackerStore
+
+components.SAVE_RETRY_PAUSES_S = (0.01, 0.01)
+domain = Domain.from_yaml('version: "3.1"')
+store = CheckedSQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1])
+failures = {"left": int(sys.argv[2]), "where": sys.argv[3]}
+real_scope = store.session_scope
+
+class Away:
+    # a session whose statements (or commit) fail as a restarting PostgreSQL's do, while failures are left
+    def __init__(self, session):
+        self.session = session
+    def _fail(self):
+        failures["left"] -= 1
+        raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+    def execute(self, *args, **kwargs):
+        if failures["left"] > 0 and failures["where"] == "statement":
+            self._fail()
+        return self.session.execute(*args, **kwargs)
+    def commit(self):
+        if failures["left"] > 0 and failures["where"] == "commit":
+            self._fail()
+        return self.session.commit()
+
+import contextlib
+@contextlib.contextmanager
+def scope():
+    with real_scope() as session:
+        yield Away(session)
+store.session_scope = scope
+
+async def main():
+    tracker = DialogueStateTracker.from_events("wx:a", [], domain.slots)
+    for event in (UserUttered("是的", timestamp=1.0), BotUttered("好的", timestamp=2.0), ActionExecuted("action_listen", timestamp=3.0)):
+        tracker.update(event, domain)
+    out = {}
+    try:
+        await store.save(tracker)
+        out["saved"] = True
+    except sqlalchemy.exc.OperationalError:
+        out["saved"] = False
+    failures["left"] = 0
+    stored = await store.retrieve("wx:a")
+    out["said"] = [e.text for e in stored.events if isinstance(e, UserUttered)] if stored else []
+    failures.update(left=2, where="statement")  # the next turn's reading meets the database away twice
+    again = await store.retrieve("wx:a")
+    out["read_while_away"] = [e.text for e in again.events if isinstance(e, UserUttered)] if again else []
+    print(json.dumps(out, ensure_ascii=False))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(
+    ("failures", "where", "said"),
+    [
+        (1, "statement", ["是的"]),  # PostgreSQL back in time: the turn is stored, nothing lost
+        (2, "statement", ["是的"]),
+        (9, "statement", []),  # still away after the last pause: the error goes to Rasa
+        (1, "commit", []),  # a failed commit may have stored the turn: never written twice
+    ],
+)
+def test_a_turn_met_by_a_database_restart_is_read_and_written_once_the_database_is_back(
+    tmp_path, failures, where, said
+):
+    seen = run_in_rasa(DATABASE_AWAY, str(tmp_path / "tracker.db"), str(failures), where)
+    assert seen["said"] == said
+    assert seen["saved"] is bool(said)
+    # reading the conversation meanwhile waits for the database too, rather than going on from an empty one
+    assert seen["read_while_away"] == said
