@@ -15,8 +15,9 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import rasa
 import sqlalchemy
@@ -40,12 +41,13 @@ from nlu import AS_WRITTEN
 from nlu.heap import freeze_heap
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 VOCABULARY_FILE = "vocabulary.json"
 SESSION_TURNS = 6  # a person's messages per session; then a new session starts with the slots' current values
 # waits before reading a conversation or storing a turn again when the database went away (a restart); then the
 # error goes to Rasa, which goes on from an empty conversation (reading) or sends the answer unstored (storing)
-SAVE_RETRY_PAUSES_S = (0.25, 0.5, 1.0)
+RETRY_PAUSES_S = (0.25, 0.5, 1.0)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
@@ -132,7 +134,7 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
     - **Checked connections** to PostgreSQL (SQLAlchemy's ``pool_pre_ping``): a restarted PostgreSQL costs no
       turn; without it, every connection the server closed fails once (the turn is answered from an empty
       conversation, or waits for the lock it left behind). A turn whose writing fails because the database went
-      away before the commit (a restart under way) is written again after a pause (``SAVE_RETRY_PAUSES_S``): Rasa
+      away before the commit (a restart under way) is written again after a pause (``RETRY_PAUSES_S``): Rasa
       sends the turn's answer even when storing it failed, so a checklist answer would be lost unseen. Reading a
       conversation is tried again the same way: Rasa would go on from an empty one.
     - **SQLite** (the embedded default, shared by every dialogue worker of one machine) in WAL mode with
@@ -175,28 +177,18 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         one transaction. As Rasa's own ``save`` (the events after those its current session holds), with the
         stored events counted by a statement built once and the rows inserted at once, not one ORM object each."""
         await self.stream_events(tracker)
-        for pause in (*SAVE_RETRY_PAUSES_S, None):
-            committing = False
-            try:
-                with self.session_scope() as session:
-                    stored = session.execute(self._queries.count, {"sender": tracker.sender_id}).scalar_one()
-                    events = list(tracker.events)[stored:]  # as Rasa's `_additional_events`: those not stored yet
-                    if self._session_is_full(tracker):
-                        events += self._new_session(tracker)
-                    if events:
-                        session.execute(
-                            sqlalchemy.insert(self.SQLEvent.__table__), [_row(tracker.sender_id, e) for e in events]
-                        )
-                    committing = True
-                    session.commit()
-                break
-            except sqlalchemy.exc.OperationalError as exc:
-                # the database went away before the commit (PostgreSQL restarting): nothing of the turn is stored,
-                # so it is written again once the database is back; a failed commit may have stored it: not retried
-                if committing or pause is None:
-                    raise
-                log.warning("storing %s's turn failed (%s); again in %.2f s", tracker.sender_id[:40], exc, pause)
-                await asyncio.sleep(pause)
+
+        def write(session: sqlalchemy.orm.Session) -> None:
+            stored = session.execute(self._queries.count, {"sender": tracker.sender_id}).scalar_one()
+            events = list(tracker.events)[stored:]  # as Rasa's `_additional_events`: those not stored yet
+            if self._session_is_full(tracker):
+                events += self._new_session(tracker)
+            if events:
+                session.execute(
+                    sqlalchemy.insert(self.SQLEvent.__table__), [_row(tracker.sender_id, e) for e in events]
+                )
+
+        await self._while_away(f"storing {tracker.sender_id[:40]}'s turn", write, commit=True)
         if not self._heap_frozen:  # the engine's model is loaded and has answered a turn: what it keeps is alive
             self._heap_frozen = True
             freeze_heap("dialogue engine, after its first turn")
@@ -206,19 +198,33 @@ class CheckedSQLTrackerStore(SQLTrackerStore):
         one ORM object each, by statements built once. Read again after a pause while the database is away (a
         restart): Rasa would go on from an empty conversation, answering a checklist's answer out of context."""
         query = self._queries.everything if fetch_events_from_all_sessions else self._queries.session
-        for pause in (*SAVE_RETRY_PAUSES_S, None):
-            try:
-                with self.session_scope() as session:
-                    events = [json.loads(data) for data in session.execute(query, {"sender": sender_id}).scalars()]
-                break
-            except sqlalchemy.exc.OperationalError as exc:
-                if pause is None:
-                    raise
-                log.warning("reading %s's conversation failed (%s); again in %.2f s", sender_id[:40], exc, pause)
-                await asyncio.sleep(pause)
+        events = await self._while_away(
+            f"reading {sender_id[:40]}'s conversation",
+            lambda session: [json.loads(data) for data in session.execute(query, {"sender": sender_id}).scalars()],
+        )
         if not self.domain or not events:
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    async def _while_away(self, what: str, work: Callable[[sqlalchemy.orm.Session], T], *, commit: bool = False) -> T:
+        """``work`` in a session (then committed, with ``commit``), done again after each of ``RETRY_PAUSES_S``
+        while the database is away (a restart under way: nothing was read or stored). A failed commit may have
+        stored what it wrote: it is not done again, and the error goes to Rasa, as the last one does."""
+        for pause in (*RETRY_PAUSES_S, None):
+            committing = False
+            try:
+                with self.session_scope() as session:
+                    result = work(session)
+                    if commit:
+                        committing = True
+                        session.commit()
+                    return result
+            except sqlalchemy.exc.OperationalError as exc:
+                if committing or pause is None:
+                    raise
+                log.warning("%s failed (%s); again in %.2f s", what, exc, pause)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _session_is_full(self, tracker: DialogueStateTracker) -> bool:
         events = tracker.events

@@ -203,7 +203,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 import nlu.rasa_components as components
 from nlu.rasa_components import CheckedSQLTrackerStore
 
-components.SAVE_RETRY_PAUSES_S = (0.01, 0.01)
+components.RETRY_PAUSES_S = (0.01, 0.01)
 domain = Domain.from_yaml('version: "3.1"')
 store = CheckedSQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1])
 failures = {"left": int(sys.argv[2]), "where": sys.argv[3]}
