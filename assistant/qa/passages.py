@@ -53,6 +53,8 @@ _ELSEWHERE = {
         {
             "conditions",
             "materials",
+            "process",
+            "special_procedures",
             "time_limit",
             "fee",
             "location",
@@ -74,6 +76,8 @@ _ALSO = {
     "period": frozenset({"period", "duration"}),
     "benefit": frozenset({"benefit", "amount"}),
 }
+# asks a special procedure's time answers when they name it
+_STEPS = frozenset({"duration", "period"})
 # asks whose words the guide often puts otherwise (到期前 / 有效期满前, 每月领多少 / 标准): when no passage holds
 # enough of what they say beyond the item's name, the name's words count too
 _REWORDED = frozenset({"validity", "period", "benefit"})
@@ -94,6 +98,7 @@ class Passage:
     text: str
     match: str = ""  # the text its words are matched against (an FAQ's question and answer; else the text)
     asks: frozenset[str] | None = None  # an FAQ's: the kinds of answer its question expects
+    name: str = ""  # a special procedure's (公示, 减资公告, 离婚冷静期)
 
     @functools.cached_property
     def grams(self) -> frozenset[str]:
@@ -110,6 +115,13 @@ def passages(item: Item) -> tuple[Passage, ...]:
     out: list[Passage] = [Passage("overview", s) for s in _sentences(item.overview)]
     out += [Passage("conditions", c) for c in item.conditions]
     out += [Passage("materials", material_line(m)) for m in item.materials]
+    out += [Passage("process", f"{step.name}：{step.description}") for step in item.process.steps]
+    out += [Passage("process", f"{step.name}：{step.description}") for step in item.process.online_steps]
+    # a period the law sets inside the procedure (离婚冷静期 30日, 公示 7天, 减资公告 45日) is stated here
+    out += [
+        Passage("special_procedures", f"{p.name}：{p.description}（{p.time}）", name=p.name)
+        for p in item.special_procedures
+    ]
     out += [
         Passage("time_limit", f"法定办结时限：{item.legal_time_limit.describe()}"),
         Passage("time_limit", f"承诺办结时限：{item.promised_time_limit.describe()}"),
@@ -195,6 +207,14 @@ def best_passage(
         found = _best(cut, grams, asked, fact, kinds, element)
         if found is not None:
             return found
+    if answer_type in _STEPS:
+        # how long a step of the procedure lasts, asked in words the guide does not use (低保名单要公示几天): the
+        # step's own time; a step is named by the last two characters of its name, the head of a Chinese compound
+        # (公示, 公告, 核查, 冷静期)
+        asked_text = "".join(kept)
+        for passage in cut:
+            if passage.name and passage.name[-2:] in asked_text and fact.search(passage.text):
+                return passage
     return None
 
 

@@ -99,3 +99,20 @@ def test_a_phone_asked_is_the_consultation_line_not_a_line_for_complaints(guide)
 def test_a_question_about_something_the_guide_never_says_leads_only_when_not_strict(guide) -> None:
     # "发明专利" is in no passage: strictly, the ask is mostly not the guide's
     assert best_passage(guide("公司变更登记"), ["发明", "专利", "申请"], "duration", strict=True) is None
+
+
+def test_how_long_a_step_of_the_procedure_lasts_is_the_steps_own_time(guide) -> None:
+    # 公示 is a special procedure of 低保 with its own time (7天), not the office's 30 working days; the ask's other
+    # words (名单) stand nowhere in the guide
+    lead = best_passage(guide("最低生活保障申请"), ["低保", "名单", "公示"], "duration")
+    assert lead is not None and lead.element == "special_procedures" and "7天" in lead.text
+    # a step whose time states no period does not lead ("按不动产登记机构的办理时限")
+    lead = best_passage(guide("住房公积金贷款申请"), ["抵押登记"], "duration")
+    assert lead is None or lead.element != "special_procedures"
+
+
+def test_the_steps_of_the_process_and_the_special_procedures_are_passages(guide) -> None:
+    item = guide("最低生活保障申请")
+    texts = [p.text for p in passages(item)]
+    assert all(any(step.description in t for t in texts) for step in item.process.steps)
+    assert all(any(p.description in t and p.time in t for t in texts) for p in item.special_procedures)
