@@ -259,7 +259,7 @@ def _best(
     for order, (passage, gs) in enumerate(zip(cut, grams, strict=True)):
         if fact is not None and not fact.search(passage.text):
             continue
-        if kinds and passage.asks is not None and not passage.asks & kinds:
+        if kinds and passage.asks and not passage.asks & kinds:
             continue
         share = sum(w for g, w in weight.items() if g in gs) / total
         key = (round(share, 9), bool(passage.asks and passage.asks & kinds), passage.element == element, -order)

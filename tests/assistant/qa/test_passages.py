@@ -116,3 +116,9 @@ def test_the_steps_of_the_process_and_the_special_procedures_are_passages(guide)
     texts = [p.text for p in passages(item)]
     assert all(any(step.description in t for t in texts) for step in item.process.steps)
     assert all(any(p.description in t and p.time in t for t in texts) for p in item.special_procedures)
+
+
+def test_an_faq_whose_question_names_no_kind_of_fact_may_still_lead(guide) -> None:
+    # "公积金贷款首付要多少？" asks no kind the readers know; its answer states the ratio asked (20%)
+    lead = best_passage(guide("住房公积金贷款申请"), ["第一", "套房", "首付", "最低", "几成"], "ratio")
+    assert lead is not None and lead.element == "faq" and "20%" in lead.text
