@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 # a reason the person gives, to the end of its clause: background, not what is asked ("由于幼儿园期间多生病")
+SPREAD = 10  # characters between the words of a phrase the catalogue lacks, at most, for it to count as named
 _REASON = re.compile(r"(由于|因为)[^，,；;。！？!?]*")
 
 
@@ -110,6 +111,7 @@ class QuestionAnalyser:
         # normalised phrase -> the phrase as the catalogue writes it, longest first
         found = {normalise(phrase): phrase for phrase in uncovered}
         self.uncovered = dict(sorted(((k, v) for k, v in found.items() if k), key=lambda kv: -len(kv[0])))
+        self._parts: dict[str, list[str]] = {}
 
     @classmethod
     def for_index(cls, index: Index) -> QuestionAnalyser:
@@ -167,8 +169,30 @@ class QuestionAnalyser:
         is background, not what is asked."""
         ask = _REASON.sub("", ask)
         for phrase, name in self.uncovered.items():
-            if phrase in ask:
-                return name if all(mention in phrase for _, mention in question.mentions) else None
+            span = phrase if phrase in ask else self._spread(phrase, ask)
+            if span:
+                return name if all(mention in span for _, mention in question.mentions) else None
+        return None
+
+    def _spread(self, phrase: str, ask: str) -> str | None:
+        """The span of ``ask`` that holds the words of ``phrase`` in order with a few words between them
+        ("机动车有哪些情形必须办理变更登记" holds 机动车 … 变更登记), or None."""
+        parts = self._parts.get(phrase)
+        if parts is None:
+            parts = self._parts[phrase] = [w for w in self.segmenter.lcut(phrase) if w.strip()]
+        if len(parts) < 2 or any(len(part) < 2 for part in parts):
+            return None  # a single character (公 of 公租房) is part of too many other words
+        start = ask.find(parts[0])
+        while start >= 0:
+            at = start + len(parts[0])
+            for part in parts[1:]:
+                at = ask.find(part, at)
+                if at < 0:
+                    return None
+                at += len(part)
+            if at - start <= len(phrase) + SPREAD:
+                return ask[start:at]
+            start = ask.find(parts[0], start + 1)
         return None
 
     def _read(self, query: str, text: str, message: Message | None = None, *, element: bool = True) -> Question:

@@ -175,12 +175,19 @@ def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
         ("失业补助金怎么领", "失业补助金"),  # not 失业保险金申领
         ("您好，我想办理工作居住证，单位在**区，请问需要什么条件？谢谢", "工作居住证"),
         ("机动车抵押登记要带什么", "机动车抵押登记"),  # not 不动产抵押登记
+        ("机动车有哪些情形必须办理变更登记", "机动车变更登记"),  # its words with others between: not 转移登记
     ],
 )
 def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a_neighbour(qa, query, service):
     answer = qa.ask(query)
     assert answer.kind == "out_of_scope" and answer.item is None
     assert f"您问的是“{service}”，本助手暂未收录" in answer.answer and "12345" in answer.answer
+
+
+def test_a_lacking_service_is_not_read_into_a_single_character_of_its_name(qa):
+    # 公租房 is lacking; "公积金租房提取" holds 公 … 租房 but asks 住房公积金提取
+    answer = qa.ask("公积金租房提取能在网上办吗")
+    assert answer.kind == "answer" and answer.item == "住房公积金提取"
 
 
 def test_a_service_the_catalogue_lacks_given_as_a_reason_is_not_what_is_asked(qa):
