@@ -88,6 +88,7 @@ class QuestionAnswerer:
         ids: each entry's id, by position.
         replies: the assistant's own sentences.
         thresholds: decision thresholds (defaults measured on the development splits).
+        stop_words: words that name no subject (the index's: see :attr:`~assistant.retrieval.index.Index.stop_words`).
     """
 
     def __init__(
@@ -100,6 +101,7 @@ class QuestionAnswerer:
         ids: Sequence[str],
         replies: Replies,
         thresholds: Thresholds | None = None,
+        stop_words: frozenset[str] = frozenset(),
     ):
         self.analyser = analyser
         self.bm25 = bm25
@@ -111,7 +113,11 @@ class QuestionAnswerer:
         self.replies = replies
         self._passages: dict[int, tuple[Passage, ...]] = {}  # per entry position, cut when first answered from
         self.decider = Decider(
-            ranker.names, ranker.uses, thresholds, lambda word: ranker.naming.document_frequency.get(word, 0)
+            ranker.names,
+            ranker.uses,
+            thresholds,
+            lambda word: ranker.naming.document_frequency.get(word, 0),
+            stop_words,
         )
 
     @classmethod
@@ -126,6 +132,7 @@ class QuestionAnswerer:
             index.ids,
             Replies.load(index.contacts),
             thresholds,
+            index.stop_words,
         )
 
     @property

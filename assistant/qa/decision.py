@@ -21,6 +21,8 @@ from assistant.retrieval.types import Hit
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
+LONG = 40  # characters from which a message counts as long (as assistant.qa.message counts)
+UNFOUNDED = 1  # words (two characters or more) a long message naming no entry shares with it, at most, to be refused
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -78,6 +80,7 @@ class Decider:
             :meth:`~assistant.qa.ranking.Ranker.uses`).
         thresholds: the decision thresholds.
         shared: how many entries' naming uses a word (none: every word counts as shared by one).
+        stop_words: words that name no subject (没有, 可以, 现在; the index's, from spaCy).
     """
 
     def __init__(
@@ -86,11 +89,13 @@ class Decider:
         uses: Callable[[int, Sequence[str]], list[bool]],
         thresholds: Thresholds | None = None,
         shared: Callable[[str], int] = lambda word: 1,
+        stop_words: frozenset[str] = frozenset(),
     ):
         self.names = names
         self.uses = uses
         self.thresholds = thresholds or Thresholds()
         self.shared = shared
+        self.stop_words = stop_words
 
     def decide(self, question: Question, scored: Scored, *, in_context: bool = False) -> Decision:
         """Decide for an analysed, readable question and its ranking.
@@ -113,11 +118,24 @@ class Decider:
         if confidence < self.thresholds.answer:
             return Decision("out_of_scope", confidence, ranked)
         top = ranked[0][0]
+        if not in_context and self._unfounded(question, top, scored):
+            return Decision("out_of_scope", confidence, ranked)
         if len(ranked) > 1 and self._vague(question, scored):
             return Decision("clarify", confidence, ranked, choices=tuple(i for i, _ in ranked))
         if len(ranked) > 1 and self._undecided(question, scored):
             return Decision("clarify", confidence, ranked, choices=(top, ranked[1][0]))
         return Decision("answer", confidence, ranked, entry=top)
+
+    def _unfounded(self, question: Question, top: int, scored: Scored) -> bool:
+        """A long message (a story, a complaint, a question about a plan of the city's) that names no entry and
+        shares at most one word with the best one's names, aliases and FAQ ("规划", "单位") is not about it: of
+        such answers to real messages, none of the labelled splits' was right, and they were a third of the
+        answers given to the unlabelled hotline messages (mostly complaints and questions about the city's plans). A short question is not held to this: one everyday word ("车子该年审了")
+        is all it may say, and the embeddings bridge it to the guide."""
+        if len(question.query) <= LONG or question.mentions or scored.mentioned.get(top):
+            return False
+        words = [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
+        return sum(self.uses(top, words)) <= UNFOUNDED
 
     def _vague(self, question: Question, scored: Scored) -> bool:
         """A short request in one everyday word that several entries share ("我要办证", "我想开店", "我想上社保"),

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 17
+FORMAT = 18
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -390,6 +390,12 @@ class Index:
         """Services the catalogues the index was built from say they lack (``catalogue.yaml``'s ``uncovered``)."""
         return list(self.manifest.get("uncovered", []))
 
+    @property
+    def stop_words(self) -> frozenset[str]:
+        """spaCy's Chinese stop words (没有, 可以, 现在), kept at build so serving needs no spaCy: words that name no
+        subject."""
+        return frozenset(self.manifest.get("stop_words", []))
+
     # --- building -----------------------------------------------------------------------------------------
     @classmethod
     def build(
@@ -436,6 +442,7 @@ class Index:
 
         import bm25s
         import faiss
+        from spacy.lang.zh.stop_words import STOP_WORDS
 
         from assistant.retrieval.embedding import LOCAL_DEFAULT, StaticEncoder
         from nlu.elements import save_mention_tokens
@@ -558,6 +565,7 @@ class Index:
             "catalogues": source.names_of_catalogues,
             "contacts": source.contacts,
             "uncovered": source.uncovered,
+            "stop_words": sorted(STOP_WORDS),
             "entries": count,
             "settings": settings.model_dump(),
             "libraries": {

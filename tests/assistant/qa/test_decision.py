@@ -209,3 +209,24 @@ def test_a_clarifying_question_of_several_entries_offers_them_all():
     answer = qa.ask("我想办证")
     assert answer.kind == "clarify" and answer.answer == "您想办理的可能是以下几项之一，请选择："
     assert [c.name for c in answer.choices] == NAMES
+
+
+def test_a_long_message_naming_nothing_and_sharing_one_word_with_the_best_entry_is_refused():
+    ranker = Ranker(NAMES, PRIORS, NAMING)
+    decide = Decider(NAMES, ranker.uses, Thresholds(), stop_words=frozenset({"没有", "现在"})).decide
+    story = (
+        "我们小区门口那条路修了两年还没完工，晚上也没有路灯，老人孩子出门很不方便，现在结婚的新人都不愿意来这里买房了"
+    )
+    assert len(story) > 40
+    scored = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    # 结婚 is the only word it shares with 结婚登记 (没有 and 现在 name nothing): not about it, however confident
+    one = question(["小区", "完工", "路灯", "没有", "现在", "结婚", "买房"], text=story)
+    assert decide(one, scored).kind == "out_of_scope"
+    # sharing two words, or asked as a short question, or naming the entry, it is answered
+    two = question(["小区", "结婚", "登记", "买房"], text=story)
+    assert decide(two, scored).kind == "answer"
+    assert decide(question(["结婚", "买房"], text="结婚了能买房吗"), scored).kind == "answer"
+    named = replace(one, mentions=[("marriage", "结婚登记")])
+    assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)).kind == "answer"
+    # in a conversation about the entry, a long follow-up stays with it
+    assert decide(one, scored, in_context=True).kind == "answer"
