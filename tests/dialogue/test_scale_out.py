@@ -126,3 +126,36 @@ def test_both_nodes_report_every_dialogue_worker_ready(two_nodes):
     for base in two_nodes:
         health = httpx.get(f"{base}/healthz", timeout=10).json()
         assert health["parts"] == {"knowledge": "ready", "dialogue": "ready"}
+
+
+def test_a_checklist_begun_before_postgresql_and_redis_restart_is_finished_after_them(
+    two_nodes, postgres, redis_server
+):
+    # a person half-way through a checklist while the operators restart the database, then Redis: each turn lands
+    # on the other node, and the checklist carries on where it was, its turns all stored (last: it restarts both)
+    nodes = [httpx.Client(base_url=base, timeout=60) for base in two_nodes]
+    try:
+        sender = nodes[0].post("/api/v1/chat", json={"message": ""}).json()["sender_id"]
+
+        def say(turn: int, message: str, expected: str) -> None:
+            response = nodes[turn % 2].post("/api/v1/chat", json={"sender_id": sender, "message": message})
+            assert response.status_code == 200, (turn, response.text)
+            said = "\n".join(m["text"] for m in response.json()["messages"])
+            assert NO_ANSWER not in said and expected in said, f"turn {turn} ({message!r}): {said!r}"
+
+        say(0, "帮我生成结婚登记的材料清单", "以前是否有过婚姻")
+        postgres.restart()
+        say(1, "不是", "改过姓名")
+        redis_server.restart()
+        say(2, "没改过", "一次性告知单：内地居民结婚登记")
+        say(3, "那要多少钱", "【内地居民结婚登记】")
+    finally:
+        for node in nodes:
+            node.close()
+    engine = sqlalchemy.create_engine(postgres.url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        users = connection.execute(
+            sqlalchemy.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}
+        ).scalar()
+    engine.dispose()
+    assert users == 4  # every turn stored once: none lost while the database was away, none stored twice
