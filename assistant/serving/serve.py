@@ -151,12 +151,14 @@ class RasaProcess:
         self.redis_url = redis_url
         self.process: subprocess.Popen | None = None
         self.log_path = rasa_dir / f"rasa-{port}.log"
+        self.files: tuple[Path, ...] = ()  # its endpoints (the database password, when there is one) and credentials
         atexit.register(self.stop)
 
     def start(self) -> None:
         endpoints, credentials = write_endpoints(
             self.rasa_dir, self.action_url, self.rasa_dir / "tracker.db", self.port, self.database_url, self.redis_url
         )
+        self.files = (endpoints, credentials)
         command = [
             str(rasa_executable()),
             "run",
@@ -225,16 +227,18 @@ class RasaProcess:
         threading.Thread(target=run, name=f"rasa-supervisor-{self.port}", daemon=True).start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM, then SIGKILL after ``timeout`` seconds."""
+        """SIGTERM, then SIGKILL after ``timeout`` seconds; its endpoints and credentials files are removed (a start
+        writes them again), so no database password is left behind in the data directory."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for path in self.files:
+            path.unlink(missing_ok=True)
 
 
 def serve(

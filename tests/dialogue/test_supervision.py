@@ -14,7 +14,7 @@ import time
 
 import httpx
 import pytest
-from conftest import free_port, start_serve
+from conftest import REPO, free_port, start_serve
 from test_restart import command_line, descendants, listening, new_sender, running, say, stop
 
 from assistant.dialogue.conversation import next_step
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 
 ENTRY = "marriage-registration"
 LOG = "serve-supervision-test.log"
+RASA_DIR = REPO / "var" / "rasa"  # the engine's files, under the default data directory start_serve uses
 BACK_WITHIN_S = 240  # the supervisor's back-off is seconds; loading the model on two busy cores takes most of it
 
 
@@ -64,8 +65,12 @@ def test_a_killed_engine_is_restarted_and_questions_are_answered_meanwhile(holde
         assert rasa_child(process.pid) != engine  # a new engine
         reply = say(base, sender, "不是")  # the checklist goes on: its first question answered
         assert next_step(knowledge, ENTRY, {first.id: "no"}).question.text in reply
+        assert (RASA_DIR / f"endpoints-{rasa_port}.yml").exists()  # written again by the restart
     finally:
         stop(process)
+    # what the engine was started with (the database password, when there is one) is not left behind
+    assert not (RASA_DIR / f"endpoints-{rasa_port}.yml").exists()
+    assert not (RASA_DIR / f"credentials-{rasa_port}.yml").exists()
 
 
 def test_a_killed_serve_leaves_no_engine_behind(holder):
