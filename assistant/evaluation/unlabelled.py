@@ -1,0 +1,159 @@
+"""How often the assistant answers the real messages nobody labelled: a check of false answers on real traffic.
+
+Of the ~13,600 real messages of ``../shared/data/msgabench-gov-qa.xlsx``, two rounds of labelling found about a
+hundred that a guide of the bundled catalogue answers (``tests/eval/real/README.md``); the rest ask about Beijing's
+plans, complaints, local rules and services the catalogue lacks. So every answer given to a message outside the
+labelled splits is very likely a wrong one: the share answered, and which guides answer them, show where the
+assistant takes real traffic for its own (planning permit for questions about the city's plans, school enrolment
+for local school-place rules) without touching the held-out split. Lower is better; a change that lowers it must
+still keep the labelled splits' in-scope figures (``assistant eval``).
+
+Usage::
+
+    python -m assistant.evaluation.unlabelled [--xlsx FILE] [--show N] [--seed S]
+
+prints the outcomes (answered, clarified, refused), the guides answering most, and N answered messages at random.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.qa import Answer
+
+REPO = Path(__file__).resolve().parents[2]
+XLSX = REPO.parent / "shared" / "data" / "msgabench-gov-qa.xlsx"
+SPLITS = (REPO / "tests" / "eval" / "real" / "real_dev.tsv", REPO / "tests" / "eval" / "real" / "real_test.tsv")
+# rows whose column A holds an answer, not a question (question and answer swapped in the source)
+SWAPPED = {"自然语言理解": range(149, 216)}
+_RUNS = re.compile(r"[\t\r\n]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One real message: its sheet, its 1-based Excel row and its text (runs of tabs and newlines as a space)."""
+
+    sheet: str
+    row: int
+    text: str
+
+
+def labelled(splits: Iterable[Path] = SPLITS) -> set[tuple[str, int]]:
+    """(sheet, row) of every row of the labelled splits."""
+    found: set[tuple[str, int]] = set()
+    for path in splits:
+        with path.open(encoding="utf-8", newline="") as fh:
+            found |= {(r["sheet"], int(r["row"])) for r in csv.DictReader(fh, delimiter="\t")}
+    return found
+
+
+def unlabelled_rows(rows: Iterable[Row], taken: set[tuple[str, int]]) -> Iterator[Row]:
+    """The rows of no split, holding a message (two Chinese characters at least) that is a question."""
+    for row in rows:
+        if (row.sheet, row.row) in taken or row.row in SWAPPED.get(row.sheet, ()):
+            continue
+        if len(_CJK.findall(row.text)) >= 2:
+            yield row
+
+
+def read_workbook(path: Path = XLSX) -> Iterator[Row]:
+    """Column A of every sheet, header row skipped."""
+    import openpyxl
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the real messages are missing (see ../shared/data/README.md)")
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            for number, (value,) in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), 2):
+                if value is not None:
+                    yield Row(sheet.title, number, _RUNS.sub(" ", str(value)).strip())
+    finally:
+        workbook.close()
+
+
+@dataclass
+class Tally:
+    """Outcomes of the unlabelled messages."""
+
+    kinds: Counter[str]
+    items: Counter[str]
+    answered: list[tuple[Row, Answer]]
+
+    @classmethod
+    def of(
+        cls, rows: Iterable[Row], ask: Callable[[str], Answer], progress: Callable[[int], None] = lambda _: None
+    ) -> Tally:
+        tally = cls(Counter(), Counter(), [])
+        for done, row in enumerate(rows, 1):
+            answer = ask(row.text)
+            tally.kinds[answer.kind] += 1
+            if answer.kind == "answer":
+                tally.items[answer.item or "?"] += 1
+                tally.answered.append((row, answer))
+            progress(done)
+        return tally
+
+    def text(self, top: int = 15, show: int = 0, seed: int = 1) -> str:
+        total = sum(self.kinds.values())
+        answered = self.kinds["answer"]
+        lines = [
+            f"{total} unlabelled real messages: {answered} answered ({answered / total if total else 0:.1%}), "
+            f"{self.kinds['clarify']} clarified, {self.kinds['out_of_scope'] + self.kinds['empty']} refused",
+            "answered most by:",
+            *(f"  {count:5d}  {item}" for item, count in self.items.most_common(top)),
+        ]
+        if show and self.answered:
+            lines.append(f"{min(show, answered)} answered at random (sheet, row, guide / element, confidence):")
+            for row, answer in random.Random(seed).sample(self.answered, min(show, answered)):
+                lines.append(
+                    f"  {row.sheet} {row.row}  {answer.item} / {answer.element or '-'}  {answer.confidence:.2f}  "
+                    f"{row.text[:120]}"
+                )
+        return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.evaluation.unlabelled", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--xlsx", type=Path, default=XLSX, help="the real messages (default ../shared/data/…)")
+    parser.add_argument("--show", type=int, default=0, help="answered messages to print, at random")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the messages shown")
+    args = parser.parse_args(argv)
+
+    from assistant.qa import QuestionAnswerer
+    from assistant.retrieval.index import default_directories, open_index
+    from assistant.serving.settings import PathSettings
+
+    try:
+        rows = list(unlabelled_rows(read_workbook(args.xlsx), labelled()))
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"loading the index; {len(rows)} unlabelled messages to ask", file=sys.stderr)
+    qa = QuestionAnswerer.from_index(
+        open_index(default_directories([]), PathSettings().index_root, progress=lambda m: print(m, file=sys.stderr))
+    )
+    start = time.monotonic()
+
+    def progress(done: int) -> None:
+        if done % 2000 == 0 or done == len(rows):
+            print(f"  {done}/{len(rows)} asked ({time.monotonic() - start:.0f} s)", file=sys.stderr)
+
+    print(Tally.of(rows, qa.ask, progress).text(show=args.show, seed=args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

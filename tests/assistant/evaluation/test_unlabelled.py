@@ -1,0 +1,34 @@
+"""The count of answers given to the real messages nobody labelled: rows of the splits and rows whose column A
+holds an answer are left out, and each outcome is counted."""
+
+from __future__ import annotations
+
+from assistant.evaluation.unlabelled import Row, Tally, labelled, unlabelled_rows
+from assistant.qa import Answer
+
+
+def answer(kind: str, item: str | None = None) -> Answer:
+    return Answer(query="", item=item, element=None, answer="…", confidence=0.5, candidates=[], kind=kind)
+
+
+def test_the_labelled_rows_the_swapped_rows_and_rows_without_a_message_are_left_out():
+    taken = labelled()
+    assert ("自然语言理解", 3) in taken and len(taken) > 800  # both splits, by sheet and row
+    rows = [
+        Row("自然语言理解", 3, "置换或报废车辆后能否继续使用原旧车的号牌号码？"),  # in real_dev
+        Row("自然语言理解", 150, "答：可以。"),  # question and answer swapped in the source
+        Row("情感分类", 99999, "*** ** 123"),  # no message
+        Row("情感分类", 99998, "请问办身份证要多久"),
+    ]
+    assert [r.row for r in unlabelled_rows(rows, taken)] == [99998]
+
+
+def test_each_outcome_is_counted_and_the_answers_are_kept_by_guide():
+    replies = {"a": answer("answer", "居住证申领"), "b": answer("out_of_scope"), "c": answer("clarify")}
+    rows = [Row("情感分类", n, text) for n, text in enumerate("abca", 2)]
+    tally = Tally.of(rows, lambda text: replies[text])
+    assert tally.kinds == {"answer": 2, "out_of_scope": 1, "clarify": 1}
+    assert tally.items == {"居住证申领": 2}
+    text = tally.text(show=1)
+    assert text.startswith("4 unlabelled real messages: 2 answered (50.0%), 1 clarified, 1 refused")
+    assert "居住证申领" in text and "情感分类" in text
