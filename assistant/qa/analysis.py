@@ -66,13 +66,17 @@ class Analyser(Protocol):
     def run(self, query: str) -> Question: ...
 
 
-def question_words(segmenter: Segmenter, domain: frozenset[str] = frozenset()) -> frozenset[str]:
+def question_words(
+    segmenter: Segmenter, domain: frozenset[str] = frozenset(), named: frozenset[str] = frozenset()
+) -> frozenset[str]:
     """The words of asking: every token of the element templates, less the domain's words.
 
     Args:
         segmenter: the index's segmenter.
-        domain: words that are content even where a template uses them (身份证, 户口簿: names, aliases,
-            materials); the lexicon's generic words (多少钱, 怎么办) stay question words.
+        domain: words that are content even where a template uses them (names, aliases, materials); the
+            lexicon's generic words (多少钱, 怎么办) stay question words, unless ``named``.
+        named: the words of the entries' formal names (身份证, 户口簿, 证明): content always, though the lexicon
+            also rewrites other words into them (户口本 -> 户口簿), so "户口本补回来" is about something.
     """
     templates = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
     words: set[str] = set()
@@ -80,7 +84,7 @@ def question_words(segmenter: Segmenter, domain: frozenset[str] = frozenset()) -
         for pattern in patterns:
             words.update(tokens(pattern.replace("{x}", " "), segmenter))
     lexicon = load_lexicon()
-    generic = set(lexicon.get("words", [])) | set(lexicon.get("replace", {}).values())
+    generic = (set(lexicon.get("words", [])) | set(lexicon.get("replace", {}).values())) - named
     return frozenset(words - (domain - generic))
 
 
@@ -117,11 +121,14 @@ class QuestionAnalyser:
     def for_index(cls, index: Index) -> QuestionAnalyser:
         """The analyser of a loaded index."""
         domain = frozenset(index.normaliser.vocabulary)
+        named = frozenset(
+            w for name in index.names for w in index.segmenter.lcut_for_search(index.normaliser(name)) if len(w) >= 2
+        )
         return cls(
             index.normaliser,
             index.pipeline.analyse,
             index.segmenter,
-            question_words(index.segmenter, domain),
+            question_words(index.segmenter, domain, named),
             index.uncovered,
         )
 

@@ -302,3 +302,14 @@ def test_a_fact_the_guide_states_is_answered_though_the_question_names_no_servic
     answer = qa.ask(query)
     assert (answer.kind, answer.item) == ("answer", "内地居民结婚登记")
     assert "男不得早于二十二周岁" in answer.answer.split("\n")[1]
+
+
+def test_the_words_of_an_entrys_formal_name_are_what_a_message_is_about(qa):
+    # the lexicon writes 户口本 as 户口簿 and 身份证件 as 身份证, yet they stay content words, not words of asking
+    assert {"户口簿", "身份证"} <= set(qa.analyse("户口本和身份证都丢了要怎么补").content)
+    story = (
+        "您好，我们家户口本年初搬家的时候弄丢了，到处都找不到。户主是我丈夫，他常年在外省工地干活，过年才回来一次。"
+        "请问我能不能自己去**派出所把户口本补回来？还需要他写委托书吗？谢谢领导。"
+    )
+    answer = qa.ask(story)
+    assert (answer.kind, answer.item) == ("answer", "居民户口簿补领")
