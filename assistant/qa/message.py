@@ -73,6 +73,9 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 _NUMBER = re.compile(
     r"(?:^|(?<=[\s，,。：:；;？?！!]))(?=(?:[（(]?[1-9一二三四五六七八九][)）、．.](?!\d)|[①-⑩]|第[一二三四五六七八九][，,、个是]|[一二三四五]是|另外|此外|还有就是|还想问|再问))"
 )
+_LEAD_IN = re.compile(
+    r"我?(?:请问|想问|想咨询|咨询一下|咨询下|问一下|想了解|想知道|请告知|下列|以下|如下|几个问题|问题)"
+)
 _NUMBERING = re.compile(r"^(?:[（(]?[1-9一二三四五六七八九][)）、．.]|[①-⑩])\s*")
 _ASKING = re.compile(
     r"[？?]|吗|呢|么|什么|啥|怎么|怎样|咋|如何|哪|多少|多久|多长|几[天个次岁年月项份]|能否|是否|可否|可不可以|能不能"
@@ -285,6 +288,8 @@ def read_message(raw: str) -> Message:
                 story_parts.append(told)
             if ask:
                 asks.append(_NUMBERING.sub("", ask).strip())
+        # a lead-in that asks nothing itself ("请问：" before "1、……？2、……？") is no ask
+        asks = [a for a in asks if _WORDS.search(_LEAD_IN.sub("", a))] or asks
         if asks:
             break
     story = "".join(story_parts)

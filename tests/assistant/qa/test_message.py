@@ -116,3 +116,13 @@ def test_any_text_is_read_without_raising(text: str) -> None:
     message = read_message(text)
     assert len(message.text) <= len(text)
     assert all(a.text for a in message.asks)
+
+
+def test_a_lead_in_before_numbered_asks_is_no_ask_of_its_own():
+    message = read_message(
+        "您好，我在**路租了个门面准备开小饭馆。请问：1、食品经营许可证从申请到下证要多久？2、要不要交钱？"
+    )
+    assert [a.text for a in message.asks] == ["食品经营许可证从申请到下证要多久？", "要不要交钱？"]
+    assert message.asks[0].answer_type == "duration"
+    # a lead-in alone is still read as what was asked
+    assert [a.text for a in read_message("请问").asks] == ["请问"]
