@@ -32,8 +32,8 @@ _DURATION = (
 _FACT = {
     "duration": re.compile(_DURATION),
     "validity": re.compile(_DURATION + r"|有效期|长期"),  # 有效期：至下一个检验周期届满
-    "amount": re.compile(r"\d+(?:\.\d+)?\s*元|免费|不收费|免收|免征"),
-    "benefit": re.compile(r"\d+(?:\.\d+)?\s*元|标准"),
+    "amount": re.compile(r"\d+(?:\.\d+)?\s*[万千]?元|免费|不收费|免收|免征"),  # 40元, 30万元
+    "benefit": re.compile(r"\d+(?:\.\d+)?\s*[万千]?元|标准"),
     "age": re.compile(r"周岁|\d+\s*岁|[一二三四五六七八九十]+岁"),
     "ratio": re.compile(r"\d+(?:\.\d+)?\s*%|百分之|[一二三四五六七八九]成"),
     "count": re.compile(r"\d+\s*[次趟]|[一二三两]\s*[次趟]"),

@@ -126,3 +126,16 @@ def test_a_lead_in_before_numbered_asks_is_no_ask_of_its_own():
     assert message.asks[0].answer_type == "duration"
     # a lead-in alone is still read as what was asked
     assert [a.text for a in read_message("请问").asks] == ["请问"]
+
+
+@pytest.mark.parametrize(
+    ("ask", "kind"),
+    [
+        ("来这边多长时间才能办居住证？", "period"),  # a wait the person must sit out first, not the office's time
+        ("要住满多久才能申请", "period"),
+        ("身份证多久才能办下来", "duration"),  # how long the office takes
+        ("投资额多少以下的可以不办？", "amount"),  # a threshold in money
+    ],
+)
+def test_a_wait_before_one_may_apply_and_a_threshold_in_money_are_read_as_such(ask, kind):
+    assert answer_type(ask) == kind

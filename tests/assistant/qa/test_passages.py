@@ -122,3 +122,9 @@ def test_an_faq_whose_question_names_no_kind_of_fact_may_still_lead(guide) -> No
     # "公积金贷款首付要多少？" asks no kind the readers know; its answer states the ratio asked (20%)
     lead = best_passage(guide("住房公积金贷款申请"), ["第一", "套房", "首付", "最低", "几成"], "ratio")
     assert lead is not None and lead.element == "faq" and "20%" in lead.text
+
+
+def test_an_amount_in_ten_thousands_is_an_amount(guide) -> None:
+    # "工程投资额在30万元以下……可以不申请办理施工许可证"
+    lead = best_passage(guide("建筑工程施工许可证核发"), ["小工程", "不办", "投资额", "以下"], "amount")
+    assert lead is not None and "30万元" in lead.text
