@@ -178,8 +178,12 @@ async def chat_events(
         if found:
             seq = found[-1].seq
         if (status or "none") != shown:
+            # on connecting, where the conversation stands comes first (a clerk's reply may already be waiting);
+            # later, a change comes after the messages that led to it (the clerk's closing note, then null)
+            first = shown == "unknown"
             shown = status or "none"
-            events.append(sse("handoff", {"status": status}))
+            event = sse("handoff", {"status": status})
+            events = [event, *events] if first else [*events, event]
         return events
 
     return StreamingResponse(
