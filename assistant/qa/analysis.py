@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from assistant.retrieval.index import Index
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
-# a reason the person gives, to the end of its clause: background, not what is asked ("由于幼儿园期间多生病")
 SPREAD = 10  # characters between the words of a phrase the catalogue lacks, at most, for it to count as named
+# a reason the person gives, to the end of its clause: background, not what is asked ("由于幼儿园期间多生病")
 _REASON = re.compile(r"(由于|因为)[^，,；;。！？!?]*")
 
 

@@ -16,12 +16,12 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.qa.analysis import Question
+from assistant.qa.message import LONG
 from assistant.qa.ranking import Scored
 from assistant.retrieval.types import Hit
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
-LONG = 40  # characters from which a message counts as long (as assistant.qa.message counts)
 UNFOUNDED = 1  # words (two characters or more) a long message naming no entry shares with it, at most, to be refused
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
@@ -128,10 +128,11 @@ class Decider:
 
     def _unfounded(self, question: Question, top: int, scored: Scored) -> bool:
         """A long message (a story, a complaint, a question about a plan of the city's) that names no entry and
-        shares at most one word with the best one's names, aliases and FAQ ("规划", "单位") is not about it: of
-        such answers to real messages, none of the labelled splits' was right, and they were a third of the
-        answers given to the unlabelled hotline messages (mostly complaints and questions about the city's plans). A short question is not held to this: one everyday word ("车子该年审了")
-        is all it may say, and the embeddings bridge it to the guide."""
+        shares at most one word with the best one's names, aliases and FAQ ("规划", "单位") is not about it. Of
+        such answers to real messages, none on the labelled splits was right, and they were a third of the answers
+        given to the unlabelled hotline messages (``python -m assistant.evaluation.unlabelled``). A short question
+        is not held to this: one everyday word ("车子该年审了") is all it may say, and the embeddings bridge it to
+        the guide."""
         if len(question.query) <= LONG or question.mentions or scored.mentioned.get(top):
             return False
         words = [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
