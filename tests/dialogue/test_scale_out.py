@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -81,24 +83,40 @@ def two_nodes(postgres, redis_server, dialogue_model):
                 process.kill()
 
 
-def test_a_conversation_alternating_between_two_nodes_stays_whole(two_nodes, postgres):
-    nodes = [httpx.Client(base_url=base, timeout=60) for base in two_nodes]
+def say(nodes: list[httpx.Client], sender: str, turn: int, message: str, expected: str) -> None:
+    """One turn, sent to node ``turn % 2``: answered, in the same conversation, with ``expected`` in the reply."""
+    response = nodes[turn % 2].post("/api/v1/chat", json={"sender_id": sender, "message": message})
+    assert response.status_code == 200, (turn, response.text)
+    assert response.json()["sender_id"] == sender, f"turn {turn} started a new conversation"
+    said = "\n".join(m["text"] for m in response.json()["messages"])
+    assert NO_ANSWER not in said, f"turn {turn} ({message!r}) on node {turn % 2} was not answered"
+    assert expected in said, f"turn {turn} ({message!r}) on node {turn % 2}: expected {expected!r} in {said!r}"
+
+
+@contextmanager
+def clients(bases: list[str]) -> Iterator[list[httpx.Client]]:
+    """One HTTP client per node, as a load balancer's two upstreams."""
+    nodes = [httpx.Client(base_url=base, timeout=60) for base in bases]
     try:
-        sender = nodes[1].post("/api/v1/chat", json={"message": ""}).json()["sender_id"]
-        for turn, (message, expected) in enumerate(TURNS):
-            node = nodes[turn % 2]
-            response = node.post("/api/v1/chat", json={"sender_id": sender, "message": message})
-            assert response.status_code == 200, (turn, response.text)
-            assert response.json()["sender_id"] == sender, f"turn {turn} started a new conversation"
-            said = "\n".join(m["text"] for m in response.json()["messages"])
-            assert NO_ANSWER not in said, f"turn {turn} ({message!r}) on node {turn % 2} was not answered"
-            assert expected in said, f"turn {turn} ({message!r}) on node {turn % 2}: expected {expected!r} in {said!r}"
+        yield nodes
     finally:
         for node in nodes:
             node.close()
 
+
+def database(postgres) -> sqlalchemy.Engine:
+    """The shared PostgreSQL, through psycopg 3 (the driver of the application's side)."""
+    return sqlalchemy.create_engine(postgres.url.replace("postgresql://", "postgresql+psycopg://"))
+
+
+def test_a_conversation_alternating_between_two_nodes_stays_whole(two_nodes, postgres):
+    with clients(two_nodes) as nodes:
+        sender = nodes[1].post("/api/v1/chat", json={"message": ""}).json()["sender_id"]
+        for turn, (message, expected) in enumerate(TURNS):
+            say(nodes, sender, turn, message, expected)
+
     # the conversation is in PostgreSQL, whole, and not in the embedded SQLite store
-    engine = sqlalchemy.create_engine(postgres.url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = database(postgres)
     with engine.connect() as connection:
         texts = connection.execute(
             sqlalchemy.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}
@@ -133,26 +151,15 @@ def test_a_checklist_begun_before_postgresql_and_redis_restart_is_finished_after
 ):
     # a person half-way through a checklist while the operators restart the database, then Redis: each turn lands
     # on the other node, and the checklist carries on where it was, its turns all stored (last: it restarts both)
-    nodes = [httpx.Client(base_url=base, timeout=60) for base in two_nodes]
-    try:
+    with clients(two_nodes) as nodes:
         sender = nodes[0].post("/api/v1/chat", json={"message": ""}).json()["sender_id"]
-
-        def say(turn: int, message: str, expected: str) -> None:
-            response = nodes[turn % 2].post("/api/v1/chat", json={"sender_id": sender, "message": message})
-            assert response.status_code == 200, (turn, response.text)
-            said = "\n".join(m["text"] for m in response.json()["messages"])
-            assert NO_ANSWER not in said and expected in said, f"turn {turn} ({message!r}): {said!r}"
-
-        say(0, "帮我生成结婚登记的材料清单", "以前是否有过婚姻")
+        say(nodes, sender, 0, "帮我生成结婚登记的材料清单", "以前是否有过婚姻")
         postgres.restart()
-        say(1, "不是", "改过姓名")
+        say(nodes, sender, 1, "不是", "改过姓名")
         redis_server.restart()
-        say(2, "没改过", "一次性告知单：内地居民结婚登记")
-        say(3, "那要多少钱", "【内地居民结婚登记】")
-    finally:
-        for node in nodes:
-            node.close()
-    engine = sqlalchemy.create_engine(postgres.url.replace("postgresql://", "postgresql+psycopg://"))
+        say(nodes, sender, 2, "没改过", "一次性告知单：内地居民结婚登记")
+        say(nodes, sender, 3, "那要多少钱", "【内地居民结婚登记】")
+    engine = database(postgres)
     with engine.connect() as connection:
         users = connection.execute(
             sqlalchemy.text("SELECT count(*) FROM events WHERE sender_id = :s AND type_name = 'user'"), {"s": sender}
