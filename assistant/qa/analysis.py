@@ -66,17 +66,13 @@ class Analyser(Protocol):
     def run(self, query: str) -> Question: ...
 
 
-def question_words(
-    segmenter: Segmenter, domain: frozenset[str] = frozenset(), named: frozenset[str] = frozenset()
-) -> frozenset[str]:
+def question_words(segmenter: Segmenter, domain: frozenset[str] = frozenset()) -> frozenset[str]:
     """The words of asking: every token of the element templates, less the domain's words.
 
     Args:
         segmenter: the index's segmenter.
-        domain: words that are content even where a template uses them (names, aliases, materials); the
-            lexicon's generic words (多少钱, 怎么办) stay question words, unless ``named``.
-        named: the words of the entries' formal names (身份证, 户口簿, 证明): content always, though the lexicon
-            also rewrites other words into them (户口本 -> 户口簿), so "户口本补回来" is about something.
+        domain: words that are content even where a template uses them (names, aliases, materials: 身份证,
+            户口簿); the lexicon's words of asking (多少钱, 怎么办: ``words`` and ``generic``) stay question words.
     """
     templates = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
     words: set[str] = set()
@@ -84,7 +80,7 @@ def question_words(
         for pattern in patterns:
             words.update(tokens(pattern.replace("{x}", " "), segmenter))
     lexicon = load_lexicon()
-    generic = (set(lexicon.get("words", [])) | set(lexicon.get("replace", {}).values())) - named
+    generic = set(lexicon.get("words", [])) | set(lexicon.get("generic", []))
     return frozenset(words - (domain - generic))
 
 
@@ -115,20 +111,18 @@ class QuestionAnalyser:
         # normalised phrase -> the phrase as the catalogue writes it, longest first
         found = {normalise(phrase): phrase for phrase in uncovered}
         self.uncovered = dict(sorted(((k, v) for k, v in found.items() if k), key=lambda kv: -len(kv[0])))
-        self._parts: dict[str, list[str]] = {}
+        # each phrase's words, to find them apart ("机动车 … 变更登记")
+        self._parts = {phrase: [w for w in segmenter.lcut(phrase) if w.strip()] for phrase in self.uncovered}
 
     @classmethod
     def for_index(cls, index: Index) -> QuestionAnalyser:
         """The analyser of a loaded index."""
         domain = frozenset(index.normaliser.vocabulary)
-        named = frozenset(
-            w for name in index.names for w in index.segmenter.lcut_for_search(index.normaliser(name)) if len(w) >= 2
-        )
         return cls(
             index.normaliser,
             index.pipeline.analyse,
             index.segmenter,
-            question_words(index.segmenter, domain, named),
+            question_words(index.segmenter, domain),
             index.uncovered,
         )
 
@@ -184,9 +178,7 @@ class QuestionAnalyser:
     def _spread(self, phrase: str, ask: str) -> str | None:
         """The span of ``ask`` that holds the words of ``phrase`` in order with a few words between them
         ("机动车有哪些情形必须办理变更登记" holds 机动车 … 变更登记), or None."""
-        parts = self._parts.get(phrase)
-        if parts is None:
-            parts = self._parts[phrase] = [w for w in self.segmenter.lcut(phrase) if w.strip()]
+        parts = self._parts[phrase]
         if len(parts) < 2 or any(len(part) < 2 for part in parts):
             return None  # a single character (公 of 公租房) is part of too many other words
         start = ask.find(parts[0])
