@@ -28,10 +28,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.loadtest.messages import REPO, XLSX, workbook_rows
 from assistant.qa import Answer
 
-REPO = Path(__file__).resolve().parents[2]
-XLSX = REPO.parent / "shared" / "data" / "msgabench-gov-qa.xlsx"
 SPLITS = (REPO / "tests" / "eval" / "real" / "real_dev.tsv", REPO / "tests" / "eval" / "real" / "real_test.tsv")
 # rows whose column A holds an answer, not a question (question and answer swapped in the source)
 SWAPPED = {"自然语言理解": range(149, 216)}
@@ -67,19 +66,13 @@ def unlabelled_rows(rows: Iterable[Row], taken: set[tuple[str, int]]) -> Iterato
 
 
 def read_workbook(path: Path = XLSX) -> Iterator[Row]:
-    """Column A of every sheet, header row skipped."""
-    import openpyxl
+    """Column A of every sheet, header row skipped, runs of tabs and newlines as one space (as the splits keep it).
 
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: the real messages are missing (see ../shared/data/README.md)")
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            for number, (value,) in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), 2):
-                if value is not None:
-                    yield Row(sheet.title, number, _RUNS.sub(" ", str(value)).strip())
-    finally:
-        workbook.close()
+    Raises:
+        FileNotFoundError: the workbook is missing.
+    """
+    for sheet, number, value in workbook_rows(path):
+        yield Row(sheet, number, _RUNS.sub(" ", value).strip())
 
 
 @dataclass

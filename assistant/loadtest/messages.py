@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,26 @@ _SPACE = re.compile(r"\s+")
 def clean(text: str) -> str:
     """Runs of whitespace (tabs, newlines) as one space, cut at ``MAX_CHARS``; nothing else changed."""
     return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
+
+
+def workbook_rows(path: Path = XLSX) -> Iterator[tuple[str, int, str]]:
+    """(sheet, 1-based Excel row, column A as written) of every sheet's rows, header skipped, empty cells left out.
+
+    Raises:
+        FileNotFoundError: the workbook is missing.
+    """
+    import openpyxl
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: the real messages are missing (see ../shared/data/README.md)")
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            for number, (value,) in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), 2):
+                if value is not None:
+                    yield sheet.title, number, str(value)
+    finally:
+        workbook.close()
 
 
 @dataclass
@@ -39,24 +60,11 @@ class RealMessages:
             FileNotFoundError: the workbook is missing.
             ValueError: no sheet holds a usable message.
         """
-        import openpyxl
-
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: the real messages are missing (see ../shared/data/README.md)")
-        workbook = openpyxl.load_workbook(path, read_only=True)
-        try:
-            sheets: dict[str, list[str]] = {}
-            for sheet in workbook.worksheets:
-                texts = [
-                    clean(str(value))
-                    for (value,) in sheet.iter_rows(min_row=2, max_col=1, values_only=True)
-                    if value is not None
-                ]
-                texts = [text for text in texts if len(_CJK.findall(text)) >= 2]
-                if texts:
-                    sheets[sheet.title] = texts
-        finally:
-            workbook.close()
+        sheets: dict[str, list[str]] = {}
+        for sheet, _, value in workbook_rows(path):
+            text = clean(value)
+            if len(_CJK.findall(text)) >= 2:
+                sheets.setdefault(sheet, []).append(text)
         if not sheets:
             raise ValueError(f"{path}: no sheet holds a message in its column A")
         return cls(sheets)
