@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -299,13 +300,17 @@ def until(events: Iterator[tuple[str, dict]], name: str, **fields: object) -> li
     raise AssertionError(f"the stream ended before a {name} event with {fields}: {seen}")
 
 
-@pytest.mark.integration
-def test_both_streams_push_what_happens(bundled: Catalogue, tmp_path: Path, dialogue: HandoffDialogue) -> None:
-    add_staff(tmp_path, "wang")
+@contextmanager
+def served(
+    catalogue: Catalogue, data_dir: Path, dialogue: HandoffDialogue
+) -> Iterator[tuple[httpx.Client, httpx.Client, dict[str, str]]]:
+    """The application on a real HTTP server during working hours: a person's client, and clerk wang's logged in
+    with the CSRF header his writes send."""
+    add_staff(data_dir, "wang")
     apps: list[FastAPI] = []
 
     def make(port: int) -> FastAPI:
-        apps.append(handoff_app(bundled, tmp_path, dialogue))
+        apps.append(handoff_app(catalogue, data_dir, dialogue))
         return apps[-1]
 
     with (
@@ -314,7 +319,31 @@ def test_both_streams_push_what_happens(bundled: Catalogue, tmp_path: Path, dial
         httpx.Client(base_url=url, timeout=20) as clerk,
     ):
         apps[0].state.assistant.dialogue.clock = lambda: WEDNESDAY_10
-        csrf = {"X-CSRF-Token": log_in(clerk, "wang")["csrf_token"]}
+        yield person, clerk, {"X-CSRF-Token": log_in(clerk, "wang")["csrf_token"]}
+
+
+@pytest.mark.integration
+def test_a_widget_connecting_while_a_clerks_reply_waits_learns_of_the_handoff_first(
+    bundled: Catalogue, tmp_path: Path, dialogue: HandoffDialogue
+) -> None:
+    # the person's phone was asleep: the clerk claimed and answered before the widget's stream (re)connected
+    with served(bundled, tmp_path, dialogue) as (person, clerk, csrf):
+        sender = person.post("/api/v1/chat", json={"message": "转人工"}).json()["sender_id"]
+        waiting = clerk.get("/api/v1/handoffs", params={"status": "open"}).json()
+        assert len(waiting) == 1
+        handoff_id = waiting[0]["id"]
+        assert clerk.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=csrf).status_code == 200
+        assert clerk.post(f"/api/v1/handoffs/{handoff_id}/reply", json={"text": "五点下班。"}, headers=csrf).is_success
+        with person.stream("GET", "/api/v1/chat/events", params={"sender_id": sender}) as stream:
+            received = events_of(stream)
+            assert next(received) == ("handoff", {"status": "claimed"})  # the widget shows the clerk's chat first
+            name, reply = next(received)
+            assert name == "message" and reply["text"] == "五点下班。"
+
+
+@pytest.mark.integration
+def test_both_streams_push_what_happens(bundled: Catalogue, tmp_path: Path, dialogue: HandoffDialogue) -> None:
+    with served(bundled, tmp_path, dialogue) as (person, clerk, csrf):
         with clerk.stream("GET", "/api/v1/handoffs/events") as inbox:
             assert inbox.headers["content-type"].startswith("text/event-stream")
             sender = person.post("/api/v1/chat", json={"message": "转人工"}).json()["sender_id"]
