@@ -20,7 +20,7 @@ from pydantic import BaseModel, model_validator
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
-from assistant.qa.message import MAX_ASKS
+from assistant.qa.message import MAX_ASKS, holds
 from assistant.qa.passages import FACTS, Passage, best_passage, passages
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
@@ -176,7 +176,7 @@ class QuestionAnswerer:
         context = first.item if first.kind == "answer" else context_item
         parts: list[Answer] = []
         for ask in question.asks[1:MAX_ASKS]:
-            part = self._answer(self.analyse(ask.text), context)
+            part = self._answer(self.analyse(ask.text), context, further=True)
             if part.answer != first.answer and all(part.answer != p.answer for p in parts):
                 parts.append(part)
         if not parts:
@@ -188,14 +188,46 @@ class QuestionAnswerer:
         )
         return first.model_copy(update={"answer": text, "brief": short, "parts": parts})
 
-    def _answer(self, question: Question, context_item: str | None) -> Answer:
+    def _answer(self, question: Question, context_item: str | None, *, further: bool = False) -> Answer:
         if not question.readable:
             return self.compose(question, Decision("empty" if not question.text else "out_of_scope"))
         scored = self.score(question, self.retrieve(question), context_item)
         decision = self.decide(question, scored, in_context=bool(context_item))
-        if self._stated(question, decision):
+        if further and context_item and self._on_subject(question, decision, context_item):
+            if not self._found(question, decision.ranked[0][0]):
+                return self._unfound(question, decision, context_item)
+            decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])
+        elif self._stated(question, decision):
             decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])
         return self.compose(question, decision)
+
+    def _on_subject(self, question: Question, decision: Decision, context_item: str) -> bool:
+        """A further ask of a message ("小孩和大人收费一样吗？", "审批完了多久放款？") that asks something of an element
+        and names no other entry is about the entry its first ask is answered from, which still ranks first, though
+        its words alone are too few to pass the threshold: one message is one subject unless it names another."""
+        if decision.kind != "out_of_scope" or decision.lacking or not decision.ranked or question.element is None:
+            return False
+        return self.ranker.names[decision.ranked[0][0]] == context_item
+
+    def _found(self, question: Question, position: int) -> bool:
+        """Whether the guide has what an ask on its subject asks: the element asked, when it holds that kind of
+        answer (or the ask is a how-to), or a sentence that answers it; never "不收费" to how much a benefit pays,
+        nor the office's time limit to whether a fine is due."""
+        kind = question.answer_type
+        return kind is None or holds(question.element, kind) or self._lead(position, question) is not None
+
+    def _unfound(self, question: Question, decision: Decision, item: str) -> Answer:
+        """An ask on the subject of the message that its guide does not answer: said so, with the human channel
+        (not "不在我能解答的范围内": the service is ours, this one fact is not in its guide)."""
+        return Answer(
+            query=question.query,
+            confidence=decision.confidence,
+            candidates=[Candidate(name=self.ranker.names[i], score=self.ranker.share(v)) for i, v in decision.ranked],
+            item=None,
+            element=None,
+            kind="out_of_scope",
+            answer=self.replies("not_in_guide", item=item),
+        )
 
     def _stated(self, question: Question, decision: Decision) -> bool:
         """A question about a fact that the best guide states in a sentence of its own ("法定结婚年龄是多少": 结婚年龄，

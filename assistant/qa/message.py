@@ -111,7 +111,10 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "eligibility",
         re.compile(r"条件|资格|符合|(?:能|可以|可否|能否|能不能)(?:办|申请|办理|领|提取|享受|迁|落户|参保)"),
     ),
-    ("yes_no", re.compile(r"吗[？?。！!]*$|是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要")),
+    (
+        "yes_no",
+        re.compile(r"吗[？?。！!]*$|是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要|会不会"),
+    ),
 )
 
 
@@ -139,6 +142,7 @@ _RECEIVED = re.compile(
     r"(?:领|拿|发|给|补|补助|补贴)(?:多少|几)(?!天|日|周|年|个?月|久|次|岁|项|份|张|个工作日)"
     r"|(?:津贴|补贴|补助|救助金?|低保|保障金|保险金|养老金|退休金|失业金|抚恤金?|待遇)[^，,。？?]{0,8}"
     r"(?:多少钱|多少元|多少(?!天|日|周|年|个?月|次|岁)|标准|金额)"
+    r"|每个?月[^，,。？?]{0,4}多少(?:钱|元)"  # 每个月大概多少钱: paid monthly is a benefit (交 and 缴 make it a fee)
 )
 _PAID = re.compile(r"交|缴|付|收费|工本费|手续费|办理费")
 # disagreeing with a decision: review, appeal, lawsuit (对工伤认定结果不服怎么办); not a creditor's 没异议
@@ -156,6 +160,11 @@ _HELD: dict[str, frozenset[AnswerType]] = {
     "materials": frozenset({"document"}),
     "rights_remedies": frozenset({"remedy"}),
 }
+
+
+def holds(element: str | None, kind: AnswerType | None) -> bool:
+    """Whether the element states the kind of answer asked (a fee an amount, the time limit a duration)."""
+    return kind in _HELD.get(element or "", frozenset())
 
 
 def element_for(kind: AnswerType | None, element: str | None) -> str | None:
@@ -211,7 +220,15 @@ class Message:
     def focus(self) -> str:
         """What the message is about, asks first, then the story, cut at FOCUS_CHARS: the text the subject is
         looked for in."""
-        asks = "".join(a.text for a in self.asks)
+        return self._focus("".join(a.text for a in self.asks))
+
+    @property
+    def first_focus(self) -> str:
+        """The first ask, then the story: what the first ask is about when it names its subject itself, since the
+        further asks may be about other services ("1、出生登记要带什么？2、医保怎么参保？")."""
+        return self._focus(self.asks[0].text if self.asks else "")
+
+    def _focus(self, asks: str) -> str:
         return (asks + self.story if self.story and asks != self.story else asks)[:FOCUS_CHARS]
 
 

@@ -282,6 +282,30 @@ def test_several_asks_of_one_message_are_each_answered_in_order_with_their_citat
     assert "办理流程" in sections[0] and "办结时限" in sections[1] and "不收费" in sections[2]
 
 
+def test_a_further_ask_in_few_words_is_answered_from_the_guide_of_the_first(qa):
+    # "收费一样吗" alone is too little to pass the threshold; in one message with 护照, it is the passport's fee
+    answer = qa.ask("您好，我想给孩子和我自己一起办护照，1、要带什么材料？2、小孩和大人收费一样吗？")
+    assert answer.item == "普通护照签发"
+    assert [(p.kind, p.item, p.element) for p in answer.parts] == [("answer", "普通护照签发", "fee")]
+    assert "120元" in answer.answer.split("【第2问】")[1]
+
+
+def test_a_further_ask_its_guide_does_not_answer_says_so_naming_the_guide(qa):
+    # the loan guide states no longest term: not "不在我能解答的范围内" (the service is ours), nor a wrong element
+    answer = qa.ask("您好，我想用公积金贷款买房。请问：1、首付最低要多少？2、最长能贷多少年？")
+    assert answer.item == "住房公积金贷款申请"
+    second = answer.answer.split("【第2问】")[1]
+    assert "“住房公积金贷款申请”的办事指南中找到答案" in second and "12345" in second
+    assert "不在我能解答" not in second and "办理结果" not in second
+
+
+def test_each_ask_that_names_its_service_is_answered_from_that_guide(qa):
+    # the first ask names its service: the second ask's 医保 does not take it over, and the second is not held to it
+    answer = qa.ask("孩子刚出生，1、出生登记要带什么材料？2、医保怎么参保？")
+    assert (answer.item, answer.element) == ("出生登记", "materials")
+    assert [p.item for p in answer.parts] == ["城乡居民基本医疗保险参保登记"]
+
+
 def test_a_single_question_has_no_numbered_parts(qa):
     answer = qa.ask("公积金提取要多久")
     assert answer.parts == [] and "【第1问】" not in answer.answer

@@ -75,6 +75,9 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("护照有效期几年", "validity"),
         ("低保每个月能领多少钱", "benefit"),  # what a person receives, not what one pays
         ("失业金一个月发多少", "benefit"),
+        ("每个月大概多少钱", "benefit"),  # paid out monthly: a benefit; paid in (交, 缴) is a fee
+        ("每个月要交多少钱", "amount"),
+        ("超过时间了会不会被罚款", "yes_no"),
         ("低保申请咨询电话是多少", "phone"),
         ("养老保险每月交多少钱", "amount"),
         ("公积金贷款首付最低要几成", "ratio"),
