@@ -20,8 +20,8 @@ from pydantic import BaseModel, model_validator
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
-from assistant.qa.message import MAX_ASKS, holds
-from assistant.qa.passages import FACTS, Passage, best_passage, passages
+from assistant.qa.message import MAX_ASKS, holds, waits_on_office
+from assistant.qa.passages import FACTS, Passage, best_passage, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from knowledge.schema import Bundle, Item
@@ -246,7 +246,17 @@ class QuestionAnswerer:
         cut = self._passages.get(position)
         if cut is None:
             cut = self._passages[position] = passages(entry)
-        return best_passage(entry, question.ask_words, question.answer_type, cut, question.element, strict=strict)
+        lead = best_passage(entry, question.ask_words, question.answer_type, cut, question.element, strict=strict)
+        if lead is None and not strict and self._waits(question):
+            # how long the office takes, asked with another element's words ("网上提交以后多少天内会作出决定",
+            # read as online): its time limit answers it, before the element asked
+            return time_limit(entry, cut)
+        return lead
+
+    @staticmethod
+    def _waits(question: Question) -> bool:
+        ask = question.asks[0].text if question.asks else question.query
+        return question.answer_type == "duration" and question.element != "time_limit" and waits_on_office(ask)
 
     def compose(self, question: Question, decision: Decision) -> Answer:
         """The answer for a decision: the guide's element, the clarifying question or the refusal."""

@@ -162,6 +162,12 @@ _HELD: dict[str, frozenset[AnswerType]] = {
 }
 
 
+def waits_on_office(text: str) -> bool:
+    """Whether a question of how long is about the office's part: a decision, a certificate, the money
+    ("多少天内会作出决定", "几天出证", "多久到账")."""
+    return bool(_PROCESSING.search(text))
+
+
 def holds(element: str | None, kind: AnswerType | None) -> bool:
     """Whether the element states the kind of answer asked (a fee an amount, the time limit a duration)."""
     return kind in _HELD.get(element or "", frozenset())

@@ -218,6 +218,12 @@ def best_passage(
     return None
 
 
+def time_limit(item: Item, cut: Sequence[Passage] | None = None) -> Passage | None:
+    """The first time limit of the guide that states a time (法定办结时限: 3自然日; not 无法定时限)."""
+    cut = passages(item) if cut is None else cut
+    return next((p for p in cut if p.element == "time_limit" and _FACT["duration"].search(p.text)), None)
+
+
 def _pairs(word: str, words: Sequence[str]) -> set[str]:
     """The character pairs of a word, less those that straddle two of its parts the segmenter also gives ("申请工伤"
     is 申请 + 工伤: 请工 says nothing)."""

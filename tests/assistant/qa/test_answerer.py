@@ -306,6 +306,13 @@ def test_each_ask_that_names_its_service_is_answered_from_that_guide(qa):
     assert [p.item for p in answer.parts] == ["城乡居民基本医疗保险参保登记"]
 
 
+def test_how_long_the_office_takes_is_answered_with_its_time_limit_whatever_element_the_words_suggest(qa):
+    # 网上 reads as the online element; 多少天内会作出决定 asks the office's time: the time limit leads
+    answer = qa.ask("租房住了两年想把公积金取出来付房租，网上提交提取申请以后公积金中心多少天内会作出决定？")
+    assert answer.item == "住房公积金提取"
+    assert answer.brief.split("\n")[1].startswith("法定办结时限：3自然日")
+
+
 def test_a_single_question_has_no_numbered_parts(qa):
     answer = qa.ask("公积金提取要多久")
     assert answer.parts == [] and "【第1问】" not in answer.answer
