@@ -37,6 +37,8 @@ class Report:
     oos_expected: int = 0
     facts: int = 0  # questions with expected words
     facts_ok: int = 0  # … whose reply contains every one of them
+    further: int = 0  # further asks of in-scope messages whose first ask got the right entry
+    further_answered: int = 0  # … answered from a guide (not refused)
     failures: list[str] = field(default_factory=list)
     parts: dict[str, Report] = field(default_factory=dict)  # the same figures for long and short messages
 
@@ -56,6 +58,8 @@ class Report:
         }
         if self.facts:
             figures["reply_contains_expected"] = self.ratio(self.facts_ok, self.facts)
+        if self.further:
+            figures["further_asks_answered"] = self.ratio(self.further_answered, self.further)
         return figures
 
     def text(self) -> str:
@@ -124,6 +128,9 @@ def score(cases: list[Case], answers: list[Answer], *, by_length: bool = True) -
         report.in_scope += 1
         ok = answer.item == case.item
         report.item_at_1 += ok
+        if ok:  # a message's further asks (each distinct answer once): answered, or refused
+            report.further += len(answer.parts)
+            report.further_answered += sum(part.kind == "answer" for part in answer.parts)
         report.item_at_3 += case.item in names[:3] and not refused
         element_ok = answer.element == case.element
         report.element_ok += element_ok

@@ -87,3 +87,13 @@ def test_figures():
     assert figures["out_of_scope_recall"] == 0.5
     assert figures["out_of_scope_precision"] == 1.0
     assert len(report.failures) == 2
+
+
+def test_further_asks_count_as_answered_only_when_answered_from_a_guide():
+    case = Case("护照多少钱？多久能拿到？在哪办？", "普通护照签发", "fee")
+    first = answer("普通护照签发", "fee")
+    first.parts = [answer("普通护照签发", "time_limit"), answer(None, kind="out_of_scope")]
+    assert score([case], [first]).figures()["further_asks_answered"] == 0.5
+    wrong = answer("普通护照补发", "fee")
+    wrong.parts = [answer("普通护照补发", "time_limit")]
+    assert "further_asks_answered" not in score([case], [wrong]).figures()  # the first ask's entry is wrong
