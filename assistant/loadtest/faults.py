@@ -71,6 +71,7 @@ class Outcome:
     answered_during: int = 0
     notices_checked: int = 0
     mixed: int = 0
+    unfetched: int = 0  # notices whose page never came: the server was down
     probes: int = 0
     resumed: int = 0
     lost: int = 0
@@ -87,7 +88,9 @@ class Outcome:
         return (
             f"{self.fault}: downtime {down}; errors during {kinds(self.errors_during)}, after "
             f"{kinds(self.errors_after)}; answered during {self.answered_during} (degraded {self.degraded}); "
-            f"notices {self.notices_checked}, mixed {self.mixed}; probes resumed {self.resumed}/{self.probes}, "
+            f"notices {self.notices_checked}, mixed {self.mixed}"
+            + (f" ({self.unfetched} could not be fetched)" if self.unfetched else "")
+            + f"; probes resumed {self.resumed}/{self.probes}, "
             f"lost {self.lost}"
         )
 
@@ -143,7 +146,8 @@ def fill(outcome: Outcome, load: Load, start: float, back: float, end: float) ->
     outcome.degraded = during.degraded + after.degraded
     outcome.answered_during = during.turns - during.error_count
     outcome.notices_checked = len(notices)
-    outcome.mixed = sum(bool(n.problems) for n in notices)
+    outcome.mixed = sum(n.mixed for n in notices)
+    outcome.unfetched = sum(n.unfetched for n in notices)
 
 
 async def kill_engine(load: Load, server: Serve, settle: float) -> Outcome:

@@ -60,6 +60,12 @@ class NoticeCheck:
     at: float
     link: str
     problems: list[str] = field(default_factory=list)
+    unfetched: bool = False  # the page never came (the server was down): an error, not a mixed conversation
+
+    @property
+    def mixed(self) -> bool:
+        """The page came and is not this person's own."""
+        return bool(self.problems) and not self.unfetched
 
 
 @dataclass
@@ -90,6 +96,7 @@ class Summary:
     degraded: int
     notices_checked: int
     mixed: int
+    notices_unfetched: int = 0
     wechat_replies: int = 0
     wechat_p50_ms: float = math.nan
     wechat_p95_ms: float = math.nan
@@ -125,7 +132,8 @@ def summarise(turns: Iterable[Turn], notices: Iterable[NoticeCheck], seconds: fl
         errors=dict(Counter(t.outcome for t in web if t.error).most_common()),
         degraded=sum(t.outcome == DEGRADED for t in web),
         notices_checked=len(notices),
-        mixed=sum(bool(n.problems) for n in notices),
+        mixed=sum(n.mixed for n in notices),
+        notices_unfetched=sum(n.unfetched for n in notices),
         wechat_replies=len(wechat),
         wechat_p50_ms=percentile(wechat_timed, 50),
         wechat_p95_ms=percentile(wechat_timed, 95),
@@ -160,7 +168,11 @@ def table(summary: Summary, rss: str = "", cpu: str = "") -> str:
         ),
         ("errors", f"{summary.error_count} ({errors})"),
         ("degraded (answered from the guides)", str(summary.degraded)),
-        ("notices checked / mixed", f"{summary.notices_checked} / {summary.mixed}"),
+        (
+            "notices checked / mixed",
+            f"{summary.notices_checked} / {summary.mixed}"
+            + (f" ({summary.notices_unfetched} could not be fetched)" if summary.notices_unfetched else ""),
+        ),
     ]
     if summary.wechat_replies:
         wechat_errors = ", ".join(f"{k} {v}" for k, v in summary.wechat_errors.items()) or "none"

@@ -182,6 +182,7 @@ class WebUser:
             check.problems = check_notice(self.checklist, link, page.status_code, page.text)
         except httpx.HTTPError as exc:
             check.problems = [f"the notice page could not be fetched: {type(exc).__name__}"]
+            check.unfetched = True
         if check.problems:
             load.record.note(f"web user {self.number}: notice {link}: {'; '.join(check.problems)}")
         load.record.notices.append(check)

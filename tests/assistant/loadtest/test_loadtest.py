@@ -11,7 +11,7 @@ import re
 import openpyxl
 import pytest
 
-from assistant.loadtest.figures import Turn, percentile, summarise
+from assistant.loadtest.figures import NoticeCheck, Turn, percentile, summarise
 from assistant.loadtest.messages import XLSX, RealMessages
 from assistant.loadtest.notices import Checklist, check_notice
 from assistant.loadtest.people import outcome_of, wechat_messages
@@ -84,6 +84,21 @@ def test_summary_times_answered_turns_counts_errors_by_kind_and_keeps_wechat_apa
     assert summary.degraded == 1
     assert (summary.p50_ms, summary.max_ms) == (pytest.approx(600), pytest.approx(2000))
     assert (summary.wechat_replies, summary.wechat_over_4s) == (2, 1)
+
+
+def test_a_notice_page_that_never_came_is_no_mixed_conversation():
+    # while serve is killed, a notice link cannot be fetched: that is the outage's error, not another person's notice
+    notices = [
+        NoticeCheck(1, 1.0, "/notice/a", []),
+        NoticeCheck(
+            2, 2.0, "/notice/b", ["the notice is of '普通护照签发', this person's checklist of '内地居民结婚登记'"]
+        ),
+        NoticeCheck(3, 3.0, "/notice/c", ["the notice page could not be fetched: ReadError"], unfetched=True),
+    ]
+
+    summary = summarise([], notices, seconds=10.0)
+
+    assert (summary.notices_checked, summary.mixed, summary.notices_unfetched) == (3, 1, 1)
 
 
 def _question(text: str, options: list[tuple[str, str]]) -> list[dict]:
