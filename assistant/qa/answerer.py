@@ -191,23 +191,31 @@ class QuestionAnswerer:
     def _answer(self, question: Question, context_item: str | None, *, further: bool = False) -> Answer:
         if not question.readable:
             return self.compose(question, Decision("empty" if not question.text else "out_of_scope"))
-        scored = self.score(question, self.retrieve(question), context_item)
-        decision = self.decide(question, scored, in_context=bool(context_item))
-        if further and context_item and self._on_subject(question, decision, context_item):
-            if not self._found(question, decision.ranked[0][0]):
-                return self._unfound(question, decision, context_item)
-            decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])
-        elif self._stated(question, decision):
+        signals = self.retrieve(question)
+        decision = self.decide(question, self.score(question, signals, context_item), in_context=bool(context_item))
+        if context_item and decision.kind == "out_of_scope" and not decision.lacking:
+            # refused in the conversation's context, but clear on its own: a new subject ("社保卡怎么办？" after
+            # 出生登记; "那离婚要带什么" switches by a word of the name, this by an alias)
+            alone = self.decide(question, self.score(question, signals))
+            if alone.kind == "answer":
+                return self.compose(question, alone)
+            if further and question.element is not None:
+                return self._further(question, decision, signals, context_item)
+        if self._stated(question, decision):
             decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])
         return self.compose(question, decision)
 
-    def _on_subject(self, question: Question, decision: Decision, context_item: str) -> bool:
-        """A further ask of a message ("小孩和大人收费一样吗？", "审批完了多久放款？") that asks something of an element
-        and names no other entry is about the entry its first ask is answered from, which still ranks first, though
-        its words alone are too few to pass the threshold: one message is one subject unless it names another."""
-        if decision.kind != "out_of_scope" or decision.lacking or not decision.ranked or question.element is None:
-            return False
-        return self.ranker.names[decision.ranked[0][0]] == context_item
+    def _further(self, question: Question, refused: Decision, signals: Signals, context_item: str) -> Answer:
+        """A further ask of a message that asks something of an element, refused in the context of the first ask's
+        entry and unclear alone, is about that entry, one message being one subject ("小孩和大人收费一样吗？",
+        "过期会罚款吗？"), when it still ranks first: answered from its guide where the guide has what it asks,
+        else said to be beyond that guide."""
+        held = self.ranker.score(question, signals, context_item, switch=False).ranked
+        if not held or self.ranker.names[held[0][0]] != context_item:
+            return self.compose(question, refused)
+        if not self._found(question, held[0][0]):
+            return self._unfound(question, refused, context_item)
+        return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
 
     def _found(self, question: Question, position: int) -> bool:
         """Whether the guide has what an ask on its subject asks: the element asked, when it holds that kind of

@@ -133,6 +133,10 @@ class Ranker:
         for i, name in enumerate(names):
             self._by_name.setdefault(name, i)
 
+    def position(self, name: str) -> int | None:
+        """The position of the entry of this name (None: no such entry)."""
+        return self._by_name.get(name)
+
     def idf(self, token: str) -> float:
         """Inverse document frequency over the entries' naming texts: rare words weigh more."""
         return math.log((len(self.naming) + 1) / (self.naming.document_frequency.get(token, 0) + 1)) + 1.0
@@ -143,7 +147,9 @@ class Ranker:
         naming = self.naming[i]
         return [t in naming or (len(t) == 1 and any(t in word for word in naming)) for t in words]
 
-    def score(self, question: Question, signals: Signals, context_item: str | None = None) -> Scored:
+    def score(
+        self, question: Question, signals: Signals, context_item: str | None = None, *, switch: bool = True
+    ) -> Scored:
         """The best entries and the features of the first.
 
         Args:
@@ -151,6 +157,7 @@ class Ranker:
             signals: its retrievers' hits and mentions.
             context_item: the name of the entry the conversation is about; a question that names none
                 ("那要多少钱？") is about it, as if it were named and found first.
+            switch: whether a word of another entry's name takes the question away from ``context_item``.
         """
         mentioned = dict(signals.mentioned)
         scores = fuse(signals.bm25, signals.dense, mentioned, self.priors, self.fusion, self.prior_power)
@@ -158,8 +165,10 @@ class Ranker:
             i = self._by_name.get(context_item)
             # a word that is part of another entry's name and not of this one's says the question is about that
             # other entry ("那离婚要带什么" after 内地居民结婚登记); "那要多少钱" stays with the conversation's entry
-            foreign = i is not None and any(
-                len(t) >= 2 and t not in self.names[i] and t in self._all_names for t in question.content
+            foreign = (
+                switch
+                and i is not None
+                and any(len(t) >= 2 and t not in self.names[i] and t in self._all_names for t in question.content)
             )
             if i is not None and not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)

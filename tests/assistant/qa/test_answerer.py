@@ -270,6 +270,9 @@ def test_a_vague_request_gets_a_short_question_with_the_likely_items_as_choices(
 def test_a_new_subject_in_context_switches_the_item(qa):
     assert qa.ask("那离婚要带什么", context_item="内地居民结婚登记").item == "内地居民离婚登记"
     assert qa.ask("那要多少钱", context_item="内地居民结婚登记").item == "内地居民结婚登记"
+    # named by an alias (社保卡), not by a word of the name: clear on its own, so not refused in the context
+    assert qa.ask("社保卡怎么办？", context_item="出生登记").item == "社会保障卡申领"
+    assert qa.ask("今天天气怎么样", context_item="出生登记").kind == "out_of_scope"
 
 
 def test_several_asks_of_one_message_are_each_answered_in_order_with_their_citation(qa):
@@ -297,6 +300,16 @@ def test_a_further_ask_its_guide_does_not_answer_says_so_naming_the_guide(qa):
     second = answer.answer.split("【第2问】")[1]
     assert "“住房公积金贷款申请”的办事指南中找到答案" in second and "12345" in second
     assert "不在我能解答" not in second and "办理结果" not in second
+
+
+def test_a_further_ask_is_held_to_the_first_ones_guide_unless_it_is_clearly_about_another(qa):
+    answer = qa.ask("我买了辆二手车，1、过户要带什么材料？2、过期会罚款吗？")
+    assert answer.item == "机动车转移登记"
+    assert [p.item for p in answer.parts] == ["机动车转移登记"]
+    assert "二百元以下罚款" in answer.answer.split("【第2问】")[1]  # the FAQ on the 30-day deadline and its fine
+    answer = qa.ask("孩子刚出生，1、上户口要带什么材料？2、医保怎么办理？")
+    assert answer.item == "出生登记"
+    assert [p.item for p in answer.parts] == ["城乡居民基本医疗保险参保登记"]
 
 
 def test_each_ask_that_names_its_service_is_answered_from_that_guide(qa):
