@@ -133,10 +133,6 @@ class Ranker:
         for i, name in enumerate(names):
             self._by_name.setdefault(name, i)
 
-    def position(self, name: str) -> int | None:
-        """The position of the entry of this name (None: no such entry)."""
-        return self._by_name.get(name)
-
     def idf(self, token: str) -> float:
         """Inverse document frequency over the entries' naming texts: rare words weigh more."""
         return math.log((len(self.naming) + 1) / (self.naming.document_frequency.get(token, 0) + 1)) + 1.0
