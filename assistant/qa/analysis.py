@@ -140,16 +140,13 @@ class QuestionAnalyser:
             question = self._read(query, self.normalise(query))
             named, words = question.text, question.content
         else:
-            ask = self.normalise(message.asks[0].text) if message.asks else ""
-            ask_words = [t for t in tokens(ask, self.segmenter) if t not in self.question_words]
-            # the subject is looked for in the first ask and the story; in the further asks too only when the first
-            # names nothing ("1、需要什么材料？2、公积金提取要多久？")
-            focus = message.first_focus if len(message.asks) > 1 and ask_words else message.focus
-            separate = bool(message.asks) and len(message.asks[0].text) < len(focus)
-            question = self._read(query, self.normalise(focus), message, element=not separate)
+            separate = bool(message.asks) and len(message.asks[0].text) < len(message.focus)
+            question = self._read(query, self.normalise(message.focus), message, element=not separate)
             named, words = question.text, question.content
             if separate:
+                ask = self.normalise(message.asks[0].text)
                 question = replace(question, element=self.analyse(ask).element if _HAN.search(ask) else None)
+                ask_words = [t for t in tokens(ask, self.segmenter) if t not in self.question_words]
                 # the service asked about is named in the ask, or, where the ask names nothing ("请问需要什么条件"),
                 # in the story before it
                 if ask_words:

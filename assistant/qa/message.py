@@ -226,15 +226,7 @@ class Message:
     def focus(self) -> str:
         """What the message is about, asks first, then the story, cut at FOCUS_CHARS: the text the subject is
         looked for in."""
-        return self._focus("".join(a.text for a in self.asks))
-
-    @property
-    def first_focus(self) -> str:
-        """The first ask, then the story: what the first ask is about when it names its subject itself, since the
-        further asks may be about other services ("1、出生登记要带什么？2、医保怎么参保？")."""
-        return self._focus(self.asks[0].text if self.asks else "")
-
-    def _focus(self, asks: str) -> str:
+        asks = "".join(a.text for a in self.asks)
         return (asks + self.story if self.story and asks != self.story else asks)[:FOCUS_CHARS]
 
 
