@@ -31,9 +31,14 @@ class StaticEncoder:
     Gives the same vectors as ``SentenceTransformer.encode`` of the model it was exported from (up to float32
     rounding), with the same ``encode`` signature, so the index uses either one.
 
+    Several models trained alike with other seeds (``members``) make one encoder: a text's vector is the members'
+    unit vectors side by side, scaled to unit length, so a cosine is the mean of the members' cosines. A small
+    model trained on a catalogue's few thousand pairs varies much from seed to seed (item@1 of one split moved
+    73.5-81.6 % over five seeds); the mean of three is steadier and better on every development split.
+
     Args:
-        tokenizer: the model's ``tokenizers.Tokenizer`` (no padding, no truncation).
-        weights: the embedding matrix, one float32 row per token id.
+        tokenizer: the model's ``tokenizers.Tokenizer`` (no padding, no truncation), shared by the members.
+        weights: the embedding matrix, one float32 row per token id; or a stack of them, one per member.
 
     Example:
         >>> encoder = StaticEncoder.load(index_dir / "static")        # doctest: +SKIP
@@ -52,6 +57,21 @@ class StaticEncoder:
         weights = static.embedding.weight.detach().cpu().numpy().astype(np.float32, copy=True)
         return cls(static.tokenizer, weights)
 
+    @classmethod
+    def from_models(cls, models: Sequence) -> StaticEncoder:
+        """Export several such models, trained with one tokenizer, as the members of one encoder."""
+        first, *others = (cls.from_model(model) for model in models)
+        if not others:
+            return first
+        vocabulary = first.tokenizer.get_vocab()
+        if any(other.tokenizer.get_vocab() != vocabulary for other in others):
+            raise ValueError("the members of an encoder must share one tokenizer")
+        return cls(first.tokenizer, np.stack([first.weights, *(other.weights for other in others)]))
+
+    @property
+    def members(self) -> int:
+        return 1 if self.weights.ndim == 2 else int(self.weights.shape[0])
+
     def save(self, directory: Path) -> None:
         """Write ``tokenizer.json`` and ``embeddings.npy`` into ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -69,31 +89,36 @@ class StaticEncoder:
         return cls(tokenizer, np.load(directory / EMBEDDINGS_FILE, allow_pickle=False))
 
     def get_sentence_embedding_dimension(self) -> int:
-        """Vector size, as sentence-transformers names it."""
-        return int(self.weights.shape[1])
+        """Vector size, as sentence-transformers names it (all members' together)."""
+        return int(self.weights.shape[-1]) * self.members
 
     def encode(
         self, texts: Sequence[str], batch_size: int = 1024, normalize_embeddings: bool = False, **_: object
     ) -> np.ndarray:
-        """One float32 row per text: the mean of its tokens' rows (zeros for a text without tokens).
+        """One float32 row per text: the mean of its tokens' rows (zeros for a text without tokens); with several
+        members, their unit rows side by side, scaled by 1/sqrt(members) (unit length whatever the flag).
 
         Args:
             texts: the texts.
             batch_size: texts tokenized per call (the tokenizer parallelises inside a batch).
             normalize_embeddings: scale rows to unit length, as sentence-transformers does.
         """
-        out = np.zeros((len(texts), self.weights.shape[1]), dtype=np.float32)
+        stacks = self.weights if self.weights.ndim == 3 else self.weights[None]
+        out = np.zeros((len(stacks), len(texts), stacks.shape[-1]), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             encodings = self.tokenizer.encode_batch(list(texts[start : start + batch_size]), add_special_tokens=False)
             for row, encoding in enumerate(encodings, start):
                 ids = encoding.ids
                 if ids:
                     # summed row by row in float32 and divided once, as torch's EmbeddingBag(mode="mean") does
-                    out[row] = self.weights[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
-        if normalize_embeddings:
+                    for member, weights in enumerate(stacks):
+                        out[member, row] = weights[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+        if normalize_embeddings or len(stacks) > 1:
             # F.normalize's eps: a text without tokens stays a zero vector
-            out /= np.maximum(np.linalg.norm(out, axis=1), np.float32(1e-12))[:, None]
-        return out
+            out /= np.maximum(np.linalg.norm(out, axis=2), np.float32(1e-12))[:, :, None]
+        if len(stacks) == 1:
+            return out[0]
+        return np.concatenate(list(out), axis=1) / np.float32(np.sqrt(len(stacks)))
 
 
 def train_tokenizer(texts: Sequence[str], vocab_size: int = 8000):

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 18
+FORMAT = 19
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -80,6 +80,7 @@ class IndexSettings(BaseModel):
     model: str = "local-static"  # or any sentence-transformers model name / local path
     dim: int = 256
     seed: int = 13
+    members: int = 3  # default models trained (seeds seed, seed+1, …) and served as one (see StaticEncoder)
     epochs: int = 2  # at least; small catalogues get more passes (see min_steps)
     min_steps: int = 300
     # bounds the embedding training at city scale: pairs are drawn (seeded) from all entries, so a 30,000-item
@@ -530,10 +531,14 @@ class Index:
 
             batches = max(1, (len(pairs) + 127) // 128)
             epochs = max(settings.epochs, -(-settings.min_steps // batches))
-            trained = train_static_model(
-                pairs, texts, dim=settings.dim, seed=settings.seed, epochs=epochs, progress=step
-            )
-            model = StaticEncoder.from_model(trained)
+            trained = []
+            for member in range(settings.members):
+                progress(f"training embedding model {member + 1} of {settings.members}")
+                seed = settings.seed + member
+                trained.append(
+                    train_static_model(pairs, texts, dim=settings.dim, seed=seed, epochs=epochs, progress=step)
+                )
+            model = StaticEncoder.from_models(trained)
             model.save(staging / "static")
             del trained, pairs
         else:

@@ -55,3 +55,21 @@ def test_numpy_encoder_matches_sentence_transformers():
     for normalise in (False, True):
         expected = model.encode(texts, normalize_embeddings=normalise)
         assert np.allclose(encoder.encode(texts, normalize_embeddings=normalise), expected, atol=1e-6, rtol=0)
+
+
+def test_members_vote_alike_a_cosine_is_the_mean_of_theirs(tmp_path):
+    tokenizer = train_tokenizer(CORPUS, vocab_size=200)
+    rng = np.random.default_rng(7)
+    stack = rng.standard_normal((3, tokenizer.get_vocab_size(), 8)).astype(np.float32)
+    members = [StaticEncoder(tokenizer, weights) for weights in stack]
+    encoder = StaticEncoder(tokenizer, stack)
+    encoder.save(tmp_path / "static")
+    loaded = StaticEncoder.load(tmp_path / "static")
+
+    texts = ["结婚登记要带什么材料", "身份证丢了怎么办", "", "护照"]
+    vectors = loaded.encode(texts)  # unit length without being asked: each member's unit vector, scaled
+    assert loaded.members == 3 and vectors.shape == (4, 24) and loaded.get_sentence_embedding_dimension() == 24
+    assert np.allclose(np.linalg.norm(vectors[[0, 1, 3]], axis=1), 1.0, atol=1e-6)
+    assert not vectors[2].any()
+    each = [m.encode(texts, normalize_embeddings=True) for m in members]
+    assert np.allclose(vectors[0] @ vectors[1], np.mean([e[0] @ e[1] for e in each]), atol=1e-6)
