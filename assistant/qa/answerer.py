@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, model_validator
@@ -214,7 +215,8 @@ class QuestionAnswerer:
         if not held or self.ranker.names[held[0][0]] != context_item:
             return self.compose(question, refused)
         if not self._found(question, held[0][0]):
-            return self._unfound(question, refused, context_item)
+            # the service is ours, this one fact is not in its guide: not "不在我能解答的范围内"
+            return self.compose(question, replace(refused, beyond=context_item))
         return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
 
     def _found(self, question: Question, position: int) -> bool:
@@ -223,19 +225,6 @@ class QuestionAnswerer:
         nor the office's time limit to whether a fine is due."""
         kind = question.answer_type
         return kind is None or holds(question.element, kind) or self._lead(position, question) is not None
-
-    def _unfound(self, question: Question, decision: Decision, item: str) -> Answer:
-        """An ask on the subject of the message that its guide does not answer: said so, with the human channel
-        (not "不在我能解答的范围内": the service is ours, this one fact is not in its guide)."""
-        return Answer(
-            query=question.query,
-            confidence=decision.confidence,
-            candidates=[Candidate(name=self.ranker.names[i], score=self.ranker.share(v)) for i, v in decision.ranked],
-            item=None,
-            element=None,
-            kind="out_of_scope",
-            answer=self.replies("not_in_guide", item=item),
-        )
 
     def _stated(self, question: Question, decision: Decision) -> bool:
         """A question about a fact that the best guide states in a sentence of its own ("法定结婚年龄是多少": 结婚年龄，
@@ -282,11 +271,12 @@ class QuestionAnswerer:
                 answer=self.replies("empty"),
             )
         if decision.kind == "out_of_scope":
-            text = (
-                self.replies("not_covered", service=decision.lacking)
-                if decision.lacking
-                else self.replies("out_of_scope")
-            )
+            if decision.lacking:
+                text = self.replies("not_covered", service=decision.lacking)
+            elif decision.beyond:
+                text = self.replies("not_in_guide", item=decision.beyond)
+            else:
+                text = self.replies("out_of_scope")
             if not question.readable:
                 text += self.replies("out_of_scope_english")
             return Answer(

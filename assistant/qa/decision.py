@@ -50,7 +50,8 @@ class Decision:
 
     ``ranked`` is the ranking the decision rests on (empty when it did not need one); ``entry`` the entry to
     answer from; ``choices`` the two entries a clarifying question names (none: ask which entry at all);
-    ``lacking`` the service the catalogue lacks that a refusal names.
+    ``lacking`` the service the catalogue lacks that a refusal names; ``beyond`` the entry whose guide does not
+    answer an ask on its subject (a refusal names that guide, not the scope).
     """
 
     kind: Kind
@@ -59,6 +60,7 @@ class Decision:
     entry: int | None = None
     choices: tuple[int, ...] = ()
     lacking: str | None = None
+    beyond: str | None = None
 
 
 def related(a: str, b: str) -> bool:

@@ -216,6 +216,11 @@ def test_real_messages_in_one_conversation(live_server):
     chat = Chat(live_server)  # one person, one conversation id, as a returning citizen keeps it
     reply = chat.say("我想给娃上户口")
     assert "【出生登记】" in text(reply) and "上一步" not in text(reply)
+    reply = chat.say("社保卡怎么办？")  # a new subject named by an alias, not refused in the context of 出生登记
+    assert "【社会保障卡申领】" in text(reply)
+    reply = chat.say("领导您好，我刚买了辆二手车**，1、过户要带什么材料？2、过期会罚款吗？谢谢")
+    assert "【机动车转移登记】" in text(reply) and "【第2问】" in text(reply)
+    assert "二百元以下罚款" in text(reply).split("【第2问】")[1]  # the further ask, from the first one's guide
     reply = chat.say("结婚登记要带什么")
     assert "【内地居民结婚登记】" in text(reply)
     reply = chat.say("那离婚要带什么")
