@@ -137,6 +137,7 @@ _PERIOD = re.compile(
     r"|多久.{0,4}一次|几年一次|每几年|多久(?:必须|得|应当|应该)|冷静期|等待期"
     r"|满多久|满多长时间|住满|住够|(?:多久|多长时间)(?:以后|之后|后)?才(?:能|可以)"  # 来多久才能办居住证: a wait first
 )
+_EARLY = re.compile(r"提前(?!还|退休)")
 _VALIDITY = re.compile(r"有效期|[管用]多久|[管用]几|有效多久|能用多长|[能可]待|停留|逗留")
 _RECEIVED = re.compile(
     r"(?:领|拿|发|给|补|补助|补贴)(?:多少|几)(?!天|日|周|年|个?月|久|次|岁|项|份|张|个工作日)"
@@ -244,6 +245,8 @@ def answer_types(text: str) -> frozenset[AnswerType]:
             elif kind == "duration" and _PERIOD.search(text) and not _PROCESSING.search(text):
                 kind = "period"
             kinds.add(kind)
+    if "yes_no" in kinds and _EARLY.search(text):
+        kinds.add("period")  # 能提前去换吗: whether it may be done early is how early the law allows
     return frozenset(kinds)
 
 

@@ -83,6 +83,8 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("公积金贷款首付最低要几成", "ratio"),
         ("用公积金贷款首付最低要多少", "ratio"),  # a down payment is a share of the price
         ("城乡居民养老保险要交多少年", "period"),  # years paid in, not an amount
+        ("身份证还有俩月才过期，现在能提前去换吗", "period"),  # may it be done early: how early the law allows
+        ("公积金贷款能提前还吗", "yes_no"),  # paying a loan back early is no period of the law's
         ("股份公司发起人最多可以有多少人", "number"),
         ("对工伤认定结果不服怎么办", "remedy"),  # disagreeing with a decision
         ("低保被取消了，想申请行政复议", "remedy"),
