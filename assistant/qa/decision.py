@@ -9,7 +9,6 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,19 +25,6 @@ STEM = 4  # characters two names share at least to be one family (居民身份�
 UNFOUNDED = 1  # words (two characters or more) a long message naming no entry shares with it, at most, to be refused
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
-# Actions on a record, card, account or licence that are service items of their own in the national catalogue of
-# government services (个人信息变更, 个人账户查询, 提前还款, 准驾车型降级, 注销登记 …), not steps of the item whose
-# object they act on: "如何查询退休人员待遇信息明细" is not 退休一件事, "职工住房公积金账户姓名错误如何变更" not 个人账户转移.
-# (挂失 is not one: a lost card's or licence's guide of 补领 begins with it.)
-OTHER_ACTIONS = (
-    "查询", "变更", "更改", "修改", "更正", "更换", "打印", "绑定", "解绑", "添加", "注销", "撤销", "降级", "降低",
-    "解除", "补缴", "退费", "还款", "还清", "延长", "延期", "处罚",
-)  # fmt: skip
-# ... except asking after the item's own progress or result, or where to go or whom to call ("如何查询办理进度")
-_OWN_QUERY = re.compile("进度|进展|结果|状态|办理情况|审核|哪一步")
-_OWN_ELEMENTS = frozenset({"location", "contact", "office_hours"})
-# ... and a change of owner, which is a transfer ("夫妻之间变更产权人" is 不动产转移登记, "变更车主" 机动车转移登记)
-_NEW_OWNER = re.compile("变更(?:产权人|权利人|所有人|车主|房主)|(?:产权人|权利人|所有人|车主|房主)变更")
 
 
 class Thresholds(BaseModel):
@@ -136,8 +122,6 @@ class Decider:
         top = ranked[0][0]
         if not in_context and self._unfounded(question, top, scored):
             return Decision("out_of_scope", confidence, ranked)
-        if not in_context and self._other_action(question, top):
-            return Decision("out_of_scope", confidence, ranked)
         if len(ranked) > 1 and self._vague(question, scored):
             return Decision("clarify", confidence, ranked, choices=tuple(i for i, _ in ranked))
         if len(ranked) > 1 and self._undecided(question, scored):
@@ -155,24 +139,6 @@ class Decider:
             return False
         words = [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
         return sum(self.uses(top, words)) <= UNFOUNDED
-
-    def _other_action(self, question: Question, top: int) -> bool:
-        """A short ask for an action that is a service of its own (see ``OTHER_ACTIONS``) is not about the best
-        entry unless its names, aliases or FAQ use that action or its name holds a character of it (更换 and 换领,
-        延期 and 延续, 变更 and 变更登记): "如何查询退休人员待遇信息明细" is not 退休一件事. When the rule was made
-        (December 2026) it refused 20 of the 70 near-domain messages of ``real_dev`` that were answered with a
-        neighbouring entry, and no in-scope question of the development splits; of the 12,686 unlabelled real
-        messages it refused 28 more, none that a guide answers."""
-        ask = question.asks[0].text if question.asks else question.text
-        if len(ask) > LONG or _NEW_OWNER.search(ask):
-            return False  # a story: its verbs are what happened, not what is asked
-        actions = [action for action in OTHER_ACTIONS if action in ask]
-        if "查询" in actions and (_OWN_QUERY.search(ask) or question.element in _OWN_ELEMENTS):
-            actions.remove("查询")
-        if not actions or any(self.uses(top, actions)):
-            return False
-        name = self.names[top]
-        return not any(character in name for action in actions for character in action)
 
     def _vague(self, question: Question, scored: Scored) -> bool:
         """A short request in one everyday word that several entries share ("我要办证", "我想开店", "我想上社保"),

@@ -350,31 +350,3 @@ def test_the_words_of_an_entrys_formal_name_are_what_a_message_is_about(qa):
     )
     answer = qa.ask(story)
     assert (answer.kind, answer.item) == ("answer", "居民户口簿补领")
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "如何查询个人社保缴费记录？",  # not 灵活就业人员社会保险参保登记
-        "公积金账户里的姓名错了怎么变更？",  # not 住房公积金个人账户转移
-        "公积金贷款怎么提前还清？",  # not 住房公积金贷款申请
-    ],
-)
-def test_an_action_that_is_a_service_of_its_own_is_not_answered_with_the_guide_of_its_object(qa, query):
-    answer = qa.ask(query)
-    assert answer.kind == "out_of_scope" and answer.item is None
-    assert "12345" in answer.answer
-
-
-@pytest.mark.parametrize(
-    ("query", "item"),
-    [
-        ("身份证过期了怎么更换", "居民身份证换领"),
-        ("个体户怎么注销", "个体工商户注销登记"),
-        ("社保卡丢了怎么挂失", "社会保障卡申领"),
-        ("无犯罪记录证明怎么查询办理进度", "无犯罪记录证明开具"),
-        ("烟草证到期了怎么延期", "烟草专卖零售许可证延续"),
-    ],
-)
-def test_an_action_the_guide_itself_covers_is_answered(qa, query, item):
-    assert qa.ask(query).item == item

@@ -230,20 +230,3 @@ def test_a_long_message_naming_nothing_and_sharing_one_word_with_the_best_entry_
     assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)).kind == "answer"
     # in a conversation about the entry, a long follow-up stays with it
     assert decide(one, scored, in_context=True).kind == "answer"
-
-
-def test_a_short_ask_for_an_action_that_is_a_service_of_its_own_is_refused_unless_the_entry_does_it():
-    decide = decider().decide
-    scored = Scored(ranked=[(0, 1.0)], features=CONFIDENT)
-    # 补领 does not change a card's details: 变更 is an item of its own, however sure the ranking
-    assert decide(question(["身份证", "信息", "变更"], text="身份证上的信息怎么变更"), scored).kind == "out_of_scope"
-    # 换领 holds 换 of 更换; asking after the progress or where to go is the item's own 查询
-    renew = Scored(ranked=[(1, 1.0)], features=CONFIDENT)
-    assert decide(question(["身份证", "过期", "更换"], text="身份证过期了怎么更换"), renew).kind == "answer"
-    assert decide(question(["身份证", "查询", "进度"], text="身份证补领怎么查询进度"), scored).kind == "answer"
-    where = question(["身份证", "查询", "地点"], text="去哪查询身份证补领的地点", element="location")
-    assert decide(where, scored).kind == "answer"
-    # a change of owner is a transfer, and a long story's verbs are what happened, not what is asked
-    assert decide(question(["变更", "产权人"], text="夫妻之间变更产权人要多少钱"), scored).kind == "answer"
-    story = "我上个月在单位办理了信息变更，后来身份证不小心丢在出租车上了，找了好几天也没有找到，现在急着补办"
-    assert decide(question(["信息", "变更", "身份证", "丢", "补办"], text=story + "？"), scored).kind == "answer"
