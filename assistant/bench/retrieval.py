@@ -36,10 +36,11 @@ import sys
 import time
 from pathlib import Path
 
+from assistant.workbook import XLSX, workbook_rows
+
 SCENARIOS = ("bundled", "gd", "synthetic-30k")
 SHARED_DATA = Path("../shared/data")
 GD_SOURCE = SHARED_DATA / "gd-policy.jsonl"
-QUESTIONS_XLSX = SHARED_DATA / "msgabench-gov-qa.xlsx"
 
 _BUILD = """
 import json, sys, time, logging, warnings
@@ -108,21 +109,19 @@ def dev_questions(dev: Path) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _workbook():
-    """MSGABench's workbook, read once (it is read for short questions and for long messages)."""
-    from openpyxl import load_workbook
-
-    return load_workbook(QUESTIONS_XLSX, read_only=True)
+def _workbook() -> tuple[tuple[str, str], ...]:
+    """(sheet, message) of MSGABench's workbook, read once (for short questions and for long messages); empty
+    without ``../shared/data``."""
+    if not XLSX.is_file():
+        return ()
+    return tuple((sheet, text) for sheet, _, text in workbook_rows(XLSX))
 
 
 def questions(count: int, dev: Path) -> list[str]:
     """Up to ``count`` distinct questions: the development split first, then real citizen questions."""
     out = dev_questions(dev)
-    if QUESTIONS_XLSX.is_file() and len(out) < count:
-        book = _workbook()
-        for sheet in ("自然语言理解", "政务问答"):
-            if sheet in book.sheetnames:
-                out += [str(row[0]) for row in book[sheet].iter_rows(min_row=2, values_only=True) if row and row[0]]
+    if len(out) < count:
+        out += [text for sheet, text in _workbook() if sheet in ("自然语言理解", "政务问答")]
     out = list(dict.fromkeys(q.strip() for q in out if q and q.strip()))
     return (out * (count // max(1, len(out)) + 1))[:count] if len(out) < count else out[:count]
 
@@ -130,16 +129,8 @@ def questions(count: int, dev: Path) -> list[str]:
 def long_messages(count: int = 300, low: int = 250, high: int = 330) -> list[str]:
     """Up to ``count`` real citizen messages of ``low``-``high`` characters (about 300: a salutation, a story, the
     asks), from the hotline sheet of MSGABench; empty without ``../shared/data``."""
-    if not QUESTIONS_XLSX.is_file():
-        return []
-    out: list[str] = []
-    for row in _workbook()["情感分类"].iter_rows(min_row=2, max_col=1, values_only=True):
-        text = str(row[0] or "").strip()
-        if low <= len(text) <= high:
-            out.append(text)
-            if len(out) == count:
-                break
-    return out
+    out = [t for sheet, text in _workbook() if sheet == "情感分类" and low <= len(t := text.strip()) <= high]
+    return out[:count]
 
 
 def catalogue_dirs(scenario: str, progress=print) -> list[Path]:

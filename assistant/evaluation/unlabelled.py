@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.loadtest.messages import REPO, XLSX, workbook_rows
 from assistant.qa import Answer
+from assistant.workbook import REPO, XLSX, workbook_rows
 
 SPLITS = (REPO / "tests" / "eval" / "real" / "real_dev.tsv", REPO / "tests" / "eval" / "real" / "real_test.tsv")
 # rows whose column A holds an answer, not a question (question and answer swapped in the source)

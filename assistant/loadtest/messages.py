@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-XLSX = REPO.parent / "shared" / "data" / "msgabench-gov-qa.xlsx"
+from assistant.workbook import XLSX, workbook_rows
+
 MAX_CHARS = 600  # the chat cuts at 1000; WeChat's passive reply path takes text messages of up to 2048 bytes
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPACE = re.compile(r"\s+")
@@ -24,26 +23,6 @@ _SPACE = re.compile(r"\s+")
 def clean(text: str) -> str:
     """Runs of whitespace (tabs, newlines) as one space, cut at ``MAX_CHARS``; nothing else changed."""
     return _SPACE.sub(" ", text).strip()[:MAX_CHARS]
-
-
-def workbook_rows(path: Path = XLSX) -> Iterator[tuple[str, int, str]]:
-    """(sheet, 1-based Excel row, column A as written) of every sheet's rows, header skipped, empty cells left out.
-
-    Raises:
-        FileNotFoundError: the workbook is missing.
-    """
-    import openpyxl
-
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: the real messages are missing (see ../shared/data/README.md)")
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            for number, (value,) in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), 2):
-                if value is not None:
-                    yield sheet.title, number, str(value)
-    finally:
-        workbook.close()
 
 
 @dataclass

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from assistant.loadtest.figures import Record, Summary, summarise, table, window
-from assistant.loadtest.messages import XLSX, RealMessages
+from assistant.loadtest.messages import RealMessages
 from assistant.loadtest.people import Load, client_for
 from assistant.loadtest.server import (
     Serve,
@@ -49,6 +49,7 @@ from assistant.loadtest.server import (
     tree_cpu,
     tree_rss,
 )
+from assistant.workbook import XLSX
 
 PROGRESS_EVERY_S = 10.0
 TARGETS = (

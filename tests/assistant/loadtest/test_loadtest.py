@@ -12,11 +12,12 @@ import openpyxl
 import pytest
 
 from assistant.loadtest.figures import NoticeCheck, Turn, percentile, summarise
-from assistant.loadtest.messages import XLSX, RealMessages
+from assistant.loadtest.messages import RealMessages
 from assistant.loadtest.notices import Checklist, check_notice
 from assistant.loadtest.people import outcome_of, wechat_messages
 from assistant.loadtest.server import cpu_line, tree_cpu
 from assistant.replies import Replies
+from assistant.workbook import XLSX
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 REPLIES = Replies.load()
