@@ -8,16 +8,15 @@ counts the answers given to those no split labels (:mod:`assistant.evaluation.un
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 XLSX = REPO.parent / "shared" / "data" / "msgabench-gov-qa.xlsx"
 
 
-def workbook_rows(path: Path = XLSX, sheets: Collection[str] | None = None) -> Iterator[tuple[str, int, str]]:
-    """(sheet, 1-based Excel row, column A as written) of every sheet's rows (or those of ``sheets``, in the
-    workbook's order), header skipped, empty cells left out.
+def workbook_rows(path: Path = XLSX) -> Iterator[tuple[str, int, str]]:
+    """(sheet, 1-based Excel row, column A as written) of every sheet's rows, header skipped, empty cells left out.
 
     Raises:
         FileNotFoundError: the workbook is missing.
@@ -29,8 +28,6 @@ def workbook_rows(path: Path = XLSX, sheets: Collection[str] | None = None) -> I
     workbook = openpyxl.load_workbook(path, read_only=True)
     try:
         for sheet in workbook.worksheets:
-            if sheets is not None and sheet.title not in sheets:
-                continue
             for number, (value,) in enumerate(sheet.iter_rows(min_row=2, max_col=1, values_only=True), 2):
                 if value is not None:
                     yield sheet.title, number, str(value)
