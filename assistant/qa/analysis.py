@@ -11,7 +11,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -94,6 +94,9 @@ class QuestionAnalyser:
         question_words: see :func:`question_words`.
         uncovered: services the catalogue lacks (``catalogue.yaml``'s ``uncovered``): a question about one is
             refused naming it, not answered with a neighbouring item (工作居住证 is not 居住证申领).
+        short_names: formal names without the act they end with, normalised, that name one entry alone
+            (食品经营许可证 -> the id of 食品经营许可证核发; see :func:`assistant.retrieval.index.short_names`): a
+            message writing one as a word names that entry, as its name or an alias would.
     """
 
     def __init__(
@@ -103,6 +106,7 @@ class QuestionAnalyser:
         segmenter: Segmenter,
         question_words: frozenset[str],
         uncovered: Sequence[str] = (),
+        short_names: Mapping[str, str] | None = None,
     ):
         self.normalise = normalise
         self.analyse = analyse
@@ -113,6 +117,10 @@ class QuestionAnalyser:
         self.uncovered = dict(sorted(((k, v) for k, v in found.items() if k), key=lambda kv: -len(kv[0])))
         # each phrase's words, to find them apart ("机动车 … 变更登记")
         self._parts = {phrase: [w for w in segmenter.lcut(phrase) if w.strip()] for phrase in self.uncovered}
+        self.short_names = dict(short_names or {})
+        self._shorts: dict[str, list[str]] = {}  # first two characters -> the short names they begin, longest first
+        for short in sorted(self.short_names, key=len, reverse=True):
+            self._shorts.setdefault(short[:2], []).append(short)
 
     @classmethod
     def for_index(cls, index: Index) -> QuestionAnalyser:
@@ -124,6 +132,7 @@ class QuestionAnalyser:
             index.segmenter,
             question_words(index.segmenter, domain),
             index.uncovered,
+            index.short_names,
         )
 
     def run(self, query: str) -> Question:
@@ -158,10 +167,32 @@ class QuestionAnalyser:
         return replace(
             question,
             element=element_for(kind, question.element),
+            # what the catalogue lacks is told by its names and aliases alone: a story's 居住证 (a short name) does
+            # not make "有居住证，积分落户什么时候申报" about the catalogue
             lacking=self._lacking(named, question),
+            mentions=self._named_short(question.text, question.mentions),
             answer_type=kind,
             ask_words=words,
         )
+
+    def _named_short(self, text: str, mentions: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The mentions, with the entries ``text`` names by a short name written as a word of its own ("申请食品经营
+        许可证材料交上去以后": 食品经营许可证核发; "需要居住证明吗" names no 居住证), longest first."""
+        named = {entry for entry, _ in mentions}
+        found = [
+            (short, at)
+            for at in range(len(text) - 1)
+            for short in self._shorts.get(text[at : at + 2], ())
+            if text.startswith(short, at) and self.short_names[short] not in named
+        ]
+        if not found:
+            return mentions
+        edges, end = {0}, 0  # where the index's jieba cuts the text
+        for word in self.segmenter.lcut(text):
+            end += len(word)
+            edges.add(end)
+        more = [(self.short_names[short], short) for short, at in found if at in edges and at + len(short) in edges]
+        return sorted([*mentions, *dict.fromkeys(more)], key=lambda mention: -len(mention[1])) if more else mentions
 
     def _lacking(self, ask: str, question: Question) -> str | None:
         """The service the catalogue lacks that ``ask`` (normalised) names, unless the message also names one of

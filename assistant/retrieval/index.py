@@ -24,6 +24,7 @@ import functools
 import hashlib
 import importlib.metadata
 import json
+import re
 import shutil
 import tempfile
 import threading
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 19
+FORMAT = 20
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -122,6 +123,29 @@ def _sha(path: Path) -> str:
 def mention_phrases(entry: Item | Bundle) -> list[str]:
     """Names that refer to an entry: its name and aliases."""
     return [entry.name, *entry.aliases]
+
+
+# the act a formal name ends with (食品经营许可证核发, 残疾人证申领, 无犯罪记录证明开具): people name the thing, not the act
+_ACT = re.compile("(?:核发|申领|申请|开具|签发|补发|办理)$")
+SHORT_NAME = 3  # characters a name without its act keeps at least (临时救助, not 救助)
+
+
+def short_names(names: Sequence[str]) -> dict[str, int]:
+    """Each formal name without the act it ends with, where that names one entry alone: part of no other entry's
+    name ("食品经营许可证" -> 食品经营许可证核发; not 普通护照, which 签发 and 补发 share, nor 往来港澳通行证, part of
+    往来港澳通行证签注). Short name -> entry position."""
+    shorts = {i: _ACT.sub("", name) for i, name in enumerate(names)}
+    shorts = {i: short for i, short in shorts.items() if short != names[i] and len(short) >= SHORT_NAME}
+    by_pair: dict[str, set[int]] = {}  # a name's character pairs: the only names a short one can be part of
+    for i, name in enumerate(names):
+        for k in range(len(name) - 1):
+            by_pair.setdefault(name[k : k + 2], set()).add(i)
+    found: dict[str, int] = {}
+    for i, short in shorts.items():
+        near = by_pair.get(short[:2], set()) & by_pair.get(short[-2:], set())
+        if not any(short in names[j] for j in near if j != i):
+            found[short] = i
+    return found
 
 
 def naming_phrases(entry: Item | Bundle) -> list[str]:
@@ -392,6 +416,12 @@ class Index:
         return list(self.manifest.get("uncovered", []))
 
     @property
+    def short_names(self) -> dict[str, str]:
+        """Formal names without the act they end with, normalised, that name one entry alone (see
+        :func:`short_names`): short name -> entry id."""
+        return dict(self.manifest.get("short_names", {}))
+
+    @property
     def stop_words(self) -> frozenset[str]:
         """spaCy's Chinese stop words (没有, 可以, 现在), kept at build so serving needs no spaCy: words that name no
         subject."""
@@ -571,6 +601,11 @@ class Index:
             "contacts": source.contacts,
             "uncovered": source.uncovered,
             "stop_words": sorted(STOP_WORDS),
+            "short_names": {
+                short: source.ids[i]
+                for short, i in ((normalise(k), i) for k, i in short_names(source.names).items())
+                if short
+            },
             "entries": count,
             "settings": settings.model_dump(),
             "libraries": {

@@ -21,6 +21,7 @@ from assistant.retrieval.index import (
     draw_anchors,
     mention_phrases,
     naming_phrases,
+    short_names,
 )
 
 ARTEFACTS = [
@@ -372,3 +373,15 @@ def test_a_named_model_still_loads_through_sentence_transformers(write_catalogue
         "model": "SentenceTransformer",
         "torch": True,
     }
+
+
+def test_a_name_without_its_act_names_its_entry_where_no_other_name_holds_it():
+    names = ["食品经营许可证核发", "普通护照签发", "普通护照补发", "往来港澳通行证签发", "往来港澳通行证签注", "临时救助申请",
+             "最低生活保障申请", "结婚登记"]  # fmt: skip
+    assert short_names(names) == {"食品经营许可证": 0, "临时救助": 5, "最低生活保障": 6}
+    assert short_names(["残疾人证申领", "救助申请"]) == {"残疾人证": 0}  # 救助: too short to name anything alone
+
+
+def test_the_index_keeps_the_short_names_normalised_by_entry_id(index):
+    assert index.short_names["食品经营许可证"] == "food-business-licence"
+    assert "普通护照" not in index.short_names  # 签发 and 补发 share it
