@@ -167,8 +167,8 @@ class QuestionAnalyser:
         return replace(
             question,
             element=element_for(kind, question.element),
-            # what the catalogue lacks is told by its names and aliases alone: a story's 居住证 (a short name) does
-            # not make "有居住证，积分落户什么时候申报" about the catalogue
+            # what the catalogue lacks is told by its names and aliases alone: a story's 失业保险金 (a short name)
+            # does not make "领过失业保险金，想了解积分落户什么时候申报" about the catalogue
             lacking=self._lacking(named, question),
             mentions=self._named_short(question.text, question.mentions),
             answer_type=kind,
@@ -177,7 +177,7 @@ class QuestionAnalyser:
 
     def _named_short(self, text: str, mentions: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The mentions, with the entries ``text`` names by a short name written as a word of its own ("申请食品经营
-        许可证材料交上去以后": 食品经营许可证核发; "需要居住证明吗" names no 居住证), longest first."""
+        许可证材料交上去以后": 食品经营许可证核发; "临时救助站在哪" names no 临时救助申请), longest first."""
         named = {entry for entry, _ in mentions}
         found = [
             (short, at)

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 20
+FORMAT = 21
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -130,20 +130,22 @@ _ACT = re.compile("(?:核发|申领|申请|开具|签发|补发|办理)$")
 SHORT_NAME = 3  # characters a name without its act keeps at least (临时救助, not 救助)
 
 
-def short_names(names: Sequence[str]) -> dict[str, int]:
+def short_names(names: Sequence[str], uncovered: Sequence[str] = ()) -> dict[str, int]:
     """Each formal name without the act it ends with, where that names one entry alone: part of no other entry's
-    name ("食品经营许可证" -> 食品经营许可证核发; not 普通护照, which 签发 and 补发 share, nor 往来港澳通行证, part of
-    往来港澳通行证签注). Short name -> entry position."""
+    name and of no service the catalogue lacks ("食品经营许可证" -> 食品经营许可证核发; not 普通护照, which 签发 and
+    补发 share, nor 往来港澳通行证, part of 往来港澳通行证签注, nor 居住证, part of the 工作居住证 the catalogue
+    lacks). Short name -> entry position."""
     shorts = {i: _ACT.sub("", name) for i, name in enumerate(names)}
     shorts = {i: short for i, short in shorts.items() if short != names[i] and len(short) >= SHORT_NAME}
-    by_pair: dict[str, set[int]] = {}  # a name's character pairs: the only names a short one can be part of
-    for i, name in enumerate(names):
+    others = [*names, *uncovered]
+    by_pair: dict[str, set[int]] = {}  # the character pairs of each name: the only names a short one can be part of
+    for i, name in enumerate(others):
         for k in range(len(name) - 1):
             by_pair.setdefault(name[k : k + 2], set()).add(i)
     found: dict[str, int] = {}
     for i, short in shorts.items():
         near = by_pair.get(short[:2], set()) & by_pair.get(short[-2:], set())
-        if not any(short in names[j] for j in near if j != i):
+        if not any(short in others[j] for j in near if j != i):
             found[short] = i
     return found
 
@@ -603,7 +605,7 @@ class Index:
             "stop_words": sorted(STOP_WORDS),
             "short_names": {
                 short: source.ids[i]
-                for short, i in ((normalise(k), i) for k, i in short_names(source.names).items())
+                for short, i in ((normalise(k), i) for k, i in short_names(source.names, source.uncovered).items())
                 if short
             },
             "entries": count,
