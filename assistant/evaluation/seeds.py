@@ -101,13 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     directories, root = default_directories(args.catalogue), PathSettings().index_root
     members = {} if args.members is None else {"members": args.members}
 
-    answerers: dict[int, QuestionAnswerer] = {}
+    loaded: dict[int, QuestionAnswerer] = {}  # one seed's index at a time: ``run`` goes seed by seed
 
     def evaluate_seed(seed: int, path: Path) -> Report:
-        if seed not in answerers:
+        if seed not in loaded:
+            loaded.clear()
             index = open_index(directories, root, IndexSettings(seed=seed, **members), progress=_stage)
-            answerers[seed] = QuestionAnswerer.from_index(index)
-        return evaluate(answerers[seed], path)
+            loaded[seed] = QuestionAnswerer.from_index(index)
+        return evaluate(loaded[seed], path)
 
     runs = run(args.paths, args.seeds, evaluate_seed, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(table(runs))
