@@ -21,7 +21,7 @@ from assistant.qa.message import AnswerType, Ask, Message, answer_type, element_
 from assistant.retrieval.bm25 import tokens
 from nlu.elements import TEMPLATES, Analysis
 from nlu.normalize import load_lexicon
-from nlu.segmenter import Segmenter
+from nlu.segmenter import Segmenter, cut
 
 if TYPE_CHECKING:
     from assistant.retrieval.index import Index
@@ -187,8 +187,8 @@ class QuestionAnalyser:
         ]
         if not found:
             return mentions
-        edges, end = {0}, 0  # where the index's jieba cuts the text
-        for word in self.segmenter.lcut(text):
+        edges, end = {0}, 0  # where the index's jieba cuts the text (the cut the reader made of it, remembered)
+        for word in cut(self.segmenter, text):
             end += len(word)
             edges.add(end)
         more = [(self.short_names[short], short) for short, at in found if at in edges and at + len(short) in edges]
