@@ -363,3 +363,29 @@ def test_a_formal_name_without_its_act_names_the_service(qa):
     assert qa.analyse("临时救助要多久").mentions == [("temporary-assistance", "临时救助")]
     lacking = qa.ask("我在本市工作七年，去年失业领过失业保险金，想了解积分落户今年什么时候开始申报？")
     assert lacking.kind == "out_of_scope" and "积分落户" in lacking.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "fact"),
+    [
+        (  # a numbered hotline message: its first ask, "how much is the down payment at least", asks a share
+            "您好，我和老婆在本市都交公基金四年多了，两个人名下都没有房，一直租房住。现在看中了**区一套**万左右的二手房，"
+            "想用公积金贷款。请问：1、用公积金贷款首付最低要多少？2、最长能贷多少年？3、我老婆的公积金能不能一起算额度？谢谢。",
+            "首套住房最低首付款比例为20%",
+        ),
+        (  # "how many years must one pay" is a period, not an amount, behind a story
+            "您好，我是**村的农村户口，今年**岁，一直在家种地养猪，没有单位，也从来没交过养老保险，村里人说现在交还来得及。"
+            "请问参加城乡居民养老保险要交多少年、多大年龄才能领养老金？谢谢。",
+            "年满60周岁、累计缴费满15年",
+        ),
+    ],
+)
+def test_a_long_messages_fact_ask_leads_the_first_bubble_with_the_guides_sentence(qa, message, fact):
+    assert fact in qa.ask(message).brief
+
+
+def test_a_short_name_in_a_returning_persons_conversation_switches_the_service(qa):
+    # the conversation was about 出生登记; this message names 食品经营许可证 and nothing the ruler knows
+    asked = "我在**街盘了家小面馆，申请食品经营许可证材料交上去以后，市场监管局多少个工作日内给决定？"
+    answer = qa.ask(asked, context_item="出生登记")
+    assert answer.kind == "answer" and answer.item == "食品经营许可证核发"
