@@ -244,6 +244,10 @@ class QuestionAnswerer:
         if cut is None:
             cut = self._passages[position] = passages(entry)
         lead = best_passage(entry, question.ask_words, question.answer_type, cut, question.element, strict=strict)
+        if lead is None and not strict and question.answer_type in FACTS and question.content != question.ask_words:
+            # the ask's own words are too few to tell a sentence ("现在能提前去换吗"); the story says what of the
+            # guide it is about ("身份证还有两个月就到期了": the sentence on 有效期满前三个月)
+            lead = best_passage(entry, question.content, question.answer_type, cut, question.element)
         if lead is None and not strict and self._waits(question):
             # how long the office takes, asked with another element's words ("网上提交以后多少天内会作出决定",
             # read as online): its time limit answers it, before the element asked

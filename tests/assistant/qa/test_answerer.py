@@ -378,6 +378,11 @@ def test_a_formal_name_without_its_act_names_the_service(qa):
             "请问参加城乡居民养老保险要交多少年、多大年龄才能领养老金？谢谢。",
             "年满60周岁、累计缴费满15年",
         ),
+        (  # the ask alone ("现在能提前去换吗") names nothing of the guide: the story says it is about the expiry
+            "您好，我是外省人，在这边打工三年了，平时住单位宿舍，身份证还有两个月就到期了，过年想回老家一趟，"
+            "请问现在能提前去换吗？谢谢",
+            "有效期满前三个月内",
+        ),
     ],
 )
 def test_a_long_messages_fact_ask_leads_the_first_bubble_with_the_guides_sentence(qa, message, fact):
