@@ -369,18 +369,27 @@ def eval_cmd(
     ],
     catalogue: CatalogueOpt = None,
     no_bundled: NoBundledOpt = False,
+    baseline: Annotated[
+        bool,
+        typer.Option("--baseline", help="Also print the item accuracy@1 of plain BM25 over the guides' full text."),
+    ] = False,
 ) -> None:
     """Accuracy of question answering on an evaluation file, with every failure listed."""
-    from assistant.evaluation.evaluate import evaluate
+    from assistant.evaluation.evaluate import evaluate, read_cases
     from assistant.qa import QuestionAnswerer
 
-    qa = QuestionAnswerer.from_index(_index(catalogue, no_bundled))
+    index = _index(catalogue, no_bundled)
+    qa = QuestionAnswerer.from_index(index)
     try:
         report = evaluate(qa, path)
     except ValueError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(2) from None
     out.print(report.text(), markup=False)
+    if baseline:
+        from assistant.evaluation.baseline import FullTextBaseline
+
+        out.print(FullTextBaseline(_load(catalogue, no_bundled), index.segmenter).text(read_cases(path)), markup=False)
 
 
 @app.command("train")
