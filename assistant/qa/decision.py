@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -138,6 +139,10 @@ class Decider:
         if len(question.query) <= LONG or question.mentions or scored.mentioned.get(top):
             return False
         words = [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
+        # jieba cuts a word it does not know into characters ("想去车管所上牌": 上|牌); two such neighbours count
+        # as the word they make, when the entry's names use it (新车上牌)
+        pairs = (a + b for a, b in itertools.pairwise(question.words) if len(a) == len(b) == 1)
+        words += [pair for pair in pairs if pair in question.text and pair not in words]
         return sum(self.uses(top, words)) <= UNFOUNDED
 
     def _vague(self, question: Question, scored: Scored) -> bool:

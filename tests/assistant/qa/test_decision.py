@@ -230,3 +230,18 @@ def test_a_long_message_naming_nothing_and_sharing_one_word_with_the_best_entry_
     assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)).kind == "answer"
     # in a conversation about the entry, a long follow-up stays with it
     assert decide(one, scored, in_context=True).kind == "answer"
+
+
+def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "扯证", "登记"}]))
+    decide = Decider(NAMES, ranker.uses, Thresholds()).decide
+    story = "领导您好，我和对象谈了五年了，双方父母都见过面了，家里催着我们下个月去民政局扯证，请问要先预约吗？"
+    assert len(story) > 40
+    scored = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    # the cut left 扯证 as 扯|证 (a word jieba does not know): rejoined, it is the second word the story shares
+    content = ["对象", "父母", "民政局", "登记", "预约"]
+    cut = ["对象", "父母", "民政", "民政局", "登记", "扯", "证", "预约"]
+    assert decide(question(content, cut, text=story), scored).kind == "answer"
+    # characters that are neighbours only once a word between them is dropped (扯的证) make no word: 登记 alone
+    apart = story.replace("扯证", "扯的证")
+    assert decide(question(content, cut, text=apart), scored).kind == "out_of_scope"
