@@ -81,6 +81,7 @@ _STEPS = frozenset({"duration", "period"})
 # asks whose words the guide often puts otherwise (到期前 / 有效期满前, 每月领多少 / 标准): when no passage holds
 # enough of what they say beyond the item's name, the name's words count too
 _REWORDED = frozenset({"validity", "period", "benefit"})
+_QUESTION_END = re.compile(r"[吗呢么？?]$")  # an alias that is a question ("上下班路上出车祸算工伤吗") names no item
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
 _HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
 # words of asking that the question words of the templates leave in
@@ -184,7 +185,12 @@ def best_passage(
     grams = [p.grams for p in cut]
     kept = [w for w in words if w not in _ASKING_WORDS]
     if answer_type not in FACTS:
-        # yes or no, eligible or not: about what the ask names, whether the guide words it so or not
+        # yes or no, eligible or not: about what the ask names, whether the guide words it so or not. An ask that
+        # names the item alone, by its name or an alias and their words, asks what the element asked answers
+        # ("取公积金能在手机上办吗": online; not the FAQ on 租房提取公积金)
+        names = [w for w in kept if w == item.name or (w in item.aliases and not _QUESTION_END.search(w))]
+        if names and all(any(w in name for name in names) for w in kept):
+            return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
         return _best(cut, grams, named, None, frozenset(), None) if named else None
     # a fact: the pairs no passage holds tell no passage from another (and a word cut wrongly makes some: 冷静|期是);

@@ -394,3 +394,10 @@ def test_a_short_name_in_a_returning_persons_conversation_switches_the_service(q
     asked = "我在**街盘了家小面馆，申请食品经营许可证材料交上去以后，市场监管局多少个工作日内给决定？"
     answer = qa.ask(asked, context_item="出生登记")
     assert answer.kind == "answer" and answer.item == "食品经营许可证核发"
+
+
+@pytest.mark.parametrize("message", ["个体户注销可以在网上弄吗", "取公积金能在手机上办吗"])
+def test_can_it_be_done_online_naming_the_service_alone_is_answered_by_the_online_element(qa, message):
+    # no FAQ that merely names the service (个体户注销要先去税务局吗, 租房提取公积金要什么材料) comes first
+    first = qa.ask(message).brief.split("\n")[1]
+    assert first.startswith("可以网上办理")

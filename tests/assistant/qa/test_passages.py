@@ -35,6 +35,19 @@ def test_words_every_passage_holds_lead_to_nothing(guide) -> None:
     assert best_passage(guide("住房公积金提取"), [], "duration") is None
 
 
+def test_a_yes_no_ask_naming_the_item_alone_by_an_alias_leads_with_nothing(guide) -> None:
+    # "取公积金能在手机上办吗": the template words (手机, 办) ask online; what is left, an alias and its words, names
+    # the item, and the FAQ on 租房提取公积金 is no answer; the element asked is
+    withdrawal = guide("住房公积金提取")
+    assert best_passage(withdrawal, ["公积", "积金", "公积金", "取公积金"], "yes_no") is None
+    # a word beside the alias still says which sentence: renting
+    lead = best_passage(withdrawal, ["租房", "取公积金"], "yes_no")
+    assert lead is not None and "租" in lead.text
+    # an alias written as a question is the question, not a name: its FAQ leads
+    lead = best_passage(guide("工伤认定申请"), ["上下班", "出车祸", "工伤", "上下班路上出车祸算工伤吗"], "yes_no")
+    assert lead is not None and "上下班途中" in lead.text
+
+
 def test_a_fact_question_naming_only_the_service_leads_with_the_sentence_stating_the_fact(guide) -> None:
     lead = best_passage(guide("内地居民结婚登记"), ["结婚"], "age")
     assert lead is not None and "二十二周岁" in lead.text
