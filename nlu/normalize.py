@@ -24,6 +24,8 @@ import yaml
 LEXICON = Path(__file__).parent / "lexicon.yaml"
 COMMON_WORD = 1000  # jieba frequency of an everyday word (晚上, 事业), which typo repair keeps whole
 KNOWN_WORD = 50  # jieba frequency from which a run is a word typed on purpose (失恋 121, 理发 94), not a typo
+# ... and from which a word of three characters or more is (工本费 12: "交工本费" is not a misspelt 交公 + 本费)
+KNOWN_LONG_WORD = 5
 PART_MEMO = 8192  # runs of text whose normalised form a normaliser remembers
 MAX_QUERY_CHARS = 200  # longer input is cut: no real question about a service needs more
 # typed on purpose, never a typo: 办不办 is not 办补办, 有小程序 is not 有效程序, 户口不在 is not 户口簿在; and the
@@ -159,7 +161,7 @@ class Normaliser:
 
     def _is_word(self, run: str) -> bool:
         """A word of jieba's dictionary, spelled as meant (the vocabulary also holds fragments of names: 照换)."""
-        return self._frequencies.get(run, 0) >= KNOWN_WORD
+        return self._frequencies.get(run, 0) >= (KNOWN_WORD if len(run) < 3 else KNOWN_LONG_WORD)
 
     def repair(self, text: str) -> str:
         """Replace character runs that sound like a domain word but are spelled differently (结昏证 -> 结婚证).
