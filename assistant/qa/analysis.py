@@ -161,9 +161,10 @@ class QuestionAnalyser:
                 if ask_words:
                     named, words = ask, ask_words
                 bare = not ask_words
-        kind = answer_type(message.asks[0].text, question.element) if message.asks else None
+        # the kind of answer is read in the normalised words, as the rest is ("領失業金嗎", "要化钱吗")
+        kind = answer_type(self.normalise(message.asks[0].text), question.element) if message.asks else None
         if kind is None and bare:
-            kind = answer_type(message.focus, question.element)
+            kind = answer_type(self.normalise(message.focus), question.element)
         return replace(
             question,
             element=element_for(kind, question.element),

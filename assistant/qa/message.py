@@ -87,7 +87,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         "amount",
         re.compile(
-            r"多少钱|费用|收费|收钱|花多少|[交缴]多少(?!年|个?月|天|日)|要钱|付费|免费|工本费|价格|多少元|多钱|贵不贵"
+            r"多少钱|费用|收费|收钱|花多少|花钱|[交缴]多少(?!年|个?月|天|日)|要钱|付费|免费|工本费|价格|多少元|多钱|贵不贵"
             r"|(?:投资额?|金额|资金)[^，,。？?]{0,4}多少|多少万"  # 投资额多少以下可以不办: a threshold in money
         ),
     ),
@@ -151,11 +151,14 @@ _REMEDY = re.compile(r"不服|(?<![没无])异议|复议|复核|申诉|行政诉
 
 
 # the kinds of answer each element holds
+# (online and fee say yes or no themselves: 可以网上办理, 不收费; so does visits, 须本人到场, but an ask is read as
+# about visits for a mere 去 too, "会不会写上去", so its yes or no is not taken as held)
 _HELD: dict[str, frozenset[AnswerType]] = {
     "time_limit": frozenset({"duration", "period", "validity"}),
-    "fee": frozenset({"amount", "benefit"}),  # the fee element is asked of a benefit too: 低保每月领多少钱
+    "fee": frozenset({"amount", "benefit", "yes_no"}),  # the fee element is asked of a benefit too: 低保每月领多少钱
     "result": frozenset({"validity"}),
     "visits": frozenset({"count"}),
+    "online": frozenset({"yes_no"}),
     "contact": frozenset({"phone"}),
     "location": frozenset({"place"}),
     "materials": frozenset({"document"}),

@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.qa.message import AnswerType, answer_types
+from assistant.qa.message import AnswerType, answer_types, holds
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
 
@@ -81,6 +81,7 @@ _STEPS = frozenset({"duration", "period"})
 # asks whose words the guide often puts otherwise (到期前 / 有效期满前, 每月领多少 / 标准): when no passage holds
 # enough of what they say beyond the item's name, the name's words count too
 _REWORDED = frozenset({"validity", "period", "benefit"})
+RARE = 3  # passages of a guide holding a word, at most, for it to tell one of them (敬老院, not 本人 or 申请)
 _QUESTION_END = re.compile(r"[吗呢么？?]$")  # an alias that is a question ("上下班路上出车祸算工伤吗") names no item
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
 _HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
@@ -100,6 +101,7 @@ class Passage:
     match: str = ""  # the text its words are matched against (an FAQ's question and answer; else the text)
     asks: frozenset[str] | None = None  # an FAQ's: the kinds of answer its question expects
     name: str = ""  # a special procedure's (公示, 减资公告, 离婚冷静期)
+    question: str = ""  # an FAQ's question
 
     @functools.cached_property
     def grams(self) -> frozenset[str]:
@@ -138,7 +140,13 @@ def passages(item: Item) -> tuple[Passage, ...]:
     out += [Passage("cross_region", s) for s in _sentences(item.cross_region)]
     out += [Passage("rights_remedies", r) for r in item.rights_remedies]
     out += [
-        Passage("faq", f"问：{f.question}\n答：{f.answer}", f.question + f.answer, answer_types(f.question))
+        Passage(
+            "faq",
+            f"问：{f.question}\n答：{f.answer}",
+            f.question + f.answer,
+            answer_types(f.question),
+            question=f.question,
+        )
         for f in item.faq
     ]
     out += [Passage("basis", f"{b.law}{b.article}：{b.text}") for b in item.basis if b.text]
@@ -192,7 +200,11 @@ def best_passage(
         if names and all(any(w in name for name in names) for w in kept):
             return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
-        return _best(cut, grams, named, None, frozenset(), None) if named else None
+        lead = _best(cut, grams, named, None, frozenset(), None) if named else None
+        if answer_type == "yes_no" and (holds(element, "yes_no") or element == "visits"):
+            own = [w for w in kept if len(w) >= 2 and w not in item.name and not any(w in n for n in names)]
+            return _says_itself(cut, own, lead)
+        return lead
     # a fact: the pairs no passage holds tell no passage from another (and a word cut wrongly makes some: 冷静|期是);
     # but a question of how long the office takes is answered by its time limit unless a sentence holds it all
     every = strict or answer_type == "duration"
@@ -222,6 +234,25 @@ def best_passage(
             if passage.name and passage.name[-2:] in asked_text and fact.search(passage.text):
                 return passage
     return None
+
+
+def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | None) -> Passage | None:
+    """The lead of a yes-or-no ask about an element that says yes or no itself (可以网上办理, 须本人到场, 不收费),
+    given the ask's own words (not the service's names) and the lead the ask's words found.
+
+    An FAQ whose question holds every own word, two at least, leads ("刻公章要去公安局审批吗": 刻公章还要先去公安局
+    审批吗); so does the lead found, when it holds an own word that few of the guide's passages hold ("能不能让他住
+    到敬老院去": the 集中供养 material). Else the element itself answers: no sentence sharing a name or an everyday
+    word leads ("办护照要本人去吗": not the FAQ on 在外地办护照; "社保卡能在手机上申请吗": not the 申请 step).
+    """
+    if len(own) >= 2:
+        faq = next((p for p in cut if p.question and all(w in p.question for w in own)), None)
+        if faq is not None:
+            return faq
+    if lead is None:
+        return None
+    held = [w for w in own if w in (lead.match or lead.text)]
+    return lead if any(sum(w in (p.match or p.text) for p in cut) <= RARE for w in held) else None
 
 
 def time_limit(item: Item, cut: Sequence[Passage] | None = None) -> Passage | None:

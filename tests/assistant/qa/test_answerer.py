@@ -401,3 +401,11 @@ def test_can_it_be_done_online_naming_the_service_alone_is_answered_by_the_onlin
     # no FAQ that merely names the service (个体户注销要先去税务局吗, 租房提取公积金要什么材料) comes first
     first = qa.ask(message).brief.split("\n")[1]
     assert first.startswith("可以网上办理")
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [("換身份證多少錢", "amount"), ("自己辭職的能領失業金嗎", "eligibility"), ("领结婚证要化钱吗", "amount")],
+)
+def test_the_kind_of_answer_is_read_in_the_normalised_words_whatever_the_script(qa, message, kind):
+    assert qa.analyse(message).answer_type == kind

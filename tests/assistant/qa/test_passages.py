@@ -48,6 +48,18 @@ def test_a_yes_no_ask_naming_the_item_alone_by_an_alias_leads_with_nothing(guide
     assert lead is not None and "上下班途中" in lead.text
 
 
+def test_a_yes_no_ask_about_an_element_that_says_yes_or_no_itself(guide) -> None:
+    # "办护照要本人去吗" (visits): the FAQ on 在外地办护照 shares only the alias 办护照; the visits element answers
+    assert best_passage(guide("普通护照签发"), ["护照", "办护照", "本人"], "yes_no", element="visits") is None
+    # an FAQ whose question holds every word of the ask beyond the service's names leads
+    words = ["公章", "刻公章", "公安", "公安局", "审批"]  # 刻公章要去公安局审批吗
+    lead = best_passage(guide("印章刻制备案"), words, "yes_no", element="visits")
+    assert lead is not None and lead.question.startswith("刻公章还要先去公安局审批")
+    # so does a sentence holding a word few of the guide's sentences hold (敬老院: the 集中供养 material)
+    lead = best_passage(guide("特困人员救助供养申请"), ["以后", "住", "敬老", "敬老院"], "yes_no", element="visits")
+    assert lead is not None and "集中供养" in lead.text
+
+
 def test_a_fact_question_naming_only_the_service_leads_with_the_sentence_stating_the_fact(guide) -> None:
     lead = best_passage(guide("内地居民结婚登记"), ["结婚"], "age")
     assert lead is not None and "二十二周岁" in lead.text
