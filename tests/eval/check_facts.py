@@ -1,5 +1,5 @@
-"""Check the fact-question evaluation splits (facts_dev.tsv, facts_dev2.tsv, facts_test.tsv) against the bundled
-catalogue and print their counts.
+"""Check the fact-question evaluation splits (facts_dev.tsv, facts_dev2.tsv, facts_dev3.tsv, facts_test.tsv) against
+the bundled catalogue and print their counts.
 
 Each row asks one fact a guide states (a fee, a deadline, an age, a validity, a benefit); ``expect`` holds the words
 a right reply contains, each an exact substring of the item's YAML, so a guide edited under them is caught here.
@@ -19,7 +19,12 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 CATALOGUE = HERE.parents[1] / "knowledge" / "catalogue"
-SPLITS = {"dev": HERE / "facts_dev.tsv", "dev2": HERE / "facts_dev2.tsv", "test": HERE / "facts_test.tsv"}
+SPLITS = {
+    "dev": HERE / "facts_dev.tsv",
+    "dev2": HERE / "facts_dev2.tsv",
+    "dev3": HERE / "facts_dev3.tsv",
+    "test": HERE / "facts_test.tsv",
+}
 HEADER = ["query", "item", "element", "expect"]
 ELEMENTS = {"conditions", "time_limit", "fee", "result", "visits", "materials", "location", "online", "basis"}
 LONG = 40  # characters, as assistant.evaluation.evaluate counts long messages
