@@ -127,7 +127,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 # - "amount": what a person pays (工本费, 多少钱);
 # - "benefit": what a person receives (低保每月领多少, 失业金一个月多少钱): never answered with 收费标准：不收费.
 _PROCESSING = re.compile(
-    r"办好|办完|办下来|下来|拿到|拿证|取证|出证|下证|到账|审批|审核|批下来|批复|批不批|批准|答复|回复|告诉我|通知我"
+    r"办好|办完|办下来|(?<![生定住留停])下来|拿到|拿证|取证|出证|下证|到账|审批|审核|批下来|批复|批不批|批准|答复|回复|告诉我|通知我"
     r"|出结果|办结|多快|等多久|当天|当场|工作日|作出决定|给决定|来检查"
 )
 _PERIOD = re.compile(
@@ -138,6 +138,8 @@ _PERIOD = re.compile(
     r"|满多久|满多长时间|住满|住够|(?:多久|多长时间)(?:以后|之后|后)?才(?:能|可以)"  # 来多久才能办居住证: a wait first
 )
 _EARLY = re.compile(r"提前(?!还|退休)")
+# how long until a benefit may be used is a waiting period the law sets, however the wait is asked ("要等多久医保才能用")
+_WAITING = re.compile(r"才(?:能|可以)(?:开始)?(?:用|使用|报销|享受|领|生效)")
 _VALIDITY = re.compile(r"有效期|[管用]多久|[管用]几|有效多久|能用多长|[能可]待|停留|逗留")
 _RECEIVED = re.compile(
     r"(?:领|拿|发|给|补|补助|补贴)(?:多少|几)(?!天|日|周|年|个?月|久|次|岁|项|份|张|个工作日)"
@@ -245,7 +247,9 @@ def answer_types(text: str) -> frozenset[AnswerType]:
         if pattern.search(text):
             if kind == "duration" and _VALIDITY.search(text):
                 kind = "validity"
-            elif kind == "duration" and _PERIOD.search(text) and not _PROCESSING.search(text):
+            elif kind == "duration" and (
+                _WAITING.search(text) or (_PERIOD.search(text) and not _PROCESSING.search(text))
+            ):
                 kind = "period"
             kinds.add(kind)
     if "yes_no" in kinds and _EARLY.search(text):

@@ -141,6 +141,9 @@ def test_a_lead_in_before_numbered_asks_is_no_ask_of_its_own():
         ("来这边多长时间才能办居住证？", "period"),  # a wait the person must sit out first, not the office's time
         ("要住满多久才能申请", "period"),
         ("身份证多久才能办下来", "duration"),  # how long the office takes
+        ("孩子生下来以后最晚多长时间内必须去报户口？", "period"),  # 生下来 is no certificate coming down
+        ("断缴了再交医保，要等多久才能开始报销？", "period"),  # a waiting period before a benefit, not the office's
+        ("办身份证要等多久才能拿到", "duration"),
         ("投资额多少以下的可以不办？", "amount"),  # a threshold in money
     ],
 )
