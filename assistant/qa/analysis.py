@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.retrieval.index import Index
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_CLAUSE = re.compile(r"[^，,。？?！!；;：:]+")
 SPREAD = 10  # characters between the words of a phrase the catalogue lacks, at most, for it to count as named
 # a reason the person gives, to the end of its clause: background, not what is asked ("由于幼儿园期间多生病")
 _REASON = re.compile(r"(由于|因为)[^，,；;。！？!?]*")
@@ -162,9 +163,9 @@ class QuestionAnalyser:
                     named, words = ask, ask_words
                 bare = not ask_words
         # the kind of answer is read in the normalised words, as the rest is ("領失業金嗎", "要化钱吗")
-        kind = answer_type(self.normalise(message.asks[0].text), question.element) if message.asks else None
+        kind = answer_type(self._clauses(message.asks[0].text), question.element) if message.asks else None
         if kind is None and bare:
-            kind = answer_type(self.normalise(message.focus), question.element)
+            kind = answer_type(self._clauses(message.focus), question.element)
         return replace(
             question,
             element=element_for(kind, question.element),
@@ -175,6 +176,11 @@ class QuestionAnalyser:
             answer_type=kind,
             ask_words=words,
         )
+
+    def _clauses(self, text: str) -> str:
+        """``text`` normalised clause by clause, its punctuation kept: what is asked is read within a clause
+        ("我在这边打工才三个月，能办居住证不" does not ask whether it may be done here)."""
+        return _CLAUSE.sub(lambda clause: self.normalise(clause.group()), text)
 
     def _named_short(self, text: str, mentions: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """The mentions, with the entries ``text`` names by a short name written as a word of its own ("申请食品经营

@@ -39,6 +39,7 @@ AnswerType = Literal[
     "document",
     "yes_no",
     "eligibility",
+    "elsewhere",
     "remedy",
 ]
 
@@ -113,7 +114,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ),
     (
         "yes_no",
-        re.compile(r"吗[？?。！!]*$|是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要|会不会"),
+        re.compile(r"吗(?:[？?。！!，,]|$)|是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要|会不会"),
     ),
 )
 
@@ -138,6 +139,15 @@ _PERIOD = re.compile(
     r"|满多久|满多长时间|住满|住够|(?:多久|多长时间)(?:以后|之后|后)?才(?:能|可以)"  # 来多久才能办居住证: a wait first
 )
 _EARLY = re.compile(r"提前(?!还|退休)")
+# whether it may be done away from one's household registration, here or elsewhere ("身份证丢了能在这边补吗",
+# "离婚必须回户口所在地办吗"): what the guide's 通办范围 (cross_region) says; a place in the story ("我户口在外省")
+# asks nothing
+_PLACES = "这边|这里|本地|当地|外地|外省|省外|异地|老家|户籍地|户口所在地|原籍|居住地|工作地"
+_DOING = "办|补|换|领|开|申请|交|缴|参加|参保|读|上学|转|迁|过户|提取|登记|受理|来"
+_ELSEWHERE = re.compile(
+    rf"(?:在|到|去|回)[^，,。？?！!]{{0,4}}?(?:{_PLACES})[^，,。？?！!]{{0,8}}?(?:{_DOING})"  # 能在这边补吗; not 在这边打工
+    rf"|异地(?:{_DOING})|跨省(?:{_DOING})|全国通办|回老家|回去(?:{_DOING})"
+)
 # how long until a benefit may be used is a waiting period the law sets, however the wait is asked ("要等多久医保才能用")
 _WAITING = re.compile(r"才(?:能|可以)(?:开始)?(?:用|使用|报销|享受|领|生效)")
 _VALIDITY = re.compile(r"有效期|[管用]多久|[管用]几|有效多久|能用多长|[能可]待|停留|逗留")
@@ -254,6 +264,8 @@ def answer_types(text: str) -> frozenset[AnswerType]:
             kinds.add(kind)
     if "yes_no" in kinds and _EARLY.search(text):
         kinds.add("period")  # 能提前去换吗: whether it may be done early is how early the law allows
+    if kinds & {"yes_no", "eligibility"} and _ELSEWHERE.search(text):
+        kinds.add("elsewhere")
     return frozenset(kinds)
 
 
@@ -267,6 +279,8 @@ def answer_type(text: str, element: str | None = None) -> AnswerType | None:
     kinds = answer_types(text)
     order: list[AnswerType] = ["remedy", "phone", "benefit"]
     for kind, _ in _TYPES:
+        if kind == "place":
+            order.append("elsewhere")  # whether it may be done here: before the papers its name says (证明)
         if kind != "phone":
             order += ["validity", "period", "duration"] if kind == "duration" else [kind]
     held = _HELD.get(element or "", frozenset()) & kinds

@@ -43,7 +43,7 @@ _FACT = {
 _FACT["period"] = _FACT["duration"]  # a period is stated as a duration is
 FACTS = frozenset(_FACT)
 # the kinds of asks one sentence answers: a fact, yes or no, whether one is eligible
-LEADING = FACTS | {"yes_no", "eligibility"}
+LEADING = FACTS | {"yes_no", "eligibility", "elsewhere"}
 # the elements that state something else than a fact of this kind asks: a certificate's validity is no time the
 # office takes, the office's time is no deadline of the person's, a fee is no benefit, a phone number in a remedy is
 # no number to call for advice; a certificate's validity is its result's (an FAQ may say it too)
@@ -186,6 +186,17 @@ def best_passage(
     """
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
+    if answer_type == "elsewhere":
+        # whether it may be done here, away from one's household registration: an FAQ asking just that ("买外地的
+        # 二手车，能在示例市直接过户吗"), else the guide's 通办范围
+        every = cut if cut is not None else passages(item)
+        names = [w for w in words if w == item.name or w in item.aliases]
+        own = [w for w in words if len(w) >= 2 and w not in item.name and not any(w in n for n in names)]
+        said = next((p for p in every if p.question and own and all(w in p.question for w in own)), None)
+        said = said or next((p for p in every if p.element == "cross_region"), None)
+        if said is not None or strict:
+            return said
+        answer_type = "yes_no"
     elsewhere = {"overview", *_ELSEWHERE.get(answer_type or "", ())}
     cut = [p for p in (passages(item) if cut is None else cut) if p.element not in elsewhere]
     if not cut:

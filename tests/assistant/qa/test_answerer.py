@@ -409,3 +409,19 @@ def test_can_it_be_done_online_naming_the_service_alone_is_answered_by_the_onlin
 )
 def test_the_kind_of_answer_is_read_in_the_normalised_words_whatever_the_script(qa, message, kind):
     assert qa.analyse(message).answer_type == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("我和对象户口都不在这边，能在这边领证吗", "全国通办"),
+        ("我户口在外地，在这边补身份证还得回老家吗？", "全国通办"),
+        (
+            "领导您好，我户口在**省，在本市租房住了五年。请问户口不在这边，能在居住地的派出所开无犯罪记录证明吗？",
+            "跨省通办",
+        ),
+    ],
+)
+def test_whether_it_may_be_done_here_leads_with_where_the_guide_says_it_may(qa, message, rule):
+    first = qa.ask(message).brief.split("\n")
+    assert first[1].startswith(rule) or first[2].startswith(rule)

@@ -60,6 +60,14 @@ def test_a_yes_no_ask_about_an_element_that_says_yes_or_no_itself(guide) -> None
     assert lead is not None and "集中供养" in lead.text
 
 
+def test_whether_it_may_be_done_here_is_answered_by_the_guides_cross_region_rule(guide) -> None:
+    lead = best_passage(guide("居民户口簿补领"), ["户口簿", "派出所", "直接"], "elsewhere")
+    assert lead is not None and lead.element == "cross_region" and "不支持异地受理" in lead.text
+    # an FAQ asking just that leads before it
+    lead = best_passage(guide("机动车转移登记"), ["外地", "二手车", "直接", "过户"], "elsewhere")
+    assert lead is not None and lead.question.startswith("买外地的二手车")
+
+
 def test_a_fact_question_naming_only_the_service_leads_with_the_sentence_stating_the_fact(guide) -> None:
     lead = best_passage(guide("内地居民结婚登记"), ["结婚"], "age")
     assert lead is not None and "二十二周岁" in lead.text
