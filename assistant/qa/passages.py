@@ -189,13 +189,13 @@ def best_passage(
     if answer_type == "elsewhere":
         # whether it may be done here, away from one's household registration: an FAQ asking just that ("买外地的
         # 二手车，能在示例市直接过户吗"), else the guide's 通办范围
-        every = cut if cut is not None else passages(item)
+        guide = cut if cut is not None else passages(item)
         names = [w for w in words if w == item.name or w in item.aliases]
         own = [w for w in words if len(w) >= 2 and w not in item.name and not any(w in n for n in names)]
-        said = next((p for p in every if p.question and own and all(w in p.question for w in own)), None)
-        said = said or next((p for p in every if p.element == "cross_region"), None)
-        if said is not None or strict:
-            return said
+        rule = next((p for p in guide if p.question and own and all(w in p.question for w in own)), None)
+        rule = rule or next((p for p in guide if p.element == "cross_region"), None)
+        if rule is not None or strict:
+            return rule
         answer_type = "yes_no"
     elsewhere = {"overview", *_ELSEWHERE.get(answer_type or "", ())}
     cut = [p for p in (passages(item) if cut is None else cut) if p.element not in elsewhere]
