@@ -200,7 +200,7 @@ class QuestionAnswerer:
             alone = self.decide(question, self.score(question, signals))
             if alone.kind == "answer":
                 return self.compose(question, alone)
-            if further and question.element is not None:
+            if further and (question.element is not None or question.answer_type is not None):
                 return self._further(question, decision, signals, context_item)
         if self._stated(question, decision):
             decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])

@@ -300,6 +300,10 @@ def test_a_further_ask_its_guide_does_not_answer_says_so_naming_the_guide(qa):
     second = answer.answer.split("【第2问】")[1]
     assert "“住房公积金贷款申请”的办事指南中找到答案" in second and "12345" in second
     assert "不在我能解答" not in second and "办理结果" not in second
+    # so does a yes/no ask of no element (会不会罚款: the residence permit guide names no fine)
+    answer = qa.ask("我想办居住证，1、要带什么材料？2、晚办了会不会罚款？")
+    second = answer.answer.split("【第2问】")[1]
+    assert "“居住证申领”的办事指南中找到答案" in second and "不在我能解答" not in second
 
 
 def test_a_further_ask_is_held_to_the_first_ones_guide_unless_it_is_clearly_about_another(qa):
