@@ -173,7 +173,10 @@ def best_passage(
     the guide's passages hold it (住房公积金 is in all of them and tells nothing; 购房地 tells much). A passage leads
     when it holds at least LEAD_SHARE of the ask's weight and, for an ask about a fact (an age, a period, a fee,
     a count, a number), states a fact of that kind. The overview never leads: it answers nothing in particular;
-    nor do the words of the item's name, which say which guide, not which of its sentences.
+    nor do the words of the item's name, which say which guide, not which of its sentences. A yes-or-no ask that
+    names the item alone gets no lead (the element asked answers it), nor one about an element that says yes or no
+    itself unless an FAQ asks just that (see :func:`_says_itself`); whether it may be done here, away from one's
+    household registration, is answered by the guide's 通办范围 (cross_region).
 
     Args:
         item: the guide.
@@ -186,34 +189,31 @@ def best_passage(
     """
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
+    kept = [w for w in words if w not in _ASKING_WORDS]
+    names, own = _naming(item, kept)
     if answer_type == "elsewhere":
         # whether it may be done here, away from one's household registration: an FAQ asking just that ("买外地的
         # 二手车，能在示例市直接过户吗"), else the guide's 通办范围
         guide = cut if cut is not None else passages(item)
-        names = [w for w in words if w == item.name or w in item.aliases]
-        own = [w for w in words if len(w) >= 2 and w not in item.name and not any(w in n for n in names)]
         rule = next((p for p in guide if p.question and own and all(w in p.question for w in own)), None)
         rule = rule or next((p for p in guide if p.element == "cross_region"), None)
         if rule is not None or strict:
             return rule
         answer_type = "yes_no"
-    elsewhere = {"overview", *_ELSEWHERE.get(answer_type or "", ())}
-    cut = [p for p in (passages(item) if cut is None else cut) if p.element not in elsewhere]
+    excluded = {"overview", *_ELSEWHERE.get(answer_type or "", ())}
+    cut = [p for p in (passages(item) if cut is None else cut) if p.element not in excluded]
     if not cut:
         return None
     grams = [p.grams for p in cut]
-    kept = [w for w in words if w not in _ASKING_WORDS]
     if answer_type not in FACTS:
         # yes or no, eligible or not: about what the ask names, whether the guide words it so or not. An ask that
         # names the item alone, by its name or an alias and their words, asks what the element asked answers
         # ("取公积金能在手机上办吗": online; not the FAQ on 租房提取公积金)
-        names = [w for w in kept if w == item.name or (w in item.aliases and not _QUESTION_END.search(w))]
         if names and all(any(w in name for name in names) for w in kept):
             return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
         lead = _best(cut, grams, named, None, frozenset(), None) if named else None
         if answer_type == "yes_no" and (holds(element, "yes_no") or element == "visits"):
-            own = [w for w in kept if len(w) >= 2 and w not in item.name and not any(w in n for n in names)]
             return _says_itself(cut, own, lead)
         return lead
     # a fact: the pairs no passage holds tell no passage from another (and a word cut wrongly makes some: 冷静|期是);
@@ -245,6 +245,14 @@ def best_passage(
             if passage.name and passage.name[-2:] in asked_text and fact.search(passage.text):
                 return passage
     return None
+
+
+def _naming(item: Item, words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """An ask's words that name the item (its name, or an alias that is no question, written whole) and its own
+    words: those of two characters or more that are part neither of those nor of the item's name."""
+    names = [w for w in words if w == item.name or (w in item.aliases and not _QUESTION_END.search(w))]
+    own = [w for w in words if len(w) >= 2 and w not in item.name and not any(w in name for name in names)]
+    return names, own
 
 
 def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | None) -> Passage | None:
