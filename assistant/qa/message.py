@@ -144,7 +144,7 @@ _EARLY = re.compile(r"提前(?!还|退休)")
 # asks nothing
 _PLACES = "这边|这里|本地|当地|外地|外省|省外|异地|老家|户籍地|户口所在地|原籍|居住地|工作地"
 _DOING = "办|补|换|领|开|申请|交|缴|参加|参保|读|上学|转|迁|过户|提取|登记|受理|来"
-_ELSEWHERE = re.compile(
+_AWAY = re.compile(
     rf"(?:在|到|去|回)[^，,。？?！!]{{0,4}}?(?:{_PLACES})[^，,。？?！!]{{0,8}}?(?:{_DOING})"  # 能在这边补吗; not 在这边打工
     rf"|异地(?:{_DOING})|跨省(?:{_DOING})|全国通办|回老家|回去(?:{_DOING})"
 )
@@ -264,7 +264,7 @@ def answer_types(text: str) -> frozenset[AnswerType]:
             kinds.add(kind)
     if "yes_no" in kinds and _EARLY.search(text):
         kinds.add("period")  # 能提前去换吗: whether it may be done early is how early the law allows
-    if kinds & {"yes_no", "eligibility"} and _ELSEWHERE.search(text):
+    if kinds & {"yes_no", "eligibility"} and _AWAY.search(text):
         kinds.add("elsewhere")
     return frozenset(kinds)
 
@@ -274,7 +274,8 @@ def answer_type(text: str, element: str | None = None) -> AnswerType | None:
 
     Of several, one that the element asked holds ("审批要多长时间，房东催着要钱" asking the time limit is about a
     duration, not an amount), else the first in the order remedy, phone, benefit, amount, age, duration (validity,
-    period), ratio, count (of visits), number, place, document, eligibility, yes/no.
+    period), ratio, count (of visits), number, whether it may be done here (elsewhere), place, document,
+    eligibility, yes/no.
     """
     kinds = answer_types(text)
     order: list[AnswerType] = ["remedy", "phone", "benefit"]
