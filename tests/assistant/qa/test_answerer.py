@@ -400,7 +400,15 @@ def test_a_short_name_in_a_returning_persons_conversation_switches_the_service(q
     assert answer.kind == "answer" and answer.item == "食品经营许可证核发"
 
 
-@pytest.mark.parametrize("message", ["个体户注销可以在网上弄吗", "取公积金能在手机上办吗"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "个体户注销可以在网上弄吗",
+        "取公积金能在手机上办吗",
+        # the same ask behind a hotline story
+        "领导您好，我在**街道开了五年小吃店，现在年纪大了干不动了，想把执照注销掉。请问个体户注销可以在网上弄吗？谢谢。",
+    ],
+)
 def test_can_it_be_done_online_naming_the_service_alone_is_answered_by_the_online_element(qa, message):
     # no FAQ that merely names the service (个体户注销要先去税务局吗, 租房提取公积金要什么材料) comes first
     first = qa.ask(message).brief.split("\n")[1]
