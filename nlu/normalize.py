@@ -23,6 +23,8 @@ import yaml
 
 LEXICON = Path(__file__).parent / "lexicon.yaml"
 COMMON_WORD = 1000  # jieba frequency of an everyday word (晚上, 事业), which typo repair keeps whole
+# what follows a follow-up's opening particle (the lexicon's ``leading``): a word of asking, a modal, a pronoun
+_AFTER_LEADING = "[能要可是该得还在去怎多哪什有会需就我你他她它这不]"
 KNOWN_WORD = 50  # jieba frequency from which a run is a word typed on purpose (失恋 121, 理发 94), not a typo
 # ... and from which a word of three characters or more is (工本费 12: "交工本费" is not a misspelt 交公 + 本费)
 KNOWN_LONG_WORD = 5
@@ -98,6 +100,8 @@ class Normaliser:
         lexicon = load_lexicon(lexicon_path)
         self._replace: dict[str, str] = lexicon.get("replace", {})
         self._filler: list[str] = sorted(lexicon.get("filler", []), key=len, reverse=True)
+        leading = sorted(lexicon.get("leading", []), key=len, reverse=True)
+        self._leading = re.compile(f"^(?:{'|'.join(map(re.escape, leading))})(?={_AFTER_LEADING})") if leading else None
         words = {w for w in vocabulary if 2 <= len(w) <= 8 and _HAN.search(w)}
         words |= set(lexicon.get("words", []))
         words |= {v for v in self._replace.values() if len(v) >= 2}
@@ -292,6 +296,8 @@ class Normaliser:
         dictionary word spans a punctuation mark, so this is what reading the whole text would give).
         """
         text = self.surface(text)
+        if self._leading is not None:
+            text = self._leading.sub("", text, count=1)
         if self._filler_pattern is not None:
             text = self._filler_pattern.sub(" ", text)
         text = " ".join(self._part(part) for part in text.split(" "))

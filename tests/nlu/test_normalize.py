@@ -29,6 +29,9 @@ def normalise() -> Normaliser:
         ("办个证要多久", "办证要多久"),  # 办个 -> 办
         ("办个体营业执照要带什么", "办个体营业执照要带什么"),  # ... but not where 个 begins 个体
         ("咋办理", "怎么办理"),  # 咋办 is not taken whole before 办理, and 咋 is still read
+        ("那能在这边补吗？", "能在这边补吗"),  # a follow-up's opening 那 (jieba would cut 那能 as a word)
+        ("那么要多少钱", "要多少钱"),
+        ("那边能办吗", "那边能办吗"),  # ... but not 那边, which names a place
     ],
 )
 def test_questions_are_normalised(normalise, typed, expected):

@@ -437,3 +437,10 @@ def test_the_kind_of_answer_is_read_in_the_normalised_words_whatever_the_script(
 def test_whether_it_may_be_done_here_leads_with_where_the_guide_says_it_may(qa, message, rule):
     first = qa.ask(message).brief.split("\n")
     assert first[1].startswith(rule) or first[2].startswith(rule)
+
+
+def test_a_returning_persons_follow_up_on_doing_it_here_stays_with_the_conversation_and_its_rule(qa):
+    # "那能在这边补吗？" after a conversation about 居民身份证补领: 那 opens the follow-up, it names nothing
+    answer = qa.ask("那能在这边补吗？", context_item="居民身份证补领")
+    assert answer.kind == "answer" and answer.item == "居民身份证补领"
+    assert answer.brief.split("\n")[1].startswith("全国通办")
