@@ -140,6 +140,8 @@ def test_a_lead_in_before_numbered_asks_is_no_ask_of_its_own():
     [
         ("来这边多长时间才能办居住证？", "period"),  # a wait the person must sit out first, not the office's time
         ("要住满多久才能申请", "period"),
+        ("备案以后多长时间不开工会有影响？", "period"),  # a deadline to act, not the office's time limit
+        ("项目备案后多久没开工就要撤回", "period"),
         ("身份证多久才能办下来", "duration"),  # how long the office takes
         ("孩子生下来以后最晚多长时间内必须去报户口？", "period"),  # 生下来 is no certificate coming down
         ("断缴了再交医保，要等多久才能开始报销？", "period"),  # a waiting period before a benefit, not the office's
