@@ -219,6 +219,7 @@ def test_a_question_about_a_period_the_law_sets_leads_with_that_sentence(qa):
         ("驾驶证到期前多久可以换证", "机动车驾驶证期满换证", "九十日"),
         ("失业金能领几个月", "失业保险金申领", "24个月"),
         ("临时身份证能用多久", "临时居民身份证申领", "三个月"),
+        ("项目备案以后多长时间不开工就要说明", "企业投资项目备案", "2年内"),  # how long one may go without acting
     ],
 )
 def test_a_period_the_law_sets_is_answered_first_not_the_time_the_office_takes(qa, query, item, fact):
@@ -226,6 +227,11 @@ def test_a_period_the_law_sets_is_answered_first_not_the_time_the_office_takes(q
     assert answer.item == item
     lead = answer.brief.split("\n", 1)[1].split("（摘自办事指南")[0]  # the guide's sentence after the item's name
     assert fact in lead and not lead.startswith("法定办结时限")
+
+
+def test_a_question_ending_in_bu_is_answered_by_the_sentence_that_says_yes_or_no(qa):
+    # "要带户口本不" asks what "要带户口本吗" asks: the materials' own sentence that no 户口簿 is needed leads
+    assert "不需要户口簿" in qa.ask("下个月去扯证，要带户口本不").brief.split("（摘自办事指南")[0]
 
 
 @pytest.mark.parametrize("query", ["低保每个月能领多少钱", "失业金一个月多少钱", "高龄津贴一个月发多少"])

@@ -97,6 +97,8 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("需要带什么材料", "document"),
         ("集体户口能办居住证吗", "eligibility"),
         ("赠与合同是否需要公证", "yes_no"),
+        ("下个月去扯证，要带户口本不", "yes_no"),  # a question ending in 不 asks yes or no, as 吗 does
+        ("娃儿读小学要交学费不？", "yes_no"),
         ("公积金怎么提取", None),
         ("置换车辆后能否继续使用原号牌号码", "yes_no"),  # 号码 of a plate is no phone number
     ],
