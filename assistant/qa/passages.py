@@ -195,7 +195,7 @@ def best_passage(
         # whether it may be done here, away from one's household registration: an FAQ asking just that ("买外地的
         # 二手车，能在示例市直接过户吗"), else the guide's 通办范围
         guide = cut if cut is not None else passages(item)
-        rule = next((p for p in guide if p.question and own and all(w in p.question for w in own)), None)
+        rule = _faq_asking(guide, own) if own else None
         rule = rule or next((p for p in guide if p.element == "cross_region"), None)
         if rule is not None or strict:
             return rule
@@ -265,13 +265,18 @@ def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | Non
     word leads ("办护照要本人去吗": not the FAQ on 在外地办护照; "社保卡能在手机上申请吗": not the 申请 step).
     """
     if len(own) >= 2:
-        faq = next((p for p in cut if p.question and all(w in p.question for w in own)), None)
+        faq = _faq_asking(cut, own)
         if faq is not None:
             return faq
     if lead is None:
         return None
     held = [w for w in own if w in (lead.match or lead.text)]
     return lead if any(sum(w in (p.match or p.text) for p in cut) <= RARE for w in held) else None
+
+
+def _faq_asking(cut: Sequence[Passage], own: Sequence[str]) -> Passage | None:
+    """The first FAQ whose question holds every one of an ask's own words."""
+    return next((p for p in cut if p.question and all(w in p.question for w in own)), None)
 
 
 def time_limit(item: Item, cut: Sequence[Passage] | None = None) -> Passage | None:
