@@ -232,6 +232,13 @@ def test_a_period_the_law_sets_is_answered_first_not_the_time_the_office_takes(q
 def test_a_question_ending_in_bu_is_answered_by_the_sentence_that_says_yes_or_no(qa):
     # "要带户口本不" asks what "要带户口本吗" asks: the materials' own sentence that no 户口簿 is needed leads
     assert "不需要户口簿" in qa.ask("下个月去扯证，要带户口本不").brief.split("（摘自办事指南")[0]
+    story = "领导您好，我和对象都在**区上班，下个月想去民政局扯证，听说现在规定改了好多，请问还要带户口本不？谢谢"
+    assert "不需要户口簿" in qa.ask(story).brief.split("（摘自办事指南")[0]
+    # a returning person's follow-ups in the same conversation stay with its guide and get its yes or no
+    paid = qa.ask("那要交钱不", context_item="内地居民结婚登记")
+    assert paid.item == "内地居民结婚登记" and "不收费" in paid.brief
+    online = qa.ask("那能在网上办不", context_item="内地居民结婚登记")
+    assert online.item == "内地居民结婚登记" and online.brief.split("\n")[1].startswith("不能网上办理")
 
 
 @pytest.mark.parametrize("query", ["低保每个月能领多少钱", "失业金一个月多少钱", "高龄津贴一个月发多少"])
