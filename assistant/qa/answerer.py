@@ -20,7 +20,7 @@ from pydantic import BaseModel, model_validator
 
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
-from assistant.qa.decision import Decider, Decision, Kind, Thresholds
+from assistant.qa.decision import UNFOUNDED, Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS, holds, waits_on_office
 from assistant.qa.passages import FACTS, Passage, best_passage, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
@@ -177,7 +177,10 @@ class QuestionAnswerer:
         context = first.item if first.kind == "answer" else context_item
         parts: list[Answer] = []
         for ask in question.asks[1:MAX_ASKS]:
-            part = self._answer(self.analyse(ask.text), context, further=True)
+            further = self.analyse(ask.text)
+            part = self._answer(further, context, further=True)
+            if self._covered(first, further, part):
+                continue
             if part.answer != first.answer and all(part.answer != p.answer for p in parts):
                 parts.append(part)
         if not parts:
@@ -188,6 +191,23 @@ class QuestionAnswerer:
             for form in ("answer", "brief")
         )
         return first.model_copy(update={"answer": text, "brief": short, "parts": parts})
+
+    def _covered(self, first: Answer, question: Question, part: Answer) -> bool:
+        """A further ask of a message whose first ask was refused is about the same subject unless it names one of
+        its own, and the first refusal answers it: "电动自行车上牌去哪里办？要带什么材料？收费吗？" is refused once, as
+        the service the catalogue lacks, neither followed by "请问您想了解哪个事项的申请材料？" nor "收费吗？" answered
+        from a guide that happens to rank first alone ("驾驶证增驾需要什么条件？去哪里报名？" is not about school
+        places). A subject of its own is another service the catalogue lacks, two entries to choose from, an
+        entry's name ("小学报名要带什么？"), or two words of the answering entry's names, aliases and FAQ."""
+        if first.kind != "out_of_scope" or question.lacking:
+            return False
+        if part.kind == "clarify":
+            return not part.choices
+        if part.kind != "answer":
+            return True
+        if question.mentions or part.item_id is None:
+            return False
+        return self.decider.shared_words(question, self.positions[part.item_id]) <= UNFOUNDED
 
     def _answer(self, question: Question, context_item: str | None, *, further: bool = False) -> Answer:
         if not question.readable:

@@ -138,12 +138,17 @@ class Decider:
         bridge it to the guide."""
         if len(question.query) <= LONG or question.mentions or scored.mentioned.get(top):
             return False
+        return self.shared_words(question, top) <= UNFOUNDED
+
+    def shared_words(self, question: Question, entry: int) -> int:
+        """How many words of the question (two characters or more, naming a subject) the entry's names, aliases and
+        FAQ use."""
         words = [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
         # jieba cuts a word it does not know into characters ("想去车管所上牌": 上|牌); two such neighbours count
         # as the word they make, when the entry's names use it (新车上牌)
         pairs = (a + b for a, b in itertools.pairwise(question.words) if len(a) == len(b) == 1)
         words += [pair for pair in pairs if pair in question.text and pair not in words]
-        return sum(self.uses(top, words)) <= UNFOUNDED
+        return sum(self.uses(entry, words))
 
     def _vague(self, question: Question, scored: Scored) -> bool:
         """A short request in one everyday word that several entries share ("我要办证", "我想开店", "我想上社保"),

@@ -329,6 +329,23 @@ def test_a_further_ask_is_held_to_the_first_ones_guide_unless_it_is_clearly_abou
     assert [p.item for p in answer.parts] == ["居民户口簿补领"]
 
 
+def test_the_further_asks_of_a_refused_subject_are_refused_with_it_not_asked_which_item(qa):
+    # one subject the catalogue lacks, three asks: one refusal naming it, not "请问您想了解哪个事项的申请材料？"
+    answer = qa.ask(
+        "您好，我刚买了一辆电动自行车，店员说要上牌才能上路。请问电动自行车上牌去哪里办？要带什么材料？收费吗？"
+    )
+    assert answer.kind == "out_of_scope" and answer.parts == []
+    assert answer.answer.startswith("您问的是“电动自行车”，本助手暂未收录") and "哪个事项" not in answer.answer
+    # a further ask about a subject of its own keeps its own answer, refused or not
+    answer = qa.ask("1、积分落户怎么申请？2、工作居住证要什么条件？3、小学报名要带什么？")
+    assert [(p.kind, p.item) for p in answer.parts] == [("out_of_scope", None), ("answer", "义务教育阶段新生入学登记")]
+    assert "“工作居住证”，本助手暂未收录" in answer.answer.split("【第2问】")[1]
+    # an ask that names no subject is not answered from whatever guide ranks first for its few words alone
+    answer = qa.ask("您好，我现在是C1驾照，想开货车。请问驾驶证增驾需要什么条件？去哪里报名？")
+    assert answer.answer.startswith("您问的是“增驾”") and answer.parts == []
+    assert "义务教育" not in answer.answer
+
+
 def test_how_long_the_office_takes_is_answered_with_its_time_limit_whatever_element_the_words_suggest(qa):
     # 网上 reads as the online element; 多少天内会作出决定 asks the office's time: the time limit leads
     answer = qa.ask("租房住了两年想把公积金取出来付房租，网上提交提取申请以后公积金中心多少天内会作出决定？")
