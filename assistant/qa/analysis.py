@@ -30,7 +30,10 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _CLAUSE = re.compile(r"[^，,。？?！!；;：:]+")
 SPREAD = 10  # characters between the words of a phrase the catalogue lacks, at most, for it to count as named
 # a reason the person gives, to the end of its clause: background, not what is asked ("由于幼儿园期间多生病")
-_REASON = re.compile(r"(由于|因为)[^，,；;。！？!?]*")
+_REASON = re.compile(r"(由于|因为).*")
+_DONE = re.compile(r"[^，,；;。！？!?]*了[，,；;]")  # a clause telling what has happened ("村里拆迁了，"): background
+_PUNCTUATION = re.compile(r"[^\w]+")
+ASKED = 6  # characters an ask keeps at least, without its clauses of what has happened, for those to be background
 
 
 @dataclass(frozen=True)
@@ -148,11 +151,11 @@ class QuestionAnalyser:
         if not message.text or (not message.long and len(message.asks) <= 1 and message.text == query.strip()):
             # a plain question, as typed into a search box, or a greeting alone: read as it is
             question = self._read(query, self.normalise(query))
-            named, words = question.text, question.content
+            named, words = query, question.content
         else:
             separate = bool(message.asks) and len(message.asks[0].text) < len(message.focus)
             question = self._read(query, self.normalise(message.focus), message, element=not separate)
-            named, words = question.text, question.content
+            named, words = message.focus, question.content
             if separate:
                 ask = self.normalise(message.asks[0].text)
                 question = replace(question, element=self.analyse(ask).element if _HAN.search(ask) else None)
@@ -160,7 +163,7 @@ class QuestionAnalyser:
                 # the service asked about is named in the ask, or, where the ask names nothing ("请问需要什么条件"),
                 # in the story before it
                 if ask_words:
-                    named, words = ask, ask_words
+                    named, words = message.asks[0].text, ask_words
                 bare = not ask_words
         # the kind of answer is read in the normalised words, as the rest is ("領失業金嗎", "要化钱吗")
         kind = answer_type(self._clauses(message.asks[0].text), question.element) if message.asks else None
@@ -171,7 +174,7 @@ class QuestionAnalyser:
             element=element_for(kind, question.element),
             # what the catalogue lacks is told by its names and aliases alone: a story's 失业保险金 (a short name)
             # does not make "领过失业保险金，想了解积分落户什么时候申报" about the catalogue
-            lacking=self._lacking(named, question),
+            lacking=self._lacking(self._clauses(named), question),
             mentions=self._named_short(question.text, question.mentions),
             answer_type=kind,
             ask_words=words,
@@ -202,11 +205,13 @@ class QuestionAnalyser:
         return sorted([*mentions, *dict.fromkeys(more)], key=lambda mention: -len(mention[1])) if more else mentions
 
     def _lacking(self, ask: str, question: Question) -> str | None:
-        """The service the catalogue lacks that ``ask`` (normalised) names, unless the message also names one of
+        """The service the catalogue lacks that ``ask`` (normalised clause by clause) names, unless the message also names one of
         the catalogue's outside that phrase (工作居住证 holds 居住证: lacking; "有工作居住证，孩子小学报名要带什么"
         names 小学报名 too: not lacking). A phrase in a reason the person gives ("由于幼儿园期间多生病，想办理延缓入学")
-        is background, not what is asked."""
-        ask = _REASON.sub("", ask)
+        is background, not what is asked, and so is one telling what has happened ("孩子幼儿园毕业了，上小学要带什么材料"),
+        unless the rest is too short to ask about anything else ("听说有工作居住证了，怎么申请")."""
+        rest = _PUNCTUATION.sub("", _DONE.sub("", ask))
+        ask = _REASON.sub("", rest if len(rest) >= ASKED else _PUNCTUATION.sub("", ask))
         for phrase, name in self.uncovered.items():
             span = phrase if phrase in ask else self._spread(phrase, ask)
             if span:

@@ -176,6 +176,8 @@ def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
         ("您好，我想办理工作居住证，单位在**区，请问需要什么条件？谢谢", "工作居住证"),
         ("机动车抵押登记要带什么", "机动车抵押登记"),  # not 不动产抵押登记
         ("机动车有哪些情形必须办理变更登记", "机动车变更登记"),  # its words with others between: not 转移登记
+        ("领导您好，请问我们**镇**村近几年有没有拆迁计划？家里老房子想翻建", "拆迁"),  # not 建设工程规划许可证核发
+        ("我听说有工作居住证了，怎么申请", "工作居住证"),  # what has happened is all it says: it is what is asked
     ],
 )
 def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a_neighbour(qa, query, service):
@@ -197,6 +199,18 @@ def test_a_service_the_catalogue_lacks_given_as_a_reason_is_not_what_is_asked(qa
     assert "您问的是“幼儿园”" not in qa.ask(asked).answer
     refused = qa.ask("孩子上幼儿园需要什么手续？")
     assert refused.kind == "out_of_scope" and "您问的是“幼儿园”" in refused.answer
+
+
+@pytest.mark.parametrize(
+    ("query", "item"),
+    [
+        ("孩子幼儿园毕业了，上小学要带什么材料", "义务教育阶段新生入学登记"),
+        ("村里拆迁了，户口要迁到新小区，要带什么材料？", "户口迁移登记"),
+    ],
+)
+def test_a_service_the_catalogue_lacks_in_what_has_happened_is_not_what_is_asked(qa, query, item):
+    answer = qa.ask(query)
+    assert (answer.kind, answer.item) == ("answer", item) and "本助手暂未收录" not in answer.answer
 
 
 def test_a_question_about_a_period_the_law_sets_leads_with_that_sentence(qa):
