@@ -57,6 +57,19 @@ def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
 
 
 @pytest.mark.parametrize(
+    ("query", "guessed"),
+    [  # real portal questions (MSGABench 政务问答) that no guide answers, once answered from one all the same
+        ("道路停车收费价格是怎么规定的？", "建设工程规划许可证核发"),
+        ("遇到中毒事故该如何急救", "临时救助申请"),
+        ("有哪些情形不得申请大中型客货车准驾车型？", "临时救助申请"),
+    ],
+)
+def test_a_short_question_sharing_no_word_with_any_guide_is_refused_not_guessed(qa, query, guessed):
+    answer = qa.ask(query)
+    assert answer.kind == "out_of_scope" and guessed not in answer.answer and "12345" in answer.answer
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "",

@@ -232,6 +232,22 @@ def test_a_long_message_naming_nothing_and_sharing_one_word_with_the_best_entry_
     assert decide(one, scored, in_context=True).kind == "answer"
 
 
+def test_a_short_question_almost_none_of_whose_words_are_the_best_entrys_is_refused():
+    ranker = Ranker(NAMES, PRIORS, NAMING)
+    decide = Decider(NAMES, ranker.uses, Thresholds()).decide
+    parking = question(["道路", "停车", "收费", "价格", "规定"], text="道路停车收费价格是怎么规定的")
+    # the retrievers agree and the confidence is high, but no word of it is the entry's (coverage 0): refused
+    bare = (0.9, 0.0, 0.0, 1.0, 1.0)
+    assert decide(parking, Scored(ranked=[(2, 1.0)], features=bare)).kind == "out_of_scope"
+    # one everyday word of the entry's is enough for a short question ("车子该年审了"), and so is naming it
+    some = (0.9, 0.3, 0.0, 1.0, 1.0)
+    assert decide(parking, Scored(ranked=[(2, 1.0)], features=some)).kind == "answer"
+    named = replace(parking, mentions=[("marriage", "结婚登记")])
+    assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=bare)).kind == "answer"
+    # in a conversation about the entry, a follow-up in other words stays with it
+    assert decide(parking, Scored(ranked=[(2, 1.0)], features=bare), in_context=True).kind == "answer"
+
+
 def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
     ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "扯证", "登记"}]))
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
