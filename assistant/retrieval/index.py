@@ -24,7 +24,6 @@ import functools
 import hashlib
 import importlib.metadata
 import json
-import re
 import shutil
 import tempfile
 import threading
@@ -40,7 +39,7 @@ from pydantic import BaseModel
 
 from assistant.retrieval.bm25 import Bm25Retriever, Bm25Scores, tokens
 from assistant.retrieval.dense import DenseRetriever
-from assistant.retrieval.types import IndexError_
+from assistant.retrieval.types import IndexError_, without_act
 from knowledge.additions import FILE as ADDITIONS
 from knowledge.catalogue import BUNDLED
 from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
@@ -125,8 +124,6 @@ def mention_phrases(entry: Item | Bundle) -> list[str]:
     return [entry.name, *entry.aliases]
 
 
-# the act a formal name ends with (食品经营许可证核发, 残疾人证申领, 无犯罪记录证明开具): people name the thing, not the act
-_ACT = re.compile("(?:核发|申领|申请|开具|签发|补发|办理)$")
 SHORT_NAME = 3  # characters a name without its act keeps at least (临时救助, not 救助)
 
 
@@ -135,7 +132,7 @@ def short_names(names: Sequence[str], uncovered: Sequence[str] = ()) -> dict[str
     name and of no service the catalogue lacks ("食品经营许可证" -> 食品经营许可证核发; not 普通护照, which 签发 and
     补发 share, nor 往来港澳通行证, part of 往来港澳通行证签注, nor 居住证, part of the 工作居住证 the catalogue
     lacks). Short name -> entry position."""
-    shorts = {i: _ACT.sub("", name) for i, name in enumerate(names)}
+    shorts = {i: without_act(name) for i, name in enumerate(names)}
     shorts = {i: short for i, short in shorts.items() if short != names[i] and len(short) >= SHORT_NAME}
     others = [*names, *uncovered]
     by_pair: dict[str, set[int]] = {}  # the character pairs of each name: the only names a short one can be part of

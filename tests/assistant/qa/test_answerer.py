@@ -501,3 +501,34 @@ def test_a_returning_persons_follow_up_on_doing_it_here_stays_with_the_conversat
     answer = qa.ask("那能在这边补吗？", context_item="居民身份证补领")
     assert answer.kind == "answer" and answer.item == "居民身份证补领"
     assert answer.brief.split("\n")[1].startswith("全国通办")
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ("内地居民结婚登记", "那要带户口本不"),
+        ("内地居民结婚登记", "户口本要带吗"),
+        ("内地居民结婚登记", "那需要提供身份证吗"),
+        ("内地居民结婚登记", "那还要交身份证复印件吗"),
+        ("出生登记", "那结婚证要带吗"),
+    ],
+)
+def test_a_returning_persons_question_about_a_thing_to_bring_stays_with_the_conversation(qa, context, message):
+    # 户口簿 and 身份证 are words of other entries' names (居民户口簿补领, 临时居民身份证申领), but here they are what
+    # to bring to the service talked about, not a new subject
+    answer = qa.ask(message, context_item=context)
+    assert (answer.kind, answer.item) == ("answer", context)
+
+
+@pytest.mark.parametrize(
+    ("message", "item"), [("那离婚要带什么", "内地居民离婚登记"), ("那补办户口本要带什么", "居民户口簿补领")]
+)
+def test_a_new_subject_that_needs_things_brought_still_switches_the_conversation(qa, message, item):
+    assert qa.ask(message, context_item="内地居民结婚登记").item == item
+
+
+def test_a_further_ask_with_the_act_of_another_entrys_name_stays_with_the_first(qa):
+    # 申请 ends 临时救助申请 and 工伤认定申请; it names no subject: the ask is about the disability certificate
+    answer = qa.ask("您好，孩子听力不好，医生让办残疾证。1、要带什么材料？2、孩子没成年，我当妈的能替他去申请吗？")
+    assert answer.item == "残疾人证申领"
+    assert [(p.kind, p.item) for p in answer.parts] == [("answer", "残疾人证申领")]

@@ -9,7 +9,7 @@ import pytest
 from assistant.qa.analysis import Question
 from assistant.qa.answerer import QuestionAnswerer
 from assistant.qa.decision import Decider, Thresholds, related
-from assistant.qa.ranking import FUSION, Ranker, Scored, Signals, fuse, mention_weights
+from assistant.qa.ranking import FUSION, Ranker, Scored, Signals, carried_words, fuse, mention_weights
 from assistant.replies import Replies
 from knowledge.schema import Contacts
 
@@ -261,3 +261,30 @@ def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_th
     # characters that are neighbours only once a word between them is dropped (扯的证) make no word: 登记 alone
     apart = story.replace("扯证", "扯的证")
     assert decide(question(content, cut, text=apart), scored).kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "carried"),
+    [
+        ("要带户口簿不", ["户口", "户口簿"], {"户口", "户口簿"}),  # the object of 带, and its part
+        ("需要提供身份证吗", ["提供", "身份", "身份证"], {"身份", "身份证"}),
+        ("户口簿要不要带", ["户口", "户口簿"], {"户口", "户口簿"}),  # asked whether it is needed
+        ("离婚要带什么", ["离婚"], set()),  # what to bring for 离婚: about 离婚
+        ("需要分别申请吗", ["分别", "申请"], set()),  # 吗 alone asks no thing to bring
+    ],
+)
+def test_the_words_naming_a_thing_to_bring_are_told_from_the_subject(text, content, carried):
+    assert carried_words(question(content, text=text)) == carried
+
+
+def test_a_word_of_another_entrys_name_takes_a_follow_up_away_unless_it_is_a_thing_to_bring_or_an_act():
+    names = ["内地居民结婚登记", "居民户口簿补领", "临时救助申请"]
+    ranker = Ranker(names, PRIORS, Naming([set(), set(), set()]))
+    signals = Signals(bm25=[(1, 5.0)], dense=[(1, 0.5)], mentioned={})
+
+    def in_context(words: list[str], text: str) -> int:
+        return ranker.score(question(words, text=text), signals, "内地居民结婚登记").ranked[0][0]
+
+    assert in_context(["户口", "户口簿"], "要带户口簿不") == 0  # what to bring to the marriage registration
+    assert in_context(["补办", "户口", "户口簿"], "补办户口簿要带什么") == 1  # a new subject
+    assert in_context(["能", "替", "申请"], "我能替他申请吗") == 0  # 申请 is the act of 临时救助申请, no subject
