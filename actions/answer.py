@@ -113,6 +113,10 @@ def answer(services: Services, dispatcher: CollectingDispatcher, tracker: Tracke
         events.append(SlotSet("offered", [*offered, turn.entry_id]))
     if turn.entry_id:
         events.append(SlotSet("item_id", turn.entry_id))
+    elif turn.answer.lacking:
+        # a service the catalogue lacks is a new subject: "要带什么材料" next is not about the item talked about before
+        # (a question about nothing of ours, "今天天气怎么样", leaves the conversation's item as it was)
+        events.append(SlotSet("item_id", None))
     if turn.answer.kind != "out_of_scope":
         events.append(SlotSet("element", turn.answer.element))
     # what the story told ("我已经退休了") fills the checklist in, if the person asks for it next

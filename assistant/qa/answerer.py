@@ -67,6 +67,7 @@ class Answer(BaseModel):
     choices: list[Choice] = []
     parts: list[Answer] = []  # the answers to a message's further asks (its text holds them all, in order)
     story: dict[str, str | list[str]] = {}  # scenario answers the message told (question id -> option id or ids)
+    lacking: str | None = None  # the service the catalogue lacks that a refusal names (工作居住证)
     brief: str = ""  # the first chat bubble (a refusal or a clarifying question: the answer itself)
     more: list[FollowUp] = []  # the rest on demand: the whole element asked, the other elements
 
@@ -311,6 +312,7 @@ class QuestionAnswerer:
                 element=None,
                 kind="out_of_scope",
                 answer=text,
+                lacking=decision.lacking,
             )
         if decision.kind == "clarify":
             if len(decision.choices) > 2:

@@ -131,6 +131,15 @@ def test_out_of_scope_is_refused_naming_the_human_channel_and_keeps_the_context(
     assert "item_id" not in slots(events) and slots(events)["offer"] is None
 
 
+def test_a_service_the_catalogue_lacks_is_a_new_subject_the_conversation_moves_to(services):
+    # after 结婚登记, "电动自行车上牌去哪里办" is refused by name; "要带什么材料" next must not list the marriage's
+    events, messages = run(ActionAnswer(services), tracker("电动自行车上牌去哪里办", slots={"item_id": MARRIAGE}))
+    assert "您问的是“电动自行车”" in messages[0]["text"]
+    assert slots(events)["item_id"] is None
+    _, messages = run(ActionAnswer(services), tracker("要带什么材料", slots={"item_id": slots(events)["item_id"]}))
+    assert "【内地居民结婚登记】" not in messages[0]["text"]
+
+
 def test_a_clarifying_button_answers_about_the_chosen_item(services):
     t = tracker(
         '/ask_element{"item_id":"resident-id-card-reissue"}',
