@@ -82,6 +82,7 @@ class Tally:
     kinds: Counter[str]
     items: Counter[str]
     answered: list[tuple[Row, Answer]]
+    after_refusal: int = 0  # further asks answered or asked about after the message's first ask was refused
 
     @classmethod
     def of(
@@ -91,6 +92,8 @@ class Tally:
         for done, row in enumerate(rows, 1):
             answer = ask(row.text)
             tally.kinds[answer.kind] += 1
+            if answer.kind == "out_of_scope":
+                tally.after_refusal += sum(part.kind in ("answer", "clarify") for part in answer.parts)
             if answer.kind == "answer":
                 tally.items[answer.item or "?"] += 1
                 tally.answered.append((row, answer))
@@ -103,6 +106,7 @@ class Tally:
         lines = [
             f"{total} unlabelled real messages: {answered} answered ({answered / total if total else 0:.1%}), "
             f"{self.kinds['clarify']} clarified, {self.kinds['out_of_scope'] + self.kinds['empty']} refused",
+            f"further asks answered or asked about after a refused first ask: {self.after_refusal}",
             "answered most by:",
             *(f"  {count:5d}  {item}" for item, count in self.items.most_common(top)),
         ]

@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CLAUSE = re.compile(r"[^，,。？?！!；;：:]+")
 SPREAD = 10  # characters between the words of a phrase the catalogue lacks, at most, for it to count as named
-# a reason the person gives, to the end of its clause: background, not what is asked ("由于幼儿园期间多生病")
+# a reason the person gives, to the end of the ask (read without its punctuation): background, not what is asked
+# ("由于幼儿园期间多生病")
 _REASON = re.compile(r"(由于|因为).*")
 _DONE = re.compile(r"[^，,；;。！？!?]*了[，,；;]")  # a clause telling what has happened ("村里拆迁了，"): background
-_PUNCTUATION = re.compile(r"[^\w]+")
+_PUNCTUATION = re.compile(r"\W+")
 ASKED = 6  # characters an ask keeps at least, without its clauses of what has happened, for those to be background
 
 
@@ -56,6 +57,30 @@ class Question:
     def readable(self) -> bool:
         """Whether it holds Chinese at all (the only language the guides are in)."""
         return bool(_HAN.search(self.text))
+
+
+# what a thing to bring follows ("要带户口本不"), or is asked whether it needs ("户口本要带吗")
+_CARRY = "带|交|提供|提交|拿|准备|携带"
+_CARRIED_BY = re.compile(rf"({_CARRY})(上|好)?$")
+_ASKED_TO_BRING = re.compile(rf"^(还|也)?((要|需要|得|用)(不要|不用)?({_CARRY})?|({_CARRY}))(上|好)?(吗|不|么|嘛)?$")
+
+
+def carried_words(question: Question) -> set[str]:
+    """The words of a question that name a thing to bring, not what it is about: the object of 带 / 交 / 提供 …
+    ("要带户口本不", "需要提供身份证吗"), or a thing asked whether it is needed ("户口本要带吗", "户口本需要吗").
+    In a conversation about 结婚登记 these ask about its materials; "离婚要带什么" is about 离婚."""
+    text = question.text
+    carried = set()
+    for word in question.content:
+        at = text.find(word)
+        while at >= 0:
+            before, after = text[:at], text[at + len(word) :]
+            if _CARRIED_BY.search(before) or (after and _ASKED_TO_BRING.match(after)):
+                carried.add(word)
+                break
+            at = text.find(word, at + 1)
+    # jieba's search mode gives the parts of a word as words too (户口, 户口簿): a part of a thing to bring is one
+    return carried | {word for word in question.content if any(word in whole for whole in carried)}
 
 
 class Pipeline(Protocol):
@@ -205,11 +230,12 @@ class QuestionAnalyser:
         return sorted([*mentions, *dict.fromkeys(more)], key=lambda mention: -len(mention[1])) if more else mentions
 
     def _lacking(self, ask: str, question: Question) -> str | None:
-        """The service the catalogue lacks that ``ask`` (normalised clause by clause) names, unless the message also names one of
-        the catalogue's outside that phrase (工作居住证 holds 居住证: lacking; "有工作居住证，孩子小学报名要带什么"
-        names 小学报名 too: not lacking). A phrase in a reason the person gives ("由于幼儿园期间多生病，想办理延缓入学")
-        is background, not what is asked, and so is one telling what has happened ("孩子幼儿园毕业了，上小学要带什么材料"),
-        unless the rest is too short to ask about anything else ("听说有工作居住证了，怎么申请")."""
+        """The service the catalogue lacks that ``ask`` (normalised clause by clause) names, unless the message also
+        names one of the catalogue's outside that phrase (工作居住证 holds 居住证: lacking; "有工作居住证，孩子小学报名
+        要带什么" names 小学报名 too: not lacking). A phrase in a reason the person gives ("由于幼儿园期间多生病，想办理
+        延缓入学") is background, not what is asked, and so is one in a clause telling what has happened ("孩子幼儿园
+        毕业了，上小学要带什么材料"), unless the rest is too short to ask about anything else ("听说有工作居住证了，
+        怎么申请")."""
         rest = _PUNCTUATION.sub("", _DONE.sub("", ask))
         ask = _REASON.sub("", rest if len(rest) >= ASKED else _PUNCTUATION.sub("", ask))
         for phrase, name in self.uncovered.items():

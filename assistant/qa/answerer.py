@@ -178,9 +178,9 @@ class QuestionAnswerer:
         context = first.item if first.kind == "answer" else context_item
         parts: list[Answer] = []
         for ask in question.asks[1:MAX_ASKS]:
-            further = self.analyse(ask.text)
-            part = self._answer(further, context, further=True)
-            if self._covered(first, further, part):
+            asked = self.analyse(ask.text)
+            part = self._answer(asked, context, further=True)
+            if self._covered(first, asked, part):
                 continue
             if part.answer != first.answer and all(part.answer != p.answer for p in parts):
                 parts.append(part)

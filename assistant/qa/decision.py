@@ -25,7 +25,6 @@ Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
 UNFOUNDED = 1  # words (two characters or more) a long message naming no entry shares with it, at most, to be refused
 BARE = 0.05  # a short question naming no entry is refused when less of its words (by weight) than this are the entry's
-COVERAGE = 1  # the coverage's place in Scored.features
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -147,7 +146,7 @@ class Decider:
         if question.mentions or scored.mentioned.get(top):
             return False
         if len(question.query) <= LONG:
-            return bool(question.content) and scored.features[COVERAGE] < BARE
+            return bool(question.content) and scored.coverage < BARE
         return self.shared_words(question, top) <= UNFOUNDED
 
     def shared_words(self, question: Question, entry: int) -> int:

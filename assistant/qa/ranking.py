@@ -9,14 +9,13 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from assistant.qa.analysis import Question
+from assistant.qa.analysis import Question, carried_words
 from assistant.retrieval.types import Hit, without_act
 
 # weights of the fused score: BM25 (relative to the best BM25 score of the question), cosine similarity, and a
@@ -29,29 +28,6 @@ FUSION = (0.5, 1.5, 0.2)
 PRIOR_POWER = 5
 CANDIDATES = 30  # hits asked of each retriever
 TOP = 3  # candidates kept after fusion
-
-
-_CARRY = "带|交|提供|提交|拿|准备|携带"
-_CARRIED_BY = re.compile(rf"({_CARRY})(上|好)?$")
-_ASKED_TO_BRING = re.compile(rf"^(还|也)?((要|需要|得|用)(不要|不用)?({_CARRY})?|({_CARRY}))(上|好)?(吗|不|么|嘛)?$")
-
-
-def carried_words(question: Question) -> set[str]:
-    """The words of a question that name a thing to bring, not what it is about: the object of 带 / 交 / 提供 …
-    ("要带户口本不", "需要提供身份证吗"), or a thing asked whether it is needed ("户口本要带吗", "户口本需要吗").
-    In a conversation about 结婚登记 these ask about its materials; "离婚要带什么" is about 离婚."""
-    text = question.text
-    carried = set()
-    for word in question.content:
-        at = text.find(word)
-        while at >= 0:
-            before, after = text[:at], text[at + len(word) :]
-            if _CARRIED_BY.search(before) or (after and _ASKED_TO_BRING.match(after)):
-                carried.add(word)
-                break
-            at = text.find(word, at + 1)
-    # jieba's search mode gives the parts of a word as words too (户口, 户口簿): a part of a thing to bring is one
-    return carried | {word for word in question.content if any(word in whole for whole in carried)}
 
 
 class Retriever(Protocol):
@@ -91,6 +67,11 @@ class Scored:
     ranked: list[Hit]  # (entry position, fused score), best first, at most TOP
     mentioned: dict[int, float] = field(default_factory=dict)
     features: tuple[float, ...] = ()
+
+    @property
+    def coverage(self) -> float:
+        """How much of the question (its words by weight) the first entry's names, aliases and FAQ use."""
+        return self.features[1] if self.features else 0.0
 
 
 def fuse(
@@ -188,15 +169,12 @@ class Ranker:
             # a word that is part of another entry's name and not of this one's says the question is about that
             # other entry ("那离婚要带什么" after 内地居民结婚登记); "那要多少钱" stays with the conversation's entry,
             # and so does a thing to bring ("那要带户口本不": 户口簿 of 居民户口簿补领) or a name's act (申请)
-            carried = carried_words(question)
-            foreign = (
-                switch
-                and i is not None
-                and any(
-                    len(t) >= 2 and t not in self.names[i] and t in self._all_names and t not in carried
-                    for t in question.content
-                )
-            )
+            others: set[str] = set()  # words of other entries' names
+            if switch and i is not None:
+                others = {
+                    t for t in question.content if len(t) >= 2 and t in self._all_names and t not in self.names[i]
+                }
+            foreign = bool(others) and bool(others - carried_words(question))
             if i is not None and not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)
                 mentioned[i] = 1.0

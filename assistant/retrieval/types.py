@@ -1,4 +1,4 @@
-"""What the retrieval layer hands to question answering, and its one error."""
+"""What the retrieval layer hands to question answering (hits, a formal name without its act), and its one error."""
 
 from __future__ import annotations
 

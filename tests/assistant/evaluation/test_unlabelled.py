@@ -24,7 +24,8 @@ def test_the_labelled_rows_the_swapped_rows_and_rows_without_a_message_are_left_
 
 
 def test_each_outcome_is_counted_and_the_answers_are_kept_by_guide():
-    replies = {"a": answer("answer", "居住证申领"), "b": answer("out_of_scope"), "c": answer("clarify")}
+    refused = answer("out_of_scope").model_copy(update={"parts": [answer("answer", "居住证申领"), answer("clarify")]})
+    replies = {"a": answer("answer", "居住证申领"), "b": refused, "c": answer("clarify")}
     rows = [Row("情感分类", n, text) for n, text in enumerate("abca", 2)]
     tally = Tally.of(rows, lambda text: replies[text])
     assert tally.kinds == {"answer": 2, "out_of_scope": 1, "clarify": 1}
@@ -32,3 +33,5 @@ def test_each_outcome_is_counted_and_the_answers_are_kept_by_guide():
     text = tally.text(show=1)
     assert text.startswith("4 unlabelled real messages: 2 answered (50.0%), 1 clarified, 1 refused")
     assert "居住证申领" in text and "情感分类" in text
+    # a refused message's further asks answered anyway (from a guide that ranks first for a few words) are counted
+    assert tally.after_refusal == 2 and "after a refused first ask: 2" in text

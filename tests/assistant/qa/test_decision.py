@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.qa.analysis import Question
+from assistant.qa.analysis import Question, carried_words
 from assistant.qa.answerer import QuestionAnswerer
 from assistant.qa.decision import Decider, Thresholds, related
-from assistant.qa.ranking import FUSION, Ranker, Scored, Signals, carried_words, fuse, mention_weights
+from assistant.qa.ranking import FUSION, Ranker, Scored, Signals, fuse, mention_weights
 from assistant.replies import Replies
 from knowledge.schema import Contacts
 
