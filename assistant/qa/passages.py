@@ -84,6 +84,7 @@ _REWORDED = frozenset({"validity", "period", "benefit"})
 RARE = 3  # passages of a guide holding a word, at most, for it to tell one of them (敬老院, not 本人 or 申请)
 _QUESTION_END = re.compile(r"[吗呢么？?]$")  # an alias that is a question ("上下班路上出车祸算工伤吗") names no item
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
+ALIKE = 2  # an FAQ asking the same in other words holds this many of the ask's own words at least
 _HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
 # words of asking that the question words of the templates leave in
 _ASKING_WORDS = frozenset(
@@ -213,6 +214,8 @@ def best_passage(
             return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
         lead = _best(cut, grams, named, None, frozenset(), None) if named else None
+        if lead is None and not strict:
+            lead = _faq_alike(cut, grams, named, own, item.name)
         if answer_type == "yes_no" and (holds(element, "yes_no") or element == "visits"):
             return _says_itself(cut, own, lead)
         return lead
@@ -274,6 +277,25 @@ def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | Non
     return lead if any(sum(w in (p.match or p.text) for p in cut) <= RARE for w in held) else None
 
 
+def _faq_alike(
+    cut: Sequence[Passage], grams: Sequence[frozenset[str]], named: set[str], own: Sequence[str], name: str
+) -> Passage | None:
+    """The FAQ asking what a yes-or-no ask asks in words of its own, when no passage holds enough of the ask.
+
+    A person's words the guide never uses ("护照丢了", "骑电动车被撞了", "派出所") tell no passage from another,
+    yet weigh most (no passage holds them): only the pairs some passage holds are weighed, and only an FAQ may
+    lead on them, when its question holds two of the ask's own words at least (not the item's name shortened:
+    社保卡 is every FAQ's of 社会保障卡申领). "下班路上骑电动车被撞了，算公伤吗": 上下班路上被车撞了算工伤吗;
+    "现在扯证还用带户口本不": 现在领结婚证还要带户口本吗.
+    """
+    held = {g for g in named if any(g in gs for gs in grams)}
+    if not held or held == named:
+        return None
+    faq = _best(cut, grams, held, None, frozenset(), None, faq=True)
+    telling = [w for w in own if not _shortens(w, name)]
+    return faq if faq is not None and sum(w in faq.question for w in telling) >= ALIKE else None
+
+
 def _faq_asking(cut: Sequence[Passage], own: Sequence[str]) -> Passage | None:
     """The first FAQ whose question holds every one of an ask's own words."""
     return next((p for p in cut if p.question and all(w in p.question for w in own)), None)
@@ -315,16 +337,19 @@ def _best(
     fact: re.Pattern[str] | None,
     kinds: frozenset[str],
     element: str | None,
+    *,
+    faq: bool = False,
 ) -> Passage | None:
     """The passage holding the largest share (at least LEAD_SHARE) of the asked pairs' weight among those stating
     a fact of the kind asked (``fact``; an FAQ: whose question asks one of ``kinds``, when given); of equals, an
-    FAQ asking that kind of fact, then one of the ``element`` asked, then the first."""
+    FAQ asking that kind of fact, then one of the ``element`` asked, then the first. ``faq``: of the FAQs alone
+    (weighed by all the passages)."""
     count = len(cut)
     weight = {g: math.log(1 + count / (1 + sum(g in gs for gs in grams))) for g in asked}
     total = sum(weight.values())
     best: tuple[tuple[float, bool, bool, int], Passage] | None = None
     for order, (passage, gs) in enumerate(zip(cut, grams, strict=True)):
-        if fact is not None and not fact.search(passage.text):
+        if (fact is not None and not fact.search(passage.text)) or (faq and not passage.question):
             continue
         if kinds and passage.asks and not passage.asks & kinds:
             continue

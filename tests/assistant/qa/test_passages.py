@@ -161,3 +161,31 @@ def test_an_amount_in_ten_thousands_is_an_amount(guide) -> None:
     # "工程投资额在30万元以下……可以不申请办理施工许可证"
     lead = best_passage(guide("建筑工程施工许可证核发"), ["小工程", "不办", "投资额", "以下"], "amount")
     assert lead is not None and "30万元" in lead.text
+
+
+def test_an_faq_asking_the_same_in_other_words_leads_a_yes_no_ask(guide) -> None:
+    # "下班路上骑电动车被撞了，算公伤吗": 骑, 电动车, 撞 are no words of the guide; they used to outweigh what it
+    # holds, and the reply was the conditions' first sentence (劳动关系) instead of the FAQ that answers
+    lead = best_passage(
+        guide("工伤认定申请"),
+        ["下班", "路上", "骑", "电动", "动车", "电动车", "撞", "工伤"],
+        "yes_no",
+        element="conditions",
+    )
+    assert lead is not None and lead.question == "上下班路上被车撞了算工伤吗？"
+    # "现在扯证还用带户口本不": the FAQ says 不用, which the list of materials never says
+    lead = best_passage(
+        guide("内地居民结婚登记"),
+        ["现在", "结婚", "登记", "结婚登记", "还用", "户口", "户口簿"],
+        "yes_no",
+        element="materials",
+    )
+    assert lead is not None and lead.question == "现在领结婚证还要带户口本吗？"
+
+
+def test_an_faq_sharing_only_the_services_name_shortened_does_not_lead(guide) -> None:
+    # "社保卡做好了可以让家人代领吗": 第一次办社保卡要钱吗 shares 社保卡 (社会保障卡 shortened) and nothing else
+    words = ["社保", "社保卡", "做好", "家人", "代领"]
+    assert best_passage(guide("社会保障卡申领"), words, "yes_no", element="conditions") is None
+    # nor do the guide's words alone make a lead when the ask's own words are not there at all
+    assert best_passage(guide("社会保障卡申领"), words, "yes_no", element="conditions", strict=True) is None
