@@ -98,7 +98,7 @@ def reply_turn(knowledge: Knowledge, tracker: Tracker, context_item: str | None)
         if asked in ELEMENT_NAMES:
             return answer_about(knowledge, chosen, asked, whole=True)
         return answer_about(knowledge, chosen, tracker.get_slot("element"))
-    return answer_turn(knowledge, latest_text(tracker), context_item)
+    return answer_turn(knowledge, latest_text(tracker), context_item, tracker.get_slot("lacking"))
 
 
 def answer(services: Services, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
@@ -115,8 +115,11 @@ def answer(services: Services, dispatcher: CollectingDispatcher, tracker: Tracke
         events.append(SlotSet("item_id", turn.entry_id))
     elif turn.answer.lacking:
         # a service the catalogue lacks is a new subject: "要带什么材料" next is not about the item talked about before
-        # (a question about nothing of ours, "今天天气怎么样", leaves the conversation's item as it was)
+        # but about that service, refused again by name (a question about nothing of ours, "今天天气怎么样", leaves
+        # the conversation's subject as it was)
         events.append(SlotSet("item_id", None))
+    if turn.answer.lacking or turn.answer.kind != "out_of_scope":
+        events.append(SlotSet("lacking", turn.answer.lacking))
     if turn.answer.kind != "out_of_scope":
         events.append(SlotSet("element", turn.answer.element))
     # what the story told ("我已经退休了") fills the checklist in, if the person asks for it next

@@ -47,17 +47,21 @@ def has_questions(knowledge: Knowledge, entry_id: str) -> bool:
     return entry is not None and bool(questions_of(knowledge.catalogue, entry))
 
 
-def answer_turn(knowledge: Knowledge, text: str, context_item: str | None) -> Turn:
+def answer_turn(knowledge: Knowledge, text: str, context_item: str | None, lacking: str | None = None) -> Turn:
     """Answer one message in the conversation's context.
 
     Args:
         knowledge: the current knowledge.
         text: the person's message.
         context_item: id of the item or bundle talked about so far, if any ("那要多少钱？" is about it).
+        lacking: the service the catalogue lacks that the conversation was last about, when no item is
+            ("要带什么材料" after "电动自行车上牌去哪里办" is about that service, refused again by name).
     """
     catalogue = knowledge.catalogue
     context = catalogue.get(context_item) if context_item else None
-    answer = knowledge.qa.ask(text, context_item=context.name if context else None)
+    answer = knowledge.qa.ask(
+        text, context_item=context.name if context else None, context_lacking=None if context else lacking
+    )
     if context is not None and answer.kind in ("out_of_scope", "clarify"):
         # "那换领呢" after 居民身份证首次申领: the same family with another word; or a new subject altogether
         alternatives = [f"{_stem(context.name)}{text}"] if _FOLLOW_UP.match(text.strip()) else []

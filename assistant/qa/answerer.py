@@ -161,7 +161,7 @@ class QuestionAnswerer:
         """Answer, clarify or refuse."""
         return self.decider.decide(question, scored, in_context=in_context)
 
-    def ask(self, query: str, *, context_item: str | None = None) -> Answer:
+    def ask(self, query: str, *, context_item: str | None = None, context_lacking: str | None = None) -> Answer:
         """Answer one message: its first ask, and up to MAX_ASKS asks in all, each with its own citation, in
         ``Answer.parts`` and one text (the item, element and kind are the first ask's).
 
@@ -169,9 +169,11 @@ class QuestionAnswerer:
             query: the message as typed (any length, any script; never raises for odd input).
             context_item: the name of the item of the conversation so far, used when the question names none
                 ("那要多少钱？").
+            context_lacking: the service the catalogue lacks that the conversation was last about, when no item
+                is: a question naming nothing ("要带什么材料") is refused naming it again, not asked "which item?".
         """
         question = self.analyse(query)
-        first = self._answer(question, context_item)
+        first = self._answer(question, context_item, context_lacking)
         if len(question.asks) < 2:
             return first
         # several asks in one message: each answered in order, in the context of the first one's item
@@ -210,11 +212,18 @@ class QuestionAnswerer:
             return False
         return self.decider.shared_words(question, self.positions[part.item_id]) <= UNFOUNDED
 
-    def _answer(self, question: Question, context_item: str | None, *, further: bool = False) -> Answer:
+    def _answer(
+        self, question: Question, context_item: str | None, lacking: str | None = None, *, further: bool = False
+    ) -> Answer:
         if not question.readable:
             return self.compose(question, Decision("empty" if not question.text else "out_of_scope"))
         signals = self.retrieve(question)
         decision = self.decide(question, self.score(question, signals, context_item), in_context=bool(context_item))
+        if lacking and not context_item and decision.kind == "clarify" and not decision.choices:
+            # "电动自行车上牌去哪里办" refused, then "要带什么材料": still about the service the catalogue lacks
+            return self.compose(
+                question, Decision("out_of_scope", decision.confidence, decision.ranked, lacking=lacking)
+            )
         if context_item and decision.kind == "out_of_scope" and not decision.lacking:
             # refused in the conversation's context, but clear on its own: a new subject ("社保卡怎么办？" after
             # 出生登记; "那离婚要带什么" switches by a word of the name, this by an alias)

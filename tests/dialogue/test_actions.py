@@ -86,6 +86,7 @@ def test_answer_quotes_the_guide_in_short_with_the_rest_on_demand_and_offers_the
         "offer": "checklist",
         "offered": [MARRIAGE],
         "item_id": MARRIAGE,
+        "lacking": None,
         "element": "materials",
         "story": None,
     }
@@ -136,8 +137,17 @@ def test_a_service_the_catalogue_lacks_is_a_new_subject_the_conversation_moves_t
     events, messages = run(ActionAnswer(services), tracker("电动自行车上牌去哪里办", slots={"item_id": MARRIAGE}))
     assert "您问的是“电动自行车”" in messages[0]["text"]
     assert slots(events)["item_id"] is None
-    _, messages = run(ActionAnswer(services), tracker("要带什么材料", slots={"item_id": slots(events)["item_id"]}))
+    assert slots(events)["lacking"] == "电动自行车"
+    # "要带什么材料" next is about that service still: refused by its name again, not "which item?"
+    after = {"item_id": slots(events)["item_id"], "lacking": slots(events)["lacking"]}
+    events, messages = run(ActionAnswer(services), tracker("要带什么材料", slots=after))
     assert "【内地居民结婚登记】" not in messages[0]["text"]
+    assert "您问的是“电动自行车”" in messages[0]["text"]
+    # a question about an item of ours moves the conversation on, and "要多少钱" next is about that item
+    events, _ = run(ActionAnswer(services), tracker("护照怎么办", slots=after))
+    assert slots(events)["item_id"] == PASSPORT and slots(events)["lacking"] is None
+    _, messages = run(ActionAnswer(services), tracker("要多少钱", slots={"item_id": PASSPORT, "lacking": None}))
+    assert messages[0]["text"].startswith("【普通护照签发】")
 
 
 def test_a_clarifying_button_answers_about_the_chosen_item(services):

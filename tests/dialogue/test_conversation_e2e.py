@@ -231,6 +231,10 @@ def test_real_messages_in_one_conversation(live_server):
     assert "【户口迁移登记】" in text(reply)
     reply = chat.say("您好，我想办理工作居住证，请问需要什么条件？谢谢")
     assert "您问的是“工作居住证”，本助手暂未收录" in text(reply) and "12345" in text(reply)
+    reply = chat.say("那要带什么材料")  # still about 工作居住证: neither 户口迁移登记's materials nor "which item?"
+    assert "您问的是“工作居住证”" in text(reply) and "【户口迁移登记】" not in text(reply)
+    reply = chat.say("居住证要带什么材料")  # an item of ours again
+    assert "【居住证申领】" in text(reply)
 
 
 def test_the_story_fills_the_checklist_in_and_only_the_rest_is_asked(live_server, holder):

@@ -534,3 +534,14 @@ def test_a_further_ask_with_the_act_of_another_entrys_name_stays_with_the_first(
     answer = qa.ask("您好，孩子听力不好，医生让办残疾证。1、要带什么材料？2、孩子没成年，我当妈的能替他去申请吗？")
     assert answer.item == "残疾人证申领"
     assert [(p.kind, p.item) for p in answer.parts] == [("answer", "残疾人证申领")]
+
+
+def test_a_question_naming_nothing_after_a_refusal_by_name_is_about_the_service_refused(qa):
+    # the conversation's last subject was a service the catalogue lacks: "要带什么材料" is about it, refused again
+    # by its name, not answered with "which item?"
+    answer = qa.ask("要带什么材料", context_lacking="电动自行车")
+    assert answer.kind == "out_of_scope" and answer.lacking == "电动自行车"
+    assert "电动自行车" in answer.answer
+    assert qa.ask("要带什么材料").kind == "clarify"
+    # a question naming an item of ours is answered from it
+    assert qa.ask("护照要带什么材料", context_lacking="电动自行车").item == "普通护照签发"
