@@ -82,6 +82,8 @@ _ASKING = re.compile(
     r"[？?]|吗|呢|么|什么|啥|怎么|怎样|咋|如何|哪|多少|多久|多长|几[天个次岁年月项份]|能否|是否|可否|可不可以|能不能"
     r"|是不是|有没有|行不行|要不要|需不需要|请问|想咨询|咨询一下|咨询下|想问|问一下|问问|想了解|想知道|请告知|告诉我|求解答|需要.{0,6}(?:材料|证件|手续)"
 )
+# asking whether, in a clause of its own before the one a question mark ends ("能不能在手机上办，不用跑大厅？")
+_WHETHER = re.compile(r"能否|是否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要|会不会")
 _MARKED = re.compile(r"[？?]|请问|想问|想咨询|咨询一下|咨询下|问一下|想了解|想知道|请告知")
 _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("phone", re.compile(r"电话|热线|联系方式|手机号")),
@@ -306,10 +308,12 @@ def _strip_closing(sentence: str) -> str:
 
 def _split_clauses(sentence: str, asking: re.Pattern[str]) -> tuple[str, str]:
     """A sentence as (what it tells, what it asks): the clauses before the first that asks something are told
-    ("我是外省户籍，孩子明年上一年级，请问需要什么材料" -> the two first clauses, then the ask)."""
+    ("我是外省户籍，孩子明年上一年级，请问需要什么材料" -> the two first clauses, then the ask). A clause asking
+    whether, before the one ``asking`` finds, begins the ask ("能不能在手机上办，不用跑大厅？")."""
     clauses = re.findall(r"[^，,：:]+[，,：:]*", sentence)
     for k, clause in enumerate(clauses):
         if asking.search(clause):
+            k = next(j for j in range(k + 1) if _WHETHER.search(clauses[j]) or j == k)
             return "".join(clauses[:k]), "".join(clauses[k:])
     return sentence, ""
 

@@ -40,6 +40,15 @@ def test_the_story_comes_apart_from_the_ask_at_the_end() -> None:
     assert message.focus.startswith("请问需要准备什么材料")  # the ask first, then the story it is about
 
 
+def test_a_clause_asking_whether_before_the_one_a_question_mark_ends_is_part_of_the_ask() -> None:
+    # "能不能在手机上办" is what is asked; "不用跑大厅？" only says why (read alone, 大厅 asked a place)
+    m = read_message("想把公积金取出来。1、提取公积金能不能在手机上办，不用跑大厅？2、申请后多长时间能到账？")
+    assert [a.text for a in m.asks] == ["提取公积金能不能在手机上办，不用跑大厅？", "申请后多长时间能到账？"]
+    # a story clause before it still is the story ("前几天" is no asking)
+    m = read_message("我父亲前几天去世了，家里人忙着办后事，想问一下销户口最晚要在多长时间内去办？")
+    assert m.story == "我父亲前几天去世了，家里人忙着办后事，"
+
+
 def test_numbered_asks_are_read_in_order_without_their_numbers() -> None:
     message = read_message("您好！1、公积金怎么提取？2、要多久能到账？3、手续费多少钱？谢谢")
     assert [(a.text, a.answer_type) for a in message.asks] == [
