@@ -282,7 +282,7 @@ def _faq_alike(
 ) -> Passage | None:
     """The FAQ asking what a yes-or-no ask asks in words of its own, when no passage holds enough of the ask.
 
-    A person's words the guide never uses ("护照丢了", "骑电动车被撞了", "派出所") tell no passage from another,
+    A person's words the guide never uses ("骑电动车被撞了", "老人九十多了走不动") tell no passage from another,
     yet weigh most (no passage holds them): only the pairs some passage holds are weighed, and only an FAQ may
     lead on them, when its question holds two of the ask's own words at least (not the item's name shortened:
     社保卡 is every FAQ's of 社会保障卡申领). "下班路上骑电动车被撞了，算公伤吗": 上下班路上被车撞了算工伤吗;
