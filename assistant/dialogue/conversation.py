@@ -59,9 +59,7 @@ def answer_turn(knowledge: Knowledge, text: str, context_item: str | None, lacki
     """
     catalogue = knowledge.catalogue
     context = catalogue.get(context_item) if context_item else None
-    answer = knowledge.qa.ask(
-        text, context_item=context.name if context else None, context_lacking=None if context else lacking
-    )
+    answer = knowledge.qa.ask(text, context_item=context.name if context else None, context_lacking=lacking)
     if context is not None and answer.kind in ("out_of_scope", "clarify"):
         # "那换领呢" after 居民身份证首次申领: the same family with another word; or a new subject altogether
         alternatives = [f"{_stem(context.name)}{text}"] if _FOLLOW_UP.match(text.strip()) else []

@@ -10,22 +10,25 @@ still keep the labelled splits' in-scope figures (``assistant eval``).
 
 Usage::
 
-    python -m assistant.evaluation.unlabelled [--xlsx FILE] [--show N] [--seed S]
+    python -m assistant.evaluation.unlabelled [--xlsx FILE] [--show N] [--seed S] [--save FILE] [--against FILE]
 
 prints the outcomes (answered, clarified, refused), the guides answering most, and N answered messages at random.
+``--save`` keeps every reply (sheet, row, kind, item, text; JSON lines) and ``--against`` a run saved so, at an
+earlier commit, counts the replies and items that changed and prints them: what a change does to real traffic.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import re
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.qa import Answer
@@ -83,6 +86,7 @@ class Tally:
     items: Counter[str]
     answered: list[tuple[Row, Answer]]
     after_refusal: int = 0  # further asks answered or asked about after the message's first ask was refused
+    replies: dict[tuple[str, int], tuple[str, str | None, str]] = field(default_factory=dict)  # kind, item, text
 
     @classmethod
     def of(
@@ -91,6 +95,7 @@ class Tally:
         tally = cls(Counter(), Counter(), [])
         for done, row in enumerate(rows, 1):
             answer = ask(row.text)
+            tally.replies[(row.sheet, row.row)] = (answer.kind, answer.item, answer.answer)
             tally.kinds[answer.kind] += 1
             if answer.kind == "out_of_scope":
                 tally.after_refusal += sum(part.kind in ("answer", "clarify") for part in answer.parts)
@@ -119,6 +124,26 @@ class Tally:
                 )
         return "\n".join(lines)
 
+    def save(self, path: Path) -> None:
+        """Every reply as a JSON line (sheet, row, kind, item, answer), for :meth:`against` after a change."""
+        with path.open("w", encoding="utf-8") as fh:
+            for (sheet, number), (kind, item, text) in self.replies.items():
+                record = {"sheet": sheet, "row": number, "kind": kind, "item": item, "answer": text}
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def against(self, path: Path, show: int = 0) -> str:
+        """How the replies differ from a run saved with :meth:`save`: replies changed, items changed, the first
+        ``show`` of them."""
+        with path.open(encoding="utf-8") as fh:
+            before = {(r["sheet"], r["row"]): (r["kind"], r["item"], r["answer"]) for r in map(json.loads, fh)}
+        changed = [key for key, reply in self.replies.items() if key in before and before[key] != reply]
+        moved = [key for key in changed if before[key][:2] != self.replies[key][:2]]
+        lines = [f"against {path}: {len(changed)} replies changed, {len(moved)} of them in kind or item"]
+        for key in (moved + [k for k in changed if k not in moved])[:show]:
+            (kind, item, _), (now_kind, now_item, _) = before[key], self.replies[key]
+            lines.append(f"  {key[0]} {key[1]}  {kind} {item or '-'} -> {now_kind} {now_item or '-'}")
+        return "\n".join(lines)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -127,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xlsx", type=Path, default=XLSX, help="the real messages (default ../shared/data/…)")
     parser.add_argument("--show", type=int, default=0, help="answered messages to print, at random")
     parser.add_argument("--seed", type=int, default=1, help="seed of the messages shown")
+    parser.add_argument("--save", type=Path, help="keep every reply in this file (JSON lines)")
+    parser.add_argument("--against", type=Path, help="a file --save wrote before a change: what changed since")
     args = parser.parse_args(argv)
 
     from assistant.qa import QuestionAnswerer
@@ -148,7 +175,16 @@ def main(argv: list[str] | None = None) -> int:
         if done % 2000 == 0 or done == len(rows):
             print(f"  {done}/{len(rows)} asked ({time.monotonic() - start:.0f} s)", file=sys.stderr)
 
-    print(Tally.of(rows, qa.ask, progress).text(show=args.show, seed=args.seed))
+    tally = Tally.of(rows, qa.ask, progress)
+    print(tally.text(show=args.show, seed=args.seed))
+    if args.against:
+        try:
+            print(tally.against(args.against, show=args.show))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"cannot compare with {args.against}: {exc} (write it with --save)", file=sys.stderr)
+            return 2
+    if args.save:
+        tally.save(args.save)
     return 0
 
 

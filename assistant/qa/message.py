@@ -82,8 +82,9 @@ _ASKING = re.compile(
     r"[？?]|吗|呢|么|什么|啥|怎么|怎样|咋|如何|哪|多少|多久|多长|几[天个次岁年月项份]|能否|是否|可否|可不可以|能不能"
     r"|是不是|有没有|行不行|要不要|需不需要|请问|想咨询|咨询一下|咨询下|想问|问一下|问问|想了解|想知道|请告知|告诉我|求解答|需要.{0,6}(?:材料|证件|手续)"
 )
-# asking whether, in a clause of its own before the one a question mark ends ("能不能在手机上办，不用跑大厅？")
-_WHETHER = re.compile(r"能否|是否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要|会不会")
+# the forms of asking whether (a yes or no); a clause of them before the one a question mark ends begins the ask
+# ("能不能在手机上办，不用跑大厅？")
+_WHETHER = re.compile(r"是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要|会不会")
 _MARKED = re.compile(r"[？?]|请问|想问|想咨询|咨询一下|咨询下|问一下|想了解|想知道|请告知")
 _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("phone", re.compile(r"电话|热线|联系方式|手机号")),
@@ -118,7 +119,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "yes_no",
         re.compile(
             r"吗(?:[？?。！!，,]|$)|(?<=[\u4e00-\u9fff])不(?:[？?。！!，,]|$)"  # 要带户口本不: asked as 吗 asks
-            r"|是否|能否|可否|可不可以|能不能|是不是|有没有|行不行|要不要|需不需要|会不会"
+            r"|" + _WHETHER.pattern
         ),
     ),
 )

@@ -35,3 +35,15 @@ def test_each_outcome_is_counted_and_the_answers_are_kept_by_guide():
     assert "居住证申领" in text and "情感分类" in text
     # a refused message's further asks answered anyway (from a guide that ranks first for a few words) are counted
     assert tally.after_refusal == 2 and "after a refused first ask: 2" in text
+
+
+def test_a_saved_run_tells_which_replies_a_change_moved(tmp_path):
+    rows = [Row("情感分类", n, text) for n, text in enumerate("abc", 2)]
+    before = {"a": answer("answer", "居住证申领"), "b": answer("out_of_scope"), "c": answer("clarify")}
+    saved = tmp_path / "before.jsonl"
+    Tally.of(rows, lambda text: before[text]).save(saved)
+    after = {**before, "a": answer("out_of_scope"), "c": answer("clarify").model_copy(update={"answer": "请问？"})}
+    text = Tally.of(rows, lambda text: after[text]).against(saved, show=5)
+    # a refused answer moved in kind; a reworded clarification changed in text only; the refusal did not change
+    assert text.splitlines()[0] == f"against {saved}: 2 replies changed, 1 of them in kind or item"
+    assert "情感分类 2  answer 居住证申领 -> out_of_scope -" in text and "情感分类 3" not in text
