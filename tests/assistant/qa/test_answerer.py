@@ -70,6 +70,26 @@ def test_a_short_question_sharing_no_word_with_any_guide_is_refused_not_guessed(
 
 
 @pytest.mark.parametrize(
+    ("query", "guessed"),
+    [  # real hotline messages (MSGABench 情感分类 rows 9049, 2098) once answered from these guides
+        (
+            "尊敬的书记，您好，现反****区经常有新石器无人卖餐车，占用整个非机动车道行车，识别障碍物后会急停，影响行人安全。",
+            "机动车",
+        ),
+        (
+            "区长您好，我想咨询一下***b3房产证的进展。b1和b4听说大本已经下来了，请问您一下为什么b3还没有动静，已经好多年了，"
+            "卡在哪里？明年是否能下本，谢谢",
+            "不动产转移登记",
+        ),
+    ],
+)
+def test_a_long_message_sharing_one_word_cut_twice_with_a_guide_is_not_answered_from_it(qa, query, guessed):
+    # 非机动车 holds 机动车 and 房产证 holds 房产: each is one word of the message, not two shared with the guide
+    answer = qa.ask(query)
+    assert answer.kind == "out_of_scope" and guessed not in answer.answer and "12345" in answer.answer
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "",
@@ -407,7 +427,7 @@ def test_the_words_of_an_entrys_formal_name_are_what_a_message_is_about(qa):
     assert {"户口簿", "身份证"} <= set(qa.analyse("户口本和身份证都丢了要怎么补").content)
     story = (
         "您好，我们家户口本年初搬家的时候弄丢了，到处都找不到。户主是我丈夫，他常年在外省工地干活，过年才回来一次。"
-        "请问我能不能自己去**派出所把户口本补回来？还需要他写委托书吗？谢谢领导。"
+        "请问我能不能自己去**派出所补办户口本？还需要他写委托书吗？谢谢领导。"
     )
     answer = qa.ask(story)
     assert (answer.kind, answer.item) == ("answer", "居民户口簿补领")
