@@ -90,6 +90,22 @@ def test_a_long_message_sharing_one_word_cut_twice_with_a_guide_is_not_answered_
 
 
 @pytest.mark.parametrize(
+    ("query", "guessed"),
+    [  # real portal questions (MSGABench 政务问答 rows 1447, 1404) once answered from these guides
+        ("如何查询个人社保缴费信息？", "灵活就业人员社会保险参保登记"),
+        ("如何查询生育服务事项办理进度?", "生育登记"),
+    ],
+)
+def test_a_short_question_how_to_look_up_a_record_is_refused_unless_plainly_about_a_guide(qa, query, guessed):
+    # looking up one's own records is the office's query service, not what a guide sharing 社保 or 生育 answers
+    answer = qa.ask(query)
+    assert answer.kind == "out_of_scope" and guessed not in answer.answer and "12345" in answer.answer
+    # a look-up in the words of a guide's names is answered from it (its online step says where to look)
+    progress = qa.ask("如何查询养老转移接续办理进度？")
+    assert progress.kind == "answer" and progress.item == "职工基本养老保险关系转移接续"
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "",
