@@ -227,6 +227,8 @@ def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
         ("机动车有哪些情形必须办理变更登记", "机动车变更登记"),  # its words with others between: not 转移登记
         ("领导您好，请问我们**镇**村近几年有没有拆迁计划？家里老房子想翻建", "拆迁"),  # not 建设工程规划许可证核发
         ("我听说有工作居住证了，怎么申请", "工作居住证"),  # what has happened is all it says: it is what is asked
+        ("新能源汽车需要遵守尾号限行规定吗？", "尾号限行"),  # a traffic rule, not 机动车注册登记
+        ("年满60岁以后驾驶证必须降级吗？", "驾驶证降级"),  # not 机动车驾驶证期满换证
     ],
 )
 def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a_neighbour(qa, query, service):
