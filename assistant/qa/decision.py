@@ -26,10 +26,9 @@ Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
 UNFOUNDED = 1  # words (two characters or more) a long message naming no entry shares with it, at most, to be refused
 BARE = 0.05  # a short question naming no entry is refused when less of its words (by weight) than this are the entry's
-LOOKED_UP = (
-    2  # words a short question asking how to look something up shares with an entry naming none, at most, to be refused
-)
-# asking how to look up or check a record of one's own (账户明细, 缴费记录, 办理状态)
+# a short question naming no entry and asking how to look up or check a record of one's own (账户明细, 缴费记录,
+# 办理状态) is refused when it shares at most this many words with the best entry
+LOOKED_UP = 2
 _LOOKUP = re.compile("查询|查看|核实|打印")
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
