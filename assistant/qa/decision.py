@@ -89,12 +89,11 @@ def standalone(word: str, words: Sequence[str], text: str) -> bool:
     its own as well ("一个人开不了公司 … 能开有限公司吗") is a word of its own, and so is a word the text does not
     write as it is.
     """
-    longer = [w for w in words if w != word]
     places = [found.span() for found in re.finditer(re.escape(word), text)]
-    if not longer or not places:
+    if not words or not places:
         return True
     covered = [False] * len(text)
-    for other in longer:
+    for other in words:
         for found in re.finditer(re.escape(other), text):
             covered[found.start() : found.end()] = [True] * len(other)
     return any(not all(covered[start:end]) for start, end in places)
@@ -190,7 +189,7 @@ class Decider:
         pairs = (a + b for a, b in itertools.pairwise(question.words) if len(a) == len(b) == 1)
         words += [pair for pair in pairs if pair in question.text and pair not in words]
         used = [word for word, use in zip(words, self.uses(entry, words), strict=True) if use]
-        return sum(1 for word in used if standalone(word, [other for other in used if word in other], question.text))
+        return sum(standalone(word, [o for o in used if word in o and o != word], question.text) for word in used)
 
     def _vague(self, question: Question, scored: Scored) -> bool:
         """A short request in one everyday word that several entries share ("我要办证", "我想开店", "我想上社保"),

@@ -314,7 +314,7 @@ def _split_clauses(sentence: str, asking: re.Pattern[str]) -> tuple[str, str]:
     clauses = re.findall(r"[^，,：:]+[，,：:]*", sentence)
     for k, clause in enumerate(clauses):
         if asking.search(clause):
-            k = next(j for j in range(k + 1) if _WHETHER.search(clauses[j]) or j == k)
+            k = next((j for j in range(k) if _WHETHER.search(clauses[j])), k)
             return "".join(clauses[:k]), "".join(clauses[k:])
     return sentence, ""
 
