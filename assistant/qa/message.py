@@ -329,18 +329,21 @@ def read_message(raw: str) -> Message:
     while previous != text:  # "尊敬的领导：您好！"
         previous = text
         text = _SALUTATION.sub("", text, count=1)
-    pieces: list[str] = []
+    pieces: list[tuple[str, bool]] = []  # (sentence, whether it stands in a numbered item)
     for line in text.split("\n"):
         for part in _NUMBER.split(line):
-            pieces.extend(m.group(0) for m in _SENTENCE.finditer(part))
-    sentences = [s for s in (_strip_closing(p.strip()) for p in pieces) if s]
+            numbered = bool(_NUMBERING.match(part.lstrip()))
+            pieces.extend((m.group(0), numbered) for m in _SENTENCE.finditer(part))
+    read = [(s, numbered) for s, numbered in ((_strip_closing(p.strip()), n) for p, n in pieces) if s]
+    sentences = [s for s, _ in read]
     cleaned = "".join(sentences) if sentences else text.strip()
-    # a question mark or a "请问" marks an ask; where none does, any wording of asking ("几次", "怎么") does
+    # a question mark or a "请问" marks an ask; where none does, any wording of asking ("几次", "怎么") does. A
+    # numbered item is an ask by its wording alone: "1、……需要什么手续；2、……是真的吗？" asks twice
     for asking in (_MARKED, _ASKING):
         asks: list[str] = []
         story_parts: list[str] = []
-        for sentence in sentences:
-            told, ask = _split_clauses(sentence, asking)
+        for sentence, numbered in read:
+            told, ask = _split_clauses(sentence, _ASKING if numbered else asking)
             if told:
                 story_parts.append(told)
             if ask:

@@ -59,6 +59,20 @@ def test_numbered_asks_are_read_in_order_without_their_numbers() -> None:
     assert MAX_ASKS == 3
 
 
+def test_a_numbered_ask_without_a_question_mark_is_an_ask_of_its_own() -> None:
+    # a real hotline message: the first numbered ask ends in "；", only the second in "？" (the first was read as
+    # the story, and the message as asking "是真的吗？" alone)
+    message = read_message(
+        "1、本人**国企集体户口，子女在**，要想办理随迁落户**，需要什么样的手续，对子女年龄有没有限制要求； "
+        "2、听说集体户口职工子女随迁落户**，还需要到**指定机构办理亲子鉴定并出具证明，是真的吗？"
+    )
+    assert [a.text for a in message.asks] == ["需要什么样的手续，对子女年龄有没有限制要求；", "是真的吗？"]
+    assert "要想办理随迁落户" in message.story
+    # an unnumbered sentence still needs its question mark, where the message has one, to be an ask
+    told = read_message("我是外地户口，不知道什么手续都没办。请问怎么迁户口？")
+    assert [a.text for a in told.asks] == ["请问怎么迁户口？"]
+
+
 def test_a_message_without_a_question_mark_still_has_its_ask() -> None:
     message = read_message("我想给孩子办理入学登记，不知道要带哪些证件")
     assert message.asks and message.asks[-1].answer_type == "document"
