@@ -83,6 +83,28 @@ def carried_words(question: Question) -> set[str]:
     return carried | {word for word in question.content if any(word in whole for whole in carried)}
 
 
+# where one's household is registered, told as who one is ("我们都是外地户口", "户口在老家", "集体户口"): the
+# person's situation in a conversation about any service, not the household registration as a subject
+_REGISTERED = re.compile(
+    r"(?:外地|外省|省外|本地|本市|当地|老家|农村|城镇|集体|异地|京籍|外籍|非本市|非京籍?)(?:的)?(?:户口|户籍)"
+    r"|(?:户口|户籍)(?:都|也|还)?(?:在|不在|是)"
+)
+
+
+def registered_words(question: Question) -> set[str]:
+    """The words of a question that only tell where the person's household is registered (户口 in "我们俩都是外地
+    户口，可以在这边办吗"): in a conversation about 结婚登记 it asks about 结婚登记, not about 户口迁移."""
+    spans = [found.span() for found in _REGISTERED.finditer(question.text)]
+    if not spans:
+        return set()
+    told = set()
+    for word in question.content:
+        places = [(m.start(), m.end()) for m in re.finditer(re.escape(word), question.text)]
+        if places and all(any(a <= start and end <= b for a, b in spans) for start, end in places):
+            told.add(word)
+    return told
+
+
 class Pipeline(Protocol):
     """An index's element / mention / scope pipeline over normalised text (``nlu.reader.ElementReader``)."""
 

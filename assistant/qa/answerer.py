@@ -230,30 +230,57 @@ class QuestionAnswerer:
             alone = self.decide(question, self.score(question, signals))
             if alone.kind == "answer":
                 return self.compose(question, alone)
-            if further and (question.element is not None or question.answer_type is not None):
-                return self._further(question, decision, signals, context_item)
+            if question.element is not None or question.answer_type is not None:
+                if further:
+                    return self._further(question, decision, signals, context_item)
+                if self._within(question, context_item):
+                    # a returning person's follow-up in the words of the conversation's guide ("需要拍照吗" after
+                    # 内地居民结婚登记): about it, but a fact only where a sentence of it states that fact
+                    return self._further(question, decision, signals, context_item, stated=True)
         if self._stated(question, decision):
             decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])
         return self.compose(question, decision)
 
-    def _further(self, question: Question, refused: Decision, signals: Signals, context_item: str) -> Answer:
+    def _further(
+        self, question: Question, refused: Decision, signals: Signals, context_item: str, *, stated: bool = False
+    ) -> Answer:
         """A further ask of a message that asks something of an element, refused in the context of the first ask's
         entry and unclear alone, is about that entry, one message being one subject ("小孩和大人收费一样吗？",
         "过期会罚款吗？"), when it still ranks first: answered from its guide where the guide has what it asks,
-        else said to be beyond that guide."""
+        else said to be beyond that guide. ``stated``: a question about a fact (an amount, a period …) needs a
+        sentence of the guide that states it ("契税交多少" is not answered with the registration fee)."""
         held = self.ranker.score(question, signals, context_item, switch=False).ranked
         if not held or self.ranker.names[held[0][0]] != context_item:
             return self.compose(question, refused)
-        if not self._found(question, held[0][0]):
+        if not self._found(question, held[0][0], stated=stated):
             # the service is ours, this one fact is not in its guide: not "不在我能解答的范围内"
             return self.compose(question, replace(refused, beyond=context_item))
         return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
 
-    def _found(self, question: Question, position: int) -> bool:
+    def _within(self, question: Question, context_item: str) -> bool:
+        """Whether every word of a question (two characters or more, naming a subject) is a word of the guide of the
+        conversation's item: a follow-up in its words ("怎么查询办理进度" after 职工基本养老保险关系转移接续, "需要拍照吗"
+        after 内地居民结婚登记) is about it, "红烧肉怎么做" is not."""
+        position = self.ranker.position(context_item)
+        if position is None or not isinstance(self.entries[position], Item):
+            return False
+        words = [w for w in question.content if len(w) >= 2 and w not in self.decider.stop_words]
+        text = self._text(position)
+        return bool(words) and all(word in text for word in words)
+
+    def _text(self, position: int) -> str:
+        cut = self._passages.get(position)
+        if cut is None:
+            cut = self._passages[position] = passages(self.entries[position])  # type: ignore[arg-type]
+        return "".join(p.match or p.text for p in cut)
+
+    def _found(self, question: Question, position: int, *, stated: bool = False) -> bool:
         """Whether the guide has what an ask on its subject asks: the element asked, when it holds that kind of
         answer (or the ask is a how-to), or a sentence that answers it; never "不收费" to how much a benefit pays,
-        nor the office's time limit to whether a fine is due."""
+        nor the office's time limit to whether a fine is due. ``stated``: a fact only in a sentence that answers it."""
         kind = question.answer_type
+        if stated and kind in FACTS:
+            return self._lead(position, question) is not None
         return kind is None or holds(question.element, kind) or self._lead(position, question) is not None
 
     def _stated(self, question: Question, decision: Decision) -> bool:

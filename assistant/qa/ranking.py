@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.qa.analysis import Question, carried_words
+from assistant.qa.analysis import Question, carried_words, registered_words
 from assistant.retrieval.types import Hit, without_act
 
 # weights of the fused score: BM25 (relative to the best BM25 score of the question), cosine similarity, and a
@@ -140,6 +140,10 @@ class Ranker:
         for i, name in enumerate(names):
             self._by_name.setdefault(name, i)
 
+    def position(self, name: str) -> int | None:
+        """The position of the entry of that name (the first, where two share it)."""
+        return self._by_name.get(name)
+
     def idf(self, token: str) -> float:
         """Inverse document frequency over the entries' naming texts: rare words weigh more."""
         return math.log((len(self.naming) + 1) / (self.naming.document_frequency.get(token, 0) + 1)) + 1.0
@@ -165,16 +169,17 @@ class Ranker:
         mentioned = dict(signals.mentioned)
         scores = fuse(signals.bm25, signals.dense, mentioned, self.priors, self.fusion, self.prior_power)
         if context_item and not mentioned:
-            i = self._by_name.get(context_item)
+            i = self.position(context_item)
             # a word that is part of another entry's name and not of this one's says the question is about that
             # other entry ("那离婚要带什么" after 内地居民结婚登记); "那要多少钱" stays with the conversation's entry,
-            # and so does a thing to bring ("那要带户口本不": 户口簿 of 居民户口簿补领) or a name's act (申请)
+            # and so does a thing to bring ("那要带户口本不": 户口簿 of 居民户口簿补领), a name's act (申请) or where the
+            # person's household is registered ("我们都是外地户口，可以在这边办吗")
             others: set[str] = set()  # words of other entries' names
             if switch and i is not None:
                 others = {
                     t for t in question.content if len(t) >= 2 and t in self._all_names and t not in self.names[i]
                 }
-            foreign = bool(others) and bool(others - carried_words(question))
+            foreign = bool(others) and bool(others - carried_words(question) - registered_words(question))
             if i is not None and not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)
                 mentioned[i] = 1.0

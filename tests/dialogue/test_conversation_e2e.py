@@ -223,6 +223,10 @@ def test_real_messages_in_one_conversation(live_server):
     assert "二百元以下罚款" in text(reply).split("【第2问】")[1]  # the further ask, from the first one's guide
     reply = chat.say("结婚登记要带什么")
     assert "【内地居民结婚登记】" in text(reply)
+    reply = chat.say("我们俩都是外地户口可以在这边办吗")  # 户口 says where they are registered: still 结婚登记
+    assert "【内地居民结婚登记】" in text(reply) and "全国通办" in text(reply)
+    reply = chat.say("需要拍照吗")  # every word of it is the guide's: answered from it, not refused
+    assert "【内地居民结婚登记】" in text(reply) and "合影照片" in text(reply)
     reply = chat.say("那离婚要带什么")
     assert "【内地居民离婚登记】" in text(reply)
     reply = chat.say(

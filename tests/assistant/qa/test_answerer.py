@@ -339,6 +339,31 @@ def test_a_new_subject_in_context_switches_the_item(qa):
     assert qa.ask("今天天气怎么样", context_item="出生登记").kind == "out_of_scope"
 
 
+@pytest.mark.parametrize(
+    ("context", "message", "quoted"),
+    [
+        # refused before: the follow-up shares too little with the guide's names, yet every word of it is the guide's
+        ("职工基本养老保险关系转移接续", "怎么查询办理进度？", "进度查询：在同一渠道查询转移办理进度和结果"),
+        ("内地居民结婚登记", "需要拍照吗", "合影照片"),
+        # 户口 is a word of other entries' names, but here it says where the couple are registered (answered with
+        # 出生登记 before): still about getting married, here
+        ("内地居民结婚登记", "我们俩都是外地户口可以在这边办吗", "全国通办"),
+    ],
+)
+def test_a_returning_persons_follow_up_in_the_words_of_the_conversations_guide_is_answered_from_it(
+    qa, context, message, quoted
+):
+    answer = qa.ask(message, context_item=context)
+    assert (answer.kind, answer.item) == ("answer", context)
+    assert quoted in answer.answer
+
+
+def test_a_follow_up_about_what_the_conversations_guide_never_mentions_is_still_refused(qa):
+    # every word must be the guide's: a question of its own in the middle of a conversation is not answered from it
+    assert qa.ask("红烧肉怎么做", context_item="内地居民结婚登记").kind == "out_of_scope"
+    assert qa.ask("附近哪有加油站", context_item="机动车注册登记").kind == "out_of_scope"
+
+
 def test_several_asks_of_one_message_are_each_answered_in_order_with_their_citation(qa):
     answer = qa.ask("尊敬的区长：您好！本人**，今年刚退休，1、公积金怎么提取？2、多久能到账？3、要不要收费？谢谢")
     assert (answer.item, answer.element) == ("住房公积金提取", "process")
