@@ -12,7 +12,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -20,12 +21,13 @@ from pydantic import BaseModel, model_validator
 
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
-from assistant.qa.decision import UNFOUNDED, Decider, Decision, Kind, Thresholds
+from assistant.qa.decision import Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS, holds, waits_on_office
 from assistant.qa.passages import FACTS, Passage, best_passage, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from knowledge.schema import Bundle, Item
+from nlu.segmenter import everyday_count
 
 if TYPE_CHECKING:
     from assistant.retrieval.index import Index
@@ -91,6 +93,8 @@ class QuestionAnswerer:
         replies: the assistant's own sentences.
         thresholds: decision thresholds (defaults measured on the development splits).
         stop_words: words that name no subject (the index's: see :attr:`~assistant.retrieval.index.Index.stop_words`).
+        everyday: how often jieba's own dictionary counts a word (the index's segmenter's: see
+            :func:`nlu.segmenter.everyday_count`).
     """
 
     def __init__(
@@ -104,6 +108,7 @@ class QuestionAnswerer:
         replies: Replies,
         thresholds: Thresholds | None = None,
         stop_words: frozenset[str] = frozenset(),
+        everyday: Callable[[str], int] = lambda word: 0,
     ):
         self.analyser = analyser
         self.bm25 = bm25
@@ -120,6 +125,7 @@ class QuestionAnswerer:
             thresholds,
             lambda word: ranker.naming.document_frequency.get(word, 0),
             stop_words,
+            everyday,
         )
 
     @classmethod
@@ -135,6 +141,7 @@ class QuestionAnswerer:
             Replies.load(index.contacts),
             thresholds,
             index.stop_words,
+            functools.partial(everyday_count, index.segmenter),
         )
 
     @property
@@ -201,7 +208,8 @@ class QuestionAnswerer:
         the service the catalogue lacks, neither followed by "请问您想了解哪个事项的申请材料？" nor "收费吗？" answered
         from a guide that happens to rank first alone ("驾驶证增驾需要什么条件？去哪里报名？" is not about school
         places). A subject of its own is another service the catalogue lacks, two entries to choose from, an
-        entry's name ("小学报名要带什么？"), or two words of the answering entry's names, aliases and FAQ."""
+        entry's name ("小学报名要带什么？"), or two words of the answering entry's names, aliases and FAQ, not all
+        everyday ones ("规划" and "建设" of a city's plans do not ask for the planning permit)."""
         if first.kind != "out_of_scope" or question.lacking:
             return False
         if part.kind == "clarify":
@@ -210,7 +218,7 @@ class QuestionAnswerer:
             return True
         if question.mentions or part.item_id is None:
             return False
-        return self.decider.shared_words(question, self.positions[part.item_id]) <= UNFOUNDED
+        return not self.decider.founded(question, self.positions[part.item_id])
 
     def _answer(
         self, question: Question, context_item: str | None, lacking: str | None = None, *, further: bool = False

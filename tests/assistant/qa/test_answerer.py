@@ -78,6 +78,26 @@ def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
         # not what a guide sharing 社保 or 生育 answers
         ("如何查询个人社保缴费信息？", "灵活就业人员社会保险参保登记"),
         ("如何查询生育服务事项办理进度?", "生育登记"),
+        # hotline messages (情感分类 rows 3113, 1157, 1511) sharing only everyday words with a guide (规划, 建设,
+        # 学校, 单位): a city's plans and building works are not the planning permit's, nor a school's building
+        # works the school place's
+        (
+            "请问****站站城一体化微中心规划建设的进展如何？工作具体进行到哪一步了？已经很久没有消息了。",
+            "建设工程规划许可证核发",
+        ),
+        (
+            "根据去年留言回复，****苑小区东南角教育用地的方案设计已经一年多，请问目前进展如何？学校建设计划何时开始？工期几个月？",
+            "义务教育阶段新生入学登记",
+        ),
+        (
+            "****区****园**号院南侧****公司院内的**是否是违建？是违建的话何时拆除？不是违建的话产权单位是什么单位？",
+            "单位社会保险参保登记",
+        ),
+        # a further ask too (情感分类 row 1050): refused with the first, not answered from the planning permit
+        (
+            "目前，****园**区、****区已经基本成型。请****园**区建设进度如何？以后是否还有资金支持？规划什么时****区基本建设成型？",
+            "【",
+        ),
     ],
 )
 def test_a_message_a_guide_does_not_answer_is_refused_not_guessed(qa, query, guessed):
