@@ -156,6 +156,12 @@ def test_a_lead_in_before_numbered_asks_is_no_ask_of_its_own():
     )
     assert [a.text for a in message.asks] == ["食品经营许可证从申请到下证要多久？", "要不要交钱？"]
     assert message.asks[0].answer_type == "duration"
+    # "想问问：" too (it was read as "问：", an ask of its own, and the fee ask came second); "谢谢答复" closes
+    message = read_message(
+        "我母亲身份证下个月就到期了。想问问：1、换新身份证要交多少钱工本费？2、能在家附近办吗？谢谢答复。"
+    )
+    assert [a.text for a in message.asks] == ["换新身份证要交多少钱工本费？", "能在家附近办吗？"]
+    assert message.story == "我母亲身份证下个月就到期了。"
     # a lead-in alone is still read as what was asked
     assert [a.text for a in read_message("请问").asks] == ["请问"]
 
