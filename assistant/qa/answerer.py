@@ -22,7 +22,7 @@ from pydantic import BaseModel, model_validator
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
-from assistant.qa.message import MAX_ASKS, holds, waits_on_office
+from assistant.qa.message import MAX_ASKS, asking_words, holds, waits_on_office
 from assistant.qa.passages import FACTS, Passage, best_passage, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
@@ -266,15 +266,17 @@ class QuestionAnswerer:
         return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
 
     def _within(self, question: Question, context_item: str) -> bool:
-        """Whether every word of a question (two characters or more, naming a subject) is a word of the guide of the
-        conversation's item: a follow-up in its words ("怎么查询办理进度" after 职工基本养老保险关系转移接续, "需要拍照吗"
-        after 内地居民结婚登记) is about it, "红烧肉怎么做" is not."""
+        """Whether every word of a question (two characters or more, naming a subject; not one that only says what
+        kind of answer is asked, 不服) is a word of the guide of the conversation's item: a follow-up in its words
+        ("怎么查询办理进度" after 职工基本养老保险关系转移接续, "需要拍照吗" after 内地居民结婚登记, "不服怎么办") is
+        about it, "红烧肉怎么做" is not."""
         position = self.ranker.position(context_item)
         if position is None or not isinstance(self.entries[position], Item):
             return False
         words = [w for w in question.content if len(w) >= 2 and w not in self.decider.stop_words]
         text = self._text(position)
-        return bool(words) and all(word in text for word in words)
+        asking = asking_words(question.text, words, question.answer_type)
+        return bool(words) and all(word in text for word in words if word not in asking)
 
     def _text(self, position: int) -> str:
         cut = self._passages.get(position)

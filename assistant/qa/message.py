@@ -186,6 +186,21 @@ _HELD: dict[str, frozenset[AnswerType]] = {
 }
 
 
+def asking_words(text: str, words: list[str], kind: AnswerType | None) -> set[str]:
+    """The words that only say what kind of answer is asked (不服 asks for the remedies, 多少钱 for an amount): not
+    what the question is about ("不服怎么办" after 居民身份证补领 asks about nothing but that)."""
+    pattern = _REMEDY if kind == "remedy" else dict(_TYPES).get(kind) if kind else None
+    if pattern is None:
+        return set()
+    spans = [found.span() for found in pattern.finditer(text)]
+    return {
+        word
+        for word in words
+        if (places := [(m.start(), m.end()) for m in re.finditer(re.escape(word), text)])
+        and all(any(a <= start and end <= b for a, b in spans) for start, end in places)
+    }
+
+
 def waits_on_office(text: str) -> bool:
     """Whether a question of how long is about the office's part: a decision, a certificate, the money
     ("多少天内会作出决定", "几天出证", "多久到账")."""

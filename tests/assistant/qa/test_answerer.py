@@ -365,6 +365,8 @@ def test_a_new_subject_in_context_switches_the_item(qa):
         # refused before: the follow-up shares too little with the guide's names, yet every word of it is the guide's
         ("职工基本养老保险关系转移接续", "怎么查询办理进度？", "进度查询：在同一渠道查询转移办理进度和结果"),
         ("内地居民结婚登记", "需要拍照吗", "合影照片"),
+        # 不服 says what is asked (the remedies), not what about: the guide need not use the word
+        ("居民身份证补领", "不服怎么办", "行政复议"),
         # 户口 is a word of other entries' names, but here it says where the couple are registered (answered with
         # 出生登记 before): still about getting married, here
         ("内地居民结婚登记", "我们俩都是外地户口可以在这边办吗", "全国通办"),
@@ -382,6 +384,9 @@ def test_a_follow_up_about_what_the_conversations_guide_never_mentions_is_still_
     # every word must be the guide's: a question of its own in the middle of a conversation is not answered from it
     assert qa.ask("红烧肉怎么做", context_item="内地居民结婚登记").kind == "out_of_scope"
     assert qa.ask("附近哪有加油站", context_item="机动车注册登记").kind == "out_of_scope"
+    # nothing but everyday words and question words: no word of the guide's either
+    assert qa.ask("周末去哪里玩比较好", context_item="住房公积金贷款申请").kind == "out_of_scope"
+    assert qa.ask("今天星期几", context_item="公司变更登记").kind == "out_of_scope"
 
 
 def test_several_asks_of_one_message_are_each_answered_in_order_with_their_citation(qa):
