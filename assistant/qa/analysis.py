@@ -63,11 +63,15 @@ class Question:
 _CARRY = "带|交|提供|提交|拿|准备|携带"
 _CARRIED_BY = re.compile(rf"({_CARRY})(上|好)?$")
 _ASKED_TO_BRING = re.compile(rf"^(还|也)?((要|需要|得|用)(不要|不用)?({_CARRY})?|({_CARRY}))(上|好)?(吗|不|么|嘛)?$")
+# ... or asked whether it is needed, the question ending with it ("需要居住证吗", "还要户口本不")
+_NEEDED_BY = re.compile(r"(要|需要|得|用)$")
+_NEEDED = re.compile(r"^(吗|不|么|嘛)?$")
 
 
 def carried_words(question: Question) -> set[str]:
     """The words of a question that name a thing to bring, not what it is about: the object of 带 / 交 / 提供 …
-    ("要带户口本不", "需要提供身份证吗"), or a thing asked whether it is needed ("户口本要带吗", "户口本需要吗").
+    ("要带户口本不", "需要提供身份证吗"), or a thing asked whether it is needed ("户口本要带吗", "户口本需要吗",
+    "需要居住证吗").
     In a conversation about 结婚登记 these ask about its materials; "离婚要带什么" is about 离婚."""
     text = question.text
     carried = set()
@@ -75,7 +79,11 @@ def carried_words(question: Question) -> set[str]:
         at = text.find(word)
         while at >= 0:
             before, after = text[:at], text[at + len(word) :]
-            if _CARRIED_BY.search(before) or (after and _ASKED_TO_BRING.match(after)):
+            if (
+                _CARRIED_BY.search(before)
+                or (after and _ASKED_TO_BRING.match(after))
+                or (_NEEDED_BY.search(before) and _NEEDED.match(after))
+            ):
                 carried.add(word)
                 break
             at = text.find(word, at + 1)

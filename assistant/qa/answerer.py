@@ -279,6 +279,7 @@ class QuestionAnswerer:
         return bool(words) and all(word in text for word in words if word not in asking)
 
     def _text(self, position: int) -> str:
+        """The words of an item's guide (its passages)."""
         cut = self._passages.get(position)
         if cut is None:
             cut = self._passages[position] = passages(self.entries[position])  # type: ignore[arg-type]

@@ -585,6 +585,7 @@ def test_a_returning_persons_follow_up_on_doing_it_here_stays_with_the_conversat
         ("内地居民结婚登记", "那需要提供身份证吗"),
         ("内地居民结婚登记", "那还要交身份证复印件吗"),
         ("出生登记", "那结婚证要带吗"),
+        ("义务教育阶段新生入学登记", "需要居住证吗"),  # was answered with 居住证申领's materials
         # behind a story, as a returning person writes it
         ("内地居民结婚登记", "我们下周就去民政局了，我的户口本还在老家，请问户口本要带吗？"),
     ],
