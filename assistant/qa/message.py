@@ -220,6 +220,8 @@ def element_for(kind: AnswerType | None, element: str | None) -> str | None:
     the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱")."""
     if kind == "remedy":
         return "rights_remedies"
+    if kind in ("eligibility", "yes_no") and element is None:
+        return "conditions"
     if kind == "validity" and element in (None, "time_limit"):
         return "result"
     if kind == "period" and element in ("time_limit", "result"):

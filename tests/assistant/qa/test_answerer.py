@@ -333,6 +333,16 @@ def test_disagreeing_with_a_decision_is_answered_with_the_guides_rights_and_reme
     assert "权利与救济" in answer.brief and "行政复议" in answer.brief
 
 
+@pytest.mark.parametrize(
+    ("query", "item"),
+    [("上下班路上出车祸算工伤吗", "工伤认定申请"), ("家里就一个重病的能单独吃低保吗", "最低生活保障申请")],
+)
+def test_whether_one_may_asked_with_no_element_is_answered_with_the_conditions(qa, query, item):
+    # no template of an element reads these (the overview came back); whether it counts, whether one may: conditions
+    answer = qa.ask(query)
+    assert (answer.item, answer.element) == (item, "conditions")
+
+
 def test_a_quoted_sentence_names_the_element_it_stands_in_as_the_guide_does(qa):
     answer = qa.ask("离婚冷静期是多少天，前后一共多久能拿到离婚证")
     assert "（摘自办事指南“办理时限”）" in answer.brief
