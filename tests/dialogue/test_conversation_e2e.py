@@ -239,6 +239,10 @@ def test_real_messages_in_one_conversation(live_server):
     assert "您问的是“工作居住证”" in text(reply) and "【户口迁移登记】" not in text(reply)
     reply = chat.say("居住证要带什么材料")  # an item of ours again
     assert "【居住证申领】" in text(reply)
+    reply = chat.say("身份证丢了怎么补")
+    assert "【居民身份证补领】" in text(reply)
+    reply = chat.say("不服怎么办")  # 不服 says what is asked: the guide's remedies, though it writes 有异议
+    assert "【居民身份证补领】" in text(reply) and "行政复议" in text(reply)
 
 
 def test_the_story_fills_the_checklist_in_and_only_the_rest_is_asked(live_server, holder):
