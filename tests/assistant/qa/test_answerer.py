@@ -235,6 +235,9 @@ def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
         ("我听说有工作居住证了，怎么申请", "工作居住证"),  # what has happened is all it says: it is what is asked
         ("新能源汽车需要遵守尾号限行规定吗？", "尾号限行"),  # a traffic rule, not 机动车注册登记
         ("年满60岁以后驾驶证必须降级吗？", "驾驶证降级"),  # not 机动车驾驶证期满换证
+        # real portal questions (政务问答), once answered from the planning permit, a driving licence or 户口簿
+        ("规划验收由什么部门来完成？规划验收在工程项目建设的什么阶段进行？", "规划验收"),
+        ("土地证不慎遗失，该如何补办？", "土地证"),  # not 机动车驾驶证补领
     ],
 )
 def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a_neighbour(qa, query, service):
