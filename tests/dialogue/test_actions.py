@@ -116,9 +116,19 @@ def test_follow_up_uses_the_conversation_item(services):
     assert "收费" in messages[0]["text"] or "元" in messages[0]["text"]
 
 
-def test_follow_up_switches_within_the_family(services):
-    events, _ = run(ActionAnswer(services), tracker("那补领呢", slots={"item_id": "resident-id-card-first"}))
-    assert slots(events)["item_id"] == "resident-id-card-reissue"
+@pytest.mark.parametrize(
+    ("context", "message", "member"),
+    [
+        ("resident-id-card-first", "那补领呢", "resident-id-card-reissue"),
+        # the word ends another family's name (机动车驾驶证期满换证, 职工基本养老保险关系转移接续, 不动产转移登记)
+        ("resident-id-card-first", "那换证呢", "resident-id-card-renewal"),
+        ("housing-fund-withdrawal", "那转移呢", "housing-fund-account-transfer"),
+        ("motor-vehicle-registration", "那过户呢", "motor-vehicle-transfer-registration"),
+    ],
+)
+def test_follow_up_switches_within_the_family(services, context, message, member):
+    events, _ = run(ActionAnswer(services), tracker(message, slots={"item_id": context}))
+    assert slots(events)["item_id"] == member
 
 
 @pytest.mark.parametrize("unrelated", ["帮我查下明天的天气", "今天天气怎么样"])
