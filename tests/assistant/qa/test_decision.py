@@ -232,6 +232,21 @@ def test_a_long_message_naming_nothing_and_sharing_one_word_with_the_best_entry_
     assert decide(one, scored, in_context=True).kind == "answer"
 
 
+def test_a_long_message_sharing_only_everyday_words_with_the_best_entry_is_refused():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "登记", "城市", "规划"}]))
+    counts = {"城市": 26_000, "规划": 5_445, "登记": 1_810}  # as jieba's dictionary counts them
+    decide = Decider(NAMES, ranker.uses, Thresholds(), everyday=lambda word: counts.get(word, 0)).decide
+    scored = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    story = "请问我们村所在的新城区的城市规划什么时候公布？村里的路和学校都说要重新建，大家都等着看规划图纸了"
+    assert len(story) > 40
+    # two words shared, both everyday ones: a plan of the city's, not the entry's business
+    plans = question(["村所", "新城", "城区", "城市", "规划", "公布", "学校", "重新", "规划图", "图纸"], text=story)
+    assert decide(plans, scored).kind == "out_of_scope"
+    # one of them a rarer word, it is answered
+    registered = question(["城市", "规划", "登记"], text=story + "，登记")
+    assert decide(registered, scored).kind == "answer"
+
+
 def test_a_word_and_the_part_of_it_jieba_also_cuts_are_one_word_shared():
     ranker = Ranker(NAMES, PRIORS, NAMING)
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
