@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.segmenter import cut, cut_for_search, load_segmenter, new_segmenter, save_segmenter, teach
+from nlu.segmenter import cut, cut_for_search, everyday_count, load_segmenter, new_segmenter, save_segmenter, teach
 
 pytestmark = pytest.mark.integration  # real jieba dictionaries (about a second each)
 
@@ -69,3 +69,10 @@ def test_a_cut_remembered_before_teaching_a_name_is_not_served_after_it():
     assert cut(segmenter, "居民身份证补领要带什么")[0] != "居民身份证补领"
     teach(segmenter, ["居民身份证补领"])
     assert cut(segmenter, "居民身份证补领要带什么")[0] == "居民身份证补领"
+
+
+def test_everyday_counts_are_jiebas_own_and_a_taught_name_is_no_everyday_word():
+    segmenter = new_segmenter(["建设工程规划许可证核发"])
+    assert everyday_count(segmenter, "建设") > everyday_count(segmenter, "规划") > everyday_count(segmenter, "公积金")
+    assert everyday_count(segmenter, "建设工程规划许可证核发") == 0  # a catalogue name is taught, not everyday
+    assert everyday_count(segmenter, "从未见过的词") == 0
