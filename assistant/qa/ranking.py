@@ -168,19 +168,20 @@ class Ranker:
         """
         mentioned = dict(signals.mentioned)
         scores = fuse(signals.bm25, signals.dense, mentioned, self.priors, self.fusion, self.prior_power)
-        if context_item and not mentioned:
-            i = self.position(context_item)
+        i = self.position(context_item) if context_item else None
+        # a question naming nothing, or naming the conversation's entry among others ("要去哪边领证" after 结婚登记)
+        if i is not None and (not mentioned or i in mentioned):
             # a word that is part of another entry's name and not of this one's says the question is about that
             # other entry ("那离婚要带什么" after 内地居民结婚登记); "那要多少钱" stays with the conversation's entry,
             # and so does a thing to bring ("那要带户口本不": 户口簿 of 居民户口簿补领), a name's act (申请) or where the
             # person's household is registered ("我们都是外地户口，可以在这边办吗")
             others: set[str] = set()  # words of other entries' names
-            if switch and i is not None:
+            if switch:
                 others = {
                     t for t in question.content if len(t) >= 2 and t in self._all_names and t not in self.names[i]
                 }
             foreign = bool(others) and bool(others - carried_words(question) - registered_words(question))
-            if i is not None and not foreign:
+            if not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)
                 mentioned[i] = 1.0
         if not scores:

@@ -383,6 +383,8 @@ def test_a_new_subject_in_context_switches_the_item(qa):
         # 户口 is a word of other entries' names, but here it says where the couple are registered (answered with
         # 出生登记 before): still about getting married, here
         ("内地居民结婚登记", "我们俩都是外地户口可以在这边办吗", "全国通办"),
+        # naming the conversation's entry (领证) among a story the retrievers take for 出生登记's
+        ("内地居民结婚登记", "我们俩一个是外地户口一个是本地户口，要去哪边领证", "全国任一婚姻登记机关"),
     ],
 )
 def test_a_returning_persons_follow_up_in_the_words_of_the_conversations_guide_is_answered_from_it(
