@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
-from assistant.qa.message import AnswerType, Ask, Message, answer_type, element_for, read_message
+from assistant.qa.message import AnswerType, Ask, Message, answer_type, element_for, read_message, words_inside
 from assistant.retrieval.bm25 import tokens
 from nlu.elements import TEMPLATES, Analysis
 from nlu.normalize import load_lexicon
@@ -102,15 +102,7 @@ _REGISTERED = re.compile(
 def registered_words(question: Question) -> set[str]:
     """The words of a question that only tell where the person's household is registered (户口 in "我们俩都是外地
     户口，可以在这边办吗"): in a conversation about 结婚登记 it asks about 结婚登记, not about 户口迁移."""
-    spans = [found.span() for found in _REGISTERED.finditer(question.text)]
-    if not spans:
-        return set()
-    told = set()
-    for word in question.content:
-        places = [(m.start(), m.end()) for m in re.finditer(re.escape(word), question.text)]
-        if places and all(any(a <= start and end <= b for a, b in spans) for start, end in places):
-            told.add(word)
-    return told
+    return words_inside(question.text, question.content, _REGISTERED)
 
 
 class Pipeline(Protocol):

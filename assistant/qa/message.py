@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -186,19 +187,27 @@ _HELD: dict[str, frozenset[AnswerType]] = {
 }
 
 
-def asking_words(text: str, words: list[str], kind: AnswerType | None) -> set[str]:
-    """The words that only say what kind of answer is asked (不服 asks for the remedies, 多少钱 for an amount): not
-    what the question is about ("不服怎么办" after 居民身份证补领 asks about nothing but that)."""
-    pattern = _REMEDY if kind == "remedy" else dict(_TYPES).get(kind) if kind else None
-    if pattern is None:
-        return set()
+def words_inside(text: str, words: Sequence[str], pattern: re.Pattern[str]) -> set[str]:
+    """The words that ``text`` writes only inside what ``pattern`` finds in it."""
     spans = [found.span() for found in pattern.finditer(text)]
+    if not spans:
+        return set()
     return {
         word
         for word in words
-        if (places := [(m.start(), m.end()) for m in re.finditer(re.escape(word), text)])
+        if (places := [found.span() for found in re.finditer(re.escape(word), text)])
         and all(any(a <= start and end <= b for a, b in spans) for start, end in places)
     }
+
+
+_WORDING: dict[AnswerType, re.Pattern[str]] = {"remedy": _REMEDY, **dict(_TYPES)}
+
+
+def asking_words(text: str, words: Sequence[str], kind: AnswerType | None) -> set[str]:
+    """The words that only say what kind of answer is asked (不服 asks for the remedies, 多少钱 for an amount): not
+    what the question is about ("不服怎么办" after 居民身份证补领 asks about nothing but that)."""
+    pattern = _WORDING.get(kind) if kind else None
+    return words_inside(text, words, pattern) if pattern else set()
 
 
 def waits_on_office(text: str) -> bool:
