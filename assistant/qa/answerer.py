@@ -236,7 +236,7 @@ class QuestionAnswerer:
             # refused in the conversation's context, but clear on its own: a new subject ("社保卡怎么办？" after
             # 出生登记; "那离婚要带什么" switches by a word of the name, this by an alias)
             alone = self.decide(question, self.score(question, signals))
-            if alone.kind == "answer":
+            if alone.kind == "answer" and not self.decider.everyday_only(question, alone.ranked[0][0]):
                 return self.compose(question, alone)
             if question.element is not None or question.answer_type is not None:
                 if further:

@@ -138,7 +138,9 @@ class Decider:
         Args:
             question: the analysed question.
             scored: its ranking.
-            in_context: the conversation is about an entry already.
+            in_context: the conversation is about an entry already (the ranker marks it as named, so a follow-up
+                about it passes the rules for messages naming no entry); a question taken to another entry by
+                everyday words alone is refused (see :meth:`_pulled`).
         """
         if question.lacking:  # 工作居住证: refused by name, never answered with 居住证申领
             return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
@@ -155,7 +157,7 @@ class Decider:
         top = ranked[0][0]
         if len(ranked) > 1 and self._vague(question, scored):
             return Decision("clarify", confidence, ranked, choices=tuple(i for i, _ in ranked))
-        if not in_context and self._unfounded(question, top, scored):
+        if self._unfounded(question, top, scored) or (in_context and self._pulled(question, top, scored)):
             return Decision("out_of_scope", confidence, ranked)
         if len(ranked) > 1 and self._undecided(question, scored):
             return Decision("clarify", confidence, ranked, choices=(top, ranked[1][0]))
@@ -191,6 +193,17 @@ class Decider:
                 return True
             return bool(question.content) and scored.coverage < BARE
         return not self.founded(question, top)
+
+    def _pulled(self, question: Question, top: int, scored: Scored) -> bool:
+        """A question in a conversation taken away from its entry by everyday words alone, naming no other entry
+        ("公司裁员了能领吗" after 失业保险金申领 shares only 公司 with 有限责任公司设立登记)."""
+        return not question.mentions and not scored.mentioned.get(top) and self.everyday_only(question, top)
+
+    def everyday_only(self, question: Question, entry: int) -> bool:
+        """Whether every word the question shares with the entry's names, aliases and FAQ is an everyday one (and it
+        shares one at least)."""
+        used = self._used(question, entry)
+        return bool(used) and all(self.everyday(word) >= EVERYDAY for word in used)
 
     def founded(self, question: Question, entry: int) -> bool:
         """Whether the question shares enough with the entry's names, aliases and FAQ to be about it though it names

@@ -402,6 +402,8 @@ def test_a_follow_up_about_what_the_conversations_guide_never_mentions_is_still_
     # nothing but everyday words and question words: no word of the guide's either
     assert qa.ask("周末去哪里玩比较好", context_item="住房公积金贷款申请").kind == "out_of_scope"
     assert qa.ask("今天星期几", context_item="公司变更登记").kind == "out_of_scope"
+    # 公司, an everyday word of 有限责任公司设立登记's name, does not take a follow-up there (it did)
+    assert qa.ask("公司裁员了能领吗", context_item="失业保险金申领").item != "有限责任公司设立登记"
 
 
 def test_several_asks_of_one_message_are_each_answered_in_order_with_their_citation(qa):

@@ -228,8 +228,11 @@ def test_a_long_message_naming_nothing_and_sharing_one_word_with_the_best_entry_
     assert decide(question(["结婚", "买房"], text="结婚了能买房吗"), scored).kind == "answer"
     named = replace(one, mentions=[("marriage", "结婚登记")])
     assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)).kind == "answer"
-    # in a conversation about the entry, a long follow-up stays with it
-    assert decide(one, scored, in_context=True).kind == "answer"
+    # in a conversation about the entry (the ranker marks it as named), a long follow-up stays with it
+    held = Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)
+    assert decide(one, held, in_context=True).kind == "answer"
+    # but one the retrievers take to another entry is held to the same rule as a first message
+    assert decide(one, scored, in_context=True).kind == "out_of_scope"
 
 
 def test_a_long_message_sharing_only_everyday_words_with_the_best_entry_is_refused():
@@ -245,6 +248,19 @@ def test_a_long_message_sharing_only_everyday_words_with_the_best_entry_is_refus
     # one of them a rarer word, it is answered
     registered = question(["城市", "规划", "登记"], text=story + "，登记")
     assert decide(registered, scored).kind == "answer"
+
+
+def test_a_question_in_a_conversation_is_not_taken_to_another_entry_by_everyday_words_alone():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "登记", "公司"}]))
+    counts = {"公司": 45_604}
+    decide = Decider(NAMES, ranker.uses, Thresholds(), everyday=lambda word: counts.get(word, 0)).decide
+    laid_off = question(["公司", "裁员"], text="公司裁员了能领吗")  # after 失业保险金申领
+    some = (0.9, 0.5, 0.0, 1.0, 1.0)
+    assert decide(laid_off, Scored(ranked=[(2, 1.0)], features=some), in_context=True).kind == "out_of_scope"
+    # the same question with nothing said before is read as it is; a rarer word shared takes it there
+    assert decide(laid_off, Scored(ranked=[(2, 1.0)], features=some)).kind == "answer"
+    married = question(["公司", "结婚"], text="公司同事结婚要带什么")
+    assert decide(married, Scored(ranked=[(2, 1.0)], features=some), in_context=True).kind == "answer"
 
 
 def test_a_word_and_the_part_of_it_jieba_also_cuts_are_one_word_shared():
@@ -273,8 +289,9 @@ def test_a_short_question_almost_none_of_whose_words_are_the_best_entrys_is_refu
     assert decide(parking, Scored(ranked=[(2, 1.0)], features=some)).kind == "answer"
     named = replace(parking, mentions=[("marriage", "结婚登记")])
     assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=bare)).kind == "answer"
-    # in a conversation about the entry, a follow-up in other words stays with it
-    assert decide(parking, Scored(ranked=[(2, 1.0)], features=bare), in_context=True).kind == "answer"
+    # in a conversation about the entry (the ranker marks it as named), a follow-up in other words stays with it
+    held = Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=bare)
+    assert decide(parking, held, in_context=True).kind == "answer"
 
 
 def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
