@@ -9,6 +9,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from knowledge.schema import Bundle, CatalogueInfo, Item
 BUNDLED = Path(__file__).parent / "catalogue"
 
 Entry = Item | Bundle
+FAMILY = 3  # characters a name shares at its start with another's, at least, for the two to be one family
 
 
 @dataclass
@@ -47,6 +50,20 @@ class Catalogue:
     def entries(self) -> list[Entry]:
         """Items then bundles, in load order."""
         return [*self.items.values(), *self.bundles.values()]
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        return sorted({entry.name for entry in self.entries()})
+
+    def family(self, name: str) -> str:
+        """The start a name shares with the other entries of its family: the longest it shares with another name
+        (居民身份证首次申领 -> 居民身份证, 住房公积金提取 -> 住房公积金, 机动车注册登记 -> 机动车); empty when that is
+        shorter than FAMILY characters (失业保险金申领). The name's neighbours in sorted order share the longest."""
+        names = self._names
+        at = bisect.bisect_left(names, name)
+        neighbours = [names[k] for k in (at - 1, at, at + 1) if 0 <= k < len(names) and names[k] != name]
+        shared = max((_common_start(name, other) for other in neighbours), key=len, default="")
+        return shared if len(shared) >= FAMILY else ""
 
     def get(self, key: str) -> Entry | None:
         """An item or bundle by id, exact name, or an alias that names only it."""
@@ -97,3 +114,8 @@ def completeness(item: Item) -> float:
 def is_placeholder(value: object) -> bool:
     """True for empty text or an explicit 无 / 由本地确定 marker."""
     return isinstance(value, str) and value.strip() in {"", NOT_APPLICABLE, LOCALLY_DECIDED}
+
+
+def _common_start(a: str, b: str) -> str:
+    """The characters two names start with alike."""
+    return a[: next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))]

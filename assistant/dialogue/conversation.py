@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from assistant.qa import Answer
 from assistant.serving.knowledge import Knowledge
-from knowledge.catalogue import Catalogue
 from knowledge.checklist import Notice, PendingQuestion, build_notice, questions_of
 from knowledge.render import without_markers
 from nlu.options import Choice, match_options
@@ -61,7 +60,7 @@ def answer_turn(knowledge: Knowledge, text: str, context_item: str | None, lacki
     catalogue = knowledge.catalogue
     context = catalogue.get(context_item) if context_item else None
     answer = knowledge.qa.ask(text, context_item=context.name if context else None, context_lacking=lacking)
-    family = _family(catalogue, context.name) if context is not None else ""
+    family = catalogue.family(context.name) if context is not None else ""
     if (
         context is not None
         and family
@@ -133,22 +132,6 @@ def answer_about(knowledge: Knowledge, entry_id: str, element: str | None, *, wh
         offer_checklist=offers_checklist(entry) and has_questions(knowledge, entry.id),
     )
     return Turn(answer=answer, entry_id=entry.id)
-
-
-FAMILY = 3  # characters a name shares at its start with another's, at least, for the two to be one family
-
-
-def _family(catalogue: Catalogue, name: str) -> str:
-    """The start a name shares with the entries of its family, the longest it shares with another's (居民身份证首次
-    申领 -> 居民身份证, 住房公积金提取 -> 住房公积金, 机动车注册登记 -> 机动车); empty when it shares less than FAMILY
-    characters with any (失业保险金申领)."""
-    shared = max((_start(name, e.name) for e in catalogue.entries() if e.name != name), key=len, default="")
-    return shared if len(shared) >= FAMILY else ""
-
-
-def _start(a: str, b: str) -> str:
-    """The characters two names start with alike."""
-    return a[: next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))]
 
 
 def _stem(name: str) -> str:

@@ -53,6 +53,23 @@ def test_at_least_forty_items_have_scenario_trees_and_some_are_two_level(bundled
     assert len(two_level) >= 10
 
 
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("居民身份证首次申领", "居民身份证"),
+        ("住房公积金提取", "住房公积金"),
+        ("机动车注册登记", "机动车"),
+        ("失业保险金申领", ""),  # no other name starts as it does
+    ],
+)
+def test_a_names_family_is_the_longest_start_it_shares_with_another_name(bundled, name, family):
+    assert bundled.family(name) == family
+    # the longest against every other name, as the sorted neighbours give it
+    others = [e.name for e in bundled.entries() if e.name != name]
+    assert not family or all(not other.startswith(name[: len(family) + 1]) for other in others)
+    assert not family or any(other.startswith(family) for other in others)
+
+
 def test_family_items_do_not_share_aliases(bundled):
     owners: dict[str, list[str]] = {}
     for entry in bundled.entries():
