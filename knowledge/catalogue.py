@@ -62,7 +62,7 @@ class Catalogue:
         names = self._names
         at = bisect.bisect_left(names, name)
         neighbours = [names[k] for k in (at - 1, at, at + 1) if 0 <= k < len(names) and names[k] != name]
-        shared = max((_common_start(name, other) for other in neighbours), key=len, default="")
+        shared = max((common_start(name, other) for other in neighbours), key=len, default="")
         return shared if len(shared) >= FAMILY else ""
 
     def get(self, key: str) -> Entry | None:
@@ -116,6 +116,6 @@ def is_placeholder(value: object) -> bool:
     return isinstance(value, str) and value.strip() in {"", NOT_APPLICABLE, LOCALLY_DECIDED}
 
 
-def _common_start(a: str, b: str) -> str:
+def common_start(a: str, b: str) -> str:
     """The characters two names start with alike."""
     return a[: next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))]

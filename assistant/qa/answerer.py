@@ -119,6 +119,7 @@ class QuestionAnswerer:
         self.positions = {entry_id: i for i, entry_id in enumerate(ids)}
         self.replies = replies
         self._passages: dict[int, tuple[Passage, ...]] = {}  # per entry position, cut when first answered from
+        self._texts: dict[int, str] = {}  # per entry position, the words of its passages (see _within)
         self.decider = Decider(
             ranker.names,
             ranker.uses,
@@ -236,7 +237,8 @@ class QuestionAnswerer:
             # refused in the conversation's context, but clear on its own: a new subject ("社保卡怎么办？" after
             # 出生登记; "那离婚要带什么" switches by a word of the name, this by an alias)
             alone = self.decide(question, self.score(question, signals))
-            if alone.kind == "answer" and not self.decider.everyday_only(question, alone.ranked[0][0]):
+            # ... unless everyday words alone take it there (公司 of "公司裁员了能领吗": not 有限责任公司设立登记)
+            if alone.entry is not None and not self.decider.everyday_only(question, alone.entry):
                 return self.compose(question, alone)
             if question.element is not None or question.answer_type is not None:
                 if further:
@@ -279,11 +281,18 @@ class QuestionAnswerer:
         return bool(words) and all(word in text for word in words if word not in asking)
 
     def _text(self, position: int) -> str:
-        """The words of an item's guide (its passages)."""
+        """The words of an item's guide (its passages), kept with them."""
+        text = self._texts.get(position)
+        if text is None:
+            text = self._texts[position] = "".join(p.match or p.text for p in self._cut(position))
+        return text
+
+    def _cut(self, position: int) -> tuple[Passage, ...]:
+        """The passages of the item at ``position``, cut when first needed."""
         cut = self._passages.get(position)
         if cut is None:
             cut = self._passages[position] = passages(self.entries[position])  # type: ignore[arg-type]
-        return "".join(p.match or p.text for p in cut)
+        return cut
 
     def _found(self, question: Question, position: int, *, stated: bool = False) -> bool:
         """Whether the guide has what an ask on its subject asks: the element asked, when it holds that kind of
@@ -308,9 +317,7 @@ class QuestionAnswerer:
         entry = self.entries[position]
         if not isinstance(entry, Item):
             return None
-        cut = self._passages.get(position)
-        if cut is None:
-            cut = self._passages[position] = passages(entry)
+        cut = self._cut(position)
         lead = best_passage(entry, question.ask_words, question.answer_type, cut, question.element, strict=strict)
         if lead is None and not strict and question.answer_type in FACTS and question.content != question.ask_words:
             # the ask's own words are too few to tell a sentence ("现在能提前去换吗"); the story says what of the

@@ -21,6 +21,7 @@ from assistant.qa.analysis import Question
 from assistant.qa.message import LONG
 from assistant.qa.ranking import Scored
 from assistant.retrieval.types import Hit
+from knowledge.catalogue import common_start
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
@@ -75,12 +76,7 @@ class Decision:
 
 def related(a: str, b: str) -> bool:
     """Two entries of one family (首次申领 / 换领 / 补领 …): names share a long common stem."""
-    common = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        common += 1
-    return common >= STEM
+    return len(common_start(a, b)) >= STEM
 
 
 def standalone(word: str, words: Sequence[str], text: str) -> bool:
@@ -202,14 +198,17 @@ class Decider:
     def everyday_only(self, question: Question, entry: int) -> bool:
         """Whether every word the question shares with the entry's names, aliases and FAQ is an everyday one (and it
         shares one at least)."""
-        used = self._used(question, entry)
-        return bool(used) and all(self.everyday(word) >= EVERYDAY for word in used)
+        return self._everyday(self._used(question, entry))
 
     def founded(self, question: Question, entry: int) -> bool:
         """Whether the question shares enough with the entry's names, aliases and FAQ to be about it though it names
         no entry: two words, written as words of their own, not all everyday ones (see :meth:`_unfounded`)."""
         used = self._used(question, entry)
-        return self._count(question, used) > UNFOUNDED and any(self.everyday(word) < EVERYDAY for word in used)
+        return self._count(question, used) > UNFOUNDED and not self._everyday(used)
+
+    def _everyday(self, used: list[str]) -> bool:
+        """Whether there are shared words and every one of them is counted EVERYDAY times or more by jieba."""
+        return bool(used) and all(self.everyday(word) >= EVERYDAY for word in used)
 
     def shared_words(self, question: Question, entry: int) -> int:
         """How many words of the question (two characters or more, naming a subject) the entry's names, aliases and
