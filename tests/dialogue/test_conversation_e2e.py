@@ -210,6 +210,8 @@ def test_context_follow_ups(live_server):
     chat.say("居民身份证首次申领要什么材料")
     reply = chat.say("那补领呢")
     assert "【居民身份证补领】" in text(reply)
+    reply = chat.say("那换证呢")  # 换证 ends 机动车驾驶证期满换证's name too: the family's 换领 is meant
+    assert "【居民身份证换领】" in text(reply) and "驾驶证" not in text(reply)
 
 
 def test_real_messages_in_one_conversation(live_server):
@@ -227,6 +229,8 @@ def test_real_messages_in_one_conversation(live_server):
     assert "【内地居民结婚登记】" in text(reply) and "全国通办" in text(reply)
     reply = chat.say("需要拍照吗")  # every word of it is the guide's: answered from it, not refused
     assert "【内地居民结婚登记】" in text(reply) and "合影照片" in text(reply)
+    reply = chat.say("领导您好，我们俩都是外地户口，在这边工作好几年了，一直没时间回老家，请问可以直接在这边办吗？谢谢")
+    assert "【内地居民结婚登记】" in text(reply) and "全国通办" in text(reply)  # a long follow-up, as a hotline writes
     reply = chat.say("那离婚要带什么")
     assert "【内地居民离婚登记】" in text(reply)
     reply = chat.say(
