@@ -93,6 +93,10 @@ def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
             "****区****园**号院南侧****公司院内的**是否是违建？是违建的话何时拆除？不是违建的话产权单位是什么单位？",
             "单位社会保险参保登记",
         ),
+        # portal questions (政务问答 rows 1757, 1282) sharing one everyday word (项目) with a guide and naming a
+        # subject of their own
+        ("什么是冰球项目？", "企业投资项目备案"),
+        ("土地储备开发项目代征水域用地移交程序", "企业投资项目备案"),
         # a further ask too (情感分类 row 1050): refused with the first, not answered from the planning permit
         (
             "目前，****园**区、****区已经基本成型。请****园**区建设进度如何？以后是否还有资金支持？规划什么时****区基本建设成型？",

@@ -257,8 +257,10 @@ def test_a_question_in_a_conversation_is_not_taken_to_another_entry_by_everyday_
     laid_off = question(["公司", "裁员"], text="公司裁员了能领吗")  # after 失业保险金申领
     some = (0.9, 0.5, 0.0, 1.0, 1.0)
     assert decide(laid_off, Scored(ranked=[(2, 1.0)], features=some), in_context=True).kind == "out_of_scope"
-    # the same question with nothing said before is read as it is; a rarer word shared takes it there
-    assert decide(laid_off, Scored(ranked=[(2, 1.0)], features=some)).kind == "answer"
+    # with nothing said before, a short question in the everyday word alone is read as it is (one naming a subject of
+    # its own, 裁员, is refused there too); a rarer word shared takes it there
+    assert decide(question(["公司"], text="公司能领吗"), Scored(ranked=[(2, 1.0)], features=some)).kind == "answer"
+    assert decide(laid_off, Scored(ranked=[(2, 1.0)], features=some)).kind == "out_of_scope"
     married = question(["公司", "结婚"], text="公司同事结婚要带什么")
     assert decide(married, Scored(ranked=[(2, 1.0)], features=some), in_context=True).kind == "answer"
 
@@ -292,6 +294,26 @@ def test_a_short_question_almost_none_of_whose_words_are_the_best_entrys_is_refu
     # in a conversation about the entry (the ranker marks it as named), a follow-up in other words stays with it
     held = Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=bare)
     assert decide(parking, held, in_context=True).kind == "answer"
+
+
+def test_a_short_question_sharing_one_everyday_word_and_naming_a_subject_of_its_own_is_refused():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"企业", "投资", "项目", "备案", "公司", "设立"}]))
+    counts = {
+        "项目": 13_257,
+        "公司": 45_604,
+        "设立": 6_000,
+        "冰壶": 3,
+        "委托": 4_000,
+    }  # as jieba's dictionary counts them
+    decide = Decider(NAMES, ranker.uses, Thresholds(), everyday=lambda word: counts.get(word, 0)).decide
+    some = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    # 项目 is the only word shared, an everyday one, and 冰壶 is a subject the entry does not name
+    curling = question(["冰壶", "项目"], text="什么是冰壶项目")
+    assert decide(curling, some).kind == "out_of_scope"
+    # naming nothing but the everyday word, or sharing three words, it is answered
+    assert decide(question(["项目"], text="项目怎么办"), some).kind == "answer"
+    company = question(["公司", "设立", "项目", "委托"], text="公司设立项目能委托办吗")
+    assert decide(company, some).kind == "answer"
 
 
 def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
