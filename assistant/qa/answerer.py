@@ -136,7 +136,7 @@ class QuestionAnswerer:
             QuestionAnalyser.for_index(index),
             index.bm25,
             index.dense,
-            Ranker(index.names, index.priors, index.naming),
+            Ranker(index.names, index.priors, index.naming, stop_words=index.stop_words),
             index.entries,
             index.ids,
             Replies.load(index.contacts),

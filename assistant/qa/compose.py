@@ -21,6 +21,7 @@ from knowledge.checklist import active_questions, personalise
 from knowledge.glossary import ELEMENTS
 from knowledge.render import contact_line, location_lines, material_line, without_markers
 from knowledge.schema import Bundle, Item
+from knowledge.schema import Question as ScenarioQuestion
 from nlu.options import Choice, story_answers
 
 Story = Mapping[str, str | list[str]]  # scenario question id -> option id (a list for a multiple choice)
@@ -66,8 +67,25 @@ class FollowUp(BaseModel):
 
 def read_story(item: Item, message: str) -> dict[str, str | list[str]]:
     """The scenario answers a message's story gives ("我已经退休了" -> the retirement option), as the checklist
-    engine takes them."""
-    return story_answers([Choice.of(q) for q in item.scenario], message)
+    engine takes them; not to a question that what the story chose for another rules out ("外地户口孩子能在这上小学
+    吗" chooses the first grade of primary school, and where the child finished primary school, asked only for the
+    first grade of junior school, is not read from its 外地)."""
+    found = story_answers([Choice.of(q) for q in item.scenario], message)
+    return {
+        question.id: found[question.id]
+        for question in item.scenario
+        if question.id in found and not _ruled_out(question, found)
+    }
+
+
+def _ruled_out(question: ScenarioQuestion, found: Mapping[str, str | list[str]]) -> bool:
+    """Whether the answers found choose, for the question ``question`` depends on, none of the options it is
+    asked for."""
+    if question.when is None or question.when.question not in found:
+        return False
+    parent = found[question.when.question]
+    chosen = [parent] if isinstance(parent, str) else parent
+    return not set(chosen) & set(question.when.options)
 
 
 def story_facts(item: Item, story: Story) -> str:

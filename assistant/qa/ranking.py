@@ -118,6 +118,7 @@ class Ranker:
         naming: each entry's naming tokens (name, aliases, FAQ questions).
         fusion: the weights of BM25, cosine and mention.
         prior_power: the power the prior is raised to.
+        stop_words: words that name no subject (没有, 可以, 这边; the index's).
     """
 
     def __init__(
@@ -127,8 +128,10 @@ class Ranker:
         naming: Naming,
         fusion: tuple[float, float, float] = FUSION,
         prior_power: float = PRIOR_POWER,
+        stop_words: frozenset[str] = frozenset(),
     ):
         self.names = names
+        self.stop_words = stop_words
         self.priors = priors
         self.naming = naming
         self.fusion = fusion
@@ -180,7 +183,8 @@ class Ranker:
                 others = {
                     t for t in question.content if len(t) >= 2 and t in self._all_names and t not in self.names[i]
                 }
-            foreign = bool(others) and bool(others - carried_words(question) - registered_words(question))
+            told = carried_words(question) | registered_words(question)
+            foreign = bool(others - told) or (bool(others) and self._asks_elsewhere(question, i, scores, told))
             if not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)
                 mentioned[i] = 1.0
@@ -198,6 +202,23 @@ class Ranker:
         cosine = dict(dense).get(top, 0.0)
         features = (cosine, coverage, mentioned.get(top, 0.0), agree, 1.0 - question.out_of_scope)
         return Scored(ranked=ranked, mentioned=mentioned, features=features)
+
+    def _asks_elsewhere(self, question: Question, i: int, scores: Mapping[int, float], told: set[str]) -> bool:
+        """Whether a question that names another entry's word only in what it tells (where the household is
+        registered, a thing to bring) asks about something else the retrievers' best entry names and entry ``i``
+        does not: "外地户口孩子能在这上小学吗" after 补领结婚证 asks about 小学, which 义务教育阶段新生入学登记
+        names; "我们俩都是外地户口可以在这边办吗" after 结婚登记 asks about nothing else."""
+        best = max(scores, key=lambda j: scores[j])
+        if best == i:
+            return False
+        words = [
+            t
+            for t in dict.fromkeys(question.content)
+            if len(t) >= 2 and t not in self.stop_words and not any(t in whole for whole in told)
+        ]
+        return any(
+            theirs and not mine for theirs, mine in zip(self.uses(best, words), self.uses(i, words), strict=True)
+        )
 
     def share(self, score: float) -> float:
         """A fused score as a share of the best possible one (the best BM25 score, a cosine of 1, a full

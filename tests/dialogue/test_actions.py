@@ -131,6 +131,23 @@ def test_follow_up_switches_within_the_family(services, context, message, member
     assert slots(events)["item_id"] == member
 
 
+@pytest.mark.parametrize(
+    ("context", "message", "then"),
+    [
+        # where the household is registered tells who the person is: the conversation's service is still asked about
+        (MARRIAGE, "我们俩都是外地户口可以在这边办吗", MARRIAGE),
+        # ... unless the question asks about something another service names (小学)
+        ("marriage-certificate-replacement", "外地户口孩子能在这上小学吗", "compulsory-education-enrollment"),
+        (MARRIAGE, "外地户口孩子上小学要什么材料", "compulsory-education-enrollment"),
+    ],
+)
+def test_a_follow_up_telling_the_household_switches_only_when_it_asks_about_another_service(
+    services, context, message, then
+):
+    events, _ = run(ActionAnswer(services), tracker(message, slots={"item_id": context}))
+    assert slots(events).get("item_id", context) == then
+
+
 @pytest.mark.parametrize("unrelated", ["帮我查下明天的天气", "今天天气怎么样"])
 def test_out_of_scope_is_refused_naming_the_human_channel_and_keeps_the_context(services, unrelated: str):
     # a short unrelated question is not read as "普通护照" + it (which found the passport's overview)

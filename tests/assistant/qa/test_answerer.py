@@ -641,3 +641,12 @@ def test_a_question_naming_nothing_after_a_refusal_by_name_is_about_the_service_
     assert qa.ask("要带什么材料").kind == "clarify"
     # a question naming an item of ours is answered from it
     assert qa.ask("护照要带什么材料", context_lacking="电动自行车").item == "普通护照签发"
+
+
+def test_the_story_answers_no_scenario_question_its_other_answers_rule_out(qa):
+    # 小学 chooses the first grade of primary school; where the child finished primary school is asked only for
+    # junior school, so 外地 (the household) does not answer it
+    first_grade = qa.ask("外地户口孩子能在这上小学吗")
+    assert first_grade.item == "义务教育阶段新生入学登记"
+    assert first_grade.story.get("school_enrollment_stage") == "primary"
+    assert "school_primary_graduation_place" not in first_grade.story and "在外地读完小学" not in first_grade.answer

@@ -356,3 +356,18 @@ def test_a_word_of_another_entrys_name_takes_a_follow_up_away_unless_it_is_a_thi
     assert in_context(["户口", "户口簿"], "要带户口簿不") == 0  # what to bring to the marriage registration
     assert in_context(["补办", "户口", "户口簿"], "补办户口簿要带什么") == 1  # a new subject
     assert in_context(["能", "替", "申请"], "我能替他申请吗") == 0  # 申请 is the act of 临时救助申请, no subject
+
+
+def test_where_the_household_is_registered_keeps_a_follow_up_unless_it_asks_about_what_another_entry_names():
+    names = ["补领结婚证", "户口迁移登记", "义务教育阶段新生入学登记"]
+    naming = Naming([{"结婚证", "补领"}, {"户口", "迁移"}, {"户口", "小学", "入学"}])
+    ranker = Ranker(names, PRIORS, naming, stop_words=frozenset({"这边", "可以"}))
+
+    def in_context(words: list[str], text: str, best: int) -> int:
+        signals = Signals(bm25=[(best, 5.0)], dense=[(best, 0.5)], mentioned={})
+        return ranker.score(question(words, text=text), signals, "补领结婚证").ranked[0][0]
+
+    # 外地户口 tells who the person is: the question stays with the conversation's entry
+    assert in_context(["外地", "户口", "这边", "可以"], "我是外地户口，这边可以补吗", best=1) == 0
+    # but 小学 is what it asks about, a word the retrievers' best entry names and the conversation's does not
+    assert in_context(["外地", "户口", "孩子", "小学"], "外地户口孩子能在这上小学吗", best=2) == 2
