@@ -19,12 +19,10 @@ from pydantic import BaseModel
 
 from assistant.qa.analysis import Question
 from assistant.qa.message import LONG
-from assistant.qa.ranking import Scored
+from assistant.qa.ranking import Scored, related
 from assistant.retrieval.types import Hit
-from knowledge.catalogue import common_start
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
-STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
 UNFOUNDED = 1  # words (two characters or more) a long message naming no entry shares with it, at most, to be refused
 # jieba's dictionary count from which a word is an everyday one (建设 26,381, 工程 16,869, 规划 5,445): a long message
 # naming no entry and sharing only such words with it is refused; 贷款 (4,000), 备案 (3,491), 户口 (1,072) name a service
@@ -72,11 +70,6 @@ class Decision:
     choices: tuple[int, ...] = ()
     lacking: str | None = None
     beyond: str | None = None
-
-
-def related(a: str, b: str) -> bool:
-    """Two entries of one family (首次申领 / 换领 / 补领 …): names share a long common stem."""
-    return len(common_start(a, b)) >= STEM
 
 
 def standalone(word: str, words: Sequence[str], text: str) -> bool:

@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.qa.analysis import Question, carried_words, registered_words
 from assistant.retrieval.types import Hit, without_act
+from knowledge.catalogue import common_start
 
 # weights of the fused score: BM25 (relative to the best BM25 score of the question), cosine similarity, and a
 # mention of the entry's name or alias (relative to the longest mention); the prior (guide completeness) is
@@ -96,6 +97,14 @@ def fuse(
     return {i: score * float(priors[i]) ** prior_power for i, score in scores.items()}
 
 
+STEM = 4  # characters two names share at least to be one family (居民身份证首次申领 / 居民身份证补领)
+
+
+def related(a: str, b: str) -> bool:
+    """Two entries of one family (首次申领 / 换领 / 补领 …): names share a long common stem."""
+    return len(common_start(a, b)) >= STEM
+
+
 def mention_weights(mentions: Sequence[tuple[str, str]], positions: Mapping[str, int]) -> dict[int, float]:
     """Entry position -> length of the phrase naming it relative to the longest mention (mentions come longest
     first); entries unknown to ``positions`` are left out."""
@@ -173,7 +182,7 @@ class Ranker:
         scores = fuse(signals.bm25, signals.dense, mentioned, self.priors, self.fusion, self.prior_power)
         i = self.position(context_item) if context_item else None
         # a question naming nothing, or naming the conversation's entry among others ("要去哪边领证" after 结婚登记)
-        if i is not None and (not mentioned or i in mentioned):
+        if i is not None and (not mentioned or i in mentioned) and not self._sibling_asked(question, i, scores):
             # a word that is part of another entry's name and not of this one's says the question is about that
             # other entry ("那离婚要带什么" after 内地居民结婚登记); "那要多少钱" stays with the conversation's entry,
             # and so does a thing to bring ("那要带户口本不": 户口簿 of 居民户口簿补领), a name's act (申请) or where the
@@ -202,6 +211,20 @@ class Ranker:
         cosine = dict(dense).get(top, 0.0)
         features = (cosine, coverage, mentioned.get(top, 0.0), agree, 1.0 - question.out_of_scope)
         return Scored(ranked=ranked, mentioned=mentioned, features=features)
+
+    def _sibling_asked(self, question: Question, i: int, scores: Mapping[int, float]) -> bool:
+        """Whether the retrievers' best entry is another of entry ``i``'s family that a word of the question names
+        and ``i``'s name does not: "烟草证快到期了怎么续" after 烟草专卖零售许可证核发 names the licence (烟草证) and
+        asks for its 延续; the retrievers decide, as for a first message."""
+        if not scores:
+            return False
+        best = max(scores, key=lambda j: scores[j])
+        mine, theirs = self.names[i], self.names[best]
+        return (
+            best != i
+            and related(mine, theirs)
+            and any(t in without_act(theirs) and t not in mine for t in dict.fromkeys(question.words))
+        )
 
     def _asks_elsewhere(self, question: Question, i: int, scores: Mapping[int, float], told: set[str]) -> bool:
         """Whether a question that names another entry's word only in what it tells (where the household is

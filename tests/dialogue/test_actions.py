@@ -124,6 +124,8 @@ def test_follow_up_uses_the_conversation_item(services):
         ("resident-id-card-first", "那换证呢", "resident-id-card-renewal"),
         ("housing-fund-withdrawal", "那转移呢", "housing-fund-account-transfer"),
         ("motor-vehicle-registration", "那过户呢", "motor-vehicle-transfer-registration"),
+        # naming the conversation's licence (烟草证) and asking for another of its family (延续: 续)
+        ("tobacco-retail-licence", "烟草证快到期了怎么续", "tobacco-retail-licence-renewal"),
     ],
 )
 def test_follow_up_switches_within_the_family(services, context, message, member):

@@ -371,3 +371,20 @@ def test_where_the_household_is_registered_keeps_a_follow_up_unless_it_asks_abou
     assert in_context(["外地", "户口", "这边", "可以"], "我是外地户口，这边可以补吗", best=1) == 0
     # but 小学 is what it asks about, a word the retrievers' best entry names and the conversation's does not
     assert in_context(["外地", "户口", "孩子", "小学"], "外地户口孩子能在这上小学吗", best=2) == 2
+
+
+def test_a_follow_up_naming_the_conversations_entry_goes_to_the_sibling_a_word_of_it_names():
+    names = ["烟草专卖零售许可证核发", "烟草专卖零售许可证延续", "内地居民结婚登记"]
+    ranker = Ranker(names, PRIORS, Naming([{"烟草证"}, {"烟草证", "延续"}, set()]))
+    renewal = Signals(bm25=[(1, 5.0)], dense=[(1, 0.5)], mentioned={0: 1.0})
+
+    def in_context(words: list[str], signals: Signals) -> int:
+        return ranker.score(question(words, text="".join(words)), signals, names[0]).ranked[0][0]
+
+    # 续 is a word of 延续's name and not of 核发's: the retrievers' sibling is asked about
+    assert in_context(["烟草证", "快", "到期", "了", "怎么", "续"], renewal) == 1
+    # naming the licence alone, the question stays with the conversation's entry
+    assert in_context(["烟草证", "要", "多少钱"], renewal) == 0
+    # and an entry of another family is not taken for a sibling
+    married = Signals(bm25=[(2, 5.0)], dense=[(2, 0.5)], mentioned={0: 1.0})
+    assert in_context(["烟草证", "怎么", "续"], married) == 0
