@@ -127,6 +127,7 @@ class QuestionAnswerer:
             lambda word: ranker.naming.document_frequency.get(word, 0),
             stop_words,
             everyday,
+            self._writes,
         )
 
     @classmethod
@@ -286,6 +287,11 @@ class QuestionAnswerer:
         if text is None:
             text = self._texts[position] = "".join(p.match or p.text for p in self._cut(position))
         return text
+
+    def _writes(self, position: int, word: str) -> bool:
+        """Whether the guide of the entry at ``position`` writes ``word`` (a bundle's, which has no passages of its
+        own: taken as yes)."""
+        return not isinstance(self.entries[position], Item) or word in self._text(position)
 
     def _cut(self, position: int) -> tuple[Passage, ...]:
         """The passages of the item at ``position``, cut when first needed."""

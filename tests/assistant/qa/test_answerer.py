@@ -97,6 +97,11 @@ def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
         # subject of their own
         ("什么是冰球项目？", "企业投资项目备案"),
         ("土地储备开发项目代征水域用地移交程序", "企业投资项目备案"),
+        # portal questions (政务问答 rows 14, 258, 841) sharing at most a common word with a guide and writing two
+        # words it never uses
+        ("车辆在涉水时熄火该怎么办？", "机动车"),
+        ("佩戴口罩时应注意哪些事项？", "普通护照签发"),
+        ("集体合同中劳动报酬和劳动条件等标准可以低于当地人民政府规定的最低标准吗？", "最低生活保障申请"),
         # a further ask too (情感分类 row 1050): refused with the first, not answered from the planning permit
         (
             "目前，****园**区、****区已经基本成型。请****园**区建设进度如何？以后是否还有资金支持？规划什么时****区基本建设成型？",

@@ -316,6 +316,26 @@ def test_a_short_question_sharing_one_everyday_word_and_naming_a_subject_of_its_
     assert decide(company, some).kind == "answer"
 
 
+def test_a_short_question_sharing_a_common_word_at_most_and_writing_two_its_guide_never_uses_is_refused():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "登记", "车辆", "户口"}]))
+    counts = {"车辆": 1_912, "户口": 1_072, "涉水": 142, "熄火": 59, "满月": 143}  # as jieba's dictionary counts them
+    guide = "结婚登记 车辆 户口 熄火"
+    decide = Decider(
+        NAMES,
+        ranker.uses,
+        Thresholds(),
+        everyday=lambda word: counts.get(word, 0),
+        written=lambda entry, word: word in guide,
+    ).decide
+    some = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    # 车辆 is common; 涉水 and 熄火 are the subject, and the guide writes 熄火 only: one stranger is not enough
+    assert decide(question(["车辆", "涉水", "熄火"], text="车辆在涉水时熄火该怎么办"), some).kind == "answer"
+    guide = "结婚登记 车辆 户口"
+    assert decide(question(["车辆", "涉水", "熄火"], text="车辆在涉水时熄火该怎么办"), some).kind == "out_of_scope"
+    # a word of the entry's that names a service (户口) keeps a question however it is told
+    assert decide(question(["孩子", "满月", "没上", "户口"], text="孩子刚满月还没上户口"), some).kind == "answer"
+
+
 def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
     ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "扯证", "登记"}]))
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
