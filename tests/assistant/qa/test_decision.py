@@ -408,3 +408,14 @@ def test_a_follow_up_naming_the_conversations_entry_goes_to_the_sibling_a_word_o
     # and an entry of another family is not taken for a sibling
     married = Signals(bm25=[(2, 5.0)], dense=[(2, 0.5)], mentioned={0: 1.0})
     assert in_context(["烟草证", "怎么", "续"], married) == 0
+
+
+def test_a_word_and_its_part_are_one_word_the_guide_never_uses():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "登记", "小学"}]))
+    counts = {"小学": 3_296, "幼儿": 263, "幼儿园": 405, "毕业": 5_988}  # 毕业 is an everyday word
+    decide = Decider(
+        NAMES, ranker.uses, Thresholds(), everyday=lambda word: counts.get(word, 0), written=lambda e, w: False
+    ).decide
+    # jieba cuts 幼儿园 as 幼儿 and 幼儿园: one word the guide does not write, so the question is answered
+    school = question(["幼儿", "幼儿园", "毕业", "小学"], text="孩子幼儿园毕业了上小学要带什么材料")
+    assert decide(school, Scored(ranked=[(2, 1.0)], features=CONFIDENT)).kind == "answer"
