@@ -193,7 +193,7 @@ class Ranker:
                     t for t in question.content if len(t) >= 2 and t in self._all_names and t not in self.names[i]
                 }
             told = carried_words(question) | registered_words(question)
-            foreign = bool(others - told) or (bool(others) and self._asks_elsewhere(question, i, scores, told))
+            foreign = bool(others - told) or (bool(others) and self._asks_elsewhere(question, i, signals, told))
             if not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)
                 mentioned[i] = 1.0
@@ -226,12 +226,15 @@ class Ranker:
             and any(t in without_act(theirs) and t not in mine for t in dict.fromkeys(question.words))
         )
 
-    def _asks_elsewhere(self, question: Question, i: int, scores: Mapping[int, float], told: set[str]) -> bool:
+    def _asks_elsewhere(self, question: Question, i: int, signals: Signals, told: set[str]) -> bool:
         """Whether a question that names another entry's word only in what it tells (where the household is
-        registered, a thing to bring) asks about something else the retrievers' best entry names and entry ``i``
-        does not: "外地户口孩子能在这上小学吗" after 补领结婚证 asks about 小学, which 义务教育阶段新生入学登记
-        names; "我们俩都是外地户口可以在这边办吗" after 结婚登记 asks about nothing else."""
-        best = max(scores, key=lambda j: scores[j])
+        registered, a thing to bring) asks about something else that the entry both retrievers find first names and
+        entry ``i`` does not: "外地户口孩子能在这上小学吗" after 补领结婚证 asks about 小学, which 义务教育阶段新生入学
+        登记 names; "我们俩都是外地户口可以在这边办吗" after 结婚登记 asks about nothing else, nor does a long
+        follow-up the retrievers disagree on ("…一直没时间回老家，请问可以直接在这边办吗")."""
+        if not signals.bm25 or not signals.dense or signals.bm25[0][0] != signals.dense[0][0]:
+            return False
+        best = signals.bm25[0][0]
         if best == i:
             return False
         words = [

@@ -391,6 +391,10 @@ def test_where_the_household_is_registered_keeps_a_follow_up_unless_it_asks_abou
     assert in_context(["外地", "户口", "这边", "可以"], "我是外地户口，这边可以补吗", best=1) == 0
     # but 小学 is what it asks about, a word the retrievers' best entry names and the conversation's does not
     assert in_context(["外地", "户口", "孩子", "小学"], "外地户口孩子能在这上小学吗", best=2) == 2
+    # unless the retrievers disagree on which entry that is
+    split = Signals(bm25=[(2, 5.0)], dense=[(1, 0.5)], mentioned={})
+    told = question(["外地", "户口", "孩子", "小学"], text="外地户口孩子能在这上小学吗")
+    assert ranker.score(told, split, "补领结婚证").ranked[0][0] == 0
 
 
 def test_a_follow_up_naming_the_conversations_entry_goes_to_the_sibling_a_word_of_it_names():
