@@ -226,14 +226,14 @@ def element_for(kind: AnswerType | None, element: str | None) -> str | None:
     decision (不服, 复议) is answered by the guide's rights and remedies, which no template teaches; how long a
     certificate lasts is its result's; a period the law sets for the person (a deadline, how long a benefit is paid)
     and the amount of a benefit stand among the conditions; none is the office's time limit or fee, whatever words
-    the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱")."""
+    the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱", "养老保险要交满多少年")."""
     if kind == "remedy":
         return "rights_remedies"
     if kind in ("eligibility", "yes_no") and element is None:
         return "conditions"
     if kind == "validity" and element in (None, "time_limit"):
         return "result"
-    if kind == "period" and element in ("time_limit", "result"):
+    if kind == "period" and element in ("time_limit", "result", "fee"):
         return "conditions"
     if kind == "benefit" and element in (None, "fee", "time_limit"):
         return "conditions"

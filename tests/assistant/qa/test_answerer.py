@@ -324,6 +324,16 @@ def test_a_question_ending_in_bu_is_answered_by_the_sentence_that_says_yes_or_no
     assert online.item == "内地居民结婚登记" and online.brief.split("\n")[1].startswith("不能网上办理")
 
 
+@pytest.mark.parametrize(
+    ("query", "fact"),
+    [("领养老金要交满多少年", "15年"), ("注册公司认缴的钱几年内得交齐", "五年内")],
+)
+def test_how_many_years_one_must_pay_is_a_condition_not_the_fee(qa, query, fact):
+    # 交 reads like a fee; how many years of paying, or within how many years, is a period the law sets
+    answer = qa.ask(query)
+    assert answer.element == "conditions" and "收费标准" not in answer.answer and fact in answer.answer
+
+
 @pytest.mark.parametrize("query", ["低保每个月能领多少钱", "失业金一个月多少钱", "高龄津贴一个月发多少"])
 def test_the_amount_of_a_benefit_is_never_answered_with_the_fee_of_applying(qa, query):
     answer = qa.ask(query)
