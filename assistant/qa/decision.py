@@ -31,6 +31,10 @@ EVERYDAY = 5000
 # shares at most one such word with it and writes two others its guide never uses is about something else
 COMMON = 1500
 STRANGERS = 2
+# the scope classifier's probability from which a message naming nothing is chit-chat even in a conversation: "在吗"
+# 0.90, "你是谁" 0.98, "好的" 0.92; a follow-up without a word of its own scores less ("在哪" 0.73, every follow-up
+# template 0.21 at most)
+CHAT = 0.8
 BARE = 0.05  # a short question naming no entry is refused when less of its words (by weight) than this are the entry's
 # a short question naming no entry and asking how to look up or check a record of one's own (账户明细, 缴费记录,
 # 办理状态) is refused when it shares at most this many words with the best entry
@@ -144,6 +148,10 @@ class Decider:
             if question.out_of_scope >= 0.5:
                 return Decision("out_of_scope")  # "在吗", "你是谁": about no service at all
             return Decision("clarify")  # "要多少钱？" with nothing said before: ask which item, do not guess
+        if not question.content and question.out_of_scope >= CHAT:
+            # "在吗", "你是谁", "好的" in a conversation: about no service, not a follow-up asking the entry's
+            # location, contact or overview ("在哪", 0.73, still is one)
+            return Decision("out_of_scope")
         if not scored.ranked:
             return Decision("out_of_scope")
         confidence = self.thresholds.confidence(scored.features)

@@ -150,6 +150,13 @@ def test_a_follow_up_telling_the_household_switches_only_when_it_asks_about_anot
     assert slots(events).get("item_id", context) == then
 
 
+@pytest.mark.parametrize("chat", ["在吗", "你是谁", "你叫什么名字"])
+def test_chit_chat_in_a_conversation_is_not_answered_from_its_guide(services, chat):
+    # not the passport's 办理地点, 咨询电话 or 设定依据 because the words look like asking for them
+    _, messages = run(ActionAnswer(services), tracker(chat, intent="out_of_scope", slots={"item_id": PASSPORT}))
+    assert "【普通护照签发】" not in messages[0]["text"] and "12345" in messages[0]["text"]
+
+
 @pytest.mark.parametrize("unrelated", ["帮我查下明天的天气", "今天天气怎么样"])
 def test_out_of_scope_is_refused_naming_the_human_channel_and_keeps_the_context(services, unrelated: str):
     # a short unrelated question is not read as "普通护照" + it (which found the passport's overview)

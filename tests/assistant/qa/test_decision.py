@@ -97,6 +97,16 @@ def test_chit_chat_without_content_is_refused_and_a_bare_question_is_asked_about
     assert (which.kind, which.choices) == ("clarify", ())
 
 
+def test_chit_chat_in_a_conversation_is_not_a_follow_up_about_its_entry():
+    held = Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)  # the conversation's entry, held
+    # "在吗", "你是谁": nothing asked of the entry, whatever element the words look like
+    chat = question([], oos=0.9, element="location")
+    assert decider().decide(chat, held, in_context=True).kind == "out_of_scope"
+    # "在哪" (0.73), "那要多少钱": a follow-up without a word of its own is about the entry
+    assert decider().decide(question([], oos=0.73, element="location"), held, in_context=True).kind == "answer"
+    assert decider().decide(question([], oos=0.05, element="fee"), held, in_context=True).kind == "answer"
+
+
 def test_two_close_entries_of_one_family_that_nothing_tells_apart_are_asked_about():
     scored = Scored(ranked=[(0, 1.00), (1, 0.95)], features=CONFIDENT)
     decision = decider().decide(question(["身份证"], ["身份证", "多少钱"]), scored)
