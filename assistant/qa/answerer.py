@@ -276,10 +276,9 @@ class QuestionAnswerer:
         position = self.ranker.position(context_item)
         if position is None or not isinstance(self.entries[position], Item):
             return False
-        words = [w for w in question.content if len(w) >= 2 and w not in self.decider.stop_words]
-        text = self._text(position)
+        words = self.decider.subject_words(question)
         asking = asking_words(question.text, words, question.answer_type)
-        return bool(words) and all(word in text for word in words if word not in asking)
+        return bool(words) and all(self._writes(position, word) for word in words if word not in asking)
 
     def _text(self, position: int) -> str:
         """The words of an item's guide (its passages), kept with them."""

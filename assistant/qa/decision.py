@@ -202,47 +202,41 @@ class Decider:
         if len(question.query) <= LONG:
             if _LOOKUP.search(question.text) and self.shared_words(question, top) <= LOOKED_UP:
                 return True
-            return bool(question.content) and (
-                scored.coverage < BARE or self._elsewhere(question, top) or self._strange(question, top)
-            )
+            if not question.content:
+                return False
+            used = self._used(question, top)
+            return scored.coverage < BARE or self._elsewhere(question, used) or self._strange(question, top, used)
         return not self.founded(question, top)
 
-    def _elsewhere(self, question: Question, entry: int) -> bool:
-        """A short question naming no entry that shares one everyday word with it and names a subject of its own,
-        a rarer word its names, aliases and FAQ do not use: "什么是冰壶项目" is about 冰壶, not 企业投资项目备案;
-        "工情检查与观察的一般要求是什么" not about the fire-safety inspection. "去台湾要办什么证" names nothing but
-        台湾, and "股份公司设立能委托代理机构办吗" shares three words with its entry: both stay answered."""
-        used = self._used(question, entry)
+    def _elsewhere(self, question: Question, used: list[str]) -> bool:
+        """A short question naming no entry that shares one everyday word with it (``used``) and names a subject of
+        its own, a rarer word its names, aliases and FAQ do not use: "什么是冰壶项目" is about 冰壶, not 企业投资项目
+        备案; "工情检查与观察的一般要求是什么" not about the fire-safety inspection. "去台湾要办什么证" names nothing
+        but 台湾, and "股份公司设立能委托代理机构办吗" shares three words with its entry: both stay answered."""
         if not self._everyday(used) or self._count(question, used) > UNFOUNDED:
             return False
-        return any(
-            len(word) >= 2
-            and word not in self.stop_words
-            and not any(word in u or u in word for u in used)
-            and self.everyday(word) < EVERYDAY
-            for word in question.content
-        )
+        return bool(self._own_words(question, used))
 
-    def _strange(self, question: Question, entry: int) -> bool:
-        """A short question naming no entry that shares at most one word with it, a common one (or none), and writes
-        two words its guide never uses is about something else: "车辆在涉水时熄火该怎么办" (车辆) is not about the
-        transfer of a car, nor "集体合同中劳动报酬…可以低于…最低标准吗" (最低) about minimum living allowances, nor
-        "佩戴口罩时应注意哪些事项" (no word shared) about passports. A word of the entry's that names a service (户口
-        1,072, 身份证 708, 社保卡) keeps the question, however it is told: "孩子刚满月还没上户口"."""
-        used = self._used(question, entry)
+    def _strange(self, question: Question, entry: int, used: list[str]) -> bool:
+        """A short question naming no entry that shares at most one word with it (``used``), a common one (or
+        none), and writes two words its guide never uses is about something else: "车辆在涉水时熄火该怎么办" (车辆)
+        is not about the transfer of a car, nor "集体合同中劳动报酬…可以低于…最低标准吗" (最低) about minimum living
+        allowances, nor "佩戴口罩时应注意哪些事项" (no word shared) about passports. A word of the entry's that names
+        a service (户口 1,072, 身份证 708, 社保卡) keeps the question, however it is told: "孩子刚满月还没上户口"."""
         if self._count(question, used) > UNFOUNDED or any(self.everyday(word) < COMMON for word in used):
             return False
-        strangers = [
+        strangers = [word for word in self._own_words(question, used) if not self.written(entry, word)]
+        # a word and the part of it jieba also cuts (幼儿园, 幼儿) are one word written
+        return self._count(question, strangers) >= STRANGERS
+
+    def _own_words(self, question: Question, used: list[str]) -> list[str]:
+        """The question's words (two characters or more, naming a subject) rarer than EVERYDAY that are none of
+        ``used`` nor a part or a whole of one of them: what it is about, if not the entry's."""
+        return [
             word
-            for word in dict.fromkeys(question.content)
-            if len(word) >= 2
-            and word not in self.stop_words
-            and not any(word in u or u in word for u in used)
-            and self.everyday(word) < EVERYDAY
-            and not self.written(entry, word)
+            for word in self.subject_words(question)
+            if not any(word in u or u in word for u in used) and self.everyday(word) < EVERYDAY
         ]
-        # jieba's search mode cuts a word into its parts as well (幼儿, 幼儿园): one word written, one stranger
-        return sum(not any(word != other and word in other for other in strangers) for word in strangers) >= STRANGERS
 
     def _pulled(self, question: Question, top: int, scored: Scored) -> bool:
         """A question in a conversation taken away from its entry by everyday words alone, naming no other entry
@@ -272,12 +266,16 @@ class Decider:
     def _used(self, question: Question, entry: int) -> list[str]:
         """The words of the question (two characters or more, naming a subject) the entry's names, aliases and FAQ
         use."""
-        words = [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
+        words = self.subject_words(question)
         # jieba cuts a word it does not know into characters ("想去车管所上牌": 上|牌); two such neighbours count
         # as the word they make, when the entry's names use it (新车上牌)
         pairs = (a + b for a, b in itertools.pairwise(question.words) if len(a) == len(b) == 1)
         words += [pair for pair in pairs if pair in question.text and pair not in words]
         return [word for word, use in zip(words, self.uses(entry, words), strict=True) if use]
+
+    def subject_words(self, question: Question) -> list[str]:
+        """The question's words of two characters or more that name a subject (not 没有, 可以), once each."""
+        return [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
 
     @staticmethod
     def _count(question: Question, used: list[str]) -> int:
