@@ -214,6 +214,18 @@ def test_context_follow_ups(live_server):
     assert "【居民身份证换领】" in text(reply) and "驾驶证" not in text(reply)
 
 
+def test_a_follow_up_naming_the_licence_asks_for_its_sibling(live_server):
+    chat = Chat(live_server)  # one conversation id, as the widget keeps it
+    reply = chat.say("烟草专卖零售许可证核发要带什么材料")
+    assert "【烟草专卖零售许可证核发】" in text(reply)
+    reply = chat.say("烟草证快到期了怎么续")  # 续: the licence's 延续, not its 核发 again
+    assert "【烟草专卖零售许可证延续】" in text(reply)
+    reply = chat.say("你是谁")  # not the renewal's 咨询电话
+    assert "【烟草专卖零售许可证延续】" not in text(reply)
+    reply = chat.say("那要多少钱")  # the conversation is still about the renewal
+    assert "【烟草专卖零售许可证延续】" in text(reply) and "收费" in text(reply)
+
+
 def test_real_messages_in_one_conversation(live_server):
     chat = Chat(live_server)  # one person, one conversation id, as a returning citizen keeps it
     reply = chat.say("我想给娃上户口")
@@ -229,10 +241,14 @@ def test_real_messages_in_one_conversation(live_server):
     assert "【内地居民结婚登记】" in text(reply) and "全国通办" in text(reply)
     reply = chat.say("需要拍照吗")  # every word of it is the guide's: answered from it, not refused
     assert "【内地居民结婚登记】" in text(reply) and "合影照片" in text(reply)
+    reply = chat.say("在吗")  # chit-chat: not the marriage registration's 办理地点, and the conversation goes on
+    assert "【内地居民结婚登记】" not in text(reply)
     reply = chat.say("领导您好，我们俩都是外地户口，在这边工作好几年了，一直没时间回老家，请问可以直接在这边办吗？谢谢")
     assert "【内地居民结婚登记】" in text(reply) and "全国通办" in text(reply)  # a long follow-up, as a hotline writes
     reply = chat.say("那离婚要带什么")
     assert "【内地居民离婚登记】" in text(reply)
+    reply = chat.say("外地户口孩子能在这上小学吗")  # 外地户口 tells who they are; 小学 is what is asked about
+    assert "【义务教育阶段新生入学登记】" in text(reply) and "在外地读完小学" not in text(reply)
     reply = chat.say(
         "领导您好，我是**区居民，户口在外省，之前迁出去了，现在想迁回原籍，请问需要什么手续。望领导给予回复！"
     )
