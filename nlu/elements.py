@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from nlu import sampling
 from nlu.segmenter import Segmenter, new_segmenter, teach
 
 TEMPLATES = Path(__file__).parent / "element_templates.yaml"
@@ -259,19 +261,20 @@ class ElementPipeline:
     ) -> list[str]:
         """The scope classifier's in-scope questions: every template filled with names drawn from the catalogue,
         or with ``things`` its guides mention."""
-        rng = random.Random(seed)
         templates: dict[str, list[str]] = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
         phrases = sorted({p for names in mentions.values() for p in names} | set(things))
+        base = sampling.digests(phrases)
         out = []
         for patterns in templates.values():
             for pattern in patterns:
                 if "{x}" not in pattern:
                     out.append(normalise(pattern))
                     continue
-                for phrase in rng.sample(phrases, min(per_template, len(phrases))):
+                # drawn by each phrase's text, not its place in the list: a new alias changes a template's fillers
+                # only where it is drawn itself (see nlu.sampling)
+                for phrase in sampling.pick(phrases, per_template, (seed, pattern), base):
                     out.append(normalise(pattern.format(x=phrase)))
-        rng.shuffle(out)
-        return out
+        return sampling.order(out, out, seed)
 
     @staticmethod
     def element_examples(normalise: Callable[[str], str] = str) -> list[tuple[str, str]]:
@@ -359,6 +362,12 @@ class ElementPipeline:
         scope_examples = [
             Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 1.0, OUT: 0.0}}) for text in inside
         ] + [Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 0.0, OUT: 1.0}}) for text in outside] * repeat
+        # each example named by its text (and which copy it is), so each epoch's order is the texts' (nlu.sampling)
+        seen: Counter[str] = Counter()
+        scope_names = []
+        for text in [*inside, *outside * repeat]:
+            seen[text] += 1
+            scope_names.append(f"{seen[text]}:{text}")
         # each classifier gets its labels named, or both would take every label seen in the examples
         nlp.config["initialize"]["components"] = {"textcat": {"labels": labels}, "scope": {"labels": [IN_SCOPE, OUT]}}
         optimizer = nlp.initialize(lambda: examples + scope_examples)
@@ -371,15 +380,15 @@ class ElementPipeline:
                 for phrase in names
             ]
         )
-        # one shuffle each, so the element classifier's training does not depend on the catalogue's examples
-        rng, scope_rng = random.Random(seed), random.Random(seed + 1)
+        # the element classifier's examples are the templates' alone; the scope classifier's come in an order
+        # fixed by their texts, so a catalogue edit moves only the examples it adds or removes
+        rng = random.Random(seed)
         for epoch in range(epochs):
             rng.shuffle(examples)
-            scope_rng.shuffle(scope_examples)
             losses: dict[str, float] = {}
             for batch in minibatch(examples, size=64):
                 nlp.update(batch, sgd=optimizer, losses=losses, exclude=["entity_ruler", "scope"])
-            for batch in minibatch(scope_examples, size=64):
+            for batch in sampling.batches(scope_examples, scope_names, 64, (seed, epoch)):
                 nlp.update(batch, sgd=optimizer, losses=losses, exclude=["entity_ruler", "textcat"])
             progress(
                 f"element and scope classifiers epoch {epoch + 1}/{epochs}, "

@@ -24,7 +24,6 @@ import fcntl
 import hashlib
 import json
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -37,6 +36,7 @@ import yaml
 from assistant.replies import Replies
 from assistant.serving.knowledge import Knowledge
 from assistant.serving.settings import PathSettings
+from nlu import sampling
 from nlu.elements import TEMPLATES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,12 +103,12 @@ def _clean(text: str) -> str:
 
 def catalogue_nlu(knowledge: Knowledge) -> dict:
     """The catalogue-derived part of the NLU training data, as Rasa YAML data."""
-    rng = random.Random(SEED)
     entries = knowledge.catalogue.entries()
     names = sorted({e.name for e in entries} | {a for e in entries for a in e.aliases})
     templates = yaml.safe_load(TEMPLATES.read_text(encoding="utf-8"))
 
     annotatable = [n for n in names if not set(n) & set("[]()")]
+    base = sampling.digests(annotatable)
 
     def fill(patterns: list[str], per_template: int = PER_TEMPLATE) -> list[str]:
         # the name is annotated as an `item` entity: RegexEntityExtractor uses only lookup tables of annotated
@@ -116,7 +116,9 @@ def catalogue_nlu(knowledge: Knowledge) -> dict:
         out: list[str] = []
         for pattern in patterns:
             if "{x}" in pattern:
-                out += [pattern.replace("{x}", f"[{name}](item)") for name in rng.sample(annotatable, per_template)]
+                # drawn by text (nlu.sampling): an alias a city adds changes only the templates it is drawn for
+                drawn = sampling.pick(annotatable, per_template, (SEED, pattern), base)
+                out += [pattern.replace("{x}", f"[{name}](item)") for name in drawn]
         return out
 
     # one name per element template: there are hundreds of them, and ask_checklist must not drown; a template
@@ -145,7 +147,7 @@ def catalogue_nlu(knowledge: Knowledge) -> dict:
         if line.startswith("- ")
     }
     options -= taken
-    options = set(rng.sample(sorted(options), min(OPTION_EXAMPLES, len(options))))
+    options = set(sampling.pick(sorted(options), OPTION_EXAMPLES, SEED))
     nlu: list[dict] = [
         {"intent": "ask_element", "examples": _block(sorted({_clean(t) for t in element}))},
         {"intent": "ask_overview", "examples": _block(sorted({_clean(t) for t in overview}))},

@@ -10,7 +10,7 @@ Usage::
     python -m assistant.evaluation.seeds SPLIT ... [--seeds 13 14 15 16 17] [--members N] [--catalogue DIR ...]
 
 ``--members 1`` measures one model per seed; the default (``IndexSettings.members``) measures the served ensemble,
-its models trained from seeds s, s+1, …: give seeds that many apart (13 16 19) for ensembles that share no model.
+its models trained from seeds s, s+1, …: give seeds that many apart (13 18 23) for ensembles that share no model.
 The held-out splits are refused: their figures are reported once, never compared across seeds to choose one.
 """
 

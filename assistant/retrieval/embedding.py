@@ -14,11 +14,13 @@ start-up. A named model or local path still loads through sentence-transformers.
 
 from __future__ import annotations
 
-import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from nlu import sampling
 
 LOCAL_DEFAULT = "local-static"  # the model name that means "train one from the catalogue"
 TOKENIZER_FILE = "tokenizer.json"
@@ -188,21 +190,22 @@ def _train(pairs, corpus, *, dim, seed, epochs, batch_size, progress):
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
     torch.manual_seed(seed)
-    rng = random.Random(seed)
     tokenizer = train_tokenizer([*corpus, *(a for a, _ in pairs)])
-    # small initial vectors: a token never seen in training then adds almost nothing to a sentence
-    static = StaticEmbedding(tokenizer, embedding_weights=torch.randn(tokenizer.get_vocab_size(), dim) * 0.01)
+    static = StaticEmbedding(tokenizer, embedding_weights=torch.from_numpy(initial_vectors(tokenizer, dim, seed)))
     model = SentenceTransformer(modules=[static], device="cpu")
     loss = MultipleNegativesRankingLoss(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
-    order = list(pairs)
-    steps = epochs * ((len(order) + batch_size - 1) // batch_size)
+    # each pair named by its anchor (and which copy of it), so each epoch's order is the anchors' (nlu.sampling)
+    seen: Counter[str] = Counter()
+    names = []
+    for anchor, _ in pairs:
+        seen[anchor] += 1
+        names.append(f"{seen[anchor]}:{anchor}")
+    steps = epochs * ((len(pairs) + batch_size - 1) // batch_size)
     done = 0
     model.train()
-    for _ in range(epochs):
-        rng.shuffle(order)
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
+    for epoch in range(epochs):
+        for batch in sampling.batches(pairs, names, batch_size, (seed, epoch)):
             anchors = model.tokenize([a for a, _ in batch])
             positives = model.tokenize([p for _, p in batch])
             value = loss([anchors, positives], torch.zeros(len(batch)))
@@ -213,6 +216,16 @@ def _train(pairs, corpus, *, dim, seed, epochs, batch_size, progress):
             progress(done, steps)
     model.eval()
     return model
+
+
+def initial_vectors(tokenizer, dim: int, seed: int) -> np.ndarray:
+    """Each token's first vector, small (a token never seen in training then adds almost nothing to a sentence)
+    and drawn from the token's own text: a catalogue edit that renumbers the tokenizer's vocabulary leaves every
+    token where it starts."""
+    vectors = np.empty((tokenizer.get_vocab_size(), dim), dtype=np.float32)
+    for token, row in tokenizer.get_vocab().items():
+        vectors[row] = np.random.default_rng(sampling.digest(seed, token)).standard_normal(dim) * 0.01
+    return vectors
 
 
 def load_model(name_or_path: str | Path):

@@ -42,6 +42,7 @@ from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.types import IndexError_, without_act
 from knowledge.additions import FILE as ADDITIONS
 from knowledge.catalogue import BUNDLED
+from nlu import sampling
 from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
 from nlu.reader import ElementReader
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 22
+FORMAT = 23
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -80,7 +81,7 @@ class IndexSettings(BaseModel):
     model: str = "local-static"  # or any sentence-transformers model name / local path
     dim: int = 256
     seed: int = 13
-    members: int = 3  # default models trained (seeds seed, seed+1, …) and served as one (see StaticEncoder)
+    members: int = 5  # default models trained (seeds seed, seed+1, …) and served as one (see StaticEncoder)
     epochs: int = 2  # at least; small catalogues get more passes (see min_steps)
     min_steps: int = 300
     # bounds the embedding training at city scale: pairs are drawn (seeded) from all entries, so a 30,000-item
@@ -166,14 +167,14 @@ def search_text(entry: Item | Bundle) -> str:
 def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> list[tuple[str, int]]:
     """The (anchor, entry position) pairs the embedding model trains on, before normalisation: names, aliases,
     FAQ questions and questions built from them with ``question_frames.yaml`` (so the question words carry no
-    item); a seeded sample of at most ``limit`` of them."""
-    import random
+    item); a seeded sample of at most ``limit`` of them.
 
+    Each name's frame, and which anchors the sample keeps, are fixed by their texts (:mod:`nlu.sampling`), so an
+    alias added to one entry changes no other entry's anchors."""
     import yaml
 
     from knowledge.schema import Item
 
-    rng = random.Random(seed)
     templates = yaml.safe_load(QUESTION_FRAMES.read_text(encoding="utf-8"))
     drawn: list[tuple[str, int]] = []
     for position, entry in enumerate(entries):
@@ -183,18 +184,18 @@ def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> lis
             if entry.handling_item != entry.name:
                 anchors.append(entry.handling_item)
         names = mention_phrases(entry)
-        anchors += [rng.choice(templates).format(x=rng.choice(names)) for _ in range(len(names))]
+        anchors += [templates[sampling.digest(seed, name) % len(templates)].format(x=name) for name in names]
         drawn += [(a, position) for a in dict.fromkeys(anchors) if a]
-    rng.shuffle(drawn)
-    return drawn[:limit]
+    # the same anchor of two entries ("办证" of both) stays two pairs, each named by its entry's id
+    kept = sampling.order(drawn, [f"{entries[i].id}:{a}" for a, i in drawn], seed)
+    return kept[:limit]
 
 
 def faq_sample(entries: Sequence[Item | Bundle], limit: int, seed: int) -> list[str]:
     """At most ``limit`` of the catalogue's FAQ questions, a seeded sample: real questions about its entries."""
-    import random
 
     questions = sorted({f.question for e in entries for f in getattr(e, "faq", [])})
-    return random.Random(seed).sample(questions, min(limit, len(questions)))
+    return sampling.pick(questions, limit, seed)
 
 
 @dataclass

@@ -49,3 +49,16 @@ def test_an_out_of_scope_message_naming_an_entry_is_not_learnt_as_out_of_scope()
     kept = ElementPipeline.out_of_scope_examples(OTHER)
     assert kept and not any("公租房" in message for message in kept)
     assert any("公租房" in message for message in ElementPipeline.out_of_scope_examples(CIVIL))
+
+
+def test_an_alias_added_to_one_entry_changes_only_the_questions_it_fills():
+    # a city adds 办护照 to one entry: the scope classifier's other examples, and their order, stay as they were
+    catalogue = {f"entry-{n}": [f"第{n}号事项登记"] for n in range(200)}
+    before = ElementPipeline.in_scope_examples(catalogue, seed=13)
+    after = ElementPipeline.in_scope_examples({**catalogue, "entry-7": ["第7号事项登记", "办护照"]}, seed=13)
+    added = [q for q in after if q not in before]
+    gone = [q for q in before if q not in after]
+    assert added and all("办护照" in q for q in added)
+    assert len(gone) == len(added)  # each took one phrase's place in its template
+    kept = set(before) & set(after)
+    assert [q for q in after if q in kept] == [q for q in before if q in kept]

@@ -260,6 +260,17 @@ def test_teaching_the_element_classifier_a_phrasing_leaves_retrieval_alone(bundl
     )
 
 
+def test_an_alias_added_to_one_entry_leaves_the_other_entries_anchors_alone(bundled):
+    # the embedding model's pairs: a city adding an alias must not reshuffle what every other entry trains on
+    entries = bundled.entries()
+    j = next(i for i, e in enumerate(entries) if e.name == "生育登记")
+    edited = [*entries]
+    edited[j] = entries[j].model_copy(update={"aliases": [*entries[j].aliases, "三孩政策"]})
+    before, after = draw_anchors(entries, 100_000, seed=13), draw_anchors(edited, 100_000, seed=13)
+    assert [pair for pair in after if pair[1] != j] == [pair for pair in before if pair[1] != j]
+    assert {a for a, i in after if i == j} - {a for a, i in before if i == j} >= {"三孩政策"}
+
+
 @pytest.mark.slow
 def test_build_is_deterministic(write_catalogue, item_data, tmp_path):
     # each build in a fresh process, as `assistant index build` runs: jieba's dictionary is process-wide, so a
