@@ -29,6 +29,9 @@ def qa(holder) -> QuestionAnswerer:
         ("注册公司要多久", "有限责任公司设立登记", "time_limit"),
         ("公积金提取要什么材料", "住房公积金提取", "materials"),
         ("新生儿出生一件事", "新生儿出生一件事", None),
+        # which child a birth is, as people count it (三胎) and as the guide does (三孩)
+        ("生三胎要办什么", "生育登记", None),
+        ("现在生三胎还要审批吗", "生育登记", "conditions"),
     ],
 )
 def test_everyday_questions_find_item_and_element(qa, query, item, element):
