@@ -20,7 +20,6 @@ Example:
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,12 +361,8 @@ class ElementPipeline:
         scope_examples = [
             Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 1.0, OUT: 0.0}}) for text in inside
         ] + [Example.from_dict(nlp.make_doc(text), {"cats": {IN_SCOPE: 0.0, OUT: 1.0}}) for text in outside] * repeat
-        # each example named by its text (and which copy it is), so each epoch's order is the texts' (nlu.sampling)
-        seen: Counter[str] = Counter()
-        scope_names = []
-        for text in [*inside, *outside * repeat]:
-            seen[text] += 1
-            scope_names.append(f"{seen[text]}:{text}")
+        # each example named by its text (and which copy it is), so each epoch's batches are the texts' (nlu.sampling)
+        scope_names = sampling.copies([*inside, *outside * repeat])
         # each classifier gets its labels named, or both would take every label seen in the examples
         nlp.config["initialize"]["components"] = {"textcat": {"labels": labels}, "scope": {"labels": [IN_SCOPE, OUT]}}
         optimizer = nlp.initialize(lambda: examples + scope_examples)

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -53,9 +54,24 @@ def keys(base: np.ndarray, salt: object) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def copies(texts: Sequence[str]) -> list[str]:
+    """Each text with which copy of it it is ("1:在吗", "2:在吗"), so that repeated texts get keys of their own.
+
+    Example:
+        >>> copies(["在吗", "你好", "在吗"])
+        ['1:在吗', '1:你好', '2:在吗']
+    """
+    seen: Counter[str] = Counter()
+    out = []
+    for text in texts:
+        seen[text] += 1
+        out.append(f"{seen[text]}:{text}")
+    return out
+
+
 def order(things: Sequence[T], texts: Sequence[str], salt: object) -> list[T]:
     """``things`` sorted by the keys of their ``texts`` under ``salt``; equal texts keep their order, so give
-    repeated texts distinct ones (``f"{n}:{text}"``) to spread them."""
+    repeated texts distinct ones (:func:`copies`) to spread them."""
     ranks = np.argsort(keys(digests(texts), salt), kind="stable")
     return [things[i] for i in ranks]
 

@@ -14,7 +14,6 @@ start-up. A named model or local path still loads through sentence-transformers.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -195,12 +194,8 @@ def _train(pairs, corpus, *, dim, seed, epochs, batch_size, progress):
     model = SentenceTransformer(modules=[static], device="cpu")
     loss = MultipleNegativesRankingLoss(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.05)
-    # each pair named by its anchor (and which copy of it), so each epoch's order is the anchors' (nlu.sampling)
-    seen: Counter[str] = Counter()
-    names = []
-    for anchor, _ in pairs:
-        seen[anchor] += 1
-        names.append(f"{seen[anchor]}:{anchor}")
+    # each pair named by its anchor (and which copy of it), so each epoch's batches are the anchors' (nlu.sampling)
+    names = sampling.copies([anchor for anchor, _ in pairs])
     steps = epochs * ((len(pairs) + batch_size - 1) // batch_size)
     done = 0
     model.train()

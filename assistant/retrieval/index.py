@@ -193,7 +193,6 @@ def draw_anchors(entries: Sequence[Item | Bundle], limit: int, seed: int) -> lis
 
 def faq_sample(entries: Sequence[Item | Bundle], limit: int, seed: int) -> list[str]:
     """At most ``limit`` of the catalogue's FAQ questions, a seeded sample: real questions about its entries."""
-
     questions = sorted({f.question for e in entries for f in getattr(e, "faq", [])})
     return sampling.pick(questions, limit, seed)
 
