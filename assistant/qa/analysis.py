@@ -68,6 +68,12 @@ _NEEDED_BY = re.compile(r"(要|需要|得|用)$")
 _NEEDED = re.compile(r"^(吗|不|么|嘛)?$")
 
 
+def subject_words(question: Question, stop_words: frozenset[str]) -> list[str]:
+    """The question's words of two characters or more that name a subject (not 没有, 可以: ``stop_words``), once
+    each, in the order written."""
+    return [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in stop_words]
+
+
 def carried_words(question: Question) -> set[str]:
     """The words of a question that name a thing to bring, not what it is about: the object of 带 / 交 / 提供 …
     ("要带户口本不", "需要提供身份证吗"), or a thing asked whether it is needed ("户口本要带吗", "户口本需要吗",

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from assistant.qa.analysis import Question
+from assistant.qa.analysis import Question, subject_words
 from assistant.qa.message import LONG
 from assistant.qa.ranking import Scored, related
 from assistant.retrieval.types import Hit
@@ -275,7 +275,7 @@ class Decider:
 
     def subject_words(self, question: Question) -> list[str]:
         """The question's words of two characters or more that name a subject (not 没有, 可以), once each."""
-        return [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in self.stop_words]
+        return subject_words(question, self.stop_words)
 
     @staticmethod
     def _count(question: Question, used: list[str]) -> int:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.qa.analysis import Question, carried_words, registered_words
+from assistant.qa.analysis import Question, carried_words, registered_words, subject_words
 from assistant.retrieval.types import Hit, without_act
 from knowledge.catalogue import common_start
 
@@ -237,11 +237,7 @@ class Ranker:
         best = signals.bm25[0][0]
         if best == i:
             return False
-        words = [
-            t
-            for t in dict.fromkeys(question.content)
-            if len(t) >= 2 and t not in self.stop_words and not any(t in whole for whole in told)
-        ]
+        words = [t for t in subject_words(question, self.stop_words) if not any(t in whole for whole in told)]
         return any(
             theirs and not mine for theirs, mine in zip(self.uses(best, words), self.uses(i, words), strict=True)
         )
