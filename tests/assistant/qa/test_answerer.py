@@ -394,6 +394,13 @@ def test_a_new_subject_in_context_switches_the_item(qa):
     assert qa.ask("今天天气怎么样", context_item="出生登记").kind == "out_of_scope"
 
 
+@pytest.mark.parametrize("message", ["装修能取吗", "买车能取吗"])
+def test_a_follow_up_asking_whether_a_purpose_allows_the_conversations_act_stays_with_it(qa, message):
+    # 取 is 提取's: went to 建筑工程施工许可证核发 (装修) and 机动车转移登记 (买车) when jieba read 能取 as one word
+    answer = qa.ask(message, context_item="住房公积金提取")
+    assert (answer.kind, answer.item, answer.element) == ("answer", "住房公积金提取", "conditions")
+
+
 @pytest.mark.parametrize(
     ("context", "message", "quoted"),
     [
