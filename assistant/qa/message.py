@@ -155,7 +155,7 @@ _PLACES = "这边|这里|本地|当地|外地|外省|省外|异地|老家|户籍
 _DOING = "办|补|换|领|开|申请|交|缴|参加|参保|读|上学|转|迁|过户|提取|登记|受理|来"
 _AWAY = re.compile(
     rf"(?:在|到|去|回)[^，,。？?！!]{{0,4}}?(?:{_PLACES})[^，,。？?！!]{{0,8}}?(?:{_DOING})"  # 能在这边补吗; not 在这边打工
-    rf"|异地(?:{_DOING})|跨省(?:{_DOING})|全国通办|回老家|回去(?:{_DOING})"
+    rf"|(?:异地|跨省)(?:能|可以|可|也能|也可以)?(?:{_DOING})|全国通办|回老家|回去(?:{_DOING})"  # 异地能换吗
 )
 # how long until a benefit may be used is a waiting period the law sets, however the wait is asked ("要等多久医保才能用")
 _WAITING = re.compile(r"才(?:能|可以)(?:开始)?(?:用|使用|报销|享受|领|生效)")
@@ -200,7 +200,7 @@ def words_inside(text: str, words: Sequence[str], pattern: re.Pattern[str]) -> s
     }
 
 
-_WORDING: dict[AnswerType, re.Pattern[str]] = {"remedy": _REMEDY, **dict(_TYPES)}
+_WORDING: dict[AnswerType, re.Pattern[str]] = {"remedy": _REMEDY, "elsewhere": _AWAY, **dict(_TYPES)}
 
 
 def asking_words(text: str, words: Sequence[str], kind: AnswerType | None) -> set[str]:

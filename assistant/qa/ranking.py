@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.qa.analysis import Question, carried_words, registered_words, subject_words
+from assistant.qa.message import asking_words
 from assistant.retrieval.types import Hit, without_act
 from knowledge.catalogue import common_start
 
@@ -192,7 +193,13 @@ class Ranker:
                 others = {
                     t for t in question.content if len(t) >= 2 and t in self._all_names and t not in self.names[i]
                 }
-            told = carried_words(question) | registered_words(question)
+            # ... nor do the words that only say what kind of answer is asked (异地 of "可以异地领吗": whether it may be
+            # done elsewhere, not 异地就医备案)
+            told = (
+                carried_words(question)
+                | registered_words(question)
+                | asking_words(question.text, question.content, question.answer_type)
+            )
             foreign = bool(others - told) or (bool(others) and self._asks_elsewhere(question, i, signals, told))
             if not foreign:
                 scores[i] = scores.get(i, 0.0) + sum(self.fusion)

@@ -414,6 +414,10 @@ def test_a_follow_up_asking_whether_a_purpose_allows_the_conversations_act_stays
         ("内地居民结婚登记", "我们俩都是外地户口可以在这边办吗", "全国通办"),
         # naming the conversation's entry (领证) among a story the retrievers take for 出生登记's
         ("内地居民结婚登记", "我们俩一个是外地户口一个是本地户口，要去哪边领证", "全国任一婚姻登记机关"),
+        # 异地 asks whether it may be done elsewhere: no word of 异地就医备案's name here (went to 居民身份证换领, or
+        # was refused)
+        ("机动车驾驶证期满换证", "异地能换吗", "核发地以外"),
+        ("内地居民结婚登记", "可以异地领吗", "全国任一婚姻登记机关"),
     ],
 )
 def test_a_returning_persons_follow_up_in_the_words_of_the_conversations_guide_is_answered_from_it(
