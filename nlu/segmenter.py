@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import marshal
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -85,11 +86,12 @@ def everyday_count(segmenter: Segmenter, word: str) -> int:
 
 
 CUT_MEMO = 4096  # texts whose cut a segmenter remembers
-# the modal verbs jieba's HMM joins to the verb after them when it knows no word there (能补, 要交, 能取: 身份证丢了
-# 能补吗, 装修能取吗); the two are words of their own unless jieba's dictionary counts the pair at least RARE times
-# (能否 1,845, 想要 2,032, 要求 23,944; its 能取 and 能开 count 3, its 能征 5)
+# the modal verbs jieba's HMM joins to the verb after them when it knows no word there (能补, 要交, 能取, 要交满:
+# 身份证丢了能补吗, 装修能取吗, 最少要交满几年); the modal is a word of its own unless jieba's dictionary counts the
+# whole at least RARE times (能否 1,845, 想要 2,032, 要求 23,944; its 能取 and 能开 count 3, its 能征 5)
 MODALS = frozenset("能可要想会该需")
 RARE = 5
+_HAN = re.compile("[\u4e00-\u9fff]+")
 
 
 def cut(segmenter: Segmenter, text: str) -> list[str]:
@@ -105,12 +107,13 @@ def cut(segmenter: Segmenter, text: str) -> list[str]:
 
 
 def _modals_apart(words: list[str], frequencies: dict[str, int]) -> list[str]:
-    """``words`` with every pair of a modal verb and a one-character verb that is no word of the dictionary's
-    (:data:`MODALS`) cut in two: 装修能取吗 -> 装修 / 能 / 取 / 吗, whose 取 is 提取's."""
+    """``words`` with every modal verb (:data:`MODALS`) that jieba joined to the one or two characters after it into
+    no word of its dictionary's cut off: 装修能取吗 -> 装修 / 能 / 取 / 吗, whose 取 is 提取's; 最少要交满几年 ->
+    最少 / 要 / 交满 / 几年."""
     out: list[str] = []
     for word in words:
-        if len(word) == 2 and word[0] in MODALS and frequencies.get(word, 0) < RARE and "\u4e00" <= word[1] <= "\u9fff":
-            out += word
+        if 2 <= len(word) <= 3 and word[0] in MODALS and frequencies.get(word, 0) < RARE and _HAN.fullmatch(word):
+            out += [word[0], word[1:]]
         else:
             out.append(word)
     return out

@@ -66,6 +66,8 @@ def test_a_modal_verb_jieba_joins_to_the_verb_after_it_is_a_word_of_its_own():
     assert cut(segmenter, "装修能取吗") == ["装修", "能", "取", "吗"]
     assert cut(segmenter, "丢了能补吗") == ["丢", "了", "能", "补", "吗"]
     assert "补" in cut_for_search(segmenter, "丢了能补吗")
+    assert segmenter.lcut("最少要交满几年")[1] == "要交满"  # three characters, none of them a word to jieba
+    assert cut(segmenter, "最少要交满几年") == ["最少", "要", "交满", "几年"]
     # a pair the dictionary counts as a word stays one
     assert cut(segmenter, "能否网上办理") == segmenter.lcut("能否网上办理")
     assert cut(segmenter, "想要提取") == ["想要", "提取"]
