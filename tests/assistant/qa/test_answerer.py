@@ -418,6 +418,8 @@ def test_a_follow_up_asking_whether_a_purpose_allows_the_conversations_act_stays
         # was refused)
         ("机动车驾驶证期满换证", "异地能换吗", "核发地以外"),
         ("内地居民结婚登记", "可以异地领吗", "全国任一婚姻登记机关"),
+        # 要交满 was one word to jieba, no word of the guide's: refused
+        ("职工基本养老保险待遇申领", "要交满多少年", "最低缴费年限（2030年1月1日前为15年"),
     ],
 )
 def test_a_returning_persons_follow_up_in_the_words_of_the_conversations_guide_is_answered_from_it(
