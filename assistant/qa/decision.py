@@ -40,6 +40,15 @@ BARE = 0.05  # a short question naming no entry is refused when less of its word
 # 办理状态) is refused when it shares at most this many words with the best entry
 LOOKED_UP = 2
 _LOOKUP = re.compile("查询|查看|核实|打印")
+# a question of when public works start, are finished or open ("预计何时开工", "什么时候能建成通车", "开工时间是什么时
+# 候", "学校是否已经开工建设"): about the government's own projects, not a service a person applies for. Naming no
+# entry, such messages took 建设工程规划许可证核发 and 建筑工程施工许可证核发 among the unlabelled real messages
+_WHEN = "何时|什么时候|什么时间|哪年|几月|预计|进展|进度|时间表|是否已经|是否已|有没有"
+_WORKS = re.compile(
+    rf"(?:{_WHEN})[^，,。？?！!；;]{{0,12}}(?:开工|动工|建成|通车|竣工|完工|复工|开通|建设完成|建好|修好|改造|拆迁)"
+    r"|(?:开工|动工|建成|通车|竣工|完工|复工)(?:时间|日期|了吗|没有|了没)"
+    r"|(?:工程|地块|施工|建设)[^，,。？?！!；;]{0,8}(?:进展|进度)"  # 该工程目前是什么进展
+)
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -144,6 +153,8 @@ class Decider:
         """
         if question.lacking:  # 工作居住证: refused by name, never answered with 居住证申领
             return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
+        if not in_context and not question.mentions and _WORKS.search(question.query):
+            return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工: the city's works, no service
         if not question.content and not in_context:
             if question.out_of_scope >= 0.5:
                 return Decision("out_of_scope")  # "在吗", "你是谁": about no service at all

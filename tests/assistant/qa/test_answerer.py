@@ -430,6 +430,24 @@ def test_a_returning_persons_follow_up_in_the_words_of_the_conversations_guide_i
     assert quoted in answer.answer
 
 
+# real hotline messages no split labels (MSGABench 情感分类 rows), each asking when a road, a school or a site will be
+# started, finished or opened: answered with 建设工程规划许可证核发, 建筑工程施工许可证核发, 企业投资项目备案 or
+# 义务教育阶段新生入学登记 before
+PUBLIC_WORKS = (59, 399, 707, 1038, 1395, 5941, 10119)
+
+
+def test_a_real_message_asking_when_public_works_start_or_open_is_refused(qa):
+    from assistant.evaluation.unlabelled import read_workbook
+
+    messages = {r.row: r.text for r in read_workbook() if r.sheet == "情感分类" and r.row in PUBLIC_WORKS}
+    assert sorted(messages) == sorted(PUBLIC_WORKS)
+    for row, text in messages.items():
+        assert qa.ask(text).kind == "out_of_scope", (row, text)
+    # a question on the permit's own deadline names it, and is answered
+    answer = qa.ask("施工许可证拿到以后多久必须开工")
+    assert (answer.kind, answer.item) == ("answer", "建筑工程施工许可证核发")
+
+
 def test_a_follow_up_about_what_the_conversations_guide_never_mentions_is_still_refused(qa):
     # every word must be the guide's: a question of its own in the middle of a conversation is not answered from it
     assert qa.ask("红烧肉怎么做", context_item="内地居民结婚登记").kind == "out_of_scope"
