@@ -49,6 +49,12 @@ _WORKS = re.compile(
     r"|(?:开工|动工|建成|通车|竣工|完工|复工)(?:时间|日期|了吗|没有|了没)"
     r"|(?:工程|地块|施工|建设)[^，,。？?！!；;]{0,8}(?:进展|进度)"  # 该工程目前是什么进展
 )
+# ... and so is when the certificate of a new home will be issued ("交房三年了，房本什么时候下来", "开发商迟迟不办房产
+# 证"): the developer's first registration (不动产首次登记, which the catalogue lacks), not a transfer of one's own
+_CERTIFICATE = re.compile(r"房产证|产权证|不动产权证|不动产证|房本|大产证|大证")
+_WAITED = re.compile(r"何时|什么时候|什么时间|哪年|迟迟|一直没|一直不|至今|进度|进展|下来|下发|办不下来|拿不到|还没")
+_NEW_HOME = re.compile(r"交房|入住|开发商|开放商|回迁|楼盘|首次登记|安置房|业主|确权|大产权|小产权")
+_RESOLD = re.compile(r"过户|二手房")  # a home bought from its owner: its certificate comes with the transfer
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -87,6 +93,11 @@ class Decision:
     choices: tuple[int, ...] = ()
     lacking: str | None = None
     beyond: str | None = None
+
+
+def _awaited(text: str) -> bool:
+    """Whether a message asks when the certificate of a new home will be issued (see :data:`_CERTIFICATE`)."""
+    return all(p.search(text) for p in (_CERTIFICATE, _WAITED, _NEW_HOME)) and not _RESOLD.search(text)
 
 
 def standalone(word: str, words: Sequence[str], text: str) -> bool:
@@ -153,8 +164,8 @@ class Decider:
         """
         if question.lacking:  # 工作居住证: refused by name, never answered with 居住证申领
             return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
-        if not in_context and not question.mentions and _WORKS.search(question.query):
-            return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工: the city's works, no service
+        if not in_context and not question.mentions and (_WORKS.search(question.query) or _awaited(question.query)):
+            return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工, 房本何时下来: no service of ours
         if not question.content and not in_context:
             if question.out_of_scope >= 0.5:
                 return Decision("out_of_scope")  # "在吗", "你是谁": about no service at all
