@@ -32,6 +32,8 @@ def qa(holder) -> QuestionAnswerer:
         # which child a birth is, as people count it (三胎) and as the guide does (三孩)
         ("生三胎要办什么", "生育登记", None),
         ("现在生三胎还要审批吗", "生育登记", "conditions"),
+        # 断交 (stopped paying) is 断缴, not breaking off relations: went to 异地就医备案
+        ("医保断交了还能报销吗", "城乡居民基本医疗保险参保登记", "conditions"),
     ],
 )
 def test_everyday_questions_find_item_and_element(qa, query, item, element):
@@ -420,6 +422,7 @@ def test_a_follow_up_asking_whether_a_purpose_allows_the_conversations_act_stays
         ("内地居民结婚登记", "可以异地领吗", "全国任一婚姻登记机关"),
         # 要交满 was one word to jieba, no word of the guide's: refused
         ("职工基本养老保险待遇申领", "要交满多少年", "最低缴费年限（2030年1月1日前为15年"),
+        ("城乡居民基本医疗保险参保登记", "断交了能补吗", "断缴了再交医保"),
     ],
 )
 def test_a_returning_persons_follow_up_in_the_words_of_the_conversations_guide_is_answered_from_it(
