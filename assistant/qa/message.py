@@ -157,8 +157,11 @@ _AWAY = re.compile(
     rf"(?:在|到|去|回)[^，,。？?！!]{{0,4}}?(?:{_PLACES})[^，,。？?！!]{{0,8}}?(?:{_DOING})"  # 能在这边补吗; not 在这边打工
     rf"|(?:异地|跨省)(?:能|可以|可|也能|也可以)?(?:{_DOING})|全国通办|回老家|回去(?:{_DOING})"  # 异地能换吗
 )
-# how long until a benefit may be used is a waiting period the law sets, however the wait is asked ("要等多久医保才能用")
-_WAITING = re.compile(r"才(?:能|可以)(?:开始)?(?:用|使用|报销|享受|领|生效)")
+# how long until a benefit may be used is a waiting period the law sets, however the wait is asked ("要等多久医保才能用",
+# "交了医保多久可以报销")
+_WAITING = re.compile(
+    r"才(?:能|可以)(?:开始)?(?:用|使用|报销|享受|领|生效)|(?:多久|多长时间)(?:能|可以)(?:开始)?(?:用|使用|报销|享受|生效)"
+)
 _VALIDITY = re.compile(r"有效期|[管用]多久|[管用]几|有效多久|能用多长|[能可]待|停留|逗留")
 _RECEIVED = re.compile(
     r"(?:领|拿|发|给|补|补助|补贴)(?:多少|几)(?!天|日|周|年|个?月|久|次|岁|项|份|张|个工作日)"

@@ -317,6 +317,14 @@ def test_a_period_the_law_sets_is_answered_first_not_the_time_the_office_takes(q
     assert fact in lead and not lead.startswith("法定办结时限")
 
 
+@pytest.mark.parametrize("query", ["交了医保多久可以报销", "居民医保断交了再交多久能报销"])
+def test_the_wait_until_insurance_pays_is_the_waiting_period_not_the_offices_time_limit(qa, query):
+    # answered with 法定办结时限：10个工作日 before: the wait is the guide's 待遇等待期
+    answer = qa.ask(query)
+    assert answer.item == "城乡居民基本医疗保险参保登记"
+    assert "等待期3个月" in answer.answer and "法定办结时限" not in answer.answer
+
+
 def test_a_question_ending_in_bu_is_answered_by_the_sentence_that_says_yes_or_no(qa):
     # "要带户口本不" asks what "要带户口本吗" asks: the materials' own sentence that no 户口簿 is needed leads
     assert "不需要户口簿" in qa.ask("下个月去扯证，要带户口本不").brief.split("（摘自办事指南")[0]

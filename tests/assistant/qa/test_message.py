@@ -93,6 +93,7 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("驾照到期前多久可以去换", "period"),
         ("失业金能领几个月", "period"),
         ("养老金要交满多少年才能领", "period"),
+        ("交了医保多久可以报销", "period"),  # the wait until a benefit may be used, however it is asked
         ("私家车多久要检验一次", "period"),
         ("临时身份证能用多久", "validity"),  # how long a certificate lasts
         ("护照有效期几年", "validity"),
