@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.qa.analysis import Question, subject_words
-from assistant.qa.message import LONG
+from assistant.qa.message import LONG, asking_clauses
 from assistant.qa.ranking import Scored, related
 from assistant.retrieval.types import Hit
 
@@ -55,6 +55,10 @@ _CERTIFICATE = re.compile(r"房产证|产权证|不动产权证|不动产证|房
 _WAITED = re.compile(r"何时|什么时候|什么时间|哪年|迟迟|一直没|一直不|至今|进度|进展|下来|下发|办不下来|拿不到|还没")
 _NEW_HOME = re.compile(r"交房|入住|开发商|开放商|回迁|楼盘|首次登记|安置房|业主|确权|大产权|小产权")
 _RESOLD = re.compile(r"过户|二手房")  # a home bought from its owner: its certificate comes with the transfer
+# ... and so is an ask about how school places are allocated (单校划片, 多校划片, 顺位, 派位, 学区, 学位): the city's
+# own enrolment policy, which no guide states; the guide of 义务教育阶段新生入学登记 says how to register, not which
+# school. Told only in the story ("派位到**小学了，报到要带什么"), the ask is the guide's
+_PLACES = re.compile(r"划片|顺位|派位|学区|学位")
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -93,6 +97,11 @@ class Decision:
     choices: tuple[int, ...] = ()
     lacking: str | None = None
     beyond: str | None = None
+
+
+def _asks(question: Question) -> list[str]:
+    """The texts of a message's asks, as written; a plain question's own."""
+    return [ask.text for ask in question.asks] or [question.query]
 
 
 def _awaited(text: str) -> bool:
@@ -166,6 +175,8 @@ class Decider:
             return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
         if not in_context and not question.mentions and (_WORKS.search(question.query) or _awaited(question.query)):
             return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工, 房本何时下来: no service of ours
+        if not in_context and any(_PLACES.search(clause) for ask in _asks(question) for clause in asking_clauses(ask)):
+            return Decision("out_of_scope", ranked=scored.ranked)  # 能否单校划片: the city's enrolment policy
         if not question.content and not in_context:
             if question.out_of_scope >= 0.5:
                 return Decision("out_of_scope")  # "在吗", "你是谁": about no service at all

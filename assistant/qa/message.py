@@ -213,6 +213,15 @@ def asking_words(text: str, words: Sequence[str], kind: AnswerType | None) -> se
     return words_inside(text, words, pattern) if pattern else set()
 
 
+_CLAUSES = re.compile(r"[^，,。；;！!？?]+[？?]?")
+
+
+def asking_clauses(text: str) -> list[str]:
+    """The clauses of ``text`` that ask something ("孩子派位到实验小学了，报到要带什么材料" -> 报到要带什么材料): what a
+    message tells beside them is its story."""
+    return [clause for clause in _CLAUSES.findall(text) if _ASKING.search(clause)]
+
+
 def waits_on_office(text: str) -> bool:
     """Whether a question of how long is about the office's part: a decision, a certificate, the money
     ("多少天内会作出决定", "几天出证", "多久到账")."""

@@ -448,10 +448,13 @@ PUBLIC_WORKS = (59, 399, 707, 1038, 1395, 5941, 10119)
 # ... and asking when the certificate of a new home will be issued (the developer's first registration, which the
 # catalogue lacks): answered with 不动产转移登记 or 不动产抵押登记 before
 NEW_HOME_CERTIFICATE = (1927, 2047, 2730, 3208, 8495)
+# ... and asking how school places are allocated (单校划片, 顺位, 派位): the city's enrolment policy, which the guide
+# of 义务教育阶段新生入学登记 does not state; answered with its registration before
+SCHOOL_PLACES = (462, 951, 2579, 2602, 2661)
 
 
-@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE])
-def test_a_real_message_asking_about_the_citys_or_a_developers_progress_is_refused(qa, rows):
+@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES])
+def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa, rows):
     from assistant.evaluation.unlabelled import read_workbook
 
     messages = {r.row: r.text for r in read_workbook() if r.sheet == "情感分类" and r.row in rows}
@@ -460,13 +463,16 @@ def test_a_real_message_asking_about_the_citys_or_a_developers_progress_is_refus
         assert qa.ask(text).kind == "out_of_scope", (row, text)
 
 
-def test_a_question_naming_the_service_of_such_progress_is_still_answered(qa):
+def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     # the permit's own deadline
     answer = qa.ask("施工许可证拿到以后多久必须开工")
     assert (answer.kind, answer.item) == ("answer", "建筑工程施工许可证核发")
     # a home bought from its owner: the certificate comes with the transfer
     answer = qa.ask("二手房过户以后多久能拿到房产证")
     assert (answer.kind, answer.item) == ("answer", "不动产转移登记")
+    # a school district told in the story, the registration's materials asked
+    answer = qa.ask("我家是学区房，孩子小学报名要带什么材料")
+    assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
 
 
 def test_a_follow_up_about_what_the_conversations_guide_never_mentions_is_still_refused(qa):

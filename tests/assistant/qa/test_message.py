@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.qa.message import MAX_ASKS, answer_type, read_message
+from assistant.qa.message import MAX_ASKS, answer_type, asking_clauses, read_message
 
 
 def test_a_salutation_and_a_closing_formula_are_not_part_of_what_is_asked() -> None:
@@ -198,3 +198,10 @@ def test_a_wait_before_one_may_apply_and_a_threshold_in_money_are_read_as_such(a
 )
 def test_whether_it_may_be_done_here_is_an_ask_of_its_own(ask, kind):
     assert answer_type(ask) == kind
+
+
+def test_the_asking_clauses_of_a_question_leave_its_story_out():
+    assert asking_clauses("孩子派位到实验小学了，报到要带什么材料") == ["报到要带什么材料"]
+    assert asking_clauses("我家是学区房，孩子小学报名要带什么材料？") == ["孩子小学报名要带什么材料？"]
+    assert asking_clauses("能否按第二顺位单校划片") == ["能否按第二顺位单校划片"]
+    assert asking_clauses("谢谢领导") == []
