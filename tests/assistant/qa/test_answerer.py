@@ -475,6 +475,27 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
 
 
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        # questions of their own in a conversation (the first three about something near the conversation's
+        # service), answered from its guide before
+        ("机动车驾驶证期满换证", "申请人在申领驾驶证中有隐瞒、欺骗等行为的，有什么法律后果？"),
+        ("机动车驾驶证补领", "因饮酒后或醉酒驾驶被吊销驾驶证能否重新申请？"),
+        ("住房公积金单位缴存登记", "缴存人工作发生变动，如何确认是在国管分中心还是在北京市建立的住房公积金？"),
+        ("工伤认定申请", "如何获知北京地区体育彩票开奖结果？"),
+    ],
+)
+def test_a_question_of_its_own_in_a_conversation_is_read_as_if_asked_first(qa, context, message):
+    assert qa.ask(message, context_item=context).kind == qa.ask(message).kind == "out_of_scope"
+
+
+def test_a_follow_up_in_a_word_or_two_the_guide_lacks_stays_with_the_conversation(qa):
+    answer = qa.ask("在外地买房能取吗", context_item="住房公积金提取")
+    assert (answer.item, answer.element) == ("住房公积金提取", "conditions")
+    assert qa.ask("二婚要带什么", context_item="内地居民结婚登记").item == "内地居民结婚登记"
+
+
 def test_a_follow_up_about_what_the_conversations_guide_never_mentions_is_still_refused(qa):
     # every word must be the guide's: a question of its own in the middle of a conversation is not answered from it
     assert qa.ask("红烧肉怎么做", context_item="内地居民结婚登记").kind == "out_of_scope"
