@@ -527,7 +527,7 @@ def test_a_further_ask_in_few_words_is_answered_from_the_guide_of_the_first(qa):
 
 def test_a_further_ask_its_guide_does_not_answer_says_so_naming_the_guide(qa):
     # the loan guide states no longest term: not "不在我能解答的范围内" (the service is ours), nor a wrong element
-    answer = qa.ask("您好，我想用公积金贷款买房。请问：1、首付最低要多少？2、最长能贷多少年？")
+    answer = qa.ask("您好，我想用公积金贷款买房。请问：1、首付最低要多少？2、还款最长期限是几年？")
     assert answer.item == "住房公积金贷款申请"
     second = answer.answer.split("【第2问】")[1]
     assert "“住房公积金贷款申请”的办事指南中找到答案" in second and "12345" in second
