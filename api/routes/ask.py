@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.deps import KnowledgeDep
 from assistant.qa import Answer
@@ -20,6 +20,15 @@ class AskRequest(BaseModel):
     context_item: str | None = Field(
         default=None, max_length=200, description="对话中已确定的事项名称（追问“那要多少钱”时使用）"
     )
+
+    @field_validator("query", "context_item", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        """A lone surrogate (a JSON escape such as ``\\ud800``, which no UTF-8 text holds) read as U+FFFD: the
+        question is answered, not refused as undecodable."""
+        if isinstance(value, str):
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
 
 
 @router.post(

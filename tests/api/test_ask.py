@@ -55,3 +55,13 @@ def test_ask_refuses_an_overlong_question(client: TestClient) -> None:
     response = client.post("/api/v1/ask", json={"query": "办" * 1001})
     assert response.status_code == 422
     assert response.json()["detail"] == "invalid request: query: String should have at most 1000 characters"
+
+
+def test_a_lone_surrogate_escape_in_a_question_is_read_as_a_replacement_character(client: TestClient) -> None:
+    # JSON may carry \ud800, which no UTF-8 text holds: it was refused (422 "unable to parse raw data as a unicode
+    # string"); the rest of the question is still answered
+    raw = b'{"query": "\\ud800\\u8eab\\u4efd\\u8bc1\\u4e22\\u4e86\\u548b\\u529e"}'  # \ud800身份证丢了咋办
+    response = client.post("/api/v1/ask", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["query"] == "\ufffd身份证丢了咋办"
+    assert response.json()["item"] == "居民身份证补领"
