@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 
 from nlu import sampling
-from nlu.segmenter import Segmenter, new_segmenter, teach
+from nlu.segmenter import Cutter, Segmenter, new_segmenter, teach
 
 TEMPLATES = Path(__file__).parent / "element_templates.yaml"
 OUT_OF_SCOPE = Path(__file__).parent / "out_of_scope.yaml"  # messages about no service item, by topic
@@ -69,10 +69,12 @@ def use_segmenter(nlp, segmenter: Segmenter) -> None:
     """Make a Chinese pipeline cut its text with ``segmenter`` (an index's own jieba, see :mod:`nlu.segmenter`).
 
     Pipelines are created and saved with spaCy's character segmenter, so spaCy never sets up the process-wide
-    jieba for them; the segmenter is given here, after creating or loading.
+    jieba for them; the segmenter is given here, after creating or loading. spaCy cuts as :func:`nlu.segmenter.cut`
+    does (a modal verb apart from the verb jieba joins it to), so the models learn from the words
+    :class:`nlu.reader.ElementReader` gives them when serving.
     """
     nlp.tokenizer.segmenter = "jieba"
-    nlp.tokenizer.jieba_seg = segmenter
+    nlp.tokenizer.jieba_seg = Cutter(segmenter)
 
 
 def with_entity_ruler(path: Path, segmenter: Segmenter):

@@ -106,6 +106,16 @@ def cut(segmenter: Segmenter, text: str) -> list[str]:
     return list(found)
 
 
+class Cutter:
+    """A segmenter as spaCy's Chinese tokenizer calls it (``cut(text, cut_all=False)``), cutting as :func:`cut`."""
+
+    def __init__(self, segmenter: Segmenter) -> None:
+        self.segmenter = segmenter
+
+    def cut(self, text: str, cut_all: bool = False) -> list[str]:
+        return cut(self.segmenter, text)
+
+
 def _modals_apart(words: list[str], frequencies: dict[str, int]) -> list[str]:
     """``words`` with every modal verb (:data:`MODALS`) that jieba joined to the one or two characters after it into
     no word of its dictionary's cut off: 装修能取吗 -> 装修 / 能 / 取 / 吗, whose 取 is 提取's; 最少要交满几年 ->
