@@ -300,7 +300,9 @@ class QuestionAnswerer:
         position = self.ranker.position(context_item)
         if position is None or not isinstance(self.entries[position], Item):
             return False
-        words = self.decider.subject_words(question)
+        # the words of what is asked: a long follow-up's story ("我们俩都是外地户口，在这边工作好几年了，……请问可以
+        # 直接在这边办吗") tells about the person, not about another service
+        words = self.decider.subject_words(replace(question, content=question.ask_words))
         asking = asking_words(question.text, words, question.answer_type)
         words = [word for word in words if word not in asking]
         unwritten = [word for word in words if not self._writes(position, word)]

@@ -422,6 +422,12 @@ def test_a_follow_up_asking_whether_a_purpose_allows_the_conversations_act_stays
         # 户口 is a word of other entries' names, but here it says where the couple are registered (answered with
         # 出生登记 before): still about getting married, here
         ("内地居民结婚登记", "我们俩都是外地户口可以在这边办吗", "全国通办"),
+        # ... told the hotline's way: the story's words (工作, 好几年, 老家) are the person's, not another subject
+        (
+            "内地居民结婚登记",
+            "领导您好，我们俩都是外地户口，在这边工作好几年了，一直没时间回老家，请问可以直接在这边办吗？谢谢",
+            "全国通办",
+        ),
         # naming the conversation's entry (领证) among a story the retrievers take for 出生登记's
         ("内地居民结婚登记", "我们俩一个是外地户口一个是本地户口，要去哪边领证", "全国任一婚姻登记机关"),
         # 异地 asks whether it may be done elsewhere: no word of 异地就医备案's name here (went to 居民身份证换领, or
