@@ -95,8 +95,9 @@ _HAN = re.compile("[\u4e00-\u9fff]+")
 
 
 def cut(segmenter: Segmenter, text: str) -> list[str]:
-    """``segmenter.lcut(text)`` (accurate mode, HMM on), remembered per segmenter: a question is cut by its
-    reader and again, in search mode, for BM25 (:func:`cut_for_search` starts from this cut)."""
+    """``segmenter.lcut(text)`` (accurate mode, HMM on) with a modal verb apart from the verb jieba joined it to
+    (:data:`MODALS`), remembered per segmenter: a question is cut by its reader and again, in search mode, for BM25
+    (:func:`cut_for_search` starts from this cut); spaCy cuts with it too (:class:`Cutter`)."""
     memo: dict[str, list[str]] = segmenter.__dict__.setdefault("_cut_memo", {})
     found = memo.get(text)
     if found is None:
