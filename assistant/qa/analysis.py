@@ -68,10 +68,10 @@ _NEEDED_BY = re.compile(r"(要|需要|得|用)$")
 _NEEDED = re.compile(r"^(吗|不|么|嘛)?$")
 
 
-def subject_words(question: Question, stop_words: frozenset[str]) -> list[str]:
-    """The question's words of two characters or more that name a subject (not 没有, 可以: ``stop_words``), once
-    each, in the order written."""
-    return [w for w in dict.fromkeys(question.content) if len(w) >= 2 and w not in stop_words]
+def subject_words(words: Sequence[str], stop_words: frozenset[str]) -> list[str]:
+    """Of a question's ``words`` (its content, or the words of its ask), those of two characters or more that name a
+    subject (not 没有, 可以: ``stop_words``), once each, in the order written."""
+    return [w for w in dict.fromkeys(words) if len(w) >= 2 and w not in stop_words]
 
 
 def carried_words(question: Question) -> set[str]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, model_validator
 
-from assistant.qa.analysis import Analyser, Question, QuestionAnalyser
+from assistant.qa.analysis import Analyser, Question, QuestionAnalyser, subject_words
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS, asking_words, holds, waits_on_office
@@ -303,7 +303,7 @@ class QuestionAnswerer:
             return False
         # the words of what is asked: a long follow-up's story ("我们俩都是外地户口，在这边工作好几年了，……请问可以
         # 直接在这边办吗") tells about the person, not about another service
-        words = self.decider.subject_words(replace(question, content=question.ask_words))
+        words = subject_words(question.ask_words, self.decider.stop_words)
         asking = asking_words(question.text, words, question.answer_type)
         words = [word for word in words if word not in asking]
         unwritten = [word for word in words if not self._writes(position, word)]

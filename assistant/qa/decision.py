@@ -58,7 +58,7 @@ _RESOLD = re.compile(r"过户|二手房")  # a home bought from its owner: its c
 # ... and so is an ask about how school places are allocated (单校划片, 多校划片, 顺位, 派位, 学区, 学位): the city's
 # own enrolment policy, which no guide states; the guide of 义务教育阶段新生入学登记 says how to register, not which
 # school. Told only in the story ("派位到**小学了，报到要带什么"), the ask is the guide's
-_PLACES = re.compile(r"划片|顺位|派位|学区|学位")
+_SCHOOL_PLACES = re.compile(r"划片|顺位|派位|学区|学位")
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -175,7 +175,9 @@ class Decider:
             return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
         if not in_context and not question.mentions and (_WORKS.search(question.query) or _awaited(question.query)):
             return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工, 房本何时下来: no service of ours
-        if not in_context and any(_PLACES.search(clause) for ask in _asks(question) for clause in asking_clauses(ask)):
+        if not in_context and any(
+            _SCHOOL_PLACES.search(clause) for ask in _asks(question) for clause in asking_clauses(ask)
+        ):
             return Decision("out_of_scope", ranked=scored.ranked)  # 能否单校划片: the city's enrolment policy
         if not question.content and not in_context:
             if question.out_of_scope >= 0.5:
@@ -308,7 +310,7 @@ class Decider:
 
     def subject_words(self, question: Question) -> list[str]:
         """The question's words of two characters or more that name a subject (not 没有, 可以), once each."""
-        return subject_words(question, self.stop_words)
+        return subject_words(question.content, self.stop_words)
 
     @staticmethod
     def _count(question: Question, used: list[str]) -> int:

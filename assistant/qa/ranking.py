@@ -244,7 +244,7 @@ class Ranker:
         best = signals.bm25[0][0]
         if best == i:
             return False
-        words = [t for t in subject_words(question, self.stop_words) if not any(t in whole for whole in told)]
+        words = [t for t in subject_words(question.content, self.stop_words) if not any(t in whole for whole in told)]
         return any(
             theirs and not mine for theirs, mine in zip(self.uses(best, words), self.uses(i, words), strict=True)
         )
