@@ -214,6 +214,16 @@ def test_context_follow_ups(live_server):
     assert "【居民身份证换领】" in text(reply) and "驾驶证" not in text(reply)
 
 
+def test_a_question_of_its_own_mid_conversation_is_refused_and_the_conversation_goes_on(live_server):
+    chat = Chat(live_server)  # one conversation id, as the widget keeps it
+    reply = chat.say("驾驶证丢了怎么补")
+    assert "【机动车驾驶证补领】" in text(reply)
+    reply = chat.say("因饮酒后或醉酒驾驶被吊销驾驶证能否重新申请？")  # was answered with the replacement's conditions
+    assert "【机动车驾驶证补领】" not in text(reply) and "12345" in text(reply)
+    reply = chat.say("那要多少钱")  # the conversation is still about the replacement
+    assert "【机动车驾驶证补领】" in text(reply)
+
+
 def test_a_follow_up_naming_the_licence_asks_for_its_sibling(live_server):
     chat = Chat(live_server)  # one conversation id, as the widget keeps it
     reply = chat.say("烟草专卖零售许可证核发要带什么材料")
