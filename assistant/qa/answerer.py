@@ -23,7 +23,7 @@ from assistant.qa.analysis import Analyser, Question, QuestionAnalyser, subject_
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import Decider, Decision, Kind, Thresholds
 from assistant.qa.message import MAX_ASKS, asking_words, holds, waits_on_office
-from assistant.qa.passages import FACTS, Passage, best_passage, passages, time_limit
+from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from knowledge.schema import Bundle, Item
@@ -438,7 +438,13 @@ class QuestionAnswerer:
             element=question.element,
             kind="answer",
             answer=compose(
-                entry, question.element, self.replies, lead, story, lead_first=question.answer_type in FACTS
+                entry,
+                question.element,
+                self.replies,
+                lead,
+                story,
+                lead_first=question.answer_type in FACTS,
+                law=law_behind(entry, question.answer_type, lead) if isinstance(entry, Item) else None,
             ),
             brief=brief(entry, question.element, self.replies, lead, story),
             more=follow_ups(entry, question.element, self.replies),

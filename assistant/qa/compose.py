@@ -318,21 +318,29 @@ def compose(
     story: Story | None = None,
     *,
     lead_first: bool = False,
+    law: Passage | None = None,
 ) -> str:
     """The whole answer for an entry and the element asked (None: the overview), with its citation (the command
     line and the API give it; the chat shows :func:`brief` first and this behind a follow-up button).
 
     ``lead``: the guide's passage that answers the ask itself (see :mod:`assistant.qa.passages`), quoted first
     with the element it stands in, unless the element asked, which follows, holds it (``lead_first``, for a fact
-    asked: even then, unless the element begins with it). ``story``: the scenario answers the message told
-    (see :func:`read_story`): the materials and conditions are then the checklist engine's for them.
+    asked: even then, unless the element begins with it). ``law``: the sentence of the law that states the fact the
+    lead states in the guide's words (:func:`assistant.qa.passages.law_behind`), quoted after it. ``story``: the
+    scenario answers the message told (see :func:`read_story`): the materials and conditions are then the checklist
+    engine's for them.
     """
     head = f"【{entry.name}】"
     if isinstance(entry, Bundle):
         return _said_once(f"{head}\n{overview(entry)}", replies)
     personal = _personal(entry, element, story, replies) if story and element else None
     body = personal or (_item_element(entry, element) if element else overview(entry))
+    quoted = []
     if lead is not None and not body.startswith(lead.text) and (lead_first or lead.text not in body):
-        where = replies("passage_source", element=source_name(lead.element))
-        body = f"{lead.text}\n{where}\n\n{body}"
+        quoted.append(lead)
+    if law is not None and law.text not in body:
+        quoted.append(law)
+    if quoted:
+        said = "\n".join(f"{p.text}\n{replies('passage_source', element=source_name(p.element))}" for p in quoted)
+        body = f"{said}\n\n{body}"
     return _said_once(f"{head}\n{body}\n{_citation(entry, replies, 2)}", replies)

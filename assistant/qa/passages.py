@@ -21,6 +21,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cn2an
+
 from assistant.qa.message import AnswerType, answer_types, holds
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
@@ -42,6 +44,8 @@ _FACT = {
 }
 _FACT["period"] = _FACT["duration"]  # a period is stated as a duration is
 FACTS = frozenset(_FACT)
+# a quantity stated (numerals written as digits first), to tell whether two sentences state the same fact
+_VALUE = re.compile(r"\d+(?:\.\d+)?\s*(?:个工作日|工作日|个月|周岁|小时|[万千]?元|[日天月年岁%次趟项张名人])")
 # the kinds of asks one sentence answers: a fact, yes or no, whether one is eligible
 LEADING = FACTS | {"yes_no", "eligibility", "elsewhere"}
 # the elements that state something else than a fact of this kind asks: a certificate's validity is no time the
@@ -248,6 +252,38 @@ def best_passage(
             if passage.name and passage.name[-2:] in asked_text and fact.search(passage.text):
                 return passage
     return None
+
+
+def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None) -> Passage | None:
+    """The sentence of a law the guide cites that states the fact a lead from elsewhere in the guide states.
+
+    A period, an age or an amount set by law is told by the guide in its own words ("最长18个月" in an FAQ) and by
+    the law in its words ("期限最长为十八个月"): the answer quotes both, the law's sentence as it stands in the
+    guide's 设定依据 (a whole sentence, to its 。, with its law and article: a rule in tiers, 满一年不足五年的……十二个月；
+    满五年不足十年的……十八个月, is quoted whole), so a person can tell where the figure comes from.
+    The sentence is the one of a fact of the kind asked that shares the most quantities with the lead (of 第四十五条,
+    满一年, and 第四十六条, 满一年不足五年……十八个月, the latter). None when the lead is the law itself, when the ask
+    is about no fact, or when no sentence of the guide's laws states a quantity the lead states.
+    """
+    if answer_type not in FACTS or lead is None or lead.element == "basis":
+        return None
+    stated = _values(lead.text)
+    fact = _FACT[answer_type]
+    best: tuple[int, Passage] | None = None
+    for law in item.basis:
+        for sentence in re.findall(r"[^。\n]+。?", law.text):
+            if sentence in lead.text or not fact.search(sentence):
+                continue
+            shared = len(_values(sentence) & stated)
+            if shared and (best is None or shared > best[0]):
+                best = (shared, Passage("basis", f"{law.law}{law.article}：{sentence.strip()}", sentence))
+    return best[1] if best else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _values(text: str) -> frozenset[str]:
+    """The quantities a text states, its numerals written as digits: 十八个月 and 18个月 are one."""
+    return frozenset(v.replace(" ", "") for v in _VALUE.findall(cn2an.transform(text, "cn2an")))
 
 
 def _naming(item: Item, words: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -317,6 +317,16 @@ def test_a_period_the_law_sets_is_answered_first_not_the_time_the_office_takes(q
     assert fact in lead and not lead.startswith("法定办结时限")
 
 
+def test_a_period_stated_in_the_guides_words_is_quoted_from_the_law_too(qa):
+    # the FAQ says 最长18个月 in digits; the law the guide cites says 十八个月: the answer quotes both, the law with its
+    # article, after the guide's own sentence and before the element asked
+    answer = qa.ask("被裁员了，失业金最长可以领多久")
+    assert answer.item == "失业保险金申领"
+    faq, law, conditions = (answer.answer.index(t) for t in ("最长18个月", "第四十六条：", "受理条件："))
+    assert faq < law < conditions
+    assert "期限最长为十八个月" in answer.answer and "（摘自办事指南“设定依据”）" in answer.answer
+
+
 @pytest.mark.parametrize("query", ["交了医保多久可以报销", "居民医保断交了再交多久能报销"])
 def test_the_wait_until_insurance_pays_is_the_waiting_period_not_the_offices_time_limit(qa, query):
     # answered with 法定办结时限：10个工作日 before: the wait is the guide's 待遇等待期

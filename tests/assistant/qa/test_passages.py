@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.qa.passages import best_passage, passages
+from assistant.qa.passages import best_passage, law_behind, passages
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +189,25 @@ def test_an_faq_sharing_only_the_services_name_shortened_does_not_lead(guide) ->
     assert best_passage(guide("社会保障卡申领"), words, "yes_no", element="conditions") is None
     # nor do the guide's words alone make a lead when the ask's own words are not there at all
     assert best_passage(guide("社会保障卡申领"), words, "yes_no", element="conditions", strict=True) is None
+
+
+def test_the_law_behind_a_figure_is_the_sentence_stating_the_same_figure(guide) -> None:
+    benefit = guide("失业保险金申领")
+    faq = next(p for p in passages(benefit) if p.question == "失业金能领几个月？")
+    law = law_behind(benefit, "period", faq)
+    # 第四十五条 says 满一年 too; 第四十六条 states the 12, 18 and 24 months the FAQ states, whole, tiers and all
+    assert law is not None and law.element == "basis"
+    assert law.text.startswith("《中华人民共和国社会保险法》第四十六条：")
+    assert "十二个月" in law.text and "十八个月" in law.text and "二十四个月" in law.text
+
+
+def test_no_law_is_quoted_for_what_no_law_states_or_when_the_law_leads(guide) -> None:
+    benefit = guide("失业保险金申领")
+    cut = passages(benefit)
+    faq = next(p for p in cut if p.question == "失业金能领几个月？")
+    assert law_behind(benefit, "document", faq) is None  # not a fact asked
+    assert law_behind(benefit, "period", None) is None
+    article = next(p for p in cut if p.element == "basis" and "第四十六条" in p.text)
+    assert law_behind(benefit, "period", article) is None  # the law leads already
+    phone = next(p for p in cut if p.element == "contact")
+    assert law_behind(benefit, "phone", phone) is None  # no law states the hotline's number
