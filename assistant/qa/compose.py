@@ -326,9 +326,9 @@ def compose(
     ``lead``: the guide's passage that answers the ask itself (see :mod:`assistant.qa.passages`), quoted first
     with the element it stands in, unless the element asked, which follows, holds it (``lead_first``, for a fact
     asked: even then, unless the element begins with it). ``law``: the sentence of the law that states the fact the
-    lead states in the guide's words (:func:`assistant.qa.passages.law_behind`), quoted after it. ``story``: the
-    scenario answers the message told (see :func:`read_story`): the materials and conditions are then the checklist
-    engine's for them.
+    lead states in the guide's words (:func:`assistant.qa.passages.law_behind`), quoted after it when it is quoted
+    (an element that begins with the lead is shown as it stands). ``story``: the scenario answers the message told
+    (see :func:`read_story`): the materials and conditions are then the checklist engine's for them.
     """
     head = f"【{entry.name}】"
     if isinstance(entry, Bundle):
@@ -338,8 +338,8 @@ def compose(
     quoted = []
     if lead is not None and not body.startswith(lead.text) and (lead_first or lead.text not in body):
         quoted.append(lead)
-    if law is not None and law.text not in body:
-        quoted.append(law)
+        if law is not None and law.text not in body:
+            quoted.append(law)
     if quoted:
         said = "\n".join(f"{p.text}\n{replies('passage_source', element=source_name(p.element))}" for p in quoted)
         body = f"{said}\n\n{body}"

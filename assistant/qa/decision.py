@@ -55,10 +55,16 @@ _CERTIFICATE = re.compile(r"房产证|产权证|不动产权证|不动产证|房
 _WAITED = re.compile(r"何时|什么时候|什么时间|哪年|迟迟|一直没|一直不|至今|进度|进展|下来|下发|办不下来|拿不到|还没")
 _NEW_HOME = re.compile(r"交房|入住|开发商|开放商|回迁|楼盘|首次登记|安置房|业主|确权|大产权|小产权")
 _RESOLD = re.compile(r"过户|二手房")  # a home bought from its owner: its certificate comes with the transfer
-# ... and so is an ask about how school places are allocated (单校划片, 多校划片, 顺位, 派位, 学区, 学位): the city's
-# own enrolment policy, which no guide states; the guide of 义务教育阶段新生入学登记 says how to register, not which
-# school. Told only in the story ("派位到**小学了，报到要带什么"), the ask is the guide's
-_SCHOOL_PLACES = re.compile(r"划片|顺位|派位|学区|学位")
+# ... and so is an ask about how school places are allocated (单校划片, 多校划片, 顺位, 派位, 学区, 学位), which school a
+# home leads to (对口, 对应的初中, 哪所, 能否分到), or whether and when a school recruits (招不招生, 什么时候招生): the
+# city's own enrolment policy and its schools, which no guide states; the guide of 义务教育阶段新生入学登记 says how
+# to register, not which school. Told only in the story ("派位到**小学了，报到要带什么"), or asking how to register
+# ("对口的小学报名要带什么材料", one of _HOW_TO), the ask is the guide's
+_SCHOOL_PLACES = re.compile(
+    r"划片|顺位|派位|学区|学位|对口|对应的?(?:小学|中学|学校|初中)|哪所|哪一所|哪个学校|哪些学校|分到|分配到|划到|择校"
+    r"|招不招生|是否招生|能否招生|能不能招生|能招生|可以招生|开始招生|什么时候招生|招生情况|招生范围|计划招生|高考|中考"
+)
+_HOW_TO = frozenset({"materials", "online", "fee", "time_limit", "contact", "visits"})  # what only a guide says
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -175,8 +181,10 @@ class Decider:
             return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
         if not in_context and not question.mentions and (_WORKS.search(question.query) or _awaited(question.query)):
             return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工, 房本何时下来: no service of ours
-        if not in_context and any(
-            _SCHOOL_PLACES.search(clause) for ask in _asks(question) for clause in asking_clauses(ask)
+        if (
+            not in_context
+            and question.element not in _HOW_TO
+            and any(_SCHOOL_PLACES.search(clause) for ask in _asks(question) for clause in asking_clauses(ask))
         ):
             return Decision("out_of_scope", ranked=scored.ranked)  # 能否单校划片: the city's enrolment policy
         if not question.content and not in_context:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -239,19 +240,19 @@ def best_passage(
         tries.append(said)
     fact = _FACT[answer_type]
     kinds = _ALSO.get(answer_type, frozenset({answer_type}))
-    for asked in filter(None, tries):
-        found = _best(cut, grams, asked, fact, kinds, element)
-        if found is not None:
-            return found
-    if answer_type in _STEPS:
-        # how long a step of the procedure lasts, asked in words the guide does not use (低保名单要公示几天): the
+    found = next(filter(None, (_best(cut, grams, asked, fact, kinds, element) for asked in filter(None, tries))), None)
+    if answer_type in _STEPS and (found is None or found.element == "time_limit"):
+        # how long a step of the procedure lasts, asked in words the guide does not use (低保名单要公示几天), or
+        # in words the office's time limit holds too without stating the step's time ("低保公示几天": 20个工作日（含
+        # 公示期）, not the 7天 of 公示; the divorce's time limit states its 30日离婚冷静期 and still answers): the
         # step's own time; a step is named by the last two characters of its name, the head of a Chinese compound
         # (公示, 公告, 核查, 冷静期)
         asked_text = "".join(kept)
         for passage in cut:
-            if passage.name and passage.name[-2:] in asked_text and fact.search(passage.text):
+            step = bool(passage.name) and passage.name[-2:] in asked_text and bool(fact.search(passage.text))
+            if step and (found is None or not _values(passage.text) <= _values(found.text)):
                 return passage
-    return None
+    return found
 
 
 def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None) -> Passage | None:
@@ -283,7 +284,10 @@ def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None)
 @functools.lru_cache(maxsize=4096)
 def _values(text: str) -> frozenset[str]:
     """The quantities a text states, its numerals written as digits: 十八个月 and 18个月 are one."""
-    return frozenset(v.replace(" ", "") for v in _VALUE.findall(cn2an.transform(text, "cn2an")))
+    with warnings.catch_warnings():  # a numeral cn2an cannot read (万 alone) is left as written: nothing to log
+        warnings.simplefilter("ignore")
+        digits = cn2an.transform(text, "cn2an")
+    return frozenset(v.replace(" ", "") for v in _VALUE.findall(digits))
 
 
 def _naming(item: Item, words: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -34,6 +34,8 @@ def qa(holder) -> QuestionAnswerer:
         ("现在生三胎还要审批吗", "生育登记", "conditions"),
         # 断交 (stopped paying) is 断缴, not breaking off relations: went to 异地就医备案
         ("医保断交了还能报销吗", "城乡居民基本医疗保险参保登记", "conditions"),
+        # a child moving its household with a parent's (随迁落户), not the school places of 随迁子女
+        ("子女随迁落户需要什么手续", "户口迁移登记", "materials"),
     ],
 )
 def test_everyday_questions_find_item_and_element(qa, query, item, element):
@@ -467,9 +469,11 @@ NEW_HOME_CERTIFICATE = (1927, 2047, 2730, 3208, 8495)
 # ... and asking how school places are allocated (单校划片, 顺位, 派位): the city's enrolment policy, which the guide
 # of 义务教育阶段新生入学登记 does not state; answered with its registration before
 SCHOOL_PLACES = (462, 951, 2579, 2602, 2661)
+# ... and asking which school a home leads to, or whether a school recruits this year (对口, 能否分到, 招不招生)
+SCHOOLS = (300, 1717, 1991, 3574, 11230)
 
 
-@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES])
+@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS])
 def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa, rows):
     from assistant.evaluation.unlabelled import read_workbook
 
@@ -488,6 +492,9 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     assert (answer.kind, answer.item) == ("answer", "不动产转移登记")
     # a school district told in the story, the registration's materials asked
     answer = qa.ask("我家是学区房，孩子小学报名要带什么材料")
+    assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
+    # ... or in the ask, when what is asked is the registration's materials
+    answer = qa.ask("我家对口的小学报名要带什么材料")
     assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
 
 

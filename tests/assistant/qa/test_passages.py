@@ -144,6 +144,12 @@ def test_how_long_a_step_of_the_procedure_lasts_is_the_steps_own_time(guide) -> 
     assert lead is None or lead.element != "special_procedures"
 
 
+def test_a_step_named_in_the_ask_answers_how_long_it_lasts_not_the_time_limit_mentioning_it(guide) -> None:
+    # the promised time limit says 20个工作日（含公示期）: it holds 公示 too, but the step states the 7 days asked
+    lead = best_passage(guide("最低生活保障申请"), ["低保", "公示"], "duration")
+    assert lead is not None and lead.name == "公示" and "7天" in lead.text
+
+
 def test_the_steps_of_the_process_and_the_special_procedures_are_passages(guide) -> None:
     item = guide("最低生活保障申请")
     texts = [p.text for p in passages(item)]
