@@ -96,7 +96,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"|(?:投资额?|金额|资金)[^，,。？?]{0,4}多少|多少万"  # 投资额多少以下可以不办: a threshold in money
         ),
     ),
-    ("age", re.compile(r"多大|几岁|年龄|多少岁|周岁|岁(?:以上|以下|之前|以后|才能|可以)")),
+    ("age", re.compile(r"多大|几岁|年龄|婚龄|多少岁|周岁|岁(?:以上|以下|之前|以后|才能|可以)")),
     (
         "duration",
         re.compile(
@@ -249,6 +249,8 @@ def element_for(kind: AnswerType | None, element: str | None) -> str | None:
         return "conditions"
     if kind == "benefit" and element in (None, "fee", "time_limit"):
         return "conditions"
+    if kind == "age" and element in (None, "contact", "fee", "time_limit"):
+        return "conditions"  # "法定婚龄是多少" asks no telephone number: an age the guide requires is a condition
     return element
 
 

@@ -115,6 +115,7 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("简易注销公示期间没异议要等几天", "duration"),  # creditors' objections, not a remedy
         ("办护照多少钱", "amount"),
         ("孩子多大可以办身份证", "age"),
+        ("法定婚龄是多少", "age"),  # 婚龄, the age of marriage
         ("要跑几次", "count"),
         ("在哪里办", "place"),
         ("咨询电话是多少", "phone"),
