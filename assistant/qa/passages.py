@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -281,10 +282,14 @@ def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None)
     return best[1] if best else None
 
 
+# warnings.catch_warnings swaps the process's filters: two threads inside it at once could leave them changed
+_QUIET = threading.Lock()
+
+
 @functools.lru_cache(maxsize=4096)
 def _values(text: str) -> frozenset[str]:
     """The quantities a text states, its numerals written as digits: 十八个月 and 18个月 are one."""
-    with warnings.catch_warnings():  # a numeral cn2an cannot read (万 alone) is left as written: nothing to log
+    with _QUIET, warnings.catch_warnings():  # a numeral cn2an cannot read (万 alone) is left as written: no log
         warnings.simplefilter("ignore")
         digits = cn2an.transform(text, "cn2an")
     return frozenset(v.replace(" ", "") for v in _VALUE.findall(digits))
