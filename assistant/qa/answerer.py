@@ -286,31 +286,35 @@ class QuestionAnswerer:
         kind of answer is asked, 不服) is a word of the guide of the conversation's item: a follow-up in its words
         ("怎么查询办理进度" after 职工基本养老保险关系转移接续, "需要拍照吗" after 内地居民结婚登记, "不服怎么办") is
         about it, "红烧肉怎么做" is not."""
-        position = self.ranker.position(context_item)
-        if position is None or not isinstance(self.entries[position], Item):
-            return False
-        words = self.decider.subject_words(question)
-        asking = asking_words(question.text, words, question.answer_type)
-        return bool(words) and all(self._writes(position, word) for word in words if word not in asking)
+        found = self._unwritten(question, context_item, question.content)
+        return found is not None and bool(self.decider.subject_words(question)) and not found[1]
 
     def _new_subject(self, question: Question, context_item: str) -> bool:
         """Whether a follow-up writes NEW_WORDS words or more of its own (naming a subject, not the kind of answer
         asked) that the guide of the conversation's item never uses, and those weigh more than the rest: a question of
         its own, not about the conversation's item. A follow-up in a word or two the guide lacks ("一年能取几次",
         "二婚要带什么") stays with it."""
-        position = self.ranker.position(context_item)
-        if position is None or not isinstance(self.entries[position], Item):
-            return False
         # the words of what is asked: a long follow-up's story ("我们俩都是外地户口，在这边工作好几年了，……请问可以
         # 直接在这边办吗") tells about the person, not about another service
-        words = subject_words(question.ask_words, self.decider.stop_words)
-        asking = asking_words(question.text, words, question.answer_type)
-        words = [word for word in words if word not in asking]
-        unwritten = [word for word in words if not self._writes(position, word)]
-        if len(unwritten) < NEW_WORDS:
+        found = self._unwritten(question, context_item, question.ask_words)
+        if found is None or len(found[1]) < NEW_WORDS:
             return False
-        weight = sum(self.ranker.idf(word) for word in unwritten)
-        return weight > sum(self.ranker.idf(word) for word in words) / 2
+        words, unwritten = found
+        return sum(self.ranker.idf(word) for word in unwritten) > sum(self.ranker.idf(word) for word in words) / 2
+
+    def _unwritten(
+        self, question: Question, context_item: str, words: Sequence[str]
+    ) -> tuple[list[str], list[str]] | None:
+        """Of a question's ``words`` (its content, or its ask's), those naming a subject that do not only say what
+        kind of answer is asked, and of them those the guide of the conversation's item never writes; None when
+        the item has no guide of its own (a bundle, or no entry of that name)."""
+        position = self.ranker.position(context_item)
+        if position is None or not isinstance(self.entries[position], Item):
+            return None
+        words = subject_words(words, self.decider.stop_words)
+        asking = asking_words(question.text, words, question.answer_type)
+        own = [word for word in words if word not in asking]
+        return own, [word for word in own if not self._writes(position, word)]
 
     def _text(self, position: int) -> str:
         """The words of an item's guide (its passages), kept with them."""
