@@ -264,8 +264,9 @@ def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None)
     guide's 设定依据 (a whole sentence, to its 。, with its law and article: a rule in tiers, 满一年不足五年的……十二个月；
     满五年不足十年的……十八个月, is quoted whole), so a person can tell where the figure comes from.
     The sentence is the one of a fact of the kind asked that shares the most quantities with the lead (of 第四十五条,
-    满一年, and 第四十六条, 满一年不足五年……十八个月, the latter). None when the lead is the law itself, when the ask
-    is about no fact, or when no sentence of the guide's laws states a quantity the lead states.
+    满一年, and 第四十六条, 满一年不足五年……十八个月, the latter). None when the lead is the law itself or already
+    quotes its sentence, clause by clause (an FAQ answering in the Civil Code's words), when the ask is about no fact,
+    or when no sentence of the guide's laws states a quantity the lead states.
     """
     if answer_type not in FACTS or lead is None or lead.element == "basis":
         return None
@@ -274,12 +275,18 @@ def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None)
     best: tuple[int, Passage] | None = None
     for law in item.basis:
         for sentence in re.findall(r"[^。\n]+。?", law.text):
-            if sentence in lead.text or not fact.search(sentence):
+            if _quotes(lead.text, sentence) or not fact.search(sentence):
                 continue
             shared = len(_values(sentence) & stated)
             if shared and (best is None or shared > best[0]):
                 best = (shared, Passage("basis", f"{law.law}{law.article}：{sentence.strip()}", sentence))
     return best[1] if best else None
+
+
+def _quotes(text: str, sentence: str) -> bool:
+    """Whether ``text`` holds every clause of ``sentence`` (结婚年龄，男不得早于二十二周岁，女不得早于二十周岁。 in an FAQ
+    asking 法定结婚年龄 and answering 男不得早于二十二周岁，女不得早于二十周岁)."""
+    return all(clause in text for clause in re.split(r"[，,；;：:。、]", sentence) if clause.strip())
 
 
 # warnings.catch_warnings swaps the process's filters: two threads inside it at once could leave them changed

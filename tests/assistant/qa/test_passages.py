@@ -217,3 +217,10 @@ def test_no_law_is_quoted_for_what_no_law_states_or_when_the_law_leads(guide) ->
     assert law_behind(benefit, "period", article) is None  # the law leads already
     phone = next(p for p in cut if p.element == "contact")
     assert law_behind(benefit, "phone", phone) is None  # no law states the hotline's number
+
+
+def test_no_law_is_quoted_that_the_lead_already_quotes_clause_by_clause(guide) -> None:
+    marriage = guide("内地居民结婚登记")
+    faq = next(p for p in passages(marriage) if p.question == "法定结婚年龄是多少？")
+    # 第一千零四十七条's "结婚年龄，男不得早于二十二周岁，女不得早于二十周岁。": every clause stands in the FAQ
+    assert law_behind(marriage, "age", faq) is None
