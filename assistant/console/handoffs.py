@@ -512,11 +512,12 @@ def reply(db: Database, handoff_id: int, username: str, text: str, now: datetime
     now = now or utcnow()
     with db.session() as session:
         row = _held(session, handoff_id, username)
-        sender_id = row.sender_id
         session.execute(
             update(Handoff).where(Handoff.id == handoff_id, Handoff.first_reply_at.is_(None)).values(first_reply_at=now)
         )
-    return messages.record(db, sender_id, "clerk", text, payload={"clerk": username}, handoff_id=handoff_id)
+        said = messages.Entry("clerk", text, payload={"clerk": username}, handoff_id=handoff_id)
+        (stored,) = messages.add(session, row.sender_id, [said])  # with the check: never after the release's note
+    return stored
 
 
 def release(
@@ -553,8 +554,10 @@ def release(
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise HandoffError(409, "changed", f"handoff {handoff_id} changed meanwhile; reload it")
-        sender_id = row.sender_id
-    messages.record(db, sender_id, "system", note, payload={"handoff": "released"}, handoff_id=handoff_id)
+        # in the same transaction: a widget's stream that saw the handoff end before the note was stored would
+        # stop listening, and the person would never be told
+        told = messages.Entry("system", note, payload={"handoff": "released"}, handoff_id=handoff_id)
+        messages.add(session, row.sender_id, [told])
     return get(db, handoff_id, username)
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assistant.console.db import Database
 from assistant.console.models import Message
@@ -119,6 +120,13 @@ class Entry:
 
 def record_all(db: Database, sender_id: str, entries: list[Entry]) -> list[Stored]:
     """Store a turn's messages (the person's and the answers) in one transaction, in order; each with its id."""
+    with db.session() as session:
+        return add(session, sender_id, entries)
+
+
+def add(session: Session, sender_id: str, entries: list[Entry]) -> list[Stored]:
+    """Add messages to an open transaction, in order; each with its id. For a change that must be seen together
+    with its message: a poll that finds the handoff released finds the note that tells the person so."""
     rows = []
     for entry in entries:
         if entry.author not in AUTHORS:
@@ -141,10 +149,9 @@ def record_all(db: Database, sender_id: str, entries: list[Entry]) -> list[Store
                 handoff_id=entry.handoff_id,
             )
         )
-    with db.session() as session:
-        session.add_all(rows)
-        session.flush()
-        return [Stored.of(row) for row in rows]
+    session.add_all(rows)
+    session.flush()
+    return [Stored.of(row) for row in rows]
 
 
 def after(db: Database, sender_id: str, seq: int = 0, limit: int = 100) -> list[Stored]:

@@ -101,6 +101,27 @@ def test_release_tells_the_person_and_frees_them_for_the_assistant(db: Database)
     assert missing.value.status == 404
 
 
+def test_a_handoff_never_ends_without_its_note_to_the_person(db: Database, monkeypatch) -> None:
+    # the widget stops listening once it sees the handoff end: the end and the note telling the person are one
+    # change, so a note that cannot be stored leaves the handoff with its clerk (and the clerk can try again)
+    handoff = handoffs.open_handoff(db, WEB, now=WEDNESDAY_10).handoff
+    handoffs.claim(db, handoff.id, "wang")
+
+    def full_disk() -> str:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(messages, "new_message_id", full_disk)
+        with pytest.raises(OSError):
+            handoffs.release(db, handoff.id, "wang", "工作人员已结束")
+    still = handoffs.active(db, WEB)
+    assert still is not None and still.status == "claimed"
+    assert handoffs.pushed_after(db, WEB, 0) == []
+    handoffs.release(db, handoff.id, "wang", "工作人员已结束")
+    assert handoffs.active(db, WEB) is None
+    assert [m.text for m in handoffs.pushed_after(db, WEB, 0)] == ["工作人员已结束"]
+
+
 def test_the_persons_messages_during_a_handoff_belong_to_it(db: Database) -> None:
     handoff = handoffs.open_handoff(db, WEB, now=WEDNESDAY_10).handoff
     received = handoffs.person_message(db, handoff, "我的护照过期了")
