@@ -359,7 +359,10 @@ class QuestionAnswerer:
         if not isinstance(entry, Item):
             return None
         cut = self._cut(position)
-        lead = best_passage(entry, question.ask_words, question.answer_type, cut, question.element, strict=strict)
+        ask = question.asks[0].text if question.asks else question.query
+        lead = best_passage(
+            entry, question.ask_words, question.answer_type, cut, question.element, strict=strict, stated=ask
+        )
         if lead is None and not strict and question.answer_type in FACTS and question.content != question.ask_words:
             # the ask's own words are too few to tell a sentence ("现在能提前去换吗"); the story says what of the
             # guide it is about ("身份证还有两个月就到期了": the sentence on 有效期满前三个月)

@@ -173,6 +173,7 @@ def best_passage(
     element: str | None = None,
     *,
     strict: bool = False,
+    stated: str = "",
 ) -> Passage | None:
     """The passage that answers an ask best, or None when none holds enough of it.
 
@@ -193,6 +194,8 @@ def best_passage(
         element: the element asked: of passages that hold as much of the ask, one of this element leads.
         strict: whether the ask's words that the guide never uses count too (when a question about something the
             guide does not say, "发明专利要多久", is to be answered from it at all).
+        stated: the ask as written: a yes-or-no or eligibility ask that states a quantity ("过了十八岁还能领吗") is
+            answered by the passage stating it (特困人员中的未成年人年满十八周岁后，仍在……就学的，继续予以供养).
     """
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
@@ -220,6 +223,11 @@ def best_passage(
             return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
         lead = _best(cut, grams, named, None, frozenset(), None) if named else None
+        quantities = _quantities(stated)
+        if quantities and (lead is None or not _quantities(lead.text) & quantities):
+            lead = _stating(cut, grams, named, quantities) or lead
+        if quantities and lead is not None:
+            lead = _sentence_stating(lead, quantities)
         if lead is None and not strict:
             lead = _faq_alike(cut, grams, named, own, item.name)
         if answer_type == "yes_no" and (holds(element, "yes_no") or element == "visits"):
@@ -281,6 +289,56 @@ def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None)
             if shared and (best is None or shared > best[0]):
                 best = (shared, Passage("basis", f"{law.law}{law.article}：{sentence.strip()}", sentence))
     return best[1] if best else None
+
+
+def _stating(
+    cut: Sequence[Passage], grams: Sequence[frozenset[str]], named: set[str], quantities: frozenset[str]
+) -> Passage | None:
+    """Of the passages stating one of ``quantities``, the one holding most of the ask's words (by weight); of
+    equals, the first."""
+    count = len(cut)
+    weight = {g: math.log(1 + count / (1 + sum(g in gs for gs in grams))) for g in named}
+    best: tuple[float, Passage] | None = None
+    for passage, gs in zip(cut, grams, strict=True):
+        share = sum(w for g, w in weight.items() if g in gs)
+        if _quantities(passage.text) & quantities and (best is None or share > best[0]):
+            best = (share, passage)
+    return best[1] if best else None
+
+
+def _sentence_stating(passage: Passage, quantities: frozenset[str]) -> Passage:
+    """Of a law's article, the sentence stating one of ``quantities``, with its law and article (as
+    :func:`law_behind` quotes one); any other passage as it is."""
+    if passage.element != "basis":
+        return passage
+    law, _, text = passage.text.partition("：")
+    sentence = next((s for s in re.findall(r"[^。\n]+。?", text) if _quantities(s) & quantities), None)
+    return Passage("basis", f"{law}：{sentence.strip()}", sentence) if sentence else passage
+
+
+_UNITS = (("周岁", "岁"), ("个工作日", "工作日"), ("个月", "月"), ("天", "日"))
+
+
+# a numeral that counts nothing: an ordinal (第一次办证), 一次性 (一次性告知), the name of a kind (九年义务教育)
+_NOT_COUNTED = re.compile(
+    r"第[\d一二三四五六七八九十百两]+|一次性|九年(?=义务|一贯|制)"
+    r"|[\d〇零一二三四五六七八九十]{1,2}月(?:份|[\d〇零一二三四五六七八九十]{1,3}[日号])?"  # a date: 7月31日, 每年5月份
+)
+# an age, a span of years, months or days, a sum: what a person's situation is told in (过了十八岁, 交了12年, 6年内,
+# 30天, 30日内); not a date (2020年7月31日, 每年5月份) nor a count of times, papers or people (一次办)
+_STATED = re.compile(r"\d{1,3}(?:周岁|岁|年|个月|天|日|个工作日|工作日)|\d+(?:\.\d+)?[万千]?元")
+
+
+def _quantities(text: str) -> frozenset[str]:
+    """The ages, spans and sums a text states, as :func:`_values` reads them, their units made one (十八周岁 and
+    18岁; 30天 and 30日)."""
+    found = set()
+    for value in _values(_NOT_COUNTED.sub("", text)):
+        if _STATED.fullmatch(value):
+            for unit, same in _UNITS:
+                value = value.replace(unit, same)
+            found.add(value)
+    return frozenset(found)
 
 
 def _quotes(text: str, sentence: str) -> bool:

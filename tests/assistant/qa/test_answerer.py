@@ -341,6 +341,24 @@ def test_a_period_stated_in_the_guides_words_is_quoted_from_the_law_too(qa, quer
     assert "期限最长为十八个月" in answer.answer and "（摘自办事指南“设定依据”）" in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("query", "context"),
+    [
+        ("特困供养的孩子过了十八岁还能领吗", None),
+        ("村里有个特困供养的孩子今年满十八岁了，还在县里读高中，过了十八岁还能继续享受特困供养吗？", None),
+        ("孩子过了十八岁还能领吗", "特困人员救助供养申请"),  # a returning person's follow-up
+    ],
+)
+def test_a_yes_no_ask_stating_an_age_leads_with_the_sentence_of_the_law_stating_it(qa, query, context):
+    # 十八 and 岁 are words of the templates, and the FAQ 特困和低保有什么区别 had led; the law's one sentence on
+    # 年满十八周岁 answers, before the conditions
+    answer = qa.ask(query, context_item=context)
+    assert answer.item == "特困人员救助供养申请"
+    law = answer.answer.index("第十六条：特困人员中的未成年人年满十八周岁后")
+    assert law < answer.answer.index("受理条件：")
+    assert "特困和低保有什么区别" not in answer.answer
+
+
 @pytest.mark.parametrize("query", ["交了医保多久可以报销", "居民医保断交了再交多久能报销"])
 def test_the_wait_until_insurance_pays_is_the_waiting_period_not_the_offices_time_limit(qa, query):
     # answered with 法定办结时限：10个工作日 before: the wait is the guide's 待遇等待期

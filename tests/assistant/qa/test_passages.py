@@ -224,3 +224,27 @@ def test_no_law_is_quoted_that_the_lead_already_quotes_clause_by_clause(guide) -
     faq = next(p for p in passages(marriage) if p.question == "法定结婚年龄是多少？")
     # 第一千零四十七条's "结婚年龄，男不得早于二十二周岁，女不得早于二十周岁。": every clause stands in the FAQ
     assert law_behind(marriage, "age", faq) is None
+
+
+def test_an_ask_stating_an_age_or_a_span_is_led_by_the_sentence_stating_it(guide) -> None:
+    # "过了十八岁还能领吗": 十八 and 岁 are words of the templates, so the ask's words alone find nothing; the law's
+    # sentence on 年满十八周岁 answers it, quoted alone, with its law and article
+    support = guide("特困人员救助供养申请")
+    lead = best_passage(support, ["特困供养", "继续"], "yes_no", stated="过了十八岁还能继续享受特困供养吗")
+    assert lead is not None and lead.element == "basis"
+    assert lead.text.startswith("《中华人民共和国社会救助法》第十六条：特困人员中的未成年人年满十八周岁后")
+    assert lead.text.endswith("继续予以供养。")
+    # a span of years, in digits, meets the guide's own figure (不满15年 / 缴费不满15年怎么办？)
+    pension = guide("职工基本养老保险待遇申领")
+    lead = best_passage(pension, ["社保", "不满", "养老金"], "yes_no", stated="社保交了12年不满15年能领养老金吗")
+    assert lead is not None and lead.question == "缴费不满15年怎么办？"
+
+
+def test_dates_ordinals_and_once_only_are_no_quantity_an_ask_states(guide) -> None:
+    # 第一次 is no "1次" (到办事现场次数：1次), 一次性 no count, 5月份 a date, not the 5月 of a span
+    passport = guide("普通护照补发")
+    lead = best_passage(passport, ["补办", "多交钱"], "yes_no", stated="补办跟第一次办相比要不要多交钱")
+    assert lead is None or lead.element != "visits"
+    school = guide("义务教育阶段新生入学登记")
+    lead = best_passage(school, ["合同", "影响"], "yes_no", stated="合同9月份到期会影响每年5月份的幼升小吗")
+    assert lead is None or lead.element != "time_limit"
