@@ -296,8 +296,7 @@ def _stating(
 ) -> Passage | None:
     """Of the passages stating one of ``quantities``, the one holding most of the ask's words (by weight); of
     equals, the first."""
-    count = len(cut)
-    weight = {g: math.log(1 + count / (1 + sum(g in gs for gs in grams))) for g in named}
+    weight = _weights(grams, named)
     best: tuple[float, Passage] | None = None
     for passage, gs in zip(cut, grams, strict=True):
         share = sum(w for g, w in weight.items() if g in gs)
@@ -440,6 +439,11 @@ def _shortens(word: str, name: str) -> bool:
     return len(word) > 1 and all(c in rest for c in word)
 
 
+def _weights(grams: Sequence[frozenset[str]], asked: set[str]) -> dict[str, float]:
+    """Each asked character pair weighted by how few of the passages (their ``grams``) hold it."""
+    return {g: math.log(1 + len(grams) / (1 + sum(g in gs for gs in grams))) for g in asked}
+
+
 def _best(
     cut: Sequence[Passage],
     grams: Sequence[frozenset[str]],
@@ -454,8 +458,7 @@ def _best(
     a fact of the kind asked (``fact``; an FAQ: whose question asks one of ``kinds``, when given); of equals, an
     FAQ asking that kind of fact, then one of the ``element`` asked, then the first. ``faq``: of the FAQs alone
     (weighed by all the passages)."""
-    count = len(cut)
-    weight = {g: math.log(1 + count / (1 + sum(g in gs for gs in grams))) for g in asked}
+    weight = _weights(grams, asked)
     total = sum(weight.values())
     best: tuple[tuple[float, bool, bool, int], Passage] | None = None
     for order, (passage, gs) in enumerate(zip(cut, grams, strict=True)):
