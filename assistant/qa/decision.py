@@ -65,6 +65,12 @@ _SCHOOL_PLACES = re.compile(
     r"|招不招生|是否招生|能否招生|能不能招生|能招生|可以招生|开始招生|什么时候招生|招生情况|招生范围|计划招生|高考|中考"
 )
 _HOW_TO = frozenset({"materials", "online", "fee", "time_limit", "contact", "visits"})  # what only a guide says
+# ... and so is a grievance against a neighbour, an employer or a seller: noise (扰民, 噪音), a building put up without
+# permission (违建, 私搭乱建), wages or fees withheld (拖欠, 欠薪, 退费, 退款). Naming no entry, such messages took the
+# planning and construction permits, the employer's registrations and 有限责任公司设立登记 among the unlabelled real
+# messages. A complaint about an office's service names its entry ("低保评得不公平，想投诉打哪个电话") and stays, and so
+# does an ask about a service told beside a grievance (see _grieves)
+_GRIEVANCE = re.compile(r"扰民|噪音|噪声|违建|违章建筑|私搭乱建|拖欠|欠薪|讨薪|讨要工资|退费|退款|退还学费")
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -113,6 +119,13 @@ def _asks(question: Question) -> list[str]:
 def _awaited(text: str) -> bool:
     """Whether a message asks when the certificate of a new home will be issued (see :data:`_CERTIFICATE`)."""
     return all(p.search(text) for p in (_CERTIFICATE, _WAITED, _NEW_HOME)) and not _RESOLD.search(text)
+
+
+def _grieves(question: Question) -> bool:
+    """Whether a message asks about a grievance (see :data:`_GRIEVANCE`), or tells one and asks nothing at all: told
+    beside an ask about a service ("单位拖欠工资，我被辞退了，失业金怎么申请"), the ask is the guide's."""
+    clauses = [clause for ask in _asks(question) for clause in asking_clauses(ask)]
+    return any(_GRIEVANCE.search(clause) for clause in clauses or [question.query])
 
 
 def standalone(word: str, words: Sequence[str], text: str) -> bool:
@@ -181,6 +194,8 @@ class Decider:
             return Decision("out_of_scope", ranked=scored.ranked, lacking=question.lacking)
         if not in_context and not question.mentions and (_WORKS.search(question.query) or _awaited(question.query)):
             return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工, 房本何时下来: no service of ours
+        if not in_context and not question.mentions and _grieves(question):
+            return Decision("out_of_scope", ranked=scored.ranked)  # 施工扰民, 拖欠工资: a grievance, no service
         if (
             not in_context
             and question.element not in _HOW_TO

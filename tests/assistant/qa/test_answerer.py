@@ -501,9 +501,12 @@ NEW_HOME_CERTIFICATE = (1927, 2047, 2730, 3208, 8495)
 SCHOOL_PLACES = (462, 951, 2579, 2602, 2661)
 # ... and asking which school a home leads to, or whether a school recruits this year (对口, 能否分到, 招不招生)
 SCHOOLS = (300, 1717, 1991, 3574, 11230)
+# ... and a grievance against a neighbour, a builder, an employer or a seller (施工扰民, 拖欠工资, 退费, 私搭乱建):
+# answered with the construction permit, the employer's registrations or 有限责任公司设立登记 before
+GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
 
 
-@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS])
+@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, GRIEVANCES])
 def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa, rows):
     from assistant.evaluation.unlabelled import read_workbook
 
@@ -526,6 +529,12 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     # ... or in the ask, when what is asked is the registration's materials
     answer = qa.ask("我家对口的小学报名要带什么材料")
     assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
+    # a complaint about an office's own service names its entry, and its guide gives the line for complaints
+    answer = qa.ask("低保评得不公平，想投诉打哪个电话")
+    assert (answer.kind, answer.item) == ("answer", "最低生活保障申请")
+    # ... and so does an ask about a service, naming no entry, told beside a grievance
+    answer = qa.ask("公司一直拖欠工资，现在想把公积金取出来，需要什么材料")
+    assert (answer.kind, answer.item, answer.element) == ("answer", "住房公积金提取", "materials")
 
 
 @pytest.mark.parametrize(
