@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
-from assistant.qa.message import AnswerType, Ask, Message, answer_type, element_for, read_message, words_inside
+from assistant.qa.message import (
+    AnswerType,
+    Ask,
+    Message,
+    answer_type,
+    asks_policy,
+    element_for,
+    read_message,
+    words_inside,
+)
 from assistant.retrieval.bm25 import tokens
 from nlu.elements import TEMPLATES, Analysis
 from nlu.normalize import load_lexicon
@@ -222,9 +231,12 @@ class QuestionAnalyser:
         kind = answer_type(self._clauses(message.asks[0].text), question.element) if message.asks else None
         if kind is None and bare:
             kind = answer_type(self._clauses(message.focus), question.element)
+        element = element_for(kind, question.element)
+        if element in (None, "basis") and asks_policy(message.asks[0].text if message.asks else query):
+            element = "conditions"  # 幼升小的政策: who may, on what terms
         return replace(
             question,
-            element=element_for(kind, question.element),
+            element=element,
             # what the catalogue lacks is told by its names and aliases alone: a story's 失业保险金 (a short name)
             # does not make "领过失业保险金，想了解积分落户什么时候申报" about the catalogue
             lacking=self._lacking(self._clauses(named), question),

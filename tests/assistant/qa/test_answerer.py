@@ -227,6 +227,31 @@ def test_a_hotline_message_is_read_past_its_salutation_story_and_masks(qa, messa
     assert (answer.kind, answer.item, answer.element) == ("answer", item, element)
 
 
+@pytest.mark.parametrize(
+    ("message", "item", "quoted"),
+    [
+        # in the words of real hotline messages: a policy as people ask it is who may and
+        # on what terms, the guide's conditions, not the law it rests on
+        (
+            "领导您好，我和爱人均为非京籍，孩子24年9月份幼升小，想咨询一下目前非京籍幼升小的政策。",
+            "义务教育阶段新生入学登记",
+            "受理条件：",
+        ),
+        (
+            "领导您好，农村住房翻建提取公积金，现行政策是必须房屋是本人名下，但老宅一般都是父母名下，政策是否可以变通一些呢",
+            "住房公积金提取",
+            "受理条件：",
+        ),
+    ],
+)
+def test_a_policy_asked_is_answered_by_the_conditions(qa, message, item, quoted):
+    answer = qa.ask(message)
+    assert (answer.kind, answer.item, answer.element) == ("answer", item, "conditions")
+    assert quoted in answer.answer
+    # the law behind it, asked as such, is its basis
+    assert qa.ask("住房公积金提取的政策依据是什么").element == "basis"
+
+
 def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
     short = qa.ask("结婚登记要带什么材料")
     story = (

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.qa.message import MAX_ASKS, answer_type, asking_clauses, read_message
+from assistant.qa.message import MAX_ASKS, answer_type, asking_clauses, asks_policy, read_message
 
 
 def test_a_salutation_and_a_closing_formula_are_not_part_of_what_is_asked() -> None:
@@ -206,3 +206,17 @@ def test_the_asking_clauses_of_a_question_leave_its_story_out():
     assert asking_clauses("我家是学区房，孩子小学报名要带什么材料？") == ["孩子小学报名要带什么材料？"]
     assert asking_clauses("能否按第二顺位单校划片") == ["能否按第二顺位单校划片"]
     assert asking_clauses("谢谢领导") == []
+
+
+@pytest.mark.parametrize(
+    ("ask", "policy"),
+    [
+        ("想咨询一下非京籍幼升小的政策", True),
+        ("政策是否可以变通一些呢", True),
+        ("生育登记的政策依据是什么", False),  # the law behind it: basis
+        ("公积金提取的政策文件是啥", False),
+        ("结婚登记要带什么材料", False),
+    ],
+)
+def test_a_policy_is_asked_unless_its_law_is(ask, policy):
+    assert asks_policy(ask) is policy
