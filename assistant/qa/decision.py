@@ -123,7 +123,7 @@ def _awaited(text: str) -> bool:
 
 def _grieves(question: Question) -> bool:
     """Whether a message asks about a grievance (see :data:`_GRIEVANCE`), or tells one and asks nothing at all: told
-    beside an ask about a service ("单位拖欠工资，我被辞退了，失业金怎么申请"), the ask is the guide's."""
+    beside an ask about a service ("公司一直拖欠工资，现在想把公积金取出来，需要什么材料"), the ask is the guide's."""
     clauses = [clause for ask in _asks(question) for clause in asking_clauses(ask)]
     return any(_GRIEVANCE.search(clause) for clause in clauses or [question.query])
 
