@@ -63,6 +63,11 @@ class Question:
     ask_words: list[str] = field(default_factory=list)  # the content words of the (first) ask
 
     @property
+    def first_ask(self) -> str:
+        """The text of its (first) ask, as written; a plain question's own."""
+        return self.asks[0].text if self.asks else self.query
+
+    @property
     def readable(self) -> bool:
         """Whether it holds Chinese at all (the only language the guides are in)."""
         return bool(_HAN.search(self.text))

@@ -359,9 +359,14 @@ class QuestionAnswerer:
         if not isinstance(entry, Item):
             return None
         cut = self._cut(position)
-        ask = question.asks[0].text if question.asks else question.query
         lead = best_passage(
-            entry, question.ask_words, question.answer_type, cut, question.element, strict=strict, stated=ask
+            entry,
+            question.ask_words,
+            question.answer_type,
+            cut,
+            question.element,
+            strict=strict,
+            stated=question.first_ask,
         )
         if lead is None and not strict and question.answer_type in FACTS and question.content != question.ask_words:
             # the ask's own words are too few to tell a sentence ("现在能提前去换吗"); the story says what of the
@@ -375,8 +380,11 @@ class QuestionAnswerer:
 
     @staticmethod
     def _waits(question: Question) -> bool:
-        ask = question.asks[0].text if question.asks else question.query
-        return question.answer_type == "duration" and question.element != "time_limit" and waits_on_office(ask)
+        return (
+            question.answer_type == "duration"
+            and question.element != "time_limit"
+            and waits_on_office(question.first_ask)
+        )
 
     def compose(self, question: Question, decision: Decision) -> Answer:
         """The answer for a decision: the guide's element, the clarifying question or the refusal."""

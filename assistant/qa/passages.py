@@ -282,12 +282,12 @@ def law_behind(item: Item, answer_type: AnswerType | None, lead: Passage | None)
     fact = _FACT[answer_type]
     best: tuple[int, Passage] | None = None
     for law in item.basis:
-        for sentence in re.findall(r"[^。\n]+。?", law.text):
+        for sentence in _law_sentences(law.text):
             if _quotes(lead.text, sentence) or not fact.search(sentence):
                 continue
             shared = len(_values(sentence) & stated)
             if shared and (best is None or shared > best[0]):
-                best = (shared, Passage("basis", f"{law.law}{law.article}：{sentence.strip()}", sentence))
+                best = (shared, _law_quote(f"{law.law}{law.article}", sentence))
     return best[1] if best else None
 
 
@@ -311,12 +311,21 @@ def _sentence_stating(passage: Passage, quantities: frozenset[str]) -> Passage:
     if passage.element != "basis":
         return passage
     law, _, text = passage.text.partition("：")
-    sentence = next((s for s in re.findall(r"[^。\n]+。?", text) if _quantities(s) & quantities), None)
-    return Passage("basis", f"{law}：{sentence.strip()}", sentence) if sentence else passage
+    sentence = next((s for s in _law_sentences(text) if _quantities(s) & quantities), None)
+    return _law_quote(law, sentence) if sentence else passage
+
+
+def _law_sentences(text: str) -> list[str]:
+    """A law's text cut into whole sentences, each to its 。 (its clauses and tiers kept together)."""
+    return re.findall(r"[^。\n]+。?", text)
+
+
+def _law_quote(law: str, sentence: str) -> Passage:
+    """One sentence of a law as an answer quotes it: the law and article, then the sentence."""
+    return Passage("basis", f"{law}：{sentence.strip()}", sentence)
 
 
 _UNITS = (("周岁", "岁"), ("个工作日", "工作日"), ("个月", "月"), ("天", "日"))
-
 
 # a numeral that counts nothing: an ordinal (第一次办证), 一次性 (一次性告知), the name of a kind (九年义务教育)
 _NOT_COUNTED = re.compile(
@@ -328,6 +337,7 @@ _NOT_COUNTED = re.compile(
 _STATED = re.compile(r"\d{1,3}(?:周岁|岁|年|个月|天|日|个工作日|工作日)|\d+(?:\.\d+)?[万千]?元")
 
 
+@functools.lru_cache(maxsize=4096)
 def _quantities(text: str) -> frozenset[str]:
     """The ages, spans and sums a text states, as :func:`_values` reads them, their units made one (十八周岁 and
     18岁; 30天 and 30日)."""
