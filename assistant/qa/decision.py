@@ -121,11 +121,15 @@ def _awaited(text: str) -> bool:
     return all(p.search(text) for p in (_CERTIFICATE, _WAITED, _NEW_HOME)) and not _RESOLD.search(text)
 
 
+def _asking(question: Question) -> list[str]:
+    """The clauses of a message's asks that ask something: what it tells beside them is its story."""
+    return [clause for ask in _asks(question) for clause in asking_clauses(ask)]
+
+
 def _grieves(question: Question) -> bool:
     """Whether a message asks about a grievance (see :data:`_GRIEVANCE`), or tells one and asks nothing at all: told
     beside an ask about a service ("公司一直拖欠工资，现在想把公积金取出来，需要什么材料"), the ask is the guide's."""
-    clauses = [clause for ask in _asks(question) for clause in asking_clauses(ask)]
-    return any(_GRIEVANCE.search(clause) for clause in clauses or [question.query])
+    return any(_GRIEVANCE.search(clause) for clause in _asking(question) or [question.query])
 
 
 def standalone(word: str, words: Sequence[str], text: str) -> bool:
@@ -199,7 +203,7 @@ class Decider:
         if (
             not in_context
             and question.element not in _HOW_TO
-            and any(_SCHOOL_PLACES.search(clause) for ask in _asks(question) for clause in asking_clauses(ask))
+            and any(_SCHOOL_PLACES.search(clause) for clause in _asking(question))
         ):
             return Decision("out_of_scope", ranked=scored.ranked)  # 能否单校划片: the city's enrolment policy
         if not question.content and not in_context:
