@@ -132,6 +132,12 @@ def _grieves(question: Question) -> bool:
     return any(_GRIEVANCE.search(clause) for clause in _asking(question) or [question.query])
 
 
+def _proposes(question: Question) -> bool:
+    """Whether a message asks nothing and makes a proposal (see :data:`_PROPOSAL`) that is not about doing a service
+    elsewhere or online."""
+    return not _asking(question) and bool(_PROPOSAL.search(question.query)) and not _ANYWHERE.search(question.query)
+
+
 def standalone(word: str, words: Sequence[str], text: str) -> bool:
     """Whether ``text`` writes ``word`` somewhere outside the longer ``words`` holding it.
 
@@ -149,6 +155,15 @@ def standalone(word: str, words: Sequence[str], text: str) -> bool:
         for found in re.finditer(re.escape(other), text):
             covered[found.start() : found.end()] = [True] * len(other)
     return any(not all(covered[start:end]) for start, end in places)
+
+
+# ... and so is a proposal that asks nothing (建议取消…, 呼吁…, #人民建议#): a change for the government to weigh, which
+# no guide answers; the refusal gives the hotline, which takes proposals. Such messages took the guide of whatever
+# their subject shared words with among the unlabelled real messages (二手房 proposals 不动产转移登记, school
+# proposals the enrolment). One about doing a service elsewhere or online ("建议婚姻登记全国通办", "希望…全国联网")
+# is answered by the guide's place and online elements and stays; so does 建议 as a noun ("给与一定的建议")
+_PROPOSAL = re.compile(r"(?<![的些点条])建议|呼吁|献策")
+_ANYWHERE = re.compile(r"异地|跨省|跨市|跨区|全国|联网|通办|线上|网上|在线|户籍地|户口所在地|回老家|两地跑")
 
 
 class Decider:
@@ -200,6 +215,8 @@ class Decider:
             return Decision("out_of_scope", ranked=scored.ranked)  # 何时开工, 房本何时下来: no service of ours
         if not in_context and not question.mentions and _grieves(question):
             return Decision("out_of_scope", ranked=scored.ranked)  # 施工扰民, 拖欠工资: a grievance, no service
+        if not in_context and _proposes(question):
+            return Decision("out_of_scope", ranked=scored.ranked)  # 建议取消…限制: a proposal, no service
         if (
             not in_context
             and question.element not in _HOW_TO

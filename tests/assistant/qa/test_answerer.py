@@ -529,9 +529,12 @@ SCHOOLS = (300, 1717, 1991, 3574, 11230)
 # ... and a grievance against a neighbour, a builder, an employer or a seller (施工扰民, 拖欠工资, 退费, 私搭乱建):
 # answered with the construction permit, the employer's registrations or 有限责任公司设立登记 before
 GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
+# ... and a proposal asking nothing (建议公交车通达乡镇, 建议取消对子女年龄的限制, 建议降低二手房交易过户税): answered
+# with 机动车检验合格标志核发, 异地就医备案, 不动产转移登记, 出生登记 or the enrolment before
+PROPOSALS = (3664, 4331, 4773, 5120, 6114, 6691)
 
 
-@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, GRIEVANCES])
+@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, GRIEVANCES, PROPOSALS])
 def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa, rows):
     from assistant.evaluation.unlabelled import read_workbook
 
@@ -559,6 +562,12 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     assert (answer.kind, answer.item) == ("answer", "最低生活保障申请")
     # ... and so does an ask about a service, naming no entry, told beside a grievance
     answer = qa.ask("公司一直拖欠工资，现在想把公积金取出来，需要什么材料")
+    assert (answer.kind, answer.item, answer.element) == ("answer", "住房公积金提取", "materials")
+    # a proposal about doing a service elsewhere is answered by where the guide says it may be done
+    answer = qa.ask("建议婚姻登记实行全国通办，方便在外地工作的人。")
+    assert (answer.kind, answer.item) == ("answer", "内地居民结婚登记")
+    # ... and a proposal beside an ask leaves the ask alone
+    answer = qa.ask("我建议公积金提取简化一下材料，现在需要什么材料")
     assert (answer.kind, answer.item, answer.element) == ("answer", "住房公积金提取", "materials")
 
 
