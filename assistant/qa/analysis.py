@@ -215,11 +215,13 @@ class QuestionAnalyser:
         """
         message = read_message(query)
         bare = False  # the first ask names nothing ("……不服的，怎么办？"): what it asks is read in the story too
+        told = False  # read as a message with a story, not as a question typed into a search box
         if not message.text or (not message.long and len(message.asks) <= 1 and message.text == query.strip()):
             # a plain question, as typed into a search box, or a greeting alone: read as it is
             question = self._read(query, self.normalise(query))
             named, words = query, question.content
         else:
+            told = True
             separate = bool(message.asks) and len(message.asks[0].text) < len(message.focus)
             question = self._read(query, self.normalise(message.focus), message, element=not separate)
             named, words = message.focus, question.content
@@ -237,6 +239,10 @@ class QuestionAnalyser:
         if kind is None and bare:
             kind = answer_type(self._clauses(message.focus), question.element)
         element = element_for(kind, question.element)
+        if element is None and kind == "document" and told:
+            # "如果孩子上一年级回咱们当****小学需要什么手续 孩子是*****街道户口": the element classifier, reading a
+            # long ask, names none; the papers asked for are the materials
+            element = "materials"
         if element in (None, "basis") and asks_policy(message.asks[0].text if message.asks else query):
             element = "conditions"  # 幼升小的政策: who may, on what terms
         return replace(

@@ -220,6 +220,13 @@ def qa_settings():
             "机动车转移登记",
             "visits",
         ),
+        # papers asked for in a long ask the element classifier names no element for (it gave the overview)
+        (
+            "领导您好 想咨询一下我们****幼儿园都在外地上的如果孩子上一年级回咱们当****小学需要什么手续 孩子是*****街道户口"
+            " 希望领导给解答。",
+            "义务教育阶段新生入学登记",
+            "materials",
+        ),
     ],
 )
 def test_a_hotline_message_is_read_past_its_salutation_story_and_masks(qa, message, item, element):
