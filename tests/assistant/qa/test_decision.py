@@ -279,14 +279,29 @@ def test_a_word_and_the_part_of_it_jieba_also_cuts_are_one_word_shared():
     ranker = Ranker(NAMES, PRIORS, NAMING)
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
     scored = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
-    story = "建议把结婚证做成电子版，和身份证一样在手机上就能出示，办事时不用再带纸质的证件跑来跑去，方便群众"
+    story = "希望把结婚证做成电子版，和身份证一样在手机上就能出示，办事时不用再带纸质的证件跑来跑去，方便群众"
     assert len(story) > 40
     # jieba's search mode cuts 结婚证 as 结婚 and 结婚证: written once, it is one word the entry's names use
-    content = ["建议", "结婚", "结婚证", "电子版", "身份", "身份证", "手机", "出示", "办事", "纸质", "证件", "群众"]
+    content = ["希望", "结婚", "结婚证", "电子版", "身份", "身份证", "手机", "出示", "办事", "纸质", "证件", "群众"]
     assert decide(question(content, text=story), scored).kind == "out_of_scope"
     # 结婚 written on its own as well is a second word
     married = "我们结婚十年了，" + story
     assert decide(question(content, text=married), scored).kind == "answer"
+
+
+def test_a_proposal_asking_nothing_is_refused_unless_about_doing_the_service_elsewhere_or_online():
+    ranker = Ranker(NAMES, PRIORS, NAMING)
+    decide = Decider(NAMES, ranker.uses, Thresholds()).decide
+    scored = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    content = ["结婚", "结婚证", "电子版", "结婚登记"]
+    proposal = "我们结婚十年了，建议把结婚证做成电子版，办结婚登记时方便群众"
+    assert decide(question(content, text=proposal), scored).kind == "out_of_scope"
+    # the guide's place and online elements answer one about where it may be done
+    anywhere = "我们结婚十年了，建议结婚登记实行全国通办，办结婚证时方便群众"
+    assert decide(question(content, text=anywhere), scored).kind == "answer"
+    # ... and 建议 as a noun proposes nothing
+    advice = "我们结婚十年了，想听听您的建议，结婚证和结婚登记的事"
+    assert decide(question(content, text=advice), scored).kind == "answer"
 
 
 def test_a_short_question_almost_none_of_whose_words_are_the_best_entrys_is_refused():
