@@ -441,7 +441,7 @@ class QuestionAnswerer:
             )
         assert decision.entry is not None
         entry = self.entries[decision.entry]
-        story = read_story(entry, question.query) if isinstance(entry, Item) and entry.scenario else {}
+        story = read_story(entry, question.query, question.text) if isinstance(entry, Item) and entry.scenario else {}
         lead = self._lead(decision.entry, question)
         return Answer(
             query=question.query,

@@ -65,12 +65,19 @@ class FollowUp(BaseModel):
     label: str
 
 
-def read_story(item: Item, message: str) -> dict[str, str | list[str]]:
+def read_story(item: Item, message: str, normalised: str = "") -> dict[str, str | list[str]]:
     """The scenario answers a message's story gives ("我已经退休了" -> the retirement option), as the checklist
     engine takes them; not to a question that what the story chose for another rules out ("外地户口孩子能在这上小学
     吗" chooses the first grade of primary school, and where the child finished primary school, asked only for the
-    first grade of junior school, is not read from its 外地)."""
-    found = story_answers([Choice.of(q) for q in item.scenario], message)
+    first grade of junior school, is not read from its 外地).
+
+    ``normalised`` is the message as the reader normalised it: a question the words as written answer nothing to is
+    read in it too, so a story in Traditional script (外地戶口) or in the hotline's words (非京籍: 外地户籍) is read."""
+    choices = [Choice.of(q) for q in item.scenario]
+    found = story_answers(choices, message)
+    if normalised and normalised != message:
+        for question_id, chosen in story_answers(choices, normalised).items():
+            found.setdefault(question_id, chosen)
     return {
         question.id: found[question.id]
         for question in item.scenario

@@ -690,6 +690,24 @@ def test_what_the_story_tells_chooses_the_materials(qa, bundled):
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        # the hotline's word for a household registered elsewhere (jieba cut it as 是非 / 京籍 and the question
+        # was refused)
+        "我们是非京籍，孩子上小学要什么材料",
+        "我是非本市户籍，孩子上小学要什么材料",
+        # a story in Traditional script
+        "孩子戶口在老家，上小學要帶什麼材料",
+    ],
+)
+def test_a_story_in_the_hotlines_words_or_in_traditional_script_chooses_the_materials(qa, message):
+    answer = qa.ask(message)
+    assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
+    assert answer.story.get("school_household_status") == "migrant"
+    assert "居住证" in answer.answer
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "法定结婚年龄是多少",
