@@ -759,6 +759,13 @@ def test_a_formal_name_without_its_act_names_the_service(qa):
     assert qa.analyse("临时救助要多久").mentions == [("temporary-assistance", "临时救助")]
     lacking = qa.ask("我在本市工作七年，去年失业领过失业保险金，想了解积分落户今年什么时候开始申报？")
     assert lacking.kind == "out_of_scope" and "积分落户" in lacking.answer
+    # ... nor does an entry the story names by its name or alias (协议离婚): it was answered with 内地居民离婚登记
+    asked = (
+        "基本情况如下：****农户女，育有一女已成年，孩子协议离婚归男方，离婚后没有宅基地和房屋，请问是否可以申请宅基地？"
+        "负责部门为****村建科还是政务服务中心呢？望回复，感谢！"
+    )
+    lacking = qa.ask(asked)
+    assert (lacking.kind, lacking.lacking) == ("out_of_scope", "宅基地")
 
 
 @pytest.mark.parametrize(
