@@ -248,3 +248,7 @@ def test_dates_ordinals_and_once_only_are_no_quantity_an_ask_states(guide) -> No
     school = guide("义务教育阶段新生入学登记")
     lead = best_passage(school, ["合同", "影响"], "yes_no", stated="合同9月份到期会影响每年5月份的幼升小吗")
     assert lead is None or lead.element != "time_limit"
+    # a year written short before its month (15年9月份: September 2015) is no span of fifteen years
+    pension = guide("职工基本养老保险待遇申领")
+    lead = best_passage(pension, ["社保", "养老金"], "yes_no", stated="社保是15年9月份开始交的，现在能领养老金吗")
+    assert lead is None or "十五年" not in lead.text
