@@ -283,8 +283,8 @@ class QuestionAnalyser:
     def _lacking(self, ask: str, question: Question) -> str | None:
         """The service the catalogue lacks that ``ask`` (normalised clause by clause) names, unless the ask also
         names one of the catalogue's outside that phrase (工作居住证 holds 居住证: lacking; "有工作居住证，孩子小学报名
-        要带什么" names 小学报名 too: not lacking); one the story names is background ("孩子协议离婚归男方……请问是否
-        可以申请宅基地？": 宅基地 is lacking, 协议离婚 is what happened). A phrase in a reason the person gives ("由于幼儿园期间多生病，想办理
+        要带什么" names 小学报名 too: not lacking); one the story names is what happened ("孩子协议离婚归男方……请问
+        是否可以申请宅基地？": 宅基地 is lacking). A phrase in a reason the person gives ("由于幼儿园期间多生病，想办理
         延缓入学") is background, not what is asked, and so is one in a clause telling what has happened ("孩子幼儿园
         毕业了，上小学要带什么材料"), unless the rest is too short to ask about anything else ("听说有工作居住证了，
         怎么申请")."""

@@ -160,8 +160,8 @@ def standalone(word: str, words: Sequence[str], text: str) -> bool:
 # ... and so is a proposal that asks nothing (建议取消…, 呼吁…, #人民建议#): a change for the government to weigh, which
 # no guide answers; the refusal gives the hotline, which takes proposals. Such messages took the guide of whatever
 # their subject shared words with among the unlabelled real messages (二手房 proposals 不动产转移登记, school
-# proposals the enrolment). One about doing a service elsewhere or online ("建议婚姻登记全国通办", "希望…全国联网")
-# is answered by the guide's place and online elements and stays; so does 建议 as a noun ("给与一定的建议")
+# proposals the enrolment). One about doing a service elsewhere or online ("建议婚姻登记全国通办") is answered by the
+# guide's place and online elements and stays; so does 建议 as a noun ("给与一定的建议", "几点建议")
 _PROPOSAL = re.compile(r"(?<![的些点条])建议|呼吁|献策")
 _ANYWHERE = re.compile(r"异地|跨省|跨市|跨区|全国|联网|通办|线上|网上|在线|户籍地|户口所在地|回老家|两地跑")
 

@@ -331,7 +331,7 @@ _UNITS = (("周岁", "岁"), ("个工作日", "工作日"), ("个月", "月"), (
 _NOT_COUNTED = re.compile(
     r"第[\d一二三四五六七八九十百两]+|一次性|九年(?=义务|一贯|制)"
     r"|[\d〇零一二三四五六七八九十]{1,2}月(?:份|[\d〇零一二三四五六七八九十]{1,3}[日号])?"  # a date: 7月31日, 每年5月份
-    r"|(?<![\d])\d{2}年(?=[\d〇零一二三四五六七八九十]{1,2}月)"  # ... its year written short: 24年9月份
+    r"|(?<!\d)\d{2}年(?=[\d〇零一二三四五六七八九十]{1,2}月)"  # ... its year written short: 24年9月份
 )
 # an age, a span of years, months or days, a sum: what a person's situation is told in (过了十八岁, 交了12年, 6年内,
 # 30天, 30日内); not a date (2020年7月31日, 每年5月份) nor a count of times, papers or people (一次办)
