@@ -238,11 +238,7 @@ class QuestionAnalyser:
         kind = answer_type(self._clauses(message.asks[0].text), question.element) if message.asks else None
         if kind is None and bare:
             kind = answer_type(self._clauses(message.focus), question.element)
-        element = element_for(kind, question.element)
-        if element is None and kind == "document" and told:
-            # "如果孩子上一年级回咱们当****小学需要什么手续 孩子是*****街道户口": the element classifier, reading a
-            # long ask, names none; the papers asked for are the materials
-            element = "materials"
+        element = element_for(kind, question.element, told=told)
         if element in (None, "basis") and asks_policy(message.asks[0].text if message.asks else query):
             element = "conditions"  # 幼升小的政策: who may, on what terms
         return replace(

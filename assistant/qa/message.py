@@ -243,12 +243,15 @@ def asks_policy(text: str) -> bool:
     return "政策" in text and not _LAW_ASKED.search(text)
 
 
-def element_for(kind: AnswerType | None, element: str | None) -> str | None:
+def element_for(kind: AnswerType | None, element: str | None, *, told: bool = False) -> str | None:
     """The element asked, given the kind of answer expected (the other way round from ``_HELD``): disagreeing with a
     decision (不服, 复议) is answered by the guide's rights and remedies, which no template teaches; how long a
     certificate lasts is its result's; a period the law sets for the person (a deadline, how long a benefit is paid)
     and the amount of a benefit stand among the conditions; none is the office's time limit or fee, whatever words
-    the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱", "养老保险要交满多少年")."""
+    the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱", "养老保险要交满多少年").
+    In a message ``told`` with a story, papers asked for are the materials where the element classifier, reading the
+    long ask, names no element ("如果孩子上一年级回咱们当****小学需要什么手续 孩子是*****街道户口"); a plain question
+    is left to it ("单位让开个无犯罪证明" is asked of the overview)."""
     if kind == "remedy":
         return "rights_remedies"
     if kind in ("eligibility", "yes_no") and element is None:
@@ -261,6 +264,8 @@ def element_for(kind: AnswerType | None, element: str | None) -> str | None:
         return "conditions"
     if kind == "age" and element in (None, "contact", "fee", "time_limit"):
         return "conditions"  # "法定婚龄是多少" asks no telephone number: an age the guide requires is a condition
+    if kind == "document" and element is None and told:
+        return "materials"
     return element
 
 
