@@ -707,6 +707,18 @@ def test_a_story_in_the_hotlines_words_or_in_traditional_script_chooses_the_mate
     assert "居住证" in answer.answer
 
 
+def test_a_non_local_story_is_read_in_a_long_hotline_message_and_in_a_returning_persons_conversation(qa):
+    long = qa.ask(
+        "领导您好，我和爱人均为非京籍，在****区租房住了五年，孩子明年幼升小，请问需要准备什么材料？谢谢，盼回复！"
+    )
+    # the conversation is about the enrolment already; the follow-up names nothing but its story
+    follow_up = qa.ask("我们是非京籍，要带什么材料", context_item="义务教育阶段新生入学登记")
+    for answer in (long, follow_up):
+        assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
+        assert answer.story.get("school_household_status") == "migrant"
+        assert "居住证" in answer.answer
+
+
 @pytest.mark.parametrize(
     "query",
     [
