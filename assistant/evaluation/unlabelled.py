@@ -10,11 +10,14 @@ still keep the labelled splits' in-scope figures (``assistant eval``).
 
 Usage::
 
-    python -m assistant.evaluation.unlabelled [--xlsx FILE] [--show N] [--seed S] [--save FILE] [--against FILE]
+    python -m assistant.evaluation.unlabelled [--xlsx FILE] [--half even|odd] [--show N] [--seed S] [--save FILE]
+        [--against FILE]
 
 prints the outcomes (answered, clarified, refused), the guides answering most, and N answered messages at random.
 ``--save`` keeps every reply (sheet, row, kind, item, text; JSON lines) and ``--against`` a run saved so, at an
 earlier commit, counts the replies and items that changed and prints them: what a change does to real traffic.
+``--half`` asks one half of the messages only, by the parity of their Excel row: read the answers of the even half
+while making a rule, and count the odd half, unread, to see whether the rule holds on traffic it was not made on.
 """
 
 from __future__ import annotations
@@ -65,6 +68,13 @@ def unlabelled_rows(rows: Iterable[Row], taken: set[tuple[str, int]]) -> Iterato
         if (row.sheet, row.row) in taken or row.row in SWAPPED.get(row.sheet, ()):
             continue
         if len(_CJK.findall(row.text)) >= 2:
+            yield row
+
+
+def half(rows: Iterable[Row], which: str | None) -> Iterator[Row]:
+    """The rows of one half of the workbook, ``even`` or ``odd`` by Excel row number; all of them for None."""
+    for row in rows:
+        if which is None or row.row % 2 == (1 if which == "odd" else 0):
             yield row
 
 
@@ -150,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m assistant.evaluation.unlabelled", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--xlsx", type=Path, default=XLSX, help="the real messages (default ../shared/data/…)")
+    parser.add_argument(
+        "--half", choices=("even", "odd"), help="only the rows of even or odd Excel row number (default: all)"
+    )
     parser.add_argument("--show", type=int, default=0, help="answered messages to print, at random")
     parser.add_argument("--seed", type=int, default=1, help="seed of the messages shown")
     parser.add_argument("--save", type=Path, help="keep every reply in this file (JSON lines)")
@@ -161,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.serving.settings import PathSettings
 
     try:
-        rows = list(unlabelled_rows(read_workbook(args.xlsx), labelled()))
+        rows = list(half(unlabelled_rows(read_workbook(args.xlsx), labelled()), args.half))
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@ holds an answer are left out, and each outcome is counted."""
 
 from __future__ import annotations
 
-from assistant.evaluation.unlabelled import Row, Tally, labelled, unlabelled_rows
+from assistant.evaluation.unlabelled import Row, Tally, half, labelled, unlabelled_rows
 from assistant.qa import Answer
 
 
@@ -21,6 +21,13 @@ def test_the_labelled_rows_the_swapped_rows_and_rows_without_a_message_are_left_
         Row("情感分类", 99998, "请问办身份证要多久"),
     ]
     assert [r.row for r in unlabelled_rows(rows, taken)] == [99998]
+
+
+def test_the_halves_split_the_rows_by_excel_row_and_together_are_all_of_them():
+    rows = [Row("情感分类", n, "请问办身份证要多久") for n in range(2, 9)] + [Row("政务问答", 3, "居住证怎么办")]
+    even, odd = list(half(rows, "even")), list(half(rows, "odd"))
+    assert [r.row for r in even] == [2, 4, 6, 8] and [(r.sheet, r.row) for r in odd][-1] == ("政务问答", 3)
+    assert sorted(even + odd, key=rows.index) == rows == list(half(rows, None))
 
 
 def test_each_outcome_is_counted_and_the_answers_are_kept_by_guide():
