@@ -136,6 +136,7 @@ class QuestionAnswerer:
             stop_words,
             everyday,
             self._writes,
+            frozenset(i for i, e in enumerate(entries) if isinstance(e, Item) and "自然人" not in e.target),
         )
 
     @classmethod

@@ -539,9 +539,14 @@ GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
 # ... and a proposal asking nothing (建议公交车通达乡镇, 建议取消对子女年龄的限制, 建议降低二手房交易过户税): answered
 # with 机动车检验合格标志核发, 异地就医备案, 不动产转移登记, 出生登记 or the enrolment before
 PROPOSALS = (3664, 4331, 4773, 5120, 6114, 6691)
+# ... and residents writing of what an organisation's guide serves: road works, a building's quality, an employer's
+# conduct, a tender (the construction permit and the employer's registration answered them before)
+OUTSIDERS = (5696, 6518, 7098, 8986, 11272)
 
 
-@pytest.mark.parametrize("rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, GRIEVANCES, PROPOSALS])
+@pytest.mark.parametrize(
+    "rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, GRIEVANCES, PROPOSALS, OUTSIDERS]
+)
 def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa, rows):
     from assistant.evaluation.unlabelled import read_workbook
 
@@ -564,6 +569,19 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     # ... or in the ask, when what is asked is the registration's materials
     answer = qa.ask("我家对口的小学报名要带什么材料")
     assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
+    # a long message from one who speaks for a company, naming no entry, about what an organisation's guide serves
+    for message, item in (
+        (
+            "领导您好，我们公司在工业园新建一栋三层厂房，设计图纸已经审好了，开工前还要去住建部门办哪些审批手续？大概要多长时间？",
+            "建筑工程施工许可证核发",
+        ),
+        (
+            "领导您好，我们是刚注册的一家小公司，招了几个员工，公司招人以后多少天之内必须给员工办社保？要不要单独去社保局开户？",
+            "单位社会保险参保登记",
+        ),
+    ):
+        answer = qa.ask(message)
+        assert (answer.kind, answer.item) == ("answer", item), message
     # a complaint about an office's own service names its entry, and its guide gives the line for complaints
     answer = qa.ask("低保评得不公平，想投诉打哪个电话")
     assert (answer.kind, answer.item) == ("answer", "最低生活保障申请")
