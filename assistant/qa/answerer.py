@@ -21,7 +21,7 @@ from pydantic import BaseModel, model_validator
 
 from assistant.qa.analysis import Analyser, Question, QuestionAnalyser, subject_words
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
-from assistant.qa.decision import Decider, Decision, Kind, Thresholds
+from assistant.qa.decision import Decider, Decision, Kind, Thresholds, for_operators
 from assistant.qa.message import MAX_ASKS, asking_words, holds, waits_on_office
 from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
@@ -136,7 +136,7 @@ class QuestionAnswerer:
             stop_words,
             everyday,
             self._writes,
-            frozenset(i for i, e in enumerate(entries) if isinstance(e, Item) and "自然人" not in e.target),
+            frozenset(i for i, e in enumerate(entries) if isinstance(e, Item) and for_operators(e)),
         )
 
     @classmethod

@@ -539,9 +539,10 @@ GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
 # ... and a proposal asking nothing (建议公交车通达乡镇, 建议取消对子女年龄的限制, 建议降低二手房交易过户税): answered
 # with 机动车检验合格标志核发, 异地就医备案, 不动产转移登记, 出生登记 or the enrolment before
 PROPOSALS = (3664, 4331, 4773, 5120, 6114, 6691)
-# ... and residents writing of what an organisation's guide serves: road works, a building's quality, an employer's
-# conduct, a tender (the construction permit and the employer's registration answered them before)
-OUTSIDERS = (5696, 6518, 7098, 8986, 11272)
+# ... and residents writing of what the guide of those who run or build something serves: road works, a building's
+# quality, an employer's conduct, a tender, a fire hazard next door, public toilets, food labels, drugstores (the
+# construction permit, the employer's registration and the licences answered them before)
+OUTSIDERS = (5696, 6518, 7098, 8986, 11272, 10028, 4340, 7182, 8042, 10272)
 
 
 @pytest.mark.parametrize(
@@ -569,7 +570,7 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     # ... or in the ask, when what is asked is the registration's materials
     answer = qa.ask("我家对口的小学报名要带什么材料")
     assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "materials")
-    # a long message from one who speaks for a company, naming no entry, about what an organisation's guide serves
+    # a long message naming no entry from one who speaks for a company or runs a shop, about what its guide serves
     for message, item in (
         (
             "领导您好，我们公司在工业园新建一栋三层厂房，设计图纸已经审好了，开工前还要去住建部门办哪些审批手续？大概要多长时间？",
@@ -578,6 +579,10 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
         (
             "领导您好，我们是刚注册的一家小公司，招了几个员工，公司招人以后多少天之内必须给员工办社保？要不要单独去社保局开户？",
             "单位社会保险参保登记",
+        ),
+        (
+            "领导您好，我是个体工商户，在街边卖熟食和凉菜，现在要去办什么许可才能合法经营？需要准备哪些东西？",
+            "食品经营许可证核发",
         ),
     ):
         answer = qa.ask(message)

@@ -448,3 +448,17 @@ def test_a_word_and_its_part_are_one_word_the_guide_never_uses():
     # jieba cuts 幼儿园 as 幼儿 and 幼儿园: one word the guide does not write, so the question is answered
     school = question(["幼儿", "幼儿园", "毕业", "小学"], text="孩子幼儿园毕业了上小学要带什么材料")
     assert decide(school, Scored(ranked=[(2, 1.0)], features=CONFIDENT)).kind == "answer"
+
+
+def test_the_guides_of_those_who_run_or_build_something_are_told_by_their_targets_and_kind():
+    from assistant.qa.decision import for_operators
+    from knowledge.catalogue import BUNDLED
+    from knowledge.loader import load_directories
+
+    operators = {item.name for item in load_directories([BUNDLED]).items.values() if for_operators(item)}
+    # organisations alone, and licences a shop or a builder applies for, also when a 自然人 may run the shop
+    assert {"单位社会保险参保登记", "公司变更登记", "食品经营许可证核发", "建筑工程施工许可证核发"} <= operators
+    # a person's own papers, a car's registration, a person's benefits
+    assert (
+        not {"普通护照签发", "机动车驾驶证补领", "机动车注册登记", "失业保险金申领", "个体工商户设立登记"} & operators
+    )
