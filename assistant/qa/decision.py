@@ -304,7 +304,7 @@ class Decider:
         never uses (see :meth:`_strange`): when that rule was made (December 2026), it took back 30 answers to the
         unlabelled real messages, all wrong (safety tips, labour-law definitions, a 小区's parking), and on the
         written splits five answers to questions out of scope; no in-scope answer on any split."""
-        if question.mentions or scored.mentioned.get(top):
+        if self._named(question, top, scored):
             return False
         if len(question.query) <= LONG:
             if _LOOKUP.search(question.text) and self.shared_words(question, top) <= LOOKED_UP:
@@ -326,9 +326,14 @@ class Decider:
         message), and 9 of the odd half, whose answers were not read; with the licences too, 19 more of the even
         half (a consumer's complaints and proposals on food labels, drugstores, public toilets, a fire hazard next
         door) and 13 more of the odd. No reply of a labelled split changed."""
-        if len(question.query) <= LONG or question.mentions or scored.mentioned.get(top):
+        if len(question.query) <= LONG or self._named(question, top, scored):
             return False
         return top in self.operators and not _SPEAKS_FOR.search(question.query)
+
+    @staticmethod
+    def _named(question: Question, top: int, scored: Scored) -> bool:
+        """Whether the question names an entry, or the ranker counts the best one as named (the conversation's)."""
+        return bool(question.mentions) or bool(scored.mentioned.get(top))
 
     def _elsewhere(self, question: Question, used: list[str]) -> bool:
         """A short question naming no entry that shares one everyday word with it (``used``) and names a subject of

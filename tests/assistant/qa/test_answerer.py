@@ -557,6 +557,22 @@ def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa
         assert qa.ask(text).kind == "out_of_scope", (row, text)
 
 
+def test_a_returning_shop_owner_gets_the_licence_but_not_an_answer_to_a_consumers_complaint(qa):
+    from assistant.evaluation.unlabelled import read_workbook
+
+    # one conversation: the licence first, then a real consumer's complaint about food labels (answered with the
+    # licence in this context before), then the owner's own long question, naming nothing, in the same context
+    first = qa.ask("开饭店要办什么证")
+    assert (first.kind, first.item) == ("answer", "食品经营许可证核发")
+    complaint = next(r.text for r in read_workbook() if (r.sheet, r.row) == ("情感分类", 7182))
+    assert qa.ask(complaint, context_item=first.item).kind == "out_of_scope"
+    owner = qa.ask(
+        "领导您好，我是个体工商户，在街边卖熟食和凉菜，现在要去办什么许可才能合法经营？需要准备哪些东西？",
+        context_item=first.item,
+    )
+    assert (owner.kind, owner.item) == ("answer", "食品经营许可证核发")
+
+
 def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     # the permit's own deadline
     answer = qa.ask("施工许可证拿到以后多久必须开工")
