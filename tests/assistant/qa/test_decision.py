@@ -361,6 +361,25 @@ def test_a_short_question_sharing_a_common_word_at_most_and_writing_two_its_guid
     assert decide(question(["孩子", "满月", "没上", "户口"], text="孩子刚满月还没上户口"), some).kind == "answer"
 
 
+def test_a_short_question_sharing_only_a_word_of_what_is_done_and_writing_one_its_guide_never_uses_is_refused():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "登记", "变更"}]))
+    guide = "结婚登记 变更 借款人"
+    decide = Decider(
+        NAMES,
+        ranker.uses,
+        Thresholds(),
+        everyday=lambda word: {"离婚": 886, "借款人": 68, "变更": 1_345}.get(word, 0),
+        written=lambda entry, word: word in guide,
+    ).decide
+    some = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    divorce = question(["离婚", "变更", "借款人"], text="因离婚需变更借款人，如何办理？")
+    # 变更 says what is done, not to what; the guide never writes 离婚: one word of its own is enough
+    assert decide(divorce, some).kind == "out_of_scope"
+    # when the guide writes every other word of the question, it stays answered
+    guide = "结婚登记 变更 借款人 离婚"
+    assert decide(divorce, some).kind == "answer"
+
+
 def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
     ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "扯证", "登记"}]))
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
