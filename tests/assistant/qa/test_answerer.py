@@ -291,6 +291,11 @@ def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
         # real portal questions (政务问答), once answered from the planning permit, a driving licence or 户口簿
         ("规划验收由什么部门来完成？规划验收在工程项目建设的什么阶段进行？", "规划验收"),
         ("土地证不慎遗失，该如何补办？", "土地证"),  # not 机动车驾驶证补领
+        # real portal questions of the even half (政务问答 rows 968, 984, 880), once answered from a neighbour
+        ("职工企业年金个人账户如何转移？", "企业年金"),  # not 住房公积金个人账户转移
+        ("劳动争议仲裁的申请时限是怎么规定的？", "劳动争议仲裁"),  # not 工伤认定申请
+        ("因工致残一至四级工伤人员生活护理费2021年从何时开始调整？调整标准是多少？", "生活护理费"),  # not 两项补贴
+        ("女方全职男方如何参报生育险", "生育险"),  # not 生育登记
     ],
 )
 def test_a_service_the_catalogue_lacks_is_named_in_the_refusal_not_answered_by_a_neighbour(qa, query, service):
