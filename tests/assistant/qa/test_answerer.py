@@ -109,11 +109,12 @@ def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
         ("车辆在涉水时熄火该怎么办？", "机动车"),
         ("佩戴口罩时应注意哪些事项？", "普通护照签发"),
         ("集体合同中劳动报酬和劳动条件等标准可以低于当地人民政府规定的最低标准吗？", "最低生活保障申请"),
-        # portal questions (政务问答 rows 1342, 1470, 1768) sharing only a word that says what is done (变更, 登记,
-        # 补办) with a guide and writing a word it never uses
+        # portal questions (政务问答 rows 1342, 1470, 1768, 844) sharing only a word that says what is done or befalls
+        # a document (变更, 登记, 补办, 期满) with a guide and writing a word it never uses
         ("参保人如何变更个人信息？", "公司变更登记"),
         ("科技成果登记的范围包括什么？", "公司变更登记"),
         ("国际象棋棋士证书丢失补办需要哪些材料？", "居民身份证补领"),
+        ("劳动合同期满医疗期满如何处理？", "机动车驾驶证期满换证"),
         # a further ask too (情感分类 row 1050): refused with the first, not answered from the planning permit
         (
             "目前，****园**区、****区已经基本成型。请****园**区建设进度如何？以后是否还有资金支持？规划什么时****区基本建设成型？",
