@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from assistant.qa.analysis import Question, subject_words
 from assistant.qa.message import LONG, asking_clauses
 from assistant.qa.ranking import Scored, related
-from assistant.retrieval.types import Hit
+from assistant.retrieval.types import NAME_ACTS, Hit
 from knowledge.schema import Item
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
@@ -36,9 +36,10 @@ STRANGERS = 2
 # in 居民身份证补领, 期满 in 机动车驾驶证期满换证): a short question naming no entry and sharing one of these alone with
 # it is about the entry only if its guide writes the question's other words too ("因离婚需变更借款人" is not about
 # 公司变更登记, nor "产权证丢失了，补办流程" about the ID card, nor "劳动合同期满如何处理" about the driving licence)
-ACTIONS = frozenset(
-    "变更 更改 更正 修改 补办 补领 补发 换领 换发 申领 申请 办理 登记 注销 延期 续期 转移 迁移 领取 提取 缴纳 缴费 参保 "  # noqa: SIM905
-    "报销 认定 审批 审核 核发 签发 开具 备案 期满 到期 过期".split()
+# — the acts formal names end with (retrieval's NAME_ACTS: 申领, 核发 …) and more
+ACTIONS = frozenset(NAME_ACTS) | frozenset(
+    "变更 更改 更正 修改 补办 补领 换领 换发 登记 注销 延期 续期 转移 迁移 领取 提取 缴纳 缴费 参保 报销 认定 审批 审核 "  # noqa: SIM905
+    "备案 期满 到期 过期".split()
 )
 # the scope classifier's probability from which a message naming nothing is chit-chat even in a conversation: "在吗"
 # 0.90, "你是谁" 0.98, "好的" 0.92; a follow-up without a word of its own scores less ("在哪" 0.73, every follow-up

@@ -11,8 +11,9 @@ class IndexError_(RuntimeError):
     """An index directory is missing, stale or corrupt; says what to do."""
 
 
-# the act a formal name ends with (食品经营许可证核发, 残疾人证申领, 无犯罪记录证明开具): people name the thing, not the act
-_ACT = re.compile("(?:核发|申领|申请|开具|签发|补发|办理)$")
+# the acts a formal name ends with (食品经营许可证核发, 残疾人证申领, 无犯罪记录证明开具): people name the thing, not the act
+NAME_ACTS = ("核发", "申领", "申请", "开具", "签发", "补发", "办理")
+_ACT = re.compile(f"(?:{'|'.join(NAME_ACTS)})$")
 
 
 def without_act(name: str) -> str:
