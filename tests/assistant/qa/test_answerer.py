@@ -584,6 +584,20 @@ def test_a_returning_shop_owner_gets_the_licence_but_not_an_answer_to_a_consumer
     assert (owner.kind, owner.item) == ("answer", "食品经营许可证核发")
 
 
+def test_a_returning_person_asking_about_what_no_guide_serves_is_refused_and_keeps_the_conversation(qa):
+    # one conversation about drawing the housing fund: questions sharing only a word of what is done (变更, 期满) with
+    # some guide and a service the catalogue lacks are refused in its context, the lacking one by name; the person's
+    # own elliptical follow-up is still answered from the conversation's guide
+    first = qa.ask("公积金怎么提取")
+    assert (first.kind, first.item) == ("answer", "住房公积金提取")
+    for message in ("因离婚需变更借款人，如何办理？", "劳动合同期满医疗期满如何处理？"):
+        assert qa.ask(message, context_item=first.item).kind == "out_of_scope", message
+    lacking = qa.ask("职工企业年金个人账户如何转移？", context_item=first.item)
+    assert lacking.kind == "out_of_scope" and "您问的是“企业年金”，本助手暂未收录" in lacking.answer
+    follow_up = qa.ask("在外地买房能取吗", context_item=first.item)
+    assert (follow_up.kind, follow_up.item) == ("answer", "住房公积金提取")
+
+
 def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
     # the permit's own deadline
     answer = qa.ask("施工许可证拿到以后多久必须开工")
