@@ -52,9 +52,21 @@ def test_long_messages_and_short_questions_are_reported_apart():
     report = score(cases, [answer("X", "materials"), answer("B", "fee")])
     long, short = report.parts.values()
     assert (long.in_scope, long.item_at_1, short.in_scope, short.item_at_1) == (1, 0, 1, 1)
-    assert "long messages (over 40 characters) (1 in scope, 0 out): item_accuracy@1 0.0%" in report.text()
+    assert "long messages (over 40 characters) (1 in scope, 0 out): item_accuracy@1 0.0% (0/1)" in report.text()
     assert "out_of_scope_recall –" in report.text()  # nothing out of scope to recall among them
     assert not score(cases[1:], [answer("B", "fee")]).parts  # all short: no breakdown
+
+
+def test_each_figure_is_printed_with_its_counts_and_an_interval_that_narrows_as_the_split_grows():
+    def text(right, wrong):
+        cases = [Case(f"q{i}", "A", None) for i in range(right + wrong)]
+        return score(cases, [answer("A")] * right + [answer("B")] * wrong).text()
+
+    # 40 of 49 (real_dev's size): 81.6 %, but anything from 68.6 to 90.0 % is as likely
+    assert "item_accuracy@1             81.6%  40/49, 95 % interval 68.6%–90.0%" in text(40, 9)
+    assert "item_accuracy@1             81.6%  400/490, 95 % interval 78.0%–84.8%" in text(400, 90)
+    # nothing to measure: no figure, the whole range
+    assert "out_of_scope_recall          0.0%  0/0, 95 % interval 0.0%–100.0%" in text(1, 0)
 
 
 def test_a_file_without_the_header_is_refused(tmp_path):
