@@ -156,15 +156,10 @@ def _item_element(item: Item, element: str) -> str:
     if element == "basis":
         return _lines("设定依据：", [f"{b.law}{b.article}：{b.text}" for b in item.basis] or ["未知（来源未说明）"])
     if element == "online":
-        if item.online.available:
-            text = "可以网上办理" + (f"（网办深度{item.online.depth}级）" if item.online.depth else "")
-        else:
-            text = "不能网上办理"
-        if item.online.note:
-            text += f"。{item.online.note}"
-        for url in (item.online.pc_url, item.online.mobile_url):
-            if url:
-                text += f"\n办理入口：{url}"
+        text = _online(item)
+        if item.online.available and item.process.online_steps:
+            # how it is done online, following one's application included (进度查询)
+            text += "\n" + _lines("网上办理：", [f"{s.name}：{s.description}" for s in item.process.online_steps])
         return text
     if element == "contact":
         return f"咨询电话：{contact_line(item.consult)}\n投诉电话：{contact_line(item.complaint)}"
@@ -223,6 +218,21 @@ def cut(text: str, limit: int = BRIEF_CHARS) -> str:
     return "\n".join(kept) + "\n……"
 
 
+def _online(item: Item) -> str:
+    """Whether it may be done online, how far, and where: the online element without its steps."""
+    text = (
+        "可以网上办理" + (f"（网办深度{item.online.depth}级）" if item.online.depth else "")
+        if item.online.available
+        else "不能网上办理"
+    )
+    if item.online.note:
+        text += f"。{item.online.note}"
+    for url in (item.online.pc_url, item.online.mobile_url):
+        if url:
+            text += f"\n办理入口：{url}"
+    return text
+
+
 def _brief_element(item: Item, element: str) -> str:
     """The element asked, as short as still answers: names, headlines, the first lines."""
     if element == "materials":
@@ -241,6 +251,8 @@ def _brief_element(item: Item, element: str) -> str:
         return text + (f"\n……（共{len(item.location)}处）" if len(item.location) > BRIEF_LOCATIONS else "")
     if element == "basis" and item.basis:
         return _lines("设定依据：", [f"{b.law}{b.article}" for b in item.basis])
+    if element == "online" and item.online.available and item.process.online_steps:
+        return _online(item) + "\n网上办理：" + " → ".join(s.name for s in item.process.online_steps)
     return _item_element(item, element)
 
 

@@ -46,3 +46,16 @@ def test_the_buttons_offer_the_whole_of_what_was_asked_then_the_next_elements(bu
     # after the whole element, the others only; a bundle's next step is its checklist, not buttons
     assert "fee" not in [f.element for f in follow_ups(item, "fee", replies, whole=True)]
     assert follow_ups(bundled.get("新生儿出生一件事"), None, replies) == []
+
+
+def test_asked_whether_it_can_be_done_online_the_answer_says_how_following_ones_application_included(
+    bundled, replies
+) -> None:
+    item = bundled.get("职工基本养老保险关系转移接续")
+    whole, short = compose(item, "online", replies), brief(item, "online", replies)
+    assert "掌上12333全程网办" in whole and "进度查询：在同一渠道查询转移办理进度和结果" in whole
+    assert "网上办理：在线申请 → 进度查询" in short  # the first bubble names the steps
+    passport = bundled.get("普通护照签发")  # not done online: no steps of doing it online are offered
+    assert "不能网上办理" in compose(passport, "online", replies) and "网上办理：" not in compose(
+        passport, "online", replies
+    )
