@@ -248,7 +248,8 @@ def element_for(kind: AnswerType | None, element: str | None, *, told: bool = Fa
     decision (不服, 复议) is answered by the guide's rights and remedies, which no template teaches; how long a
     certificate lasts is its result's; a period the law sets for the person (a deadline, how long a benefit is paid)
     and the amount of a benefit stand among the conditions; none is the office's time limit or fee, whatever words
-    the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱", "养老保险要交满多少年").
+    the question shares with those ("备案能管多久", "工伤认定多久内要申请", "低保每月领多少钱", "养老保险要交满多少年"),
+    nor its place or telephone number.
     In a message ``told`` with a story, papers asked for are the materials where the element classifier, reading the
     long ask, names no element ("如果孩子上一年级回咱们当****小学需要什么手续 孩子是*****街道户口"); a plain question
     is left to it ("单位让开个无犯罪证明" is asked of the overview)."""
@@ -258,8 +259,8 @@ def element_for(kind: AnswerType | None, element: str | None, *, told: bool = Fa
         return "conditions"
     if kind == "validity" and element in (None, "time_limit"):
         return "result"
-    if kind == "period" and element in ("time_limit", "result", "fee"):
-        return "conditions"
+    if kind == "period" and element in ("time_limit", "result", "fee", "location", "contact"):
+        return "conditions"  # nor does a place or a telephone number state one ("最晚要在几天之内去把……办了")
     if kind == "benefit" and element in (None, "fee", "time_limit"):
         return "conditions"
     if kind == "age" and element in (None, "contact", "fee", "time_limit"):

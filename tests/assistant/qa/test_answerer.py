@@ -36,6 +36,10 @@ def qa(holder) -> QuestionAnswerer:
         ("医保断交了还能报销吗", "城乡居民基本医疗保险参保登记", "conditions"),
         # a child moving its household with a parent's (随迁落户), not the school places of 随迁子女
         ("子女随迁落户需要什么手续", "户口迁移登记", "materials"),
+        # real portal questions (政务问答, real_dev.tsv): where to follow one's application is the online
+        # element (its steps 进度查询), the ways to apply are the process; not the steps, nor the phone number
+        ("如何查询养老转移接续办理进度？", "职工基本养老保险关系转移接续", "online"),
+        ("单位办理公积金开户有几种途径？", "住房公积金单位缴存登记", "process"),
     ],
 )
 def test_everyday_questions_find_item_and_element(qa, query, item, element):
@@ -973,3 +977,9 @@ def test_the_story_answers_no_scenario_question_its_other_answers_rule_out(qa):
     assert first_grade.item == "义务教育阶段新生入学登记"
     assert first_grade.story.get("school_enrollment_stage") == "primary"
     assert "school_primary_graduation_place" not in first_grade.story and "在外地读完小学" not in first_grade.answer
+
+
+def test_a_deadline_asked_with_words_of_going_somewhere_is_answered_with_the_deadline(qa):
+    answer = qa.ask("请问公司成立以后最晚要在几天之内去把单位社保开户登记办了？")
+    assert (answer.item, answer.element) == ("单位社会保险参保登记", "conditions")
+    assert "三十日" in answer.answer  # 自成立之日起三十日内, not the service hall's address

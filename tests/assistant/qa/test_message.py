@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.qa.message import MAX_ASKS, answer_type, asking_clauses, asks_policy, read_message
+from assistant.qa.message import MAX_ASKS, answer_type, asking_clauses, asks_policy, element_for, read_message
 
 
 def test_a_salutation_and_a_closing_formula_are_not_part_of_what_is_asked() -> None:
@@ -220,3 +220,11 @@ def test_the_asking_clauses_of_a_question_leave_its_story_out():
 )
 def test_a_policy_is_asked_unless_its_law_is(ask, policy):
     assert asks_policy(ask) is policy
+
+
+@pytest.mark.parametrize("element", ["time_limit", "result", "fee", "location", "contact"])
+def test_a_period_the_law_sets_is_asked_of_the_conditions_whatever_other_element_the_words_suggest(element):
+    # "请问公司成立以后最晚要在几天之内去把单位社保开户登记办了": 去把……办了 read as where to go; a place states no
+    # period, the conditions do (自成立之日起三十日内)
+    assert element_for("period", element) == "conditions"
+    assert element_for("place", "location") == "location"
