@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import marshal
 import re
 from collections.abc import Sequence
@@ -83,6 +84,27 @@ def everyday_count(segmenter: Segmenter, word: str) -> int:
     a name or an alias is no everyday word): 建设 26,381, 规划 5,445, 户口 1,072, 公积金 556."""
     count = int(word_frequencies(segmenter).get(word, 0))
     return 0 if count == USER_WORD_FREQ else count
+
+
+# jieba's part-of-speech tags of a noun: common, proper, place, organisation, other proper, and an abbreviation
+# (产权证, 车管所: "j")
+NOUN_TAGS = frozenset({"n", "ng", "nr", "nrt", "ns", "nt", "nz", "j"})
+
+
+@functools.lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    import jieba
+
+    with jieba.Tokenizer().get_dict_file() as lines:
+        return {parts[0]: parts[2] for line in lines if len(parts := line.decode("utf-8").split()) == 3}
+
+
+def names_a_thing(word: str) -> bool:
+    """Whether jieba's own dictionary tags ``word`` a noun (:data:`NOUN_TAGS`: 护照, 产权证, 饭馆; not 做好, 不开,
+    五年), or lacks it (收款卡, a word taught from the catalogue): what it names, not what is done or how much. Its
+    tags are read from jieba's dictionary once per process (about half a second)."""
+    tag = _word_tags().get(word)
+    return tag is None or tag in NOUN_TAGS
 
 
 CUT_MEMO = 4096  # texts whose cut a segmenter remembers

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.segmenter import cut, cut_for_search, everyday_count, load_segmenter, new_segmenter, save_segmenter, teach
+from nlu.segmenter import (
+    cut,
+    cut_for_search,
+    everyday_count,
+    load_segmenter,
+    names_a_thing,
+    new_segmenter,
+    save_segmenter,
+    teach,
+)
 
 pytestmark = pytest.mark.integration  # real jieba dictionaries (about a second each)
 
@@ -91,3 +100,20 @@ def test_everyday_counts_are_jiebas_own_and_a_taught_name_is_no_everyday_word():
     assert everyday_count(segmenter, "建设") > everyday_count(segmenter, "规划") > everyday_count(segmenter, "公积金")
     assert everyday_count(segmenter, "建设工程规划许可证核发") == 0  # a catalogue name is taught, not everyday
     assert everyday_count(segmenter, "从未见过的词") == 0
+
+
+@pytest.mark.parametrize(
+    ("word", "thing"),
+    [
+        ("护照", True),
+        ("产权证", True),  # an abbreviation (产权证书)
+        ("饭馆", True),
+        ("收款卡", True),  # no word of jieba's: as likely a thing as a name taught from a catalogue
+        ("做好", False),  # 新身份证做好了: what is done
+        ("不开", False),
+        ("五年", False),  # how long
+        ("家里", False),  # where
+    ],
+)
+def test_whether_a_word_names_a_thing_is_jiebas_part_of_speech(word, thing):
+    assert names_a_thing(word) is thing
