@@ -30,7 +30,7 @@ from assistant.qa.analysis import (
 )
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import EVERYDAY, Decider, Decision, Kind, Thresholds, for_operators
-from assistant.qa.message import MAX_ASKS, asking_words, holds, waits_on_office
+from assistant.qa.message import MAX_ASKS, PLACE_WORDS, asking_words, holds, waits_on_office
 from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
@@ -323,28 +323,31 @@ class QuestionAnswerer:
 
     def _anothers_thing(self, word: str, position: int) -> bool:
         """Whether a word a follow-up writes names a thing of another guide's, not of the conversation's (the entry
-        at ``position``): a noun (or a word jieba's dictionary lacks), no number, rarer than an everyday word, that
-        the entry's names, aliases and FAQ do not use and another guide writes (产权证, 护照, 药店; not 做好, 五年,
-        家里). Replaying the development splits' short questions as follow-ups (`python -m
-        assistant.evaluation.follow_ups`, real_dev, dev, dev2 … dev5 and blind2, December 2026): out of scope answered
-        in a context 146 -> 128 of 1,017; in scope right in another entry's context 1,188 -> 1,201 of 1,289, and in
-        their own item's 1,261 -> 1,259 (lost: "车管所电化号码" after 机动车注册登记, whose guide writes 车辆管理所, and
-        "开个饭馆要办啥证" after 食品经营许可证核发, now its alias 开饭馆办证).
+        at ``position``): a noun (or a word jieba's dictionary lacks), no number, no place (外地), rarer than an
+        everyday word, that the entry's names, aliases and FAQ do not use and that some other guides write, fewer
+        than half of them (产权证, 护照, 药店; not 做好, 五年, 家里, nor the 复印件 most guides ask for).
+        Replaying the development splits' short questions as follow-ups (`python -m assistant.evaluation.follow_ups`,
+        real_dev, dev, dev2 … dev5 and blind2, December 2026): out of scope answered in a context 145 -> 127 of
+        1,017; in scope right in another entry's context 1,188 -> 1,200 of 1,289, and in their own item's
+        1,260 -> 1,259 (lost: "车管所电化号码" after 机动车注册登记, whose guide writes 车辆管理所).
         """
-        return (
-            len(word) >= 2
-            and not _NUMBER.search(word)
-            and names_a_thing(word)
-            and self.decider.everyday(word) < EVERYDAY
-            and not self.ranker.uses(position, [word])[0]
-            and self._guides_text.count(word) > self._text(position).count(word)
-        )
+        if (
+            len(word) < 2
+            or word in PLACE_WORDS
+            or _NUMBER.search(word)
+            or not names_a_thing(word)
+            or self.decider.everyday(word) >= EVERYDAY
+            or self.ranker.uses(position, [word])[0]
+        ):
+            return False
+        writers = sum(word in text for text in self._guides)
+        return self._writes(position, word) < writers < len(self._guides) / 2
 
     @functools.cached_property
-    def _guides_text(self) -> str:
-        """The words of every item's guide (their passages), one guide a line: cut once, when a follow-up first
-        needs to know whether another guide writes a word (a few milliseconds for a few dozen guides)."""
-        return "\n".join(self._text(i) for i, entry in enumerate(self.entries) if isinstance(entry, Item))
+    def _guides(self) -> tuple[str, ...]:
+        """The words of every item's guide (its passages): cut once, when a follow-up first needs to know which
+        guides write a word (a few milliseconds for a few dozen guides)."""
+        return tuple(self._text(i) for i, entry in enumerate(self.entries) if isinstance(entry, Item))
 
     def _unwritten(
         self, question: Question, context_item: str, words: Sequence[str]

@@ -152,6 +152,7 @@ _EARLY = re.compile(r"提前(?!还|退休)")
 # "离婚必须回户口所在地办吗"): what the guide's 通办范围 (cross_region) says; a place in the story ("我户口在外省")
 # asks nothing
 _PLACES = "这边|这里|本地|当地|外地|外省|省外|异地|老家|户籍地|户口所在地|原籍|居住地|工作地"
+PLACE_WORDS = frozenset(_PLACES.split("|"))  # words of where one is or does something, not of what
 _DOING = "办|补|换|领|开|申请|交|缴|参加|参保|读|上学|转|迁|过户|提取|登记|受理|来"
 _AWAY = re.compile(
     rf"(?:在|到|去|回)[^，,。？?！!]{{0,4}}?(?:{_PLACES})[^，,。？?！!]{{0,8}}?(?:{_DOING})"  # 能在这边补吗; not 在这边打工
