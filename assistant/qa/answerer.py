@@ -303,10 +303,10 @@ class QuestionAnswerer:
         """Whether a follow-up is a question of its own, not about the conversation's item: it writes NEW_WORDS words
         or more of its own (naming a subject, not the kind of answer asked) that the guide of the conversation's item
         never uses, and those weigh more than the rest; or it names a thing of another guide's that this one never
-        writes (see :meth:`_anothers_thing`: "护照有效期几年" after 住房公积金单位缴存登记, "单位缴存住房公积金有几种方式"
-        after 退休一件事's member). A follow-up in a word or two the guide lacks ("一年能取几次", "二婚要带什么") stays
-        with it, and so does a thing to bring or where one's household is registered ("需要居住证吗", "我们都是外地户口
-        可以在这边办吗")."""
+        writes (see :meth:`_anothers_thing`: "护照有效期几年" after 住房公积金单位缴存登记, "租房合同备案在哪办" after
+        印章刻制备案). A follow-up in a word or two the guide lacks ("一年能取几次", "二婚要带什么") stays with it, and so
+        does a thing to bring or where one's household is registered ("需要居住证吗", "我们都是外地户口可以在这边办吗").
+        A bundle has no guide of its own: a follow-up in its context stays with it."""
         # the words of what is asked: a long follow-up's story ("我们俩都是外地户口，在这边工作好几年了，……请问可以
         # 直接在这边办吗") tells about the person, not about another service
         found = self._unwritten(question, context_item, question.ask_words)
