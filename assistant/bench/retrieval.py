@@ -218,6 +218,11 @@ def run_scenario(scenario: str, args: argparse.Namespace, asked: list[str]) -> N
     messages = long_messages()
     long_ms = _timed(qa.ask, messages) if messages else []
     normalising = _timed(index.normaliser, asked)
+    # a returning person's follow-ups: each development question asked in the conversation of another entry (the
+    # first that reads a word of another guide's pays the one-time loads: jieba's tags, every guide's passages)
+    names = sorted(set(qa.ranker.names))
+    follow_ups = [(question, names[(i * 7 + 1) % len(names)]) for i, question in enumerate(dev)]
+    follow_ms = _timed(lambda pair: qa.ask(pair[0], context_item=pair[1]), follow_ups)
 
     steps = ", ".join(f"{k} {v:.1f}" for k, v in built.get("steps", {}).items())
     print(f"entries                       {index.manifest['entries']}")
@@ -238,6 +243,10 @@ def run_scenario(scenario: str, args: argparse.Namespace, asked: list[str]) -> N
         f"p95 {_percentile(lengths, 95):.0f})"
     )
     print(f"  of which normalisation      {_summary(normalising)} (nlu/normalize.py, pinyin typo repair)")
+    print(
+        f"ask in a conversation         {_summary(follow_ms)} (dev questions, each in another entry's context; "
+        f"slowest {max(follow_ms):.0f} ms, the one-time loads)"
+    )
     if long_ms:
         print(
             f"ask, ~300-character messages {_summary(long_ms)} (real hotline messages of "

@@ -340,8 +340,8 @@ class QuestionAnswerer:
             or self.ranker.uses(position, [word])[0]
         ):
             return False
-        writers = sum(word in text for text in self._guides)
-        return self._writes(position, word) < writers < len(self._guides) / 2
+        # (the conversation's guide never writes it: it is one of the follow-up's unwritten words)
+        return 0 < sum(word in text for text in self._guides) < len(self._guides) / 2
 
     @functools.cached_property
     def _guides(self) -> tuple[str, ...]:

@@ -138,7 +138,7 @@ def _item_element(item: Item, element: str) -> str:
             "办理流程：", [f"{s.name}：{s.description}" for s in item.process.steps] or ["未知（来源未说明）"]
         )
         if item.process.online_steps:
-            text += "\n" + _lines("网上办理：", [f"{s.name}：{s.description}" for s in item.process.online_steps])
+            text += "\n" + _online_steps(item)
         return text
     if element == "time_limit":
         return (
@@ -158,8 +158,7 @@ def _item_element(item: Item, element: str) -> str:
     if element == "online":
         text = _online(item)
         if item.online.available and item.process.online_steps:
-            # how it is done online, following one's application included (进度查询)
-            text += "\n" + _lines("网上办理：", [f"{s.name}：{s.description}" for s in item.process.online_steps])
+            text += "\n" + _online_steps(item)  # how it is done online, following one's application included
         return text
     if element == "contact":
         return f"咨询电话：{contact_line(item.consult)}\n投诉电话：{contact_line(item.complaint)}"
@@ -216,6 +215,11 @@ def cut(text: str, limit: int = BRIEF_CHARS) -> str:
         ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, limit)]
         return (text[: ends[-1]] if ends else text[:limit]) + "……"
     return "\n".join(kept) + "\n……"
+
+
+def _online_steps(item: Item) -> str:
+    """The steps of doing it online, in full (the process element's and the online element's)."""
+    return _lines("网上办理：", [f"{s.name}：{s.description}" for s in item.process.online_steps])
 
 
 def _online(item: Item) -> str:

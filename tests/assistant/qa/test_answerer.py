@@ -1005,3 +1005,18 @@ def test_a_follow_up_about_a_thing_of_another_guides_is_not_answered_from_the_co
 ):
     answer = qa.ask(message, context_item=context)
     assert (answer.kind, answer.item) == (kind, item)
+
+
+def test_a_long_follow_up_told_the_hotline_way_is_read_by_its_ask_not_its_story(qa):
+    # the thing asked of (护照) takes a long follow-up out of the conversation about the housing fund ...
+    away = qa.ask(
+        "领导您好，我下个月要和单位同事去国外出差培训，想问一下护照的有效期一般是几年？谢谢",
+        context_item="住房公积金单位缴存登记",
+    )
+    assert away.kind == "answer" and away.item is not None and "护照" in away.item
+    # ... while a story of a house bought back home keeps the ask about drawing the fund with the conversation
+    kept = qa.ask(
+        "领导您好，我和爱人去年在老家买了房，今年想在这边把公积金取出来还房贷，请问在外地买房能取吗？谢谢",
+        context_item="住房公积金提取",
+    )
+    assert (kept.kind, kept.item) == ("answer", "住房公积金提取")
