@@ -168,6 +168,13 @@ class QuestionAnswerer:
     def thresholds(self) -> Thresholds:
         return self.decider.thresholds
 
+    def prepare(self) -> None:
+        """Do now what the first follow-up that names a thing of another guide's would otherwise wait for: every
+        guide's passages cut and jieba's parts of speech read (0.6 s at 2,336 entries). A serving process calls it
+        when its knowledge loads (:func:`assistant.serving.knowledge.load_knowledge`), so no person waits for it."""
+        names_a_thing("")
+        _ = self._guides
+
     def analyse(self, query: str) -> Question:
         """Read a message (any length, any script; never raises for odd input)."""
         return self.analyser.run(query)

@@ -49,7 +49,9 @@ def load_knowledge(
     """
     catalogue = load_directories(directories)
     index = open_index(directories, root, settings, progress=progress or (lambda _: None), catalogue=catalogue)
-    return Knowledge(catalogue=catalogue, index=index, qa=QuestionAnswerer.from_index(index))
+    qa = QuestionAnswerer.from_index(index)
+    qa.prepare()  # before it serves: the first follow-up does not pay for it
+    return Knowledge(catalogue=catalogue, index=index, qa=qa)
 
 
 class KnowledgeHolder:
