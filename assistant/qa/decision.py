@@ -25,7 +25,6 @@ from knowledge.schema import Item
 
 Kind = Literal["answer", "clarify", "out_of_scope", "empty"]
 UNFOUNDED = 1  # words (two characters or more) a long message naming no entry shares with it, at most, to be refused
-TOLD = 3  # ... and a long message asking nothing (a complaint, a plea), whether it names the entry or not
 # jieba's dictionary count from which a word is an everyday one (建设 26,381, 工程 16,869, 规划 5,445): a long message
 # naming no entry and sharing only such words with it is refused; 贷款 (4,000), 备案 (3,491), 户口 (1,072) name a service
 EVERYDAY = 5000
@@ -253,8 +252,6 @@ class Decider:
             return Decision("out_of_scope", ranked=scored.ranked)  # 施工扰民, 拖欠工资: a grievance, no service
         if not in_context and _proposes(question):
             return Decision("out_of_scope", ranked=scored.ranked)  # 建议取消…限制: a proposal, no service
-        if not in_context and scored.ranked and self._pleads(question, scored.ranked[0][0]):
-            return Decision("out_of_scope", ranked=scored.ranked)  # 红绿灯设置不当…希望改进: no service asked
         if (
             not in_context
             and question.element not in _HOW_TO
@@ -285,24 +282,6 @@ class Decider:
         if len(ranked) > 1 and self._undecided(question, scored):
             return Decision("clarify", confidence, ranked, choices=(top, ranked[1][0]))
         return Decision("answer", confidence, ranked, entry=top)
-
-    def _pleads(self, question: Question, top: int) -> bool:
-        """A long message that asks nothing, tells of nothing done elsewhere or online (see :data:`_ANYWHERE`) and
-        shares at most TOLD words with the best entry's names, aliases and FAQ is a complaint or a plea for the
-        government to act ("红绿灯设置不当……希望改进", "小区一直是临时用电……请帮百姓解决", "学校用地至今未落实……
-        请加快审批"), which no guide answers; the refusal gives the hotline, which takes them. One squarely about a
-        guide's subject still gets the guide ("非京籍孩子都无法上医保(一老一小)……希望促进整改": five words shared
-        with 城乡居民基本医疗保险参保登记, whose guide says who may enrol). When the rule was made (December 2026), it
-        took back 32 answers to the even rows of the unlabelled real messages (``python -m
-        assistant.evaluation.unlabelled --half even``), all wrong, and, checked on the odd rows after, 38, all wrong
-        (road and school-place complaints, proposals, disputes with a shop); on the labelled splits one answer went,
-        and it was wrong (a message on a child's 医保 answered with the 新生儿出生一件事 bundle)."""
-        return (
-            len(question.query) > LONG
-            and not _asking(question)
-            and not _ANYWHERE.search(question.query)
-            and self.shared_words(question, top) <= TOLD
-        )
 
     def _unfounded(self, question: Question, top: int, scored: Scored) -> bool:
         """A message that names no entry and shares (next to) nothing with the best one's names, aliases and FAQ is

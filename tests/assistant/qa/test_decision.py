@@ -225,8 +225,7 @@ def test_a_long_message_naming_nothing_and_sharing_one_word_with_the_best_entry_
     ranker = Ranker(NAMES, PRIORS, NAMING)
     decide = Decider(NAMES, ranker.uses, Thresholds(), stop_words=frozenset({"没有", "现在"})).decide
     story = (
-        "我们小区门口那条路修了两年还没完工，晚上也没有路灯，老人孩子出门很不方便，现在结婚的新人都不愿意来这里买房了，"
-        "怎么办？"
+        "我们小区门口那条路修了两年还没完工，晚上也没有路灯，老人孩子出门很不方便，现在结婚的新人都不愿意来这里买房了"
     )
     assert len(story) > 40
     scored = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
@@ -280,17 +279,14 @@ def test_a_word_and_the_part_of_it_jieba_also_cuts_are_one_word_shared():
     ranker = Ranker(NAMES, PRIORS, NAMING)
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
     scored = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
-    story = "能不能把结婚证做成电子版，和身份证一样在手机上就能出示，办事时不用再带纸质的证件跑来跑去，方便群众"
+    story = "希望把结婚证做成电子版，和身份证一样在手机上就能出示，办事时不用再带纸质的证件跑来跑去，方便群众"
     assert len(story) > 40
     # jieba's search mode cuts 结婚证 as 结婚 and 结婚证: written once, it is one word the entry's names use
-    content = ["结婚", "结婚证", "电子版", "身份", "身份证", "手机", "出示", "办事", "纸质", "证件", "群众"]
+    content = ["希望", "结婚", "结婚证", "电子版", "身份", "身份证", "手机", "出示", "办事", "纸质", "证件", "群众"]
     assert decide(question(content, text=story), scored).kind == "out_of_scope"
     # 结婚 written on its own as well is a second word
     married = "我们结婚十年了，" + story
     assert decide(question(content, text=married), scored).kind == "answer"
-    # ... unless the message asks nothing: a plea sharing so few words with the entry is no question about it
-    pleads = married.replace("能不能", "希望")
-    assert decide(question(content, text=pleads), scored).kind == "out_of_scope"
 
 
 def test_a_proposal_asking_nothing_is_refused_unless_about_doing_the_service_elsewhere_or_online():
