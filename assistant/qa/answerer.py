@@ -278,6 +278,11 @@ class QuestionAnswerer:
                     # a returning person's follow-up in the words of the conversation's guide ("需要拍照吗" after
                     # 内地居民结婚登记): about it, but a fact only where a sentence of it states that fact
                     return self._further(question, decision, signals, context_item, stated=True)
+            elif further and self._held(question, signals, context_item):
+                # a further ask of one message that asks no element ("这期间要是反悔了咋办？" after an ask about
+                # 内地居民离婚登记, "逾期会怎样？"): one message is one subject, so what its guide does not answer is
+                # said to be beyond that guide, not beyond the assistant's services
+                return self.compose(question, replace(decision, beyond=context_item))
         if self._stated(question, decision):
             decision = Decision("answer", decision.confidence, decision.ranked, entry=decision.ranked[0][0])
         return self.compose(question, decision)
@@ -297,6 +302,12 @@ class QuestionAnswerer:
             # the service is ours, this one fact is not in its guide: not "不在我能解答的范围内"
             return self.compose(question, replace(refused, beyond=context_item))
         return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
+
+    def _held(self, question: Question, signals: Signals, context_item: str) -> bool:
+        """Whether a question still ranks the conversation's entry first when no word of another entry's name takes
+        it away (see :meth:`~assistant.qa.ranking.Ranker.score`)."""
+        held = self.ranker.score(question, signals, context_item, switch=False).ranked
+        return bool(held) and self.ranker.names[held[0][0]] == context_item
 
     def _within(self, question: Question, context_item: str) -> bool:
         """Whether every word of a question (two characters or more, naming a subject; not one that only says what

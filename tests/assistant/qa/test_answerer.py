@@ -707,6 +707,11 @@ def test_a_further_ask_its_guide_does_not_answer_says_so_naming_the_guide(qa):
     answer = qa.ask("我想办居住证，1、要带什么材料？2、晚办了会不会罚款？")
     second = answer.answer.split("【第2问】")[1]
     assert "“居住证申领”的办事指南中找到答案" in second and "不在我能解答" not in second
+    # ... and an ask of no element at all: one message is one subject, so it is the first ask's guide that is named
+    answer = qa.ask("我们公司决定换法定代表人，1、变更法人要在多长时间内去办？2、逾期会怎样？")
+    assert answer.item == "公司变更登记"
+    second = answer.answer.split("【第2问】")[1]
+    assert "“公司变更登记”的办事指南中找到答案" in second and "不在我能解答" not in second
 
 
 def test_a_further_ask_is_held_to_the_first_ones_guide_unless_it_is_clearly_about_another(qa):
