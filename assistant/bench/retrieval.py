@@ -15,12 +15,13 @@ Scenarios (all of them when none is named):
 Per scenario it prints: entries; index build time and peak RSS (a fresh build in a child process, its peak RSS
 from ``wait4``), with the build's steps; index load time in a fresh process, from ``import`` to the first
 answer (median of three), its RSS then and once prepared for follow-ups as a serving process is
-(:meth:`assistant.qa.QuestionAnswerer.prepare`); ``ask`` latency p50 / p95 / p99 in process, over the development questions (short,
-typed questions; repeated to ``--questions``) and over ``--questions`` distinct questions (the development
-questions, then real citizen questions of MSGABench when ``../shared/data`` has them, some of them long
-messages), with the share of normalisation, and over 300 real hotline messages of about 300 characters, and over the development questions each asked as a
-follow-up in another entry's conversation; for ``bundled``, the throughput of ``assistant ask --json
---batch``; and the machine's load average, since the figures mean little on a busy machine.
+(:meth:`assistant.qa.QuestionAnswerer.prepare`); ``ask`` latency p50 / p95 / p99 in process, over the
+development questions (short, typed questions; repeated to ``--questions``) and over ``--questions`` distinct
+questions (the development questions, then real citizen questions of MSGABench when ``../shared/data`` has
+them, some of them long messages), with the share of normalisation, over 300 real hotline messages of about 300
+characters, and over the development questions each asked as a follow-up in another entry's conversation; for
+``bundled``, the throughput of ``assistant ask --json --batch``; and the machine's load average, since the
+figures mean little on a busy machine.
 
 Indexes are built under ``var/bench/index``. ``--quick`` reuses an up-to-date index there instead of
 rebuilding it (the build figures then come from its manifest, without peak RSS) and times 300 questions.
@@ -69,9 +70,9 @@ import json, sys
 from pathlib import Path
 from assistant.retrieval.index import Index
 from assistant.qa import QuestionAnswerer
+import os
 def rss_mb():  # resident now (not the peak: loading the index passes through more)
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-import os
 index = Index.load(Path(sys.argv[1]))
 qa = QuestionAnswerer.from_index(index)
 answer = qa.ask(sys.argv[2])

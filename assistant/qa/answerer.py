@@ -170,7 +170,7 @@ class QuestionAnswerer:
 
     def prepare(self) -> None:
         """Do now what the first follow-up that names a thing of another guide's would otherwise wait for: every
-        guide's passages cut and jieba's parts of speech read (0.6 s at 2,336 entries). A serving process calls it
+        guide's passages cut and jieba's parts of speech read (0.2 s at 2,336 entries). A serving process calls it
         when its knowledge loads (:func:`assistant.serving.knowledge.load_knowledge`), so no person waits for it."""
         names_a_thing("")
         _ = self._guides
