@@ -34,6 +34,7 @@ from assistant.qa.message import MAX_ASKS, PLACE_WORDS, asking_words, holds, wai
 from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
+from assistant.retrieval.types import Hit
 from knowledge.schema import Bundle, Item
 from nlu.segmenter import everyday_count, names_a_thing
 
@@ -295,19 +296,19 @@ class QuestionAnswerer:
         "过期会罚款吗？"), when it still ranks first: answered from its guide where the guide has what it asks,
         else said to be beyond that guide. ``stated``: a question about a fact (an amount, a period …) needs a
         sentence of the guide that states it ("契税交多少" is not answered with the registration fee)."""
-        held = self.ranker.score(question, signals, context_item, switch=False).ranked
-        if not held or self.ranker.names[held[0][0]] != context_item:
+        held = self._held(question, signals, context_item)
+        if not held:
             return self.compose(question, refused)
         if not self._found(question, held[0][0], stated=stated):
             # the service is ours, this one fact is not in its guide: not "不在我能解答的范围内"
             return self.compose(question, replace(refused, beyond=context_item))
         return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
 
-    def _held(self, question: Question, signals: Signals, context_item: str) -> bool:
-        """Whether a question still ranks the conversation's entry first when no word of another entry's name takes
-        it away (see :meth:`~assistant.qa.ranking.Ranker.score`)."""
+    def _held(self, question: Question, signals: Signals, context_item: str) -> list[Hit]:
+        """The question's ranking when no word of another entry's name takes it away from the conversation's entry
+        (see :meth:`~assistant.qa.ranking.Ranker.score`), if that entry still ranks first; else empty."""
         held = self.ranker.score(question, signals, context_item, switch=False).ranked
-        return bool(held) and self.ranker.names[held[0][0]] == context_item
+        return held if held and self.ranker.names[held[0][0]] == context_item else []
 
     def _within(self, question: Question, context_item: str) -> bool:
         """Whether every word of a question (two characters or more, naming a subject; not one that only says what
@@ -363,8 +364,9 @@ class QuestionAnswerer:
 
     @functools.cached_property
     def _guides(self) -> tuple[str, ...]:
-        """The words of every item's guide (its passages): cut once, when a follow-up first needs to know which
-        guides write a word (a few milliseconds for a few dozen guides)."""
+        """The words of every item's guide (its passages), cut once: by :meth:`prepare` in a serving process, else
+        when a follow-up first needs to know which guides write a word. Counting the guides that write a word scans
+        them all (about 1 ms a word at 2,336 entries)."""
         return tuple(self._text(i) for i, entry in enumerate(self.entries) if isinstance(entry, Item))
 
     def _unwritten(

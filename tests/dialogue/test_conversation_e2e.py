@@ -273,6 +273,14 @@ def test_real_messages_in_one_conversation(live_server):
     assert "【居民身份证补领】" in text(reply)
     reply = chat.say("不服怎么办")  # 不服 says what is asked: the guide's remedies, though it writes 有异议
     assert "【居民身份证补领】" in text(reply) and "行政复议" in text(reply)
+    reply = chat.say("护照有效期几年")  # 护照, a thing of another guide's: not answered from the ID card's
+    assert "【普通护照签发】" in text(reply) and "【居民身份证补领】" not in text(reply)
+    reply = chat.say("那要多少钱")  # the conversation is now about the passport
+    assert "【普通护照签发】" in text(reply) and "收费" in text(reply)
+    reply = chat.say("我们公司决定换法定代表人，1、变更法人要在多长时间内去办？2、逾期会怎样？")
+    assert "【公司变更登记】" in text(reply)
+    second = text(reply).split("【第2问】")[1]  # an ask of no element: beyond this guide, not beyond our services
+    assert "“公司变更登记”的办事指南中找到答案" in second and "不在我能解答" not in second
 
 
 def test_the_story_fills_the_checklist_in_and_only_the_rest_is_asked(live_server, holder):

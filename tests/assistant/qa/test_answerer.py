@@ -712,6 +712,14 @@ def test_a_further_ask_its_guide_does_not_answer_says_so_naming_the_guide(qa):
     assert answer.item == "公司变更登记"
     second = answer.answer.split("【第2问】")[1]
     assert "“公司变更登记”的办事指南中找到答案" in second and "不在我能解答" not in second
+    # ... also at the end of a long message told the hotline way, its asks unnumbered
+    answer = qa.ask(
+        "领导您好，我和老公商量好了协议离婚，听说去民政局交了申请还不能马上拿离婚证，请问中间要等多少天？"
+        "这期间要是反悔了咋办？谢谢"
+    )
+    assert answer.item == "内地居民离婚登记"
+    second = answer.answer.split("【第2问】")[1]
+    assert "“内地居民离婚登记”的办事指南中找到答案" in second and "不在我能解答" not in second
 
 
 def test_a_further_ask_is_held_to_the_first_ones_guide_unless_it_is_clearly_about_another(qa):
