@@ -572,6 +572,23 @@ def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa
         assert qa.ask(text).kind == "out_of_scope", (row, text)
 
 
+def test_a_real_question_asking_to_alter_a_record_no_guide_says_how_to_is_refused_and_renewal_is_still_answered(qa):
+    from assistant.evaluation.unlabelled import read_workbook
+
+    # real portal and traffic questions (real_dev.tsv, out of scope): changing a licence's contact details, binding a
+    # car, lowering a licence class, adding a bank card; they were answered or asked about with the renewal, the
+    # replacement or the withdrawal of the housing fund
+    rows = {("政务问答", 1317), ("政务问答", 1410), ("政务问答", 1941), ("自然语言理解", 128)}
+    messages = [r.text for r in read_workbook() if (r.sheet, r.row) in rows]
+    assert len(messages) == len(rows)
+    for text in messages:
+        assert qa.ask(text).kind == "out_of_scope", text
+    # renewing in other words is the renewal's own act
+    for text, item in (("驾照到期怎么更换", "机动车驾驶证期满换证"), ("身份证到期了怎么更换", "居民身份证换领")):
+        answer = qa.ask(text)
+        assert (answer.kind, answer.item) == ("answer", item), text
+
+
 def test_a_returning_shop_owner_gets_the_licence_but_not_an_answer_to_a_consumers_complaint(qa):
     from assistant.evaluation.unlabelled import read_workbook
 

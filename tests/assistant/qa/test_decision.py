@@ -380,6 +380,32 @@ def test_a_short_question_sharing_only_a_word_of_what_is_done_and_writing_one_it
     assert decide(divorce, some).kind == "answer"
 
 
+def test_a_short_question_asking_to_alter_a_record_in_a_word_its_guide_never_writes_is_refused():
+    ranker = Ranker(NAMES, PRIORS, Naming([{"身份证", "补领"}, {"身份证", "换领"}, set()]))
+    guide = "居民身份证 补领 换领 联系 方式 照片"
+    decide = Decider(NAMES, ranker.uses, Thresholds(), written=lambda entry, word: word in guide).decide
+    some = Scored(ranked=[(0, 1.0)], features=CONFIDENT)
+    # 变更 is done to the record, and the guide never says how: another service of the office's
+    change = question(["身份证", "联系", "方式", "变更"], text="如何变更身份证的联系方式？")
+    assert decide(change, some).kind == "out_of_scope"
+    # a guide that writes the act answers it
+    guide += " 变更"
+    assert decide(change, some).kind == "answer"
+    # 更换 is what a name's 换 (换领) does, whatever the guide writes
+    renew = question(["身份证", "到期", "更换"], text="身份证到期了怎么更换")
+    assert decide(renew, Scored(ranked=[(1, 1.0)], features=CONFIDENT)).kind == "answer"
+    assert decide(renew, some).kind == "out_of_scope"  # 居民身份证补领 has no 换 in its name
+    # a question naming the entry is about it, whatever it asks
+    named = Question(
+        query="身份证补领后联系方式怎么变更",
+        text="身份证补领后联系方式怎么变更",
+        words=["身份证", "补领", "变更"],
+        content=["身份证", "补领", "变更"],
+        mentions=[("id-card-replacement", "身份证补领")],
+    )
+    assert decide(named, some).kind == "answer"
+
+
 def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
     ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "扯证", "登记"}]))
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
