@@ -147,6 +147,7 @@ class QuestionAnswerer:
             everyday,
             self._writes,
             frozenset(i for i, e in enumerate(entries) if isinstance(e, Item) and for_operators(e)),
+            names_a_thing,
         )
 
     @classmethod

@@ -589,6 +589,21 @@ def test_a_real_question_asking_to_alter_a_record_no_guide_says_how_to_is_refuse
         assert (answer.kind, answer.item) == ("answer", item), text
 
 
+def test_a_real_question_naming_three_things_its_guide_never_writes_is_refused(qa):
+    from assistant.evaluation.unlabelled import read_workbook
+
+    # a medical insurance account's password, a Beijing subsidy for diesel lorries: answered with the enrolment and
+    # the old-age allowance before
+    rows = {("政务问答", 1442), ("政务问答", 702)}
+    messages = [r.text for r in read_workbook() if (r.sheet, r.row) in rows]
+    assert len(messages) == len(rows)
+    for text in messages:
+        assert qa.ask(text).kind == "out_of_scope", text
+    # told in everyday speech, a question its guide answers stays answered
+    answer = qa.ask("社保卡做好了可以让家人代领吗")
+    assert (answer.kind, answer.item) == ("answer", "社会保障卡申领")
+
+
 def test_a_bundle_writes_what_its_own_text_and_its_members_guides_write(qa):
     from assistant.evaluation.unlabelled import read_workbook
 

@@ -406,6 +406,34 @@ def test_a_short_question_asking_to_alter_a_record_in_a_word_its_guide_never_wri
     assert decide(named, some).kind == "answer"
 
 
+def test_a_short_question_naming_three_things_its_guide_never_writes_is_refused_whatever_it_shares():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"医疗", "保险", "医疗保险", "居民"}]))
+    counts = {"医疗": 3_488, "保险": 2_000, "医疗保险": 40, "居民": 6_948, "重置": 200, "账户": 489, "密码": 900}
+    guide = "内地居民结婚登记 医疗保险 居民"
+    verbs = {"重置"}
+    decide = Decider(
+        NAMES,
+        ranker.uses,
+        Thresholds(),
+        everyday=lambda word: counts.get(word, 0),
+        written=lambda entry, word: word in guide,
+        thing=lambda word: word not in verbs,
+    ).decide
+    some = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    reset = question(
+        ["医疗", "保险", "医疗保险", "居民", "重置", "账户", "密码"], text="如何重置城乡居民医疗保险账户密码"
+    )
+    # sharing a rare word (医疗保险) keeps it from the rule for strangers; 重置 is a verb, 账户 and 密码 two things
+    assert decide(reset, some).kind == "answer"
+    verbs.clear()  # three things the guide never writes
+    assert decide(reset, some).kind == "out_of_scope"
+    guide += " 密码"  # ... two
+    assert decide(reset, some).kind == "answer"
+    guide = guide.replace(" 密码", "")
+    counts["密码"] = 0  # a word jieba's dictionary does not know (its HMM made it) names nothing for certain
+    assert decide(reset, some).kind == "answer"
+
+
 def test_two_characters_jieba_cut_apart_count_as_the_word_of_the_entrys_names_they_make():
     ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"结婚", "扯证", "登记"}]))
     decide = Decider(NAMES, ranker.uses, Thresholds()).decide
