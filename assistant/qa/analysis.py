@@ -25,6 +25,7 @@ from assistant.qa.message import (
     asks_policy,
     element_for,
     read_message,
+    wished,
     words_inside,
 )
 from assistant.retrieval.bm25 import tokens
@@ -241,6 +242,11 @@ class QuestionAnalyser:
         element = element_for(kind, question.element, told=told)
         if element in (None, "basis") and asks_policy(message.asks[0].text if message.asks else query):
             element = "conditions"  # 幼升小的政策: who may, on what terms
+        # a wish that a service could be done elsewhere or online asks where (the guide's 通办范围 first), or whether
+        # online, it may be done
+        wish = wished(query, [ask.text for ask in message.asks] or [query])
+        if wish is not None:
+            element, kind = wish, "elsewhere" if wish == "location" else kind
         return replace(
             question,
             element=element,

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.qa.analysis import Question, subject_words
-from assistant.qa.message import LONG, asking_clauses
+from assistant.qa.message import ANYWHERE, LONG, PROPOSAL, asking_clauses
 from assistant.qa.ranking import Scored, related
 from assistant.retrieval.types import NAME_ACTS, Hit
 from knowledge.schema import Item
@@ -157,9 +157,9 @@ def _grieves(question: Question) -> bool:
 
 
 def _proposes(question: Question) -> bool:
-    """Whether a message asks nothing and makes a proposal (see :data:`_PROPOSAL`) that is not about doing a service
-    elsewhere or online."""
-    return not _asking(question) and bool(_PROPOSAL.search(question.query)) and not _ANYWHERE.search(question.query)
+    """Whether a message asks nothing and makes a proposal (see :data:`~assistant.qa.message.PROPOSAL`) that is not
+    about doing a service elsewhere or online."""
+    return not _asking(question) and bool(PROPOSAL.search(question.query)) and not ANYWHERE.search(question.query)
 
 
 def standalone(word: str, words: Sequence[str], text: str) -> bool:
@@ -179,15 +179,6 @@ def standalone(word: str, words: Sequence[str], text: str) -> bool:
         for found in re.finditer(re.escape(other), text):
             covered[found.start() : found.end()] = [True] * len(other)
     return any(not all(covered[start:end]) for start, end in places)
-
-
-# ... and so is a proposal that asks nothing (建议取消…, 呼吁…, #人民建议#): a change for the government to weigh, which
-# no guide answers; the refusal gives the hotline, which takes proposals. Such messages took the guide of whatever
-# their subject shared words with among the unlabelled real messages (二手房 proposals 不动产转移登记, school
-# proposals the enrolment). One about doing a service elsewhere or online ("建议婚姻登记全国通办") is answered by the
-# guide's place and online elements and stays; so does 建议 as a noun ("给与一定的建议", "几点建议")
-_PROPOSAL = re.compile(r"(?<![的些点条])建议|呼吁|献策")
-_ANYWHERE = re.compile(r"异地|跨省|跨市|跨区|全国|联网|通办|线上|网上|在线|户籍地|户口所在地|回老家|两地跑")
 
 
 # a writer who speaks for an organisation, or runs or is about to run something: 我们公司, 我们是刚注册的一家小公司,

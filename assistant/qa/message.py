@@ -223,6 +223,27 @@ def asking_clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSES.findall(text) if _ASKING.search(clause)]
 
 
+# a proposal that asks nothing (建议取消…, 呼吁…, #人民建议#): a change for the government to weigh, which no guide
+# answers; the refusal gives the hotline, which takes proposals. Such messages took the guide of whatever their
+# subject shared words with among the unlabelled real messages (二手房 proposals 不动产转移登记, school proposals the
+# enrolment). One about doing a service elsewhere or online ("建议婚姻登记全国通办") is answered by the guide's place
+# and online elements and stays; so does 建议 as a noun ("给与一定的建议", "几点建议")
+PROPOSAL = re.compile(r"(?<![的些点条])建议|呼吁|献策")
+ANYWHERE = re.compile(r"异地|跨省|跨市|跨区|全国|联网|通办|线上|网上|在线|户籍地|户口所在地|回老家|两地跑")
+# ... and a wish, as a proposal is or in other words (希望, 恳请)
+_WISH = re.compile(r"(?<![的些点条])建议|呼吁|献策|希望|盼望|恳请")
+_ONLINE = re.compile(r"网上|线上|在线|手机|电脑|掌上|APP|app|小程序")
+
+
+def wished(text: str, asks: Sequence[str]) -> str | None:
+    """The element a message asks that asks nothing and wishes a service could be done elsewhere or online
+    ("建议能够在全国范围内，异地办理结婚证", "希望婚姻登记全国联网"): where it may be done (``location``, with the guide's
+    通办范围), or ``online`` where it wishes for it on a phone, a computer or the web; None for any other message."""
+    if any(asking_clauses(ask) for ask in asks) or not _WISH.search(text) or not ANYWHERE.search(text):
+        return None
+    return "online" if _ONLINE.search(text) else "location"
+
+
 def waits_on_office(text: str) -> bool:
     """Whether a question of how long is about the office's part: a decision, a certificate, the money
     ("多少天内会作出决定", "几天出证", "多久到账")."""

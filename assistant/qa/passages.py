@@ -91,6 +91,7 @@ RARE = 3  # passages of a guide holding a word, at most, for it to tell one of t
 _QUESTION_END = re.compile(r"[吗呢么？?]$")  # an alias that is a question ("上下班路上出车祸算工伤吗") names no item
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
 ALIKE = 2  # an FAQ asking the same in other words holds this many of the ask's own words at least
+WHOLE_RULE = 150  # a 通办范围 this long at most is quoted whole to whether a service may be done elsewhere
 _HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
 # words of asking that the question words of the templates leave in
 _ASKING_WORDS = frozenset(
@@ -206,7 +207,12 @@ def best_passage(
         # 二手车，能在示例市直接过户吗"), else the guide's 通办范围
         guide = cut if cut is not None else passages(item)
         rule = _faq_asking(guide, own) if own else None
-        rule = rule or next((p for p in guide if p.element == "cross_region"), None)
+        # the whole of a short 通办范围 ("属地管理……；可通过“跨省通办”在居住地提交申请"), else its first sentence
+        rules = [p for p in guide if p.element == "cross_region"]
+        whole = "".join(p.text for p in rules)
+        if len(rules) > 1 and len(whole) <= WHOLE_RULE:
+            rules = [Passage("cross_region", whole)]
+        rule = rule or next(iter(rules), None)
         if rule is not None or strict:
             return rule
         answer_type = "yes_no"

@@ -604,6 +604,26 @@ def test_a_real_question_naming_three_things_its_guide_never_writes_is_refused(q
     assert (answer.kind, answer.item) == ("answer", "社会保障卡申领")
 
 
+def test_a_real_wish_that_a_service_could_be_done_elsewhere_is_answered_with_the_whole_of_its_rule(qa):
+    from assistant.evaluation.unlabelled import read_workbook
+
+    # real hotline proposals (real_dev.tsv): a disability certificate applied for in another city, marriage
+    # registered anywhere in the country; they were answered with the materials and the conditions
+    texts = {
+        (r.sheet, r.row): r.text
+        for r in read_workbook()
+        if (r.sheet, r.row) in {("情感分类", 3804), ("情感分类", 4304)}
+    }
+    for row, item, rule in (
+        (3804, "残疾人证申领", "属地管理，由户籍所在地县级残联核发；可通过“跨省通办”在居住地提交申请"),
+        (4304, "内地居民结婚登记", "全国通办：内地居民可在全国任一婚姻登记机关办理结婚登记"),
+    ):
+        answer = qa.ask(texts[("情感分类", row)])
+        assert (answer.kind, answer.item, answer.element) == ("answer", item, "location")
+        # the reply leads with the guide's 通办范围, quoted whole
+        assert answer.answer.split("\n")[1].startswith(rule), answer.answer
+
+
 def test_a_bundle_writes_what_its_own_text_and_its_members_guides_write(qa):
     from assistant.evaluation.unlabelled import read_workbook
 

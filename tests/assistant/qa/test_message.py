@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.qa.message import MAX_ASKS, answer_type, asking_clauses, asks_policy, element_for, read_message
+from assistant.qa.message import (
+    MAX_ASKS,
+    answer_type,
+    asking_clauses,
+    asks_policy,
+    element_for,
+    read_message,
+    wished,
+)
 
 
 def test_a_salutation_and_a_closing_formula_are_not_part_of_what_is_asked() -> None:
@@ -228,3 +236,18 @@ def test_a_period_the_law_sets_is_asked_of_the_conditions_whatever_other_element
     # period, the conditions do (自成立之日起三十日内)
     assert element_for("period", element) == "conditions"
     assert element_for("place", "location") == "location"
+
+
+@pytest.mark.parametrize(
+    ("text", "element"),
+    [
+        ("我向您献策。建议能够在全国范围内，异地办理结婚证、离婚证，不再需要回到某一方户口所在地办理。", "location"),
+        ("目前婚姻登记需在任意一方户籍所在地办理，希望婚姻登记全国联网，在任何城市都能办理。", "location"),
+        ("跨省转移社保太麻烦，希望能在手机或者电脑上办理，不用两地跑。", "online"),
+        ("建议取消二手房交易的限购政策。", None),  # a proposal, but not about where or how: no element of a guide's
+        ("希望婚姻登记全国联网，异地可以办吗？", None),  # it asks: its ask says what
+        ("医保异地备案咨询电话", None),  # a question typed into a search box wishes nothing
+    ],
+)
+def test_a_message_wishing_a_service_could_be_done_elsewhere_or_online_asks_where_or_whether_online(text, element):
+    assert wished(text, [ask.text for ask in read_message(text).asks] or [text]) == element

@@ -66,6 +66,14 @@ def test_whether_it_may_be_done_here_is_answered_by_the_guides_cross_region_rule
     # an FAQ asking just that leads before it
     lead = best_passage(guide("机动车转移登记"), ["外地", "二手车", "直接", "过户"], "elsewhere")
     assert lead is not None and lead.question.startswith("买外地的二手车")
+    # a short rule of several sentences is quoted whole (where the application is made, and where the licence is
+    # collected); a long one by its first sentence
+    renewal = guide("机动车驾驶证期满换证")
+    lead = best_passage(renewal, ["驾驶证", "这边", "换证"], "elsewhere")
+    assert lead is not None and lead.text == renewal.cross_region
+    long = renewal.model_copy(update={"cross_region": renewal.cross_region + "。" + "外地驾驶人须另行预约。" * 12})
+    lead = best_passage(long, ["驾驶证", "这边", "换证"], "elsewhere")
+    assert lead is not None and lead.text == renewal.cross_region.split("；")[0] + "；"
 
 
 def test_a_fact_question_naming_only_the_service_leads_with_the_sentence_stating_the_fact(guide) -> None:
