@@ -77,7 +77,10 @@ _WORKS = re.compile(
 # 证"): the developer's first registration (不动产首次登记, which the catalogue lacks), not a transfer of one's own
 _CERTIFICATE = re.compile(r"房产证|产权证|不动产权证|不动产证|房本|大产证|大证")
 _WAITED = re.compile(r"何时|什么时候|什么时间|哪年|迟迟|一直没|一直不|至今|进度|进展|下来|下发|办不下来|拿不到|还没")
-_NEW_HOME = re.compile(r"交房|入住|开发商|开放商|回迁|楼盘|首次登记|安置房|业主|确权|大产权|小产权")
+# (a housing estate named: 小区, or a masked name of one, "****苑", "****家园")
+_NEW_HOME = re.compile(
+    r"交房|入住|开发商|开放商|回迁|楼盘|首次登记|安置房|业主|确权|大产权|小产权|小区|\*{2,}(?:苑|家园|花园|公寓|园)"
+)
 _RESOLD = re.compile(r"过户|二手房")  # a home bought from its owner: its certificate comes with the transfer
 # ... and so is an ask about how school places are allocated (单校划片, 多校划片, 顺位, 派位, 学区, 学位), which school a
 # home leads to (对口, 对应的初中, 哪所, 能否分到), or whether and when a school recruits (招不招生, 什么时候招生): the

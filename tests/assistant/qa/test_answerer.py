@@ -541,8 +541,9 @@ def test_a_returning_persons_follow_up_in_the_words_of_the_conversations_guide_i
 # 义务教育阶段新生入学登记 before
 PUBLIC_WORKS = (59, 399, 707, 1038, 1395, 5941, 10119)
 # ... and asking when the certificate of a new home will be issued (the developer's first registration, which the
-# catalogue lacks): answered with 不动产转移登记 or 不动产抵押登记 before
-NEW_HOME_CERTIFICATE = (1927, 2047, 2730, 3208, 8495)
+# catalogue lacks): answered with 不动产转移登记 or 不动产抵押登记 before; 7979 and 8933 (real_dev.tsv) name the estate
+# only, masked ("****苑", "****家园")
+NEW_HOME_CERTIFICATE = (1927, 2047, 2730, 3208, 8495, 7979, 8933)
 # ... and asking how school places are allocated (单校划片, 顺位, 派位): the city's enrolment policy, which the guide
 # of 义务教育阶段新生入学登记 does not state; answered with its registration before
 SCHOOL_PLACES = (462, 951, 2579, 2602, 2661)
