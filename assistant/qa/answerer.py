@@ -385,33 +385,16 @@ class QuestionAnswerer:
         return own, [word for word in own if not self._writes(position, word)]
 
     def _text(self, position: int) -> str:
-        """The words of an entry's guide, kept with them: an item's passages; a bundle's own text (its names,
-        overview, steps, basis and FAQ) and its members' guides."""
+        """The words of an item's guide (its passages), kept with them."""
         text = self._texts.get(position)
         if text is None:
-            entry = self.entries[position]
-            if isinstance(entry, Item):
-                text = "".join(p.match or p.text for p in self._cut(position))
-            else:
-                members = [self.ranker.position(name) for name in entry.members]
-                text = "".join(
-                    [
-                        entry.name,
-                        *entry.aliases,
-                        entry.overview,
-                        *(step.name + step.description for step in entry.process.steps),
-                        *(basis.text for basis in entry.basis),
-                        *(faq.question + faq.answer for faq in entry.faq),
-                        *(self._text(i) for i in members if i is not None and isinstance(self.entries[i], Item)),
-                    ]
-                )
-            self._texts[position] = text
+            text = self._texts[position] = "".join(p.match or p.text for p in self._cut(position))
         return text
 
     def _writes(self, position: int, word: str) -> bool:
-        """Whether the guide of the entry at ``position`` writes ``word`` (a bundle's: its own text or a member's
-        guide)."""
-        return word in self._text(position)
+        """Whether the guide of the entry at ``position`` writes ``word`` (a bundle's, which has no passages of its
+        own: taken as yes)."""
+        return not isinstance(self.entries[position], Item) or word in self._text(position)
 
     def _cut(self, position: int) -> tuple[Passage, ...]:
         """The passages of the item at ``position``, cut when first needed."""
