@@ -416,7 +416,7 @@ class Decider:
         A thing is a noun jieba's dictionary knows (:attr:`thing`, counted at least once): the words its HMM makes of
         everyday speech (后交, 前要 of "交强险", "营业前要") and the words it tags otherwise (做好) are none, so
         "社保卡做好了可以让家人代领吗" (家人, 代领) stays answered. Only the clauses that ask count: who the writer is
-        and whom it is for are told beside them ("我是公司人事，新来的员工之前在外省交的养老保险……能在网上申请吗": 人事,
+        and whom it is for are told beside them ("我在单位管人事，有个员工在外省交过养老保险，能在网上申请转过来吗": 人事,
         员工 and 外省 are the story). When the rule was made (December 2026), it took back 4 answers to the even half
         of the unlabelled real messages and 4 of the odd half, all wrong (a pension's 浮动费率档次, a road transport
         qualification, 直管公房 退租), and on ``real_dev.tsv`` a further ask of a long message; on the written splits
