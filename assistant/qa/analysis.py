@@ -246,7 +246,9 @@ class QuestionAnalyser:
         # online, it may be done
         wish = wished(query, [ask.text for ask in message.asks] or [query])
         if wish is not None:
-            element, kind = wish, "elsewhere" if wish == "location" else kind
+            element = wish
+            if wish == "location":
+                kind = "elsewhere"
         return replace(
             question,
             element=element,
