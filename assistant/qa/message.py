@@ -145,6 +145,7 @@ _PERIOD = re.compile(
     r"|领多|发多|能领|可以领|领几|交满|缴满|交够|缴够|缴费.{0,4}年|交了?多少年|满多少年|满几年"
     r"|多久.{0,4}一次|几年一次|每几年|多久(?:必须|得|应当|应该)|冷静期|等待期"
     r"|满多久|满多长时间|住满|住够|(?:多久|多长时间)(?:以后|之后|后)?才(?:能|可以)"  # 来多久才能办居住证: a wait first
+    r"|(?<!办理)(?<!办结)(?<!审批)(?<!审核)(?<!承诺)(?<!法定)(?<![时办])期限"  # 贷款期限是多少: the loan's term, not the office's
     rf"|{_HOW_LONG}(?:还|都|一直)?[不没未](?:开工|办|用|去|交|缴|换|审|检|领)"  # 多长时间不开工: a deadline
 )
 _EARLY = re.compile(r"提前(?!还|退休)")
@@ -265,6 +266,22 @@ def asks_policy(text: str) -> bool:
     return "政策" in text and not _LAW_ASKED.search(text)
 
 
+# the element that states a quantity of each kind, where the element classifier took the ask for one of a telephone
+# number ("……是多少"): how long the office takes is its time limit, a fee its fee, how often one goes its visits, a
+# certificate's validity its result, and a period, an age, a number or a share of the person's a condition
+_QUANTITY: dict[AnswerType, str] = {
+    "duration": "time_limit",
+    "amount": "fee",
+    "count": "visits",
+    "validity": "result",
+    "period": "conditions",
+    "age": "conditions",
+    "number": "conditions",
+    "ratio": "conditions",
+    "benefit": "conditions",
+}
+
+
 def element_for(kind: AnswerType | None, element: str | None, *, told: bool = False) -> str | None:
     """The element asked, given the kind of answer expected (the other way round from ``_HELD``): disagreeing with a
     decision (不服, 复议) is answered by the guide's rights and remedies, which no template teaches; how long a
@@ -277,16 +294,19 @@ def element_for(kind: AnswerType | None, element: str | None, *, told: bool = Fa
     is left to it ("单位让开个无犯罪证明" is asked of the overview)."""
     if kind == "remedy":
         return "rights_remedies"
+    if element == "contact" and kind in _QUANTITY:
+        # a telephone number states no quantity: "法定婚龄是多少", "股份公司发起人最多可以有多少人" ask a condition
+        return _QUANTITY[kind]
     if kind in ("eligibility", "yes_no") and element is None:
         return "conditions"
     if kind == "validity" and element in (None, "time_limit"):
         return "result"
-    if kind == "period" and element in ("time_limit", "result", "fee", "location", "contact"):
-        return "conditions"  # nor does a place or a telephone number state one ("最晚要在几天之内去把……办了")
+    if kind == "period" and element in ("time_limit", "result", "fee", "location"):
+        return "conditions"  # nor does a place state one ("最晚要在几天之内去把……办了")
     if kind == "benefit" and element in (None, "fee", "time_limit"):
         return "conditions"
-    if kind == "age" and element in (None, "contact", "fee", "time_limit"):
-        return "conditions"  # "法定婚龄是多少" asks no telephone number: an age the guide requires is a condition
+    if kind == "age" and element in (None, "fee", "time_limit"):
+        return "conditions"  # an age the guide requires is a condition
     if kind == "document" and element is None and told:
         return "materials"
     return element

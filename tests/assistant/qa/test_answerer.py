@@ -874,6 +874,23 @@ def test_the_legal_age_of_marriage_is_answered_however_it_is_asked(qa, query):
     assert answer.answer.count("男不得早于二十二周岁") == 1
 
 
+@pytest.mark.parametrize(
+    ("query", "item", "stated"),
+    [
+        ("股份公司发起人最多可以有多少人", "股份有限公司设立登记", "二百人以下"),
+        ("公积金缴存比例最低是多少", "住房公积金单位缴存登记", "5%"),
+        ("住房公积金个人住房贷款期限是多少？", "住房公积金贷款申请", "期限和利率按国家规定"),
+    ],
+)
+def test_a_question_of_how_many_or_how_long_is_not_answered_with_the_telephone_number(qa, query, item, stated):
+    # "……是多少" was read as asking a telephone number: the reply gave 咨询电话 (after the sentence stating the number,
+    # where one did); the conditions state it. A loan's 期限 is its term, not the time the office takes
+    answer = qa.ask(query)
+    assert (answer.kind, answer.item, answer.element) == ("answer", item, "conditions")
+    assert stated in answer.answer
+    assert "咨询电话" not in answer.answer
+
+
 def test_a_fact_the_guide_states_in_a_sentence_of_its_own_is_answered_below_the_refusal_line(holder):
     # a question about a fact that shares few words with the guide's names is answered from the sentence stating it
     # (Thresholds.stated); one asking no fact is refused below the line

@@ -118,6 +118,10 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("身份证还有俩月才过期，现在能提前去换吗", "period"),  # may it be done early: how early the law allows
         ("公积金贷款能提前还吗", "yes_no"),  # paying a loan back early is no period of the law's
         ("股份公司发起人最多可以有多少人", "number"),
+        ("住房公积金个人住房贷款期限是多少", "period"),  # the loan's term is a period of the person's
+        ("新成立的单位办缴存登记有没有期限", "period"),
+        ("办理期限是多久", "duration"),  # the office's time
+        ("法定期限是多少天", "duration"),
         ("对工伤认定结果不服怎么办", "remedy"),  # disagreeing with a decision
         ("低保被取消了，想申请行政复议", "remedy"),
         ("简易注销公示期间没异议要等几天", "duration"),  # creditors' objections, not a remedy
@@ -236,6 +240,27 @@ def test_a_period_the_law_sets_is_asked_of_the_conditions_whatever_other_element
     # period, the conditions do (自成立之日起三十日内)
     assert element_for("period", element) == "conditions"
     assert element_for("place", "location") == "location"
+
+
+@pytest.mark.parametrize(
+    ("kind", "element"),
+    [
+        ("duration", "time_limit"),
+        ("amount", "fee"),
+        ("count", "visits"),
+        ("validity", "result"),
+        ("age", "conditions"),
+        ("number", "conditions"),
+        ("ratio", "conditions"),
+        ("benefit", "conditions"),
+    ],
+)
+def test_a_quantity_is_never_asked_of_the_telephone_number(kind, element):
+    # "……是多少" reads to the element classifier as asking a telephone number ("股份公司发起人最多可以有多少人",
+    # "公积金缴存比例最低是多少" were answered with 咨询电话); the element stating that kind of quantity is asked
+    assert element_for(kind, "contact") == element
+    assert element_for("phone", "contact") == "contact"
+    assert element_for("place", "contact") == "contact"
 
 
 @pytest.mark.parametrize(
