@@ -136,7 +136,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 # - "benefit": what a person receives (低保每月领多少, 失业金一个月多少钱): never answered with 收费标准：不收费.
 _PROCESSING = re.compile(
     r"办好|办完|办下来|(?<![生定住留停])下来|拿到|拿证|取证|出证|下证|到账|审批|审核|批下来|批复|批不批|批准|答复|回复|告诉我|通知我"
-    r"|出结果|办结|多快|等多久|当天|当场|工作日|作出决定|给决定|来检查"
+    r"|出结果|给结果|办结|多快|等多久|当天|当场|工作日|作出决定|给决定|来检查"
 )
 _HOW_LONG = r"(?:多久|多长时间|[几多少]+个?(?:天|日|周|月|年|工作日))"  # a span of time asked
 _PERIOD = re.compile(
@@ -267,7 +267,7 @@ def asks_policy(text: str) -> bool:
 
 
 # the element that states a quantity of each kind, where the element classifier took the ask for one of a telephone
-# number ("……是多少"): how long the office takes is its time limit, a fee its fee, how often one goes its visits, a
+# number ("……是多少") or of the ways online (网上提交……几天): how long the office takes is its time limit, a fee its fee, how often one goes its visits, a
 # certificate's validity its result, and a period, an age, a number or a share of the person's a condition
 _QUANTITY: dict[AnswerType, str] = {
     "duration": "time_limit",
@@ -294,15 +294,20 @@ def element_for(kind: AnswerType | None, element: str | None, *, told: bool = Fa
     is left to it ("单位让开个无犯罪证明" is asked of the overview)."""
     if kind == "remedy":
         return "rights_remedies"
-    if element == "contact" and kind in _QUANTITY:
-        # a telephone number states no quantity: "法定婚龄是多少", "股份公司发起人最多可以有多少人" ask a condition
+    if element in ("contact", "online") and kind in _QUANTITY:
+        # a telephone number states no quantity ("法定婚龄是多少", "股份公司发起人最多可以有多少人" ask a condition), nor
+        # whether it may be done online ("网上提交提取申请以后，法定几天之内给结果": the time limit)
         return _QUANTITY[kind]
     if kind in ("eligibility", "yes_no") and element is None:
         return "conditions"
     if kind == "validity" and element in (None, "time_limit"):
         return "result"
-    if kind == "period" and element in ("time_limit", "result", "fee", "location"):
-        return "conditions"  # nor does a place state one ("最晚要在几天之内去把……办了")
+    if kind in ("period", "ratio") and element not in ("conditions", "basis", "rights_remedies"):
+        # nor does a place, a list of papers or a step state one ("最晚要在几天之内去把……办了", "新成立的单位要在多少
+        # 天内去办缴存登记", "清算结束后多少天内要去申请注销登记"); a share (首付最少几成, 按工资百分之几) is a condition too
+        return "conditions"
+    if kind == "number" and element is None:
+        return "conditions"  # "一对夫妻可以生几个孩子": how many the guide allows
     if kind == "benefit" and element in (None, "fee", "time_limit"):
         return "conditions"
     if kind == "age" and element in (None, "fee", "time_limit"):

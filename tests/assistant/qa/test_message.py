@@ -121,6 +121,7 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("住房公积金个人住房贷款期限是多少", "period"),  # the loan's term is a period of the person's
         ("新成立的单位办缴存登记有没有期限", "period"),
         ("办理期限是多久", "duration"),  # the office's time
+        ("网上提交提取申请以后，法定几天之内给结果？", "duration"),  # when the office gives its result
         ("法定期限是多少天", "duration"),
         ("对工伤认定结果不服怎么办", "remedy"),  # disagreeing with a decision
         ("低保被取消了，想申请行政复议", "remedy"),
@@ -234,12 +235,23 @@ def test_a_policy_is_asked_unless_its_law_is(ask, policy):
     assert asks_policy(ask) is policy
 
 
-@pytest.mark.parametrize("element", ["time_limit", "result", "fee", "location", "contact"])
+@pytest.mark.parametrize(
+    "element", ["time_limit", "result", "fee", "location", "contact", "materials", "process", "visits", "online", None]
+)
 def test_a_period_the_law_sets_is_asked_of_the_conditions_whatever_other_element_the_words_suggest(element):
     # "请问公司成立以后最晚要在几天之内去把单位社保开户登记办了": 去把……办了 read as where to go; a place states no
-    # period, the conditions do (自成立之日起三十日内)
+    # period, the conditions do (自成立之日起三十日内); nor do the papers ("新成立的单位要在多少天内去办缴存登记" was
+    # read as asking materials) or the steps ("清算结束后多少天内要去申请注销登记": process). A share of the person's
+    # (首付最少几成: fee, 按工资百分之几: materials) is a condition too
     assert element_for("period", element) == "conditions"
+    assert element_for("ratio", element) == "conditions"
     assert element_for("place", "location") == "location"
+
+
+def test_the_law_behind_a_period_is_still_its_basis_and_how_many_papers_still_the_materials():
+    assert element_for("period", "basis") == "basis"  # 冷静期是哪部法律规定的
+    assert element_for("number", "materials") == "materials"  # 补领结婚证要几张照片
+    assert element_for("number", None) == "conditions"  # 一对夫妻可以生几个孩子: how many the guide allows
 
 
 @pytest.mark.parametrize(
@@ -255,10 +267,11 @@ def test_a_period_the_law_sets_is_asked_of_the_conditions_whatever_other_element
         ("benefit", "conditions"),
     ],
 )
-def test_a_quantity_is_never_asked_of_the_telephone_number(kind, element):
+def test_a_quantity_is_never_asked_of_the_telephone_number_or_the_ways_online(kind, element):
     # "……是多少" reads to the element classifier as asking a telephone number ("股份公司发起人最多可以有多少人",
     # "公积金缴存比例最低是多少" were answered with 咨询电话); the element stating that kind of quantity is asked
     assert element_for(kind, "contact") == element
+    assert element_for(kind, "online") == element  # nor of the ways online ("网上提交以后几天给结果")
     assert element_for("phone", "contact") == "contact"
     assert element_for("place", "contact") == "contact"
 
