@@ -22,6 +22,7 @@ from assistant.qa.message import (
     Ask,
     Message,
     answer_type,
+    asks_contact,
     asks_policy,
     element_for,
     read_message,
@@ -240,6 +241,9 @@ class QuestionAnalyser:
         if kind is None and bare:
             kind = answer_type(self._clauses(message.focus), question.element)
         element = element_for(kind, question.element, told=told)
+        if element == "contact" and kind in (None, "yes_no", "eligibility") and not asks_contact(query):
+            # no one to contact is written of: whether (the conditions) or how (the steps)
+            element = "process" if kind is None else "conditions"
         if element in (None, "basis") and asks_policy(message.asks[0].text if message.asks else query):
             element = "conditions"  # 幼升小的政策: who may, on what terms
         # a wish that a service could be done elsewhere or online asks where (the guide's 通办范围 first), or whether

@@ -262,6 +262,18 @@ def holds(element: str | None, kind: AnswerType | None) -> bool:
 _LAW_ASKED = re.compile(r"依据|文件|出处|法律|法规|条例|规章|哪条|哪一条")
 
 
+# the words of asking whom to contact: a telephone number, a hotline, a complaint (not the 号码 of a number plate)
+_CONTACT = re.compile(
+    r"电话|热线|联系|咨询|投诉|举报|找谁|问谁|渠道|客服|手机号|(?<!号牌)(?<!车牌)(?<!身份证)号码|123\d\d"
+)
+
+
+def asks_contact(text: str) -> bool:
+    """Whether an ask writes a way of contacting anyone ("车管所电话多少", "有啥投诉渠道"): the element classifier
+    also reads a plate's 号码 and a 方式 as one ("置换车辆后能否继续使用原号牌号码", "新能源汽车号牌选号方式")."""
+    return bool(_CONTACT.search(text))
+
+
 def asks_policy(text: str) -> bool:
     """Whether an ask is about a 政策 as people mean it, who may and on what terms ("非京籍幼升小的政策", "现行政策是必须
     房屋是本人名下……政策是否可以变通"): the guide's conditions; not the law behind it (:data:`_LAW_ASKED`)."""

@@ -891,6 +891,21 @@ def test_a_question_of_how_many_or_how_long_is_not_answered_with_the_telephone_n
     assert "咨询电话" not in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("query", "element"),
+    [
+        ("新能源汽车号牌选号方式？", "process"),  # how plate numbers are chosen: no 联系方式
+        ("置换或报废车辆后能否继续使用原旧车的号牌号码？", "conditions"),  # a plate's 号码, whether it may be kept
+        ("派出所户籍室电话多少，想问上户口的事", "contact"),
+        ("办卫生许可证窗口态度差，有啥投诉渠道", "contact"),
+    ],
+)
+def test_only_an_ask_that_writes_of_contacting_anyone_is_asked_of_the_telephone_numbers(qa, query, element):
+    # the element classifier reads a plate's 号码 and a 方式 as a telephone number and a 联系方式; the reply was the
+    # consultation line
+    assert qa.analyse(query).element == element
+
+
 def test_a_fact_the_guide_states_in_a_sentence_of_its_own_is_answered_below_the_refusal_line(holder):
     # a question about a fact that shares few words with the guide's names is answered from the sentence stating it
     # (Thresholds.stated); one asking no fact is refused below the line

@@ -10,6 +10,7 @@ from assistant.qa.message import (
     MAX_ASKS,
     answer_type,
     asking_clauses,
+    asks_contact,
     asks_policy,
     element_for,
     read_message,
@@ -290,3 +291,19 @@ def test_a_quantity_is_never_asked_of_the_telephone_number_or_the_ways_online(ki
 )
 def test_a_message_wishing_a_service_could_be_done_elsewhere_or_online_asks_where_or_whether_online(text, element):
     assert wished(text, [ask.text for ask in read_message(text).asks] or [text]) == element
+
+
+@pytest.mark.parametrize(
+    ("ask", "contacts"),
+    [
+        ("车管所电话多少", True),
+        ("有啥投诉渠道", True),
+        ("找谁咨询", True),
+        ("拨打12345可以吗", True),
+        ("身份证号码写错了怎么改", False),  # an ID card's number
+        ("能否继续使用原号牌号码", False),  # a plate's
+        ("新能源汽车号牌选号方式", False),
+    ],
+)
+def test_an_ask_writes_of_contacting_anyone_only_in_words_of_contacting(ask, contacts):
+    assert asks_contact(ask) is contacts
