@@ -438,6 +438,22 @@ def _split_clauses(sentence: str, asking: re.Pattern[str]) -> tuple[str, str]:
     return sentence, ""
 
 
+# what is asked once a first ask is granted ("不知可不可以，如果可以需要办理什么手续"; "能不能就在这边补办？如果能，去哪")
+_GRANTED = re.compile(r"(?<=[，,；;])\s*(?=(?:如果|假如|若|如)(?:可以|能|行|符合|允许|同意|不能|不可以|不行|不符合))")
+
+
+def _then_asked(ask: str) -> list[str]:
+    """An ask and what it asks once granted, apart, where the first part asks whether: "不知可不可以，如果可以需要
+    办理什么手续" asks first whether (the conditions), then the papers; read as one, the papers came first."""
+    found = _GRANTED.search(ask)
+    if found is None:
+        return [ask]
+    first, then = ask[: found.start()].rstrip("，,；; "), ask[found.start() :]
+    if _WHETHER.search(first) and _ASKING.search(then):
+        return [first, then]
+    return [ask]
+
+
 def read_message(raw: str) -> Message:
     """Take a message apart (any length, any text; never raises)."""
     text = raw or ""
@@ -471,6 +487,7 @@ def read_message(raw: str) -> Message:
         asks = [a for a in asks if _WORDS.search(_LEAD_IN.sub("", a))] or asks
         if asks:
             break
+    asks = [part for ask in asks for part in _then_asked(ask)]
     story = "".join(story_parts)
     if not asks:
         asks = [cleaned] if cleaned else []

@@ -906,6 +906,15 @@ def test_only_an_ask_that_writes_of_contacting_anyone_is_asked_of_the_telephone_
     assert qa.analyse(query).element == element
 
 
+def test_whether_it_may_be_done_is_answered_before_what_it_takes_once_granted(qa):
+    # "不知可不可以，如果可以需要办理什么手续": whether (the conditions), then what it takes, in its own part
+    answer = qa.ask(
+        "我家孩子今年9月该上一年级了，但身体不太好，想延缓一年入学，不知可不可以，如果可以需要办理什么手续？"
+    )
+    assert (answer.kind, answer.item, answer.element) == ("answer", "义务教育阶段新生入学登记", "conditions")
+    assert [part.element for part in answer.parts] in (["process"], ["materials"])
+
+
 def test_a_fact_the_guide_states_in_a_sentence_of_its_own_is_answered_below_the_refusal_line(holder):
     # a question about a fact that shares few words with the guide's names is answered from the sentence stating it
     # (Thresholds.stated); one asking no fact is refused below the line

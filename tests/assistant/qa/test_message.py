@@ -307,3 +307,15 @@ def test_a_message_wishing_a_service_could_be_done_elsewhere_or_online_asks_wher
 )
 def test_an_ask_writes_of_contacting_anyone_only_in_words_of_contacting(ask, contacts):
     assert asks_contact(ask) is contacts
+
+
+def test_what_is_asked_once_a_first_ask_is_granted_is_an_ask_of_its_own():
+    # "不知可不可以，如果可以需要办理什么手续": whether first (the conditions), then the papers; read as one ask, the
+    # papers came first (a document is read before a yes or no)
+    message = read_message(
+        "领导您好，孩子今年满6周岁，我们想给孩子办理延缓入学，不知可不可以，如果可以需要办理什么手续，谢谢。"
+    )
+    assert [a.text for a in message.asks] == ["不知可不可以", "如果可以需要办理什么手续"]
+    assert [a.answer_type for a in message.asks] == ["yes_no", "document"]
+    # a condition that follows no ask of whether is part of its ask
+    assert len(read_message("请问，如果可以网上办，需要上传什么材料？").asks) == 1
