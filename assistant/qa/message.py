@@ -145,7 +145,7 @@ _PERIOD = re.compile(
     r"|领多|发多|能领|可以领|领几|交满|缴满|交够|缴够|缴费.{0,4}年|交了?多少年|满多少年|满几年"
     r"|多久.{0,4}一次|几年一次|每几年|多久(?:必须|得|应当|应该)|冷静期|等待期"
     r"|满多久|满多长时间|住满|住够|(?:多久|多长时间)(?:以后|之后|后)?才(?:能|可以)"  # 来多久才能办居住证: a wait first
-    r"|(?<!办理)(?<!办结)(?<!审批)(?<!审核)(?<!承诺)(?<!法定)(?<![时办])期限"  # 贷款期限是多少: the loan's term, not the office's
+    r"|(?<!办理)(?<!办结)(?<!审批)(?<!审核)(?<!承诺)(?<!法定)期限"  # 贷款期限: the loan's term, not the office's time
     rf"|{_HOW_LONG}(?:还|都|一直)?[不没未](?:开工|办|用|去|交|缴|换|审|检|领)"  # 多长时间不开工: a deadline
 )
 # a wait the law sets is a period however long one waits for it ("离婚冷静期要等多久": not the office's time)
@@ -281,8 +281,9 @@ def asks_policy(text: str) -> bool:
 
 
 # the element that states a quantity of each kind, where the element classifier took the ask for one of a telephone
-# number ("……是多少") or of the ways online (网上提交……几天): how long the office takes is its time limit, a fee its fee, how often one goes its visits, a
-# certificate's validity its result, and a period, an age, a number or a share of the person's a condition
+# number ("……是多少") or of the ways online (网上提交……几天): how long the office takes is its time limit, a fee
+# its fee, how often one goes its visits, a certificate's validity its result, and a period, an age, a number or a
+# share of the person's a condition
 _QUANTITY: dict[AnswerType, str] = {
     "duration": "time_limit",
     "amount": "fee",
@@ -442,16 +443,21 @@ def _split_clauses(sentence: str, asking: re.Pattern[str]) -> tuple[str, str]:
 _GRANTED = re.compile(r"(?<=[，,；;])\s*(?=(?:如果|假如|若|如)(?:可以|能|行|符合|允许|同意|不能|不可以|不行|不符合))")
 
 
-def _then_asked(ask: str) -> list[str]:
-    """An ask and what it asks once granted, apart, where the first part asks whether: "不知可不可以，如果可以需要
-    办理什么手续" asks first whether (the conditions), then the papers; read as one, the papers came first."""
+def _then_asked(ask: str) -> tuple[list[str], str]:
+    """An ask and what it asks once granted, apart, where the first part asks whether, and what is told after it:
+    "不知可不可以，如果可以需要办理什么手续，孩子并没有长期的疾病" asks first whether (the conditions), then the papers,
+    and tells the rest; read as one, the papers came first."""
     found = _GRANTED.search(ask)
     if found is None:
-        return [ask]
+        return [ask], ""
     first, then = ask[: found.start()].rstrip("，,；; "), ask[found.start() :]
-    if _WHETHER.search(first) and _ASKING.search(then):
-        return [first, then]
-    return [ask]
+    if not _WHETHER.search(first):
+        return [ask], ""
+    clauses = re.findall(r"[^，,；;]+[，,；;]*", then)
+    end = next((k for k, clause in enumerate(clauses) if _ASKING.search(clause)), None)
+    if end is None:
+        return [ask], ""
+    return [first, "".join(clauses[: end + 1]).rstrip("，,；; ")], "".join(clauses[end + 1 :])
 
 
 def read_message(raw: str) -> Message:
@@ -487,7 +493,13 @@ def read_message(raw: str) -> Message:
         asks = [a for a in asks if _WORDS.search(_LEAD_IN.sub("", a))] or asks
         if asks:
             break
-    asks = [part for ask in asks for part in _then_asked(ask)]
+    granted: list[str] = []
+    for ask in asks:
+        parts, told = _then_asked(ask)
+        granted += parts
+        if told:
+            story_parts.append(told)
+    asks = granted
     story = "".join(story_parts)
     if not asks:
         asks = [cleaned] if cleaned else []

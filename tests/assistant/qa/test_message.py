@@ -317,5 +317,13 @@ def test_what_is_asked_once_a_first_ask_is_granted_is_an_ask_of_its_own():
     )
     assert [a.text for a in message.asks] == ["不知可不可以", "如果可以需要办理什么手续"]
     assert [a.answer_type for a in message.asks] == ["yes_no", "document"]
+    # what is told after the granted ask is the story, not an ask ("只是单纯想让孩子继续在幼儿园学习一年" asks nothing
+    # about 幼儿园, a service the catalogue lacks)
+    message = read_message(
+        "我们想给孩子办理延缓入学，不知可不可以，如果可以需要办理什么手续，孩子并没有长期的疾病，"
+        "只是单纯想让孩子继续在幼儿园学习一年。"
+    )
+    assert [a.text for a in message.asks] == ["不知可不可以", "如果可以需要办理什么手续"]
+    assert message.story.endswith("只是单纯想让孩子继续在幼儿园学习一年。")
     # a condition that follows no ask of whether is part of its ask
     assert len(read_message("请问，如果可以网上办，需要上传什么材料？").asks) == 1
