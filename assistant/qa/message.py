@@ -148,8 +148,16 @@ _PERIOD = re.compile(
     r"|(?<!办理)(?<!办结)(?<!审批)(?<!审核)(?<!承诺)(?<!法定)期限"  # 贷款期限: the loan's term, not the office's time
     rf"|{_HOW_LONG}(?:还|都|一直)?[不没未](?:开工|办|用|去|交|缴|换|审|检|领)"  # 多长时间不开工: a deadline
 )
-# a wait the law sets is a period however long one waits for it ("离婚冷静期要等多久": not the office's time)
+# a wait the law sets is a period however long one waits for it ("离婚冷静期要等多久": not the office's time; but
+# "冷静期是多少天，前后一共多久能拿到离婚证" asks when the office is done)
 _LAWFUL_WAIT = re.compile(r"冷静期|等待期")
+
+
+def _waited_out(text: str) -> str:
+    """A question without the 等多久 of a wait the law sets, which asks no time of the office's."""
+    return text.replace("等多久", "") if _LAWFUL_WAIT.search(text) else text
+
+
 _EARLY = re.compile(r"提前(?!还|退休)")
 # whether it may be done away from one's household registration, here or elsewhere ("身份证丢了能在这边补吗",
 # "离婚必须回户口所在地办吗"): what the guide's 通办范围 (cross_region) says; a place in the story ("我户口在外省")
@@ -384,9 +392,7 @@ def answer_types(text: str) -> frozenset[AnswerType]:
             if kind == "duration" and _VALIDITY.search(text):
                 kind = "validity"
             elif kind == "duration" and (
-                _WAITING.search(text)
-                or _LAWFUL_WAIT.search(text)
-                or (_PERIOD.search(text) and not _PROCESSING.search(text))
+                _WAITING.search(text) or (_PERIOD.search(text) and not _PROCESSING.search(_waited_out(text)))
             ):
                 kind = "period"
             kinds.add(kind)

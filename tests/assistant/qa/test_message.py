@@ -123,6 +123,7 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("新成立的单位办缴存登记有没有期限", "period"),
         ("办理期限是多久", "duration"),  # the office's time
         ("去民政局离婚冷静期要等多久", "period"),  # a wait the law sets, however long one waits for it
+        ("离婚冷静期是多少天，前后一共多久能拿到离婚证", "duration"),  # when the office is done: its time limit
         ("网上提交提取申请以后，法定几天之内给结果？", "duration"),  # when the office gives its result
         ("法定期限是多少天", "duration"),
         ("对工伤认定结果不服怎么办", "remedy"),  # disagreeing with a decision
