@@ -242,7 +242,7 @@ def asking_clauses(text: str) -> list[str]:
 PROPOSAL = re.compile(r"(?<![的些点条])建议|呼吁|献策")
 ANYWHERE = re.compile(r"异地|跨省|跨市|跨区|全国|联网|通办|线上|网上|在线|户籍地|户口所在地|回老家|两地跑")
 # ... and a wish, as a proposal is or in other words (希望, 恳请)
-_WISH = re.compile(r"(?<![的些点条])建议|呼吁|献策|希望|盼望|恳请")
+_WISH = re.compile(PROPOSAL.pattern + r"|希望|盼望|恳请")
 _ONLINE = re.compile(r"网上|线上|在线|手机|电脑|掌上|APP|app|小程序")
 
 

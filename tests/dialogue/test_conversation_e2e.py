@@ -281,6 +281,15 @@ def test_real_messages_in_one_conversation(live_server):
     assert "【公司变更登记】" in text(reply)
     second = text(reply).split("【第2问】")[1]  # an ask of no element: beyond this guide, not beyond our services
     assert "“公司变更登记”的办事指南中找到答案" in second and "不在我能解答" not in second
+    reply = chat.say("股份有限公司设立登记要带什么材料")
+    assert "【股份有限公司设立登记】" in text(reply)
+    reply = chat.say("那发起人最多可以有多少人")  # how many: the conditions, not the consultation line
+    assert "二百人以下" in text(reply) and "咨询电话" not in text(reply)
+    # whether first, then what it takes once granted, each in its own part
+    reply = chat.say(
+        "我家孩子今年9月该上一年级了，但身体不太好，想延缓一年入学，不知可不可以，如果可以需要办理什么手续？"
+    )
+    assert "【义务教育阶段新生入学登记】" in text(reply) and "受理条件" in text(reply).split("【第2问】")[0]
 
 
 def test_the_story_fills_the_checklist_in_and_only_the_rest_is_asked(live_server, holder):

@@ -875,17 +875,26 @@ def test_the_legal_age_of_marriage_is_answered_however_it_is_asked(qa, query):
 
 
 @pytest.mark.parametrize(
-    ("query", "item", "stated"),
+    ("query", "item", "stated", "context"),
     [
-        ("股份公司发起人最多可以有多少人", "股份有限公司设立登记", "二百人以下"),
-        ("公积金缴存比例最低是多少", "住房公积金单位缴存登记", "5%"),
-        ("住房公积金个人住房贷款期限是多少？", "住房公积金贷款申请", "期限和利率按国家规定"),
+        ("股份公司发起人最多可以有多少人", "股份有限公司设立登记", "二百人以下", None),
+        ("公积金缴存比例最低是多少", "住房公积金单位缴存登记", "5%", None),
+        ("住房公积金个人住房贷款期限是多少？", "住房公积金贷款申请", "期限和利率按国家规定", None),
+        # a hotline message, its ask after a story
+        (
+            "领导您好，我们单位刚成立，准备给员工交公积金，但效益一般想少交一点。请问公积金缴存比例最低是多少？谢谢",
+            "住房公积金单位缴存登记",
+            "5%",
+            None,
+        ),
+        # a returning person's follow-up in the conversation about the company
+        ("那发起人最多可以有多少人", "股份有限公司设立登记", "二百人以下", "股份有限公司设立登记"),
     ],
 )
-def test_a_question_of_how_many_or_how_long_is_not_answered_with_the_telephone_number(qa, query, item, stated):
+def test_a_question_of_how_many_or_how_long_is_not_answered_with_the_telephone_number(qa, query, item, stated, context):
     # "……是多少" was read as asking a telephone number: the reply gave 咨询电话 (after the sentence stating the number,
     # where one did); the conditions state it. A loan's 期限 is its term, not the time the office takes
-    answer = qa.ask(query)
+    answer = qa.ask(query, context_item=context)
     assert (answer.kind, answer.item, answer.element) == ("answer", item, "conditions")
     assert stated in answer.answer
     assert "咨询电话" not in answer.answer
