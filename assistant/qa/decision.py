@@ -69,7 +69,7 @@ _LOOKUP = re.compile("查询|查看|核实|打印")
 # entry, such messages took 建设工程规划许可证核发 and 建筑工程施工许可证核发 among the unlabelled real messages
 _WHEN = "何时|什么时候|什么时间|哪年|几月|预计|进展|进度|时间表|是否已经|是否已|有没有"
 _WORKS = re.compile(
-    rf"(?:{_WHEN})[^，,。？?！!；;]{{0,12}}(?:开工|动工|建成|通车|竣工|完工|复工|开通|建设完成|建好|修好|改造|拆迁)"
+    rf"(?:{_WHEN})[^，,。？?！!；;]{{0,12}}(?:开工|动工|建成|通车|竣工|完工|复工|开通|建设完成|建好|修好|改造|拆迁|启动|落地)"
     r"|(?:开工|动工|建成|通车|竣工|完工|复工)(?:时间|日期|了吗|没有|了没)"
     r"|(?:工程|地块|施工|建设)[^，,。？?！!；;]{0,8}(?:进展|进度)"  # 该工程目前是什么进展
 )
@@ -89,9 +89,15 @@ _RESOLD = re.compile(r"过户|二手房")  # a home bought from its owner: its c
 # ("对口的小学报名要带什么材料", one of _HOW_TO), the ask is the guide's
 _SCHOOL_PLACES = re.compile(
     r"划片|顺位|派位|学区|学位|对口|对应的?(?:小学|中学|学校|初中)|哪所|哪一所|哪个学校|哪些学校|分到|分配到|划到|择校"
-    r"|招不招生|是否招生|能否招生|能不能招生|能招生|可以招生|开始招生|什么时候招生|招生情况|招生范围|计划招生|高考|中考"
+    r"|招不招生|是否招生|能否招生|能不能招生|能招生|可以招生|开始招生|招生情况|招生范围|计划招生|高考|中考"
 )
 _HOW_TO = frozenset({"materials", "online", "fee", "time_limit", "contact", "visits"})  # what only a guide says
+# ... and so, whatever the element asked, is when a school recruits ("初中最快什么时候可以招生": no time the office
+# takes) or is built (建校, 教育用地, 新址): the city's plans for its schools
+_SCHOOL_PLANS = re.compile(
+    r"(?:什么时候|何时|哪年|哪一年|几月)[^，,。？?！!；;]{0,6}招生|建校|教育用地|教育地块|配建|在建|新址|校址|选址"
+    r"|(?:学校|小学|中学|初中|校区|分校|用地)[^，,。？?！!；;]{0,12}(?:投入使用|交付使用)"
+)
 # ... and so is a grievance against a neighbour, an employer or a seller: noise (扰民, 噪音), a building put up without
 # permission (违建, 私搭乱建), wages or fees withheld (拖欠, 欠薪, 退费, 退款). Naming no entry, such messages took the
 # planning and construction permits, the employer's registrations and 有限责任公司设立登记 among the unlabelled real
@@ -263,10 +269,9 @@ class Decider:
             return Decision("out_of_scope", ranked=scored.ranked)  # 施工扰民, 拖欠工资: a grievance, no service
         if not in_context and _proposes(question):
             return Decision("out_of_scope", ranked=scored.ranked)  # 建议取消…限制: a proposal, no service
-        if (
-            not in_context
-            and question.element not in _HOW_TO
-            and any(_SCHOOL_PLACES.search(clause) for clause in _asking(question))
+        if not in_context and any(
+            _SCHOOL_PLANS.search(clause) or (question.element not in _HOW_TO and _SCHOOL_PLACES.search(clause))
+            for clause in _asking(question)
         ):
             return Decision("out_of_scope", ranked=scored.ranked)  # 能否单校划片: the city's enrolment policy
         if not question.content and not in_context:

@@ -549,6 +549,9 @@ NEW_HOME_CERTIFICATE = (1927, 2047, 2730, 3208, 8495, 7979, 8933)
 SCHOOL_PLACES = (462, 951, 2579, 2602, 2661)
 # ... and asking which school a home leads to, or whether a school recruits this year (对口, 能否分到, 招不招生)
 SCHOOLS = (300, 1717, 1991, 3574, 11230)
+# ... and asking when a school will be built, opened or recruit (在建, 教育用地, 何时投入使用, 什么时候可以招生), or when
+# a programme starts (征地农转非什么时候启动): the city's plans; answered with the enrolment or 户口迁移登记 before
+SCHOOL_PLANS = (234, 320, 348, 1862, 2200, 2644, 3160, 3538)
 # ... and a grievance against a neighbour, a builder, an employer or a seller (施工扰民, 拖欠工资, 退费, 私搭乱建):
 # answered with the construction permit, the employer's registrations or 有限责任公司设立登记 before
 GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
@@ -562,7 +565,7 @@ OUTSIDERS = (5696, 6518, 7098, 8986, 11272, 10028, 4340, 7182, 8042, 10272)
 
 
 @pytest.mark.parametrize(
-    "rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, GRIEVANCES, PROPOSALS, OUTSIDERS]
+    "rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, SCHOOL_PLANS, GRIEVANCES, PROPOSALS, OUTSIDERS]
 )
 def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa, rows):
     from assistant.evaluation.unlabelled import read_workbook
@@ -571,6 +574,20 @@ def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa
     assert sorted(messages) == sorted(rows)
     for row, text in messages.items():
         assert qa.ask(text).kind == "out_of_scope", (row, text)
+
+
+@pytest.mark.parametrize(
+    ("message", "item"),
+    [
+        # a school being built, told as the story: the ask is how to register
+        ("我们小区配套小学还在建，孩子今年上一年级，报名要带什么材料", "义务教育阶段新生入学登记"),
+        # when a shop may open for use is the fire safety inspection's, not a school's plans
+        ("新开的超市什么时候可以投入使用，需要做消防检查吗", "公众聚集场所投入使用、营业前消防安全检查"),
+    ],
+)
+def test_a_question_beside_a_school_or_a_site_being_built_that_asks_a_guides_service_is_answered(qa, message, item):
+    answer = qa.ask(message)
+    assert (answer.kind, answer.item) == ("answer", item)
 
 
 def test_a_real_question_asking_to_alter_a_record_no_guide_says_how_to_is_refused_and_renewal_is_still_answered(qa):
