@@ -29,8 +29,10 @@ from assistant.qa.message import AnswerType, answer_types, holds
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
 
+# (a date is no duration: 2019年 of a law's "2019年修订", the 5月 and 10日 of "2025年5月10日")
 _DURATION = (
-    r"\d+\s*个?(?:工作日|日|天|个月|月|年|小时)|[一二三四五六七八九十百两]+个?(?:工作日|日|天|个月|月|年)|即办|当场"
+    r"(?<![\d年月])\d{1,3}\s*个?(?:工作日|日|天|个月|月|年|小时)"
+    r"|[一二三四五六七八九十百两]+个?(?:工作日|日|天|个月|月|年)|即办|当场"
 )
 # what a sentence that states a fact of each kind contains
 _FACT = {

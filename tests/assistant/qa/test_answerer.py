@@ -826,6 +826,13 @@ def test_how_long_the_office_takes_is_answered_with_its_time_limit_whatever_elem
     assert answer.brief.split("\n")[1].startswith("法定办结时限：3自然日")
 
 
+def test_a_year_in_a_laws_name_states_no_time_and_the_time_limit_answers_how_long(qa):
+    # 《社会救助暂行办法》（……2019年修订……） led as if 2019年 were how long the office takes
+    answer = qa.ask("低保申请审批一般要多久")
+    assert answer.item == "最低生活保障申请"
+    assert answer.brief.split("\n")[1].startswith("法定办结时限：30个工作日")
+
+
 def test_a_single_question_has_no_numbered_parts(qa):
     answer = qa.ask("公积金提取要多久")
     assert answer.parts == [] and "【第1问】" not in answer.answer
