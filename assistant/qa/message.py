@@ -436,13 +436,26 @@ def _strip_closing(sentence: str) -> str:
 def _split_clauses(sentence: str, asking: re.Pattern[str]) -> tuple[str, str]:
     """A sentence as (what it tells, what it asks): the clauses before the first that asks something are told
     ("我是外省户籍，孩子明年上一年级，请问需要什么材料" -> the two first clauses, then the ask). A clause asking
-    whether, before the one ``asking`` finds, begins the ask ("能不能在手机上办，不用跑大厅？")."""
+    whether, before the one ``asking`` finds, begins the ask ("能不能在手机上办，不用跑大厅？"); so does what one has
+    heard, when the ask only asks whether it is true ("听说……还需要办理亲子鉴定，是真的吗？": from 听说, else the
+    clause before)."""
     clauses = re.findall(r"[^，,：:]+[，,：:]*", sentence)
     for k, clause in enumerate(clauses):
         if asking.search(clause):
+            if k and _TRUE.match(clause.strip()):
+                k = next(
+                    (j for j in reversed(range(k)) if _HEARD.match(_NUMBERING.sub("", clauses[j].lstrip()))), k - 1
+                )
             k = next((j for j in range(k) if _WHETHER.search(clauses[j])), k)
             return "".join(clauses[:k]), "".join(clauses[k:])
     return sentence, ""
+
+
+# an ask whether what is told is true, and where what one has heard begins
+_TRUE = re.compile(
+    r"^(?:这|那|这个|那个)?(?:是不是真的|是真的吗|真的吗|是这样吗|是吗|对吗|对不对|属实吗|准确吗)[？?，,。]*$"
+)
+_HEARD = re.compile(r"^(?:我|之前|以前|最近)?(?:听说|听人说|听别人说|据说|有人说|听朋友说|听邻居说|网上说)")
 
 
 # what is asked once a first ask is granted ("不知可不可以，如果可以需要办理什么手续"; "能不能就在这边补办？如果能，去哪")

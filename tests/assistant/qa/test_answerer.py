@@ -826,6 +826,22 @@ def test_how_long_the_office_takes_is_answered_with_its_time_limit_whatever_elem
     assert answer.brief.split("\n")[1].startswith("法定办结时限：3自然日")
 
 
+def test_an_ask_whether_what_one_heard_is_true_is_answered_about_what_one_heard(qa):
+    # "听说刻好的章可以寄过来，是真的吗？" was read as "是真的吗" alone and left unanswered; it asks how the seal comes
+    answer = qa.ask(
+        "领导好，我们是**区一家做装修的小公司，上周刚拿到营业执照，现在要刻公章、财务章这些。刻章要花多少钱？"
+        "去刻章要带哪些东西？我们离政务中心比较远，听说刻好的章可以寄过来，是真的吗？谢谢。"
+    )
+    assert answer.item == "印章刻制备案" and len(answer.parts) == 2
+    assert "邮寄送达" in answer.parts[1].answer
+    # the numbered hotline ask whether a paternity test is needed is asked of the materials, not the fee
+    answer = qa.ask(
+        "1、本人**国企集体户口，子女在**，要想办理随迁落户**，需要什么样的手续，对子女年龄有没有限制要求； "
+        "2、听说集体户口职工子女随迁落户**，还需要到**指定机构办理亲子鉴定并出具证明，是真的吗？"
+    )
+    assert answer.item == "户口迁移登记" and [part.element for part in answer.parts] == ["materials"]
+
+
 def test_a_year_in_a_laws_name_states_no_time_and_the_time_limit_answers_how_long(qa):
     # 《社会救助暂行办法》（……2019年修订……） led as if 2019年 were how long the office takes
     answer = qa.ask("低保申请审批一般要多久")

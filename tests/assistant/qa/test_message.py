@@ -75,7 +75,8 @@ def test_a_numbered_ask_without_a_question_mark_is_an_ask_of_its_own() -> None:
         "1、本人**国企集体户口，子女在**，要想办理随迁落户**，需要什么样的手续，对子女年龄有没有限制要求； "
         "2、听说集体户口职工子女随迁落户**，还需要到**指定机构办理亲子鉴定并出具证明，是真的吗？"
     )
-    assert [a.text for a in message.asks] == ["需要什么样的手续，对子女年龄有没有限制要求；", "是真的吗？"]
+    assert message.asks[0].text == "需要什么样的手续，对子女年龄有没有限制要求；"
+    assert len(message.asks) == 2 and message.asks[1].text.endswith("办理亲子鉴定并出具证明，是真的吗？")
     assert "要想办理随迁落户" in message.story
     # an unnumbered sentence still needs its question mark, where the message has one, to be an ask
     told = read_message("我是外地户口，不知道什么手续都没办。请问怎么迁户口？")
@@ -328,3 +329,16 @@ def test_what_is_asked_once_a_first_ask_is_granted_is_an_ask_of_its_own():
     assert message.story.endswith("只是单纯想让孩子继续在幼儿园学习一年。")
     # a condition that follows no ask of whether is part of its ask
     assert len(read_message("请问，如果可以网上办，需要上传什么材料？").asks) == 1
+
+
+def test_an_ask_whether_what_one_heard_is_true_asks_about_what_one_heard():
+    # "是真的吗" alone asks nothing a guide answers (the numbered hotline ask above was answered with the fee): what
+    # is heard, from 听说, is the ask; else the clause before the tag
+    message = read_message("我们离政务中心比较远，听说刻好的章可以寄过来，是真的吗？")
+    assert [a.text for a in message.asks] == ["听说刻好的章可以寄过来，是真的吗？"]
+    assert message.story == "我们离政务中心比较远，"
+    message = read_message("2、听说集体户口子女随迁落户**，还需要办理亲子鉴定，是真的吗？")
+    assert [a.text for a in message.asks] == ["听说集体户口子女随迁落户 ，还需要办理亲子鉴定，是真的吗？"]
+    assert [a.text for a in read_message("孩子快满六岁了，身份证丢了要先登报，对吗？").asks] == [
+        "身份证丢了要先登报，对吗？"
+    ]
