@@ -42,6 +42,7 @@ AnswerType = Literal[
     "eligibility",
     "elsewhere",
     "remedy",
+    "penalty",
 ]
 
 LONG = 40  # characters from which a message counts as long (the evaluation's long / short breakdown)
@@ -184,6 +185,9 @@ _RECEIVED = re.compile(
 _PAID = re.compile(r"交|缴|付|收费|工本费|手续费|办理费")
 # disagreeing with a decision: review, appeal, lawsuit (对工伤认定结果不服怎么办); not a creditor's 没异议
 _REMEDY = re.compile(r"不服|(?<![没无])异议|复议|复核|申诉|行政诉讼|起诉|维权|讨个?说法|救济|不认可")
+# what the law does to one who does not do it, or does it wrong (罚多少, 会被怎么处罚, 法律责任): the penalty the law the
+# guide cites sets, never its fee
+_PENALTY = re.compile(r"罚|法律责任|法律后果")
 
 
 # the kinds of answer each element holds
@@ -215,7 +219,12 @@ def words_inside(text: str, words: Sequence[str], pattern: re.Pattern[str]) -> s
     }
 
 
-_WORDING: dict[AnswerType, re.Pattern[str]] = {"remedy": _REMEDY, "elsewhere": _AWAY, **dict(_TYPES)}
+_WORDING: dict[AnswerType, re.Pattern[str]] = {
+    "remedy": _REMEDY,
+    "penalty": _PENALTY,
+    "elsewhere": _AWAY,
+    **dict(_TYPES),
+}
 
 
 def asking_words(text: str, words: Sequence[str], kind: AnswerType | None) -> set[str]:
@@ -317,6 +326,8 @@ def element_for(kind: AnswerType | None, element: str | None, *, told: bool = Fa
     is left to it ("单位让开个无犯罪证明" is asked of the overview)."""
     if kind == "remedy":
         return "rights_remedies"
+    if kind == "penalty":
+        return "basis"  # the law the guide cites sets the penalty
     if element in ("contact", "online") and kind in _QUANTITY:
         # a telephone number states no quantity ("法定婚龄是多少", "股份公司发起人最多可以有多少人" ask a condition), nor
         # whether it may be done online ("网上提交提取申请以后，法定几天之内给结果": the time limit)
@@ -385,6 +396,8 @@ def answer_types(text: str) -> frozenset[AnswerType]:
     kinds: set[AnswerType] = set()
     if _REMEDY.search(text):
         kinds.add("remedy")
+    if _PENALTY.search(text):
+        kinds.add("penalty")
     if _RECEIVED.search(text) and not _PAID.search(text):
         kinds.add("benefit")
     for kind, pattern in _TYPES:
@@ -412,7 +425,9 @@ def answer_type(text: str, element: str | None = None) -> AnswerType | None:
     eligibility, yes/no.
     """
     kinds = answer_types(text)
-    order: list[AnswerType] = ["remedy", "phone", "benefit"]
+    if "penalty" in kinds and "remedy" not in kinds:
+        return "penalty"  # 罚多少钱 asks no fee, whatever element the words suggest
+    order: list[AnswerType] = ["remedy", "penalty", "phone", "benefit"]
     for kind, _ in _TYPES:
         if kind == "place":
             order.append("elsewhere")  # whether it may be done here: before the papers its name says (证明)

@@ -45,6 +45,7 @@ _FACT = {
     "count": re.compile(r"\d+\s*[次趟]|[一二三两]\s*[次趟]"),
     "number": re.compile(r"[\d一二三四五六七八九十百两]+\s*(?:个|项|张|名|人)"),  # not 份: every material has "1份"
     "phone": re.compile(r"\d{5,}"),
+    "penalty": re.compile(r"罚款|罚金|吊销|拘留|没收|警告|责令|撤销"),
 }
 _FACT["period"] = _FACT["duration"]  # a period is stated as a duration is
 FACTS = frozenset(_FACT)
@@ -77,12 +78,16 @@ _ELSEWHERE = {
     "period": frozenset({"time_limit"}),
     "benefit": frozenset({"fee", "time_limit", "result"}),
     "phone": frozenset({"rights_remedies"}),
+    "penalty": frozenset(
+        {"time_limit", "fee", "location", "contact", "online", "visits", "result", "cross_region", "rights_remedies"}
+    ),
 }
 # an FAQ whose question asks another kind of fact does not lead ("可以办身份证吗" answers no "办身份证要多久")
 _ALSO = {
     "validity": frozenset({"validity"}),
     "period": frozenset({"period", "duration"}),
     "benefit": frozenset({"benefit", "amount"}),
+    "penalty": frozenset(),  # an FAQ on a deadline may state what missing it costs ("……逾期未办理的，……罚款")
 }
 # asks a special procedure's time answers when they name it
 _STEPS = frozenset({"duration", "period"})

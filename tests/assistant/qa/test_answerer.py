@@ -842,6 +842,23 @@ def test_an_ask_whether_what_one_heard_is_true_is_answered_about_what_one_heard(
     assert answer.item == "户口迁移登记" and [part.element for part in answer.parts] == ["materials"]
 
 
+def test_a_question_what_failing_costs_is_answered_with_the_penalty_the_law_sets(qa):
+    # "罚几个点" was asked of the place, "最多会被罚多少钱" of the fee ("不收费")
+    answer = qa.ask("没规划证就盖楼按造价罚几个点")
+    assert answer.item == "建设工程规划许可证核发" and answer.element == "basis"
+    assert "百分之五以上百分之十以下的罚款" in answer.brief.split("\n")[1]
+    answer = qa.ask("领导您好，我朋友开了一家KTV，还没办消防安全检查就先开门试营业了。请问擅自营业的最多会被罚多少钱？")
+    assert "三万元以上三十万元以下罚款" in answer.answer and "收费标准" not in answer.answer
+    # a further ask whether missing a deadline is fined is answered by the FAQ on the deadline, which says so (it
+    # was "这一问我没能在……找到答案")
+    answer = qa.ask(
+        "领导您好，我们公司**月份开股东会把法人换了，之前一直忙没顾上去工商办变更，请问法律规定要在多少天内去办？"
+        "超期了会不会罚款？"
+    )
+    assert answer.item == "公司变更登记" and len(answer.parts) == 1
+    assert "1万元以上10万元以下罚款" in answer.parts[0].answer
+
+
 def test_a_year_in_a_laws_name_states_no_time_and_the_time_limit_answers_how_long(qa):
     # 《社会救助暂行办法》（……2019年修订……） led as if 2019年 were how long the office takes
     answer = qa.ask("低保申请审批一般要多久")

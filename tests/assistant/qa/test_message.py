@@ -111,7 +111,7 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("失业金一个月发多少", "benefit"),
         ("每个月大概多少钱", "benefit"),  # paid out monthly: a benefit; paid in (交, 缴) is a fee
         ("每个月要交多少钱", "amount"),
-        ("超过时间了会不会被罚款", "yes_no"),
+        ("超过时间了会不会被罚款", "penalty"),  # what missing it costs, the law says (its yes or no too)
         ("低保申请咨询电话是多少", "phone"),
         ("养老保险每月交多少钱", "amount"),
         ("公积金贷款首付最低要几成", "ratio"),
@@ -147,6 +147,23 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
 )
 def test_the_kind_of_answer_expected(ask: str, kind: str | None) -> None:
     assert answer_type(ask) == kind
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        "公司一直不给开公积金户会罚多少",
+        "擅自营业的，最多会被罚多少钱？",
+        "没规划证就盖楼按造价罚几个点",
+        "超期了会不会罚款？",
+    ],
+)
+def test_what_the_law_does_to_one_who_fails_is_a_penalty_asked_of_the_legal_basis_never_the_fee(ask) -> None:
+    # 罚多少钱 asks no fee, whatever element the classifier reads (the fee's "不收费" answered it)
+    assert answer_type(ask) == answer_type(ask, "fee") == "penalty"
+    assert element_for("penalty", "fee") == element_for("penalty", "location") == "basis"
+    # disagreeing with a penalty is still the remedies'
+    assert answer_type("对处罚决定不服怎么办") == "remedy"
 
 
 def test_of_several_kinds_of_answer_the_one_the_element_asked_holds_is_taken() -> None:
