@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from knowledge.catalogue import Catalogue
 from knowledge.glossary import NOTICE
 from knowledge.render import contact_line, location_lines, material_line
-from knowledge.schema import Bundle, Item, Material, Question
+from knowledge.schema import Bundle, Fee, Item, Material, Question, TimeLimit
 
 Answers = Mapping[str, str | Sequence[str]]
 
@@ -222,8 +222,7 @@ def _item_part(
     active = active_questions(item, answers)
     wanted = [m.id for m in item.materials if m.base]
     conditions = list(item.conditions)
-    promised = item.promised_time_limit
-    fee = item.fee
+    fee, promised = personal_fee_and_time(item, answers)
     for question, chosen in active:
         for option in question.options:
             if chosen is None or option.id not in chosen:
@@ -232,10 +231,6 @@ def _item_part(
             wanted = [m for m in wanted if m not in option.remove_materials]
             if option.override_conditions is not None:
                 conditions = list(option.override_conditions)
-            if option.override_time_limit is not None:
-                promised = option.override_time_limit
-            if option.override_fee is not None:
-                fee = option.override_fee
             if option.note:
                 notes.append(f"{item.name}：{option.note}")
     for material_id in wanted:
@@ -260,6 +255,21 @@ def _item_part(
         remedies=list(item.rights_remedies),
     )
     return terms, active
+
+
+def personal_fee_and_time(item: Item, answers: Answers) -> tuple[Fee, TimeLimit]:
+    """An item's fee and promised time limit for the answers given: an option chosen may set its own (a
+    non-residential property's mortgage registration costs 550元, not a home's 80元); the item's own otherwise, the
+    very objects, so a caller can tell whether the answers changed them."""
+    fee, promised = item.fee, item.promised_time_limit
+    for question, chosen in active_questions(item, answers):
+        for option in question.options:
+            if chosen is not None and option.id in chosen:
+                if option.override_fee is not None:
+                    fee = option.override_fee
+                if option.override_time_limit is not None:
+                    promised = option.override_time_limit
+    return fee, promised
 
 
 def personalise(item: Item, answers: Answers) -> tuple[list[NoticeMaterial], list[str]]:

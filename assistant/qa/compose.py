@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from assistant.qa.passages import Passage
 from assistant.replies import Replies
-from knowledge.checklist import active_questions, personalise
+from knowledge.checklist import active_questions, personal_fee_and_time, personalise
 from knowledge.glossary import ELEMENTS
 from knowledge.render import contact_line, location_lines, material_line, without_markers
-from knowledge.schema import Bundle, Item
+from knowledge.schema import Bundle, Fee, Item, TimeLimit
 from knowledge.schema import Question as ScenarioQuestion
 from nlu.options import Choice, story_answers
 
@@ -107,9 +107,13 @@ def story_facts(item: Item, story: Story) -> str:
 
 
 def _personal(item: Item, element: str, story: Story, replies: Replies) -> str | None:
-    """The materials or conditions for what the story told, as the checklist engine gives them."""
-    materials, conditions = personalise(item, story)
+    """The materials or conditions for what the story told, as the checklist engine gives them; the fee or the time
+    limit where an option told sets its own (门面房: a non-residential property's fee)."""
     said = replies("story_understood", facts=story_facts(item, story))
+    if element in ("fee", "time_limit"):
+        own = _own_terms(item, element, story)
+        return said + "\n" + own if own else None
+    materials, conditions = personalise(item, story)
     if element == "materials":
         text = said + "\n" + _lines("申请材料：", [material_line(m) for m in materials] or ["无"])
         if any(chosen is None for _, chosen in active_questions(item, story)):  # questions still open
@@ -118,6 +122,36 @@ def _personal(item: Item, element: str, story: Story, replies: Replies) -> str |
     if element == "conditions":
         return said + "\n" + _lines("受理条件：", conditions)
     return None
+
+
+def _own_terms(item: Item, element: str, story: Story, *, short: bool = False) -> str | None:
+    """The fee or the time limit (``element``) for what the story told, when an option told sets its own; else
+    None (the item's own is shown as it stands)."""
+    fee, promised = personal_fee_and_time(item, story)
+    if element == "fee" and fee is not item.fee:
+        return _fee_text(fee)
+    if element == "time_limit" and promised is not item.promised_time_limit:
+        return _time_text(item, promised, short=short)
+    return None
+
+
+def _not_overridden(item: Item, element: str | None, lead: Passage | None, story: Story | None) -> Passage | None:
+    """The lead, unless it stands in the fee or time limit asked and an option the story told sets its own: the
+    guide's "住宅类 80元" is no answer to a shop's owner, whose fee follows."""
+    if lead is None or not story or element not in ("fee", "time_limit") or lead.element != element:
+        return lead
+    return None if _own_terms(item, element, story) else lead
+
+
+def _fee_text(fee: Fee) -> str:
+    lines = [fee.describe(), *(f"收费依据：{i.basis}" for i in fee.items), *fee.waivers]
+    return "收费标准：" + "\n".join(lines)
+
+
+def _time_text(item: Item, promised: TimeLimit, *, short: bool = False) -> str:
+    if short:
+        return f"法定办结时限：{item.legal_time_limit.headline()}\n承诺办结时限：{promised.headline()}"
+    return f"法定办结时限：{item.legal_time_limit.describe()}\n承诺办结时限：{promised.describe()}\n办件类型：{item.case_type}"
 
 
 def _lines(title: str, lines: list[str]) -> str:
@@ -141,13 +175,9 @@ def _item_element(item: Item, element: str) -> str:
             text += "\n" + _online_steps(item)
         return text
     if element == "time_limit":
-        return (
-            f"法定办结时限：{item.legal_time_limit.describe()}\n承诺办结时限：{item.promised_time_limit.describe()}"
-            f"\n办件类型：{item.case_type}"
-        )
+        return _time_text(item, item.promised_time_limit)
     if element == "fee":
-        lines = [item.fee.describe(), *(f"收费依据：{i.basis}" for i in item.fee.items), *item.fee.waivers]
-        return "收费标准：" + "\n".join(lines)
+        return _fee_text(item.fee)
     if element == "location":
         return (
             _lines("办理地点：", location_lines(item.location) or ["未知（来源未说明）"])
@@ -248,7 +278,7 @@ def _brief_element(item: Item, element: str) -> str:
     if element == "process" and item.process.steps:
         return "办理流程：" + " → ".join(s.name for s in item.process.steps)
     if element == "time_limit":
-        return f"法定办结时限：{item.legal_time_limit.headline()}\n承诺办结时限：{item.promised_time_limit.headline()}"
+        return _time_text(item, item.promised_time_limit, short=True)
     if element == "location" and item.location:
         lines = [f"{loc.name}：{loc.address}" for loc in item.location[:BRIEF_LOCATIONS]]
         text = _lines("办理地点：", lines)
@@ -261,11 +291,15 @@ def _brief_element(item: Item, element: str) -> str:
 
 
 def _personal_brief(item: Item, element: str, story: Story, replies: Replies) -> str | None:
-    """What the story told, and the materials (by name) or conditions for it."""
+    """What the story told, and the materials (by name) or conditions for it; the fee or the time limit where an
+    option told sets its own."""
+    said = replies("story_understood", facts=story_facts(item, story))
+    if element in ("fee", "time_limit"):
+        own = _own_terms(item, element, story, short=True)
+        return said + "\n" + own if own else None
     if element not in ("materials", "conditions"):
         return None
     materials, conditions = personalise(item, story)
-    said = replies("story_understood", facts=story_facts(item, story))
     if element == "conditions":
         return said + "\n" + _lines("受理条件：", conditions)
     text = said + "\n" + _lines("申请材料：", [m.name for m in materials] or ["无"])
@@ -297,6 +331,8 @@ def brief(
     """The first chat bubble: the guide's sentence that answers the ask (``lead``) or the element asked in short
     (materials by name, time limits without their notes, the first places), its citation in one line."""
     source = ""
+    if isinstance(entry, Item):
+        lead = _not_overridden(entry, element, lead, story)
     if isinstance(entry, Bundle):
         body = f"{entry.overview}\n包含事项（{len(entry.members)}项）：{'、'.join(entry.members)}"
     elif lead is not None:
@@ -356,6 +392,7 @@ def compose(
     head = f"【{entry.name}】"
     if isinstance(entry, Bundle):
         return _said_once(f"{head}\n{overview(entry)}", replies)
+    lead = _not_overridden(entry, element, lead, story)
     personal = _personal(entry, element, story, replies) if story and element else None
     body = personal or (_item_element(entry, element) if element else overview(entry))
     quoted = []

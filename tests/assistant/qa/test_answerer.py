@@ -880,6 +880,24 @@ def test_what_the_story_tells_chooses_the_materials(qa, bundled):
     assert not_yet.story == {} and "离休、退休证明" not in not_yet.answer
 
 
+def test_what_the_story_tells_chooses_the_fee_and_the_time_limit_where_the_guide_sets_its_own(qa):
+    # a shop (门面) pays the non-residential fee: the guide's "住宅类 80元" led the reply, as if it were the answer
+    shop = qa.ask("门面房拿去抵押贷款登记费收多少")
+    assert (shop.item, shop.element) == ("不动产抵押登记", "fee")
+    assert shop.brief.split("\n")[1] == "根据您说的情况（非住宅（商铺、办公、厂房、车库车位等））："
+    assert "每件550元" in shop.brief and "80元，由登记为抵押权人" not in shop.answer
+    # a broken chip is the damaged card's 40元, not the expiry's 20元
+    chip = qa.ask("身份证芯片坏了换张新的要几块钱")
+    assert "每证40元" in chip.brief and "每证20元" not in chip.answer
+    # born abroad: the office's own time limit for it
+    abroad = qa.ask("孩子在国外生的，回来上户口要多久")
+    assert (abroad.item, abroad.element) == ("出生登记", "time_limit")
+    assert "承诺办结时限：5个工作日" in abroad.brief
+    # a story that sets nothing of the fee leaves it as the guide states it
+    plain = qa.ask("我已经退休了，公积金提取收费吗")
+    assert "根据您说的情况" not in plain.brief
+
+
 @pytest.mark.parametrize(
     "message",
     [
