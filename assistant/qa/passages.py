@@ -41,7 +41,7 @@ _FACT = {
     "amount": re.compile(r"\d+(?:\.\d+)?\s*[万千]?元|免费|不收费|免收|免征"),  # 40元, 30万元
     "benefit": re.compile(r"\d+(?:\.\d+)?\s*[万千]?元|标准"),
     "age": re.compile(r"周岁|\d+\s*岁|[一二三四五六七八九十]+岁"),
-    "ratio": re.compile(r"\d+(?:\.\d+)?\s*%|百分之|[一二三四五六七八九]成"),
+    "ratio": re.compile(r"\d+(?:\.\d+)?\s*%|百分之|[一二三四五六七八九]成|\d+\s*个?百分点"),  # 降低10个百分点
     "count": re.compile(r"\d+\s*[次趟]|[一二三两]\s*[次趟]"),
     "number": re.compile(r"[\d一二三四五六七八九十百两]+\s*(?:个|项|张|名|人)"),  # not 份: every material has "1份"
     "phone": re.compile(r"\d{5,}"),

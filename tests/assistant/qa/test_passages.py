@@ -260,3 +260,9 @@ def test_dates_ordinals_and_once_only_are_no_quantity_an_ask_states(guide) -> No
     pension = guide("职工基本养老保险待遇申领")
     lead = best_passage(pension, ["社保", "养老金"], "yes_no", stated="社保是15年9月份开始交的，现在能领养老金吗")
     assert lead is None or "十五年" not in lead.text
+
+
+def test_a_share_stated_in_percentage_points_answers_a_question_of_how_much_a_ratio_falls(guide) -> None:
+    # "支付比例降低10个百分点" states a share as 百分点, not %: no sentence of the guide was taken for one
+    lead = best_passage(guide("异地就医备案"), ["外省", "看病", "转诊", "报销", "比例"], "ratio")
+    assert lead is not None and "百分点" in lead.text
