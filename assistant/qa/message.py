@@ -106,7 +106,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"|领多久|多少个月|哪天|截止"
         ),
     ),
-    ("ratio", re.compile(r"比例|几成|百分之几|百分比|多少成|首付[^，,。？?]{0,6}多少")),  # 首付最低要多少: a share
+    ("ratio", re.compile(r"比例|几成|百分之几|百分比|多少成|首付[^，,。？?]{0,6}多少|多少股份|占多少|占比")),  # 首付最低要多少: a share
     ("count", re.compile(r"几次|多少次|跑几|几趟|多少趟")),
     ("number", re.compile(r"几个|多少个|几项|几份|几张|多少人|几个人|几人|多少名|几名")),
     (

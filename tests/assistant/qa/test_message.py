@@ -111,6 +111,7 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("失业金一个月发多少", "benefit"),
         ("每个月大概多少钱", "benefit"),  # paid out monthly: a benefit; paid in (交, 缴) is a fee
         ("每个月要交多少钱", "amount"),
+        ("募集设立股份公司发起人至少认购多少股份", "ratio"),  # a share of the shares (百分之三十五)
         ("门面房拿去抵押贷款登记费收多少", "amount"),  # a fee named, then 多少
         ("城乡居民养老保险缴费档次最低多少", "amount"),
         ("养老保险缴费满多少年能领", "period"),  # 多少年 is no money
