@@ -22,6 +22,7 @@ from assistant.qa.message import (
     Ask,
     Message,
     answer_type,
+    answer_types,
     asks_contact,
     asks_policy,
     element_for,
@@ -32,7 +33,7 @@ from assistant.qa.message import (
 from assistant.retrieval.bm25 import tokens
 from nlu.elements import TEMPLATES, Analysis
 from nlu.normalize import load_lexicon
-from nlu.segmenter import Segmenter, cut
+from nlu.segmenter import Segmenter, cut, everyday_count
 
 if TYPE_CHECKING:
     from assistant.retrieval.index import Index
@@ -63,6 +64,9 @@ class Question:
     lacking: str | None = None  # a service the catalogue lacks that the (first) ask is about, as the catalogue names it
     answer_type: AnswerType | None = None  # the kind of answer the (first) ask expects
     ask_words: list[str] = field(default_factory=list)  # the content words of the (first) ask
+    # the words of the (first) ask that the element templates use too (加急, 登报, 代办): words of asking to the
+    # classifier, yet one that few of a guide's sentences hold tells which of them answers
+    ask_cues: list[str] = field(default_factory=list)
 
     @property
     def first_ask(self) -> str:
@@ -155,6 +159,19 @@ def question_words(segmenter: Segmenter, domain: frozenset[str] = frozenset()) -
     lexicon = load_lexicon()
     generic = set(lexicon.get("words", [])) | set(lexicon.get("generic", []))
     return frozenset(words - (domain - generic))
+
+
+CUE = 1500  # times jieba's dictionary counts a word at most for it to tell a sentence (可以 70,958; 加急 42)
+
+
+def cue(word: str, segmenter: Segmenter) -> bool:
+    """Whether a word the element templates use may still tell which sentence of a guide answers: two characters
+    or more, rarer than CUE in everyday Chinese (not 可以, 这种, 听说, 处理), none of the lexicon's words of asking
+    or family words (条件, 材料, 孩子), none that asks a kind of answer itself (多久): 加急, 登报, 代办, 户头."""
+    return len(word) >= 2 and word not in _GENERIC and not answer_types(word) and everyday_count(segmenter, word) < CUE
+
+
+_GENERIC = frozenset(load_lexicon().get("words", [])) | frozenset(load_lexicon().get("generic", []))
 
 
 class QuestionAnalyser:
@@ -253,6 +270,7 @@ class QuestionAnalyser:
             element = wish
             if wish == "location":
                 kind = "elsewhere"
+        first = self.normalise(message.asks[0].text) if message.asks else question.text
         return replace(
             question,
             element=element,
@@ -262,6 +280,7 @@ class QuestionAnalyser:
             mentions=self._named_short(question.text, question.mentions),
             answer_type=kind,
             ask_words=words,
+            ask_cues=[w for w in tokens(first, self.segmenter) if w in self.question_words and cue(w, self.segmenter)],
         )
 
     def _clauses(self, text: str) -> str:

@@ -435,6 +435,7 @@ class QuestionAnswerer:
             question.element,
             strict=strict,
             stated=question.first_ask,
+            telling=question.ask_cues,
         )
         if lead is None and not strict and question.answer_type in FACTS and question.content != question.ask_words:
             # the ask's own words are too few to tell a sentence ("现在能提前去换吗"); the story says what of the

@@ -182,6 +182,7 @@ def best_passage(
     *,
     strict: bool = False,
     stated: str = "",
+    telling: Sequence[str] = (),
 ) -> Passage | None:
     """The passage that answers an ask best, or None when none holds enough of it.
 
@@ -204,6 +205,9 @@ def best_passage(
             guide does not say, "发明专利要多久", is to be answered from it at all).
         stated: the ask as written: a yes-or-no or eligibility ask that states a quantity ("过了十八岁还能领吗") is
             answered by the passage stating it (特困人员中的未成年人年满十八周岁后，仍在……就学的，继续予以供养).
+        telling: words of the ask that the element templates use too (加急, 登报: left out of ``words`` as words of
+            asking); a yes-or-no or eligibility ask counts those few of the guide's passages hold (RARE at most):
+            "护照能不能加急办" is about the sentence on 加急, "护照丢了补办要登报吗" about the FAQ on 登报.
     """
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
@@ -232,10 +236,11 @@ def best_passage(
         # yes or no, eligible or not: about what the ask names, whether the guide words it so or not. An ask that
         # names the item alone, by its name or an alias and their words, asks what the element asked answers
         # ("取公积金能在手机上办吗": online; not the FAQ on 租房提取公积金)
-        if names and all(any(w in name for name in names) for w in kept):
+        if names and all(any(w in name for name in names) for w in kept) and not _cued(cut, telling):
             return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
         lead = _best(cut, grams, named, None, frozenset(), None) if named else None
+        lead = lead or _cued(cut, telling, named)
         quantities = _quantities(stated)
         if quantities and (lead is None or not _quantities(lead.text) & quantities):
             lead = _stating(cut, grams, named, quantities) or lead
@@ -408,6 +413,22 @@ def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | Non
         return None
     held = [w for w in own if w in (lead.match or lead.text)]
     return lead if any(sum(w in (p.match or p.text) for p in cut) <= RARE for w in held) else None
+
+
+def _cued(cut: Sequence[Passage], telling: Sequence[str], named: set[str] | None = None) -> Passage | None:
+    """The passage a word of the ask's that the templates use too tells (see :func:`best_passage`'s ``telling``),
+    when few of the guide's passages (RARE at most) hold it: an FAQ whose question holds it first ("补办护照要登报
+    声明……吗" for 登报), else the one holding it, or of several the one holding most of the ask's other pairs
+    (``named``), one at least."""
+    rare = [w for w in telling if len(w) >= 2 and 0 < sum(w in (p.match or p.text) for p in cut) <= RARE]
+    if not rare:
+        return None
+    holding = [p for p in cut if any(w in (p.match or p.text) for w in rare)]
+    asking = [p for p in holding if any(w in p.question for w in rare)]
+    if asking:
+        return asking[0]
+    best = max(holding, key=lambda p: len((named or set()) & p.grams))
+    return best if len(holding) == 1 or (named or set()) & best.grams else None
 
 
 def _faq_alike(

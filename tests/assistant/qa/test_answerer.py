@@ -859,6 +859,27 @@ def test_a_question_what_failing_costs_is_answered_with_the_penalty_the_law_sets
     assert "1万元以上10万元以下罚款" in answer.parts[0].answer
 
 
+def test_a_rare_word_of_asking_tells_which_sentence_answers(qa, holder):
+    from assistant.qa.analysis import cue
+
+    answer = qa.ask("护照丢了补办要登报吗")
+    assert answer.brief.split("\n")[1] == "问：补办护照要登报声明或者开派出所证明吗？"
+    assert "不需要登报" in answer.brief
+    # 能加急吗, asked after how long, is led by the sentence on 加急 of the promised time limit
+    answer = qa.ask(
+        "领导您好，我姐姐嫁到台湾**年了，我妈想过去看看她，第一次办去台湾的那个通行证，请问交了申请以后规定多少天之内"
+        "给批下来？能加急吗？"
+    )
+    assert "可申请加急办理" in answer.parts[0].brief.split("\n")[1]
+    # everyday words of asking tell no sentence (可以 is counted 70,958 times), nor do the lexicon's (条件, 孩子)
+    segmenter = holder.current.index.segmenter
+    assert [w for w in ("登报", "加急", "代办", "可以", "听说", "条件", "孩子") if cue(w, segmenter)] == [
+        "登报",
+        "加急",
+        "代办",
+    ]
+
+
 def test_a_year_in_a_laws_name_states_no_time_and_the_time_limit_answers_how_long(qa):
     # 《社会救助暂行办法》（……2019年修订……） led as if 2019年 were how long the office takes
     answer = qa.ask("低保申请审批一般要多久")

@@ -266,3 +266,15 @@ def test_a_share_stated_in_percentage_points_answers_a_question_of_how_much_a_ra
     # "支付比例降低10个百分点" states a share as 百分点, not %: no sentence of the guide was taken for one
     lead = best_passage(guide("异地就医备案"), ["外省", "看病", "转诊", "报销", "比例"], "ratio")
     assert lead is not None and "百分点" in lead.text
+
+
+def test_a_rare_word_of_the_templates_in_the_ask_tells_the_sentence_that_answers(guide) -> None:
+    # "护照丢了补办要登报吗": 登报 is a word of the templates ("{x}要登报吗"), so not among the ask's content words;
+    # the rest names the item alone, and the materials were shown without the FAQ that says 不需要登报
+    reissue = guide("普通护照补发")
+    words = ["护照", "护照丢了", "补办"]
+    assert best_passage(reissue, words, "yes_no", element="materials") is None
+    lead = best_passage(reissue, words, "yes_no", element="materials", telling=["登报"])
+    assert lead is not None and lead.question.startswith("补办护照要登报")
+    # a word most of the guide's sentences hold tells none of them
+    assert best_passage(reissue, words, "yes_no", element="materials", telling=["护照"]) is None
