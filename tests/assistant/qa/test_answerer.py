@@ -928,8 +928,6 @@ def test_what_the_story_tells_chooses_the_fee_and_the_time_limit_where_the_guide
         "我是非本市户籍，孩子上小学要什么材料",
         # a story in Traditional script
         "孩子戶口在老家，上小學要帶什麼材料",
-        # a household in another province (外省户口 named no option: the residence permit was left out)
-        "我们两口子是外省户口，孩子上小学要什么材料",
     ],
 )
 def test_a_story_in_the_hotlines_words_or_in_traditional_script_chooses_the_materials(qa, message):
