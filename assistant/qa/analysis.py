@@ -171,7 +171,8 @@ def cue(word: str, segmenter: Segmenter) -> bool:
     return len(word) >= 2 and word not in _GENERIC and not answer_types(word) and everyday_count(segmenter, word) < CUE
 
 
-_GENERIC = frozenset(load_lexicon().get("words", [])) | frozenset(load_lexicon().get("generic", []))
+_LEXICON = load_lexicon()
+_GENERIC = frozenset(_LEXICON.get("words", [])) | frozenset(_LEXICON.get("generic", []))
 
 
 class QuestionAnalyser:
