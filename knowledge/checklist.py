@@ -222,7 +222,7 @@ def _item_part(
     active = active_questions(item, answers)
     wanted = [m.id for m in item.materials if m.base]
     conditions = list(item.conditions)
-    fee, promised = personal_fee_and_time(item, answers)
+    fee, promised = _fee_and_time(item, active)
     for question, chosen in active:
         for option in question.options:
             if chosen is None or option.id not in chosen:
@@ -261,8 +261,12 @@ def personal_fee_and_time(item: Item, answers: Answers) -> tuple[Fee, TimeLimit]
     """An item's fee and promised time limit for the answers given: an option chosen may set its own (a
     non-residential property's mortgage registration costs 550元, not a home's 80元); the item's own otherwise, the
     very objects, so a caller can tell whether the answers changed them."""
+    return _fee_and_time(item, active_questions(item, answers))
+
+
+def _fee_and_time(item: Item, active: list[tuple[Question, list[str] | None]]) -> tuple[Fee, TimeLimit]:
     fee, promised = item.fee, item.promised_time_limit
-    for question, chosen in active_questions(item, answers):
+    for question, chosen in active:
         for option in question.options:
             if chosen is not None and option.id in chosen:
                 if option.override_fee is not None:

@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -156,9 +157,15 @@ def question_words(segmenter: Segmenter, domain: frozenset[str] = frozenset()) -
     for patterns in templates.values():
         for pattern in patterns:
             words.update(tokens(pattern.replace("{x}", " "), segmenter))
+    return frozenset(words - (domain - asking_lexicon()))
+
+
+@functools.lru_cache(maxsize=1)
+def asking_lexicon() -> frozenset[str]:
+    """The lexicon's words of asking and family words (``words`` and ``generic``: 多少钱, 条件, 孩子): never what a
+    message is about, read once."""
     lexicon = load_lexicon()
-    generic = set(lexicon.get("words", [])) | set(lexicon.get("generic", []))
-    return frozenset(words - (domain - generic))
+    return frozenset(lexicon.get("words", [])) | frozenset(lexicon.get("generic", []))
 
 
 CUE = 1500  # times jieba's dictionary counts a word at most for it to tell a sentence (可以 70,958; 加急 42)
@@ -168,11 +175,12 @@ def cue(word: str, segmenter: Segmenter) -> bool:
     """Whether a word the element templates use may still tell which sentence of a guide answers: two characters
     or more, rarer than CUE in everyday Chinese (not 可以, 这种, 听说, 处理), none of the lexicon's words of asking
     or family words (条件, 材料, 孩子), none that asks a kind of answer itself (多久): 加急, 登报, 代办, 户头."""
-    return len(word) >= 2 and word not in _GENERIC and not answer_types(word) and everyday_count(segmenter, word) < CUE
-
-
-_LEXICON = load_lexicon()
-_GENERIC = frozenset(_LEXICON.get("words", [])) | frozenset(_LEXICON.get("generic", []))
+    return (
+        len(word) >= 2
+        and word not in asking_lexicon()
+        and not answer_types(word)
+        and everyday_count(segmenter, word) < CUE
+    )
 
 
 class QuestionAnalyser:
@@ -234,6 +242,7 @@ class QuestionAnalyser:
         for in both, the element asked and the answer expected in the first ask alone.
         """
         message = read_message(query)
+        asked: list[str] | None = None  # the tokens of the first ask, when cut apart from the text's
         bare = False  # the first ask names nothing ("……不服的，怎么办？"): what it asks is read in the story too
         told = False  # read as a message with a story, not as a question typed into a search box
         if not message.text or (not message.long and len(message.asks) <= 1 and message.text == query.strip()):
@@ -248,7 +257,8 @@ class QuestionAnalyser:
             if separate:
                 ask = self.normalise(message.asks[0].text)
                 question = replace(question, element=self.analyse(ask).element if _HAN.search(ask) else None)
-                ask_words = [t for t in tokens(ask, self.segmenter) if t not in self.question_words]
+                asked = tokens(ask, self.segmenter)
+                ask_words = [t for t in asked if t not in self.question_words]
                 # the service asked about is named in the ask, or, where the ask names nothing ("请问需要什么条件"),
                 # in the story before it
                 if ask_words:
@@ -271,7 +281,10 @@ class QuestionAnalyser:
             element = wish
             if wish == "location":
                 kind = "elsewhere"
+        # the BM25 tokens of the (first) ask, where its cue words are looked for: cut once where they are the text's
         first = self.normalise(message.asks[0].text) if message.asks else question.text
+        if asked is None:
+            asked = question.words if first == question.text else tokens(first, self.segmenter)
         return replace(
             question,
             element=element,
@@ -281,7 +294,7 @@ class QuestionAnalyser:
             mentions=self._named_short(question.text, question.mentions),
             answer_type=kind,
             ask_words=words,
-            ask_cues=[w for w in tokens(first, self.segmenter) if w in self.question_words and cue(w, self.segmenter)],
+            ask_cues=[w for w in asked if w in self.question_words and cue(w, self.segmenter)],
         )
 
     def _clauses(self, text: str) -> str:

@@ -106,22 +106,23 @@ def story_facts(item: Item, story: Story) -> str:
     return "、".join(labels)
 
 
-def _personal(item: Item, element: str, story: Story, replies: Replies) -> str | None:
-    """The materials or conditions for what the story told, as the checklist engine gives them; the fee or the time
-    limit where an option told sets its own (门面房: a non-residential property's fee)."""
+def _personal(item: Item, element: str, story: Story, replies: Replies, *, short: bool = False) -> str | None:
+    """What the story told, and the materials or conditions for it as the checklist engine gives them; the fee or the
+    time limit where an option told sets its own (门面房: a non-residential property's fee); None for another element.
+    ``short``: for the first chat bubble (materials by name, time limits without their notes)."""
     said = replies("story_understood", facts=story_facts(item, story))
     if element in ("fee", "time_limit"):
-        own = _own_terms(item, element, story)
+        own = _own_terms(item, element, story, short=short)
         return said + "\n" + own if own else None
+    if element not in ("materials", "conditions"):
+        return None
     materials, conditions = personalise(item, story)
-    if element == "materials":
-        text = said + "\n" + _lines("申请材料：", [material_line(m) for m in materials] or ["无"])
-        if any(chosen is None for _, chosen in active_questions(item, story)):  # questions still open
-            text += "\n" + replies("story_more_questions")
-        return text
     if element == "conditions":
         return said + "\n" + _lines("受理条件：", conditions)
-    return None
+    text = said + "\n" + _lines("申请材料：", [m.name if short else material_line(m) for m in materials] or ["无"])
+    if any(chosen is None for _, chosen in active_questions(item, story)):  # questions still open
+        text += "\n" + replies("story_more_questions")
+    return text
 
 
 def _own_terms(item: Item, element: str, story: Story, *, short: bool = False) -> str | None:
@@ -290,24 +291,6 @@ def _brief_element(item: Item, element: str) -> str:
     return _item_element(item, element)
 
 
-def _personal_brief(item: Item, element: str, story: Story, replies: Replies) -> str | None:
-    """What the story told, and the materials (by name) or conditions for it; the fee or the time limit where an
-    option told sets its own."""
-    said = replies("story_understood", facts=story_facts(item, story))
-    if element in ("fee", "time_limit"):
-        own = _own_terms(item, element, story, short=True)
-        return said + "\n" + own if own else None
-    if element not in ("materials", "conditions"):
-        return None
-    materials, conditions = personalise(item, story)
-    if element == "conditions":
-        return said + "\n" + _lines("受理条件：", conditions)
-    text = said + "\n" + _lines("申请材料：", [m.name for m in materials] or ["无"])
-    if any(chosen is None for _, chosen in active_questions(item, story)):
-        text += "\n" + replies("story_more_questions")
-    return text
-
-
 def _citation(entry: Item | Bundle, replies: Replies, bases: int) -> str:
     basis = "；".join(f"{b.law}{b.article}" for b in entry.basis[:bases])
     if basis:
@@ -338,7 +321,7 @@ def brief(
     elif lead is not None:
         body = lead.text
         source = "\n" + replies("passage_source", element=source_name(lead.element))
-    elif story and element and (personal := _personal_brief(entry, element, story, replies)):
+    elif story and element and (personal := _personal(entry, element, story, replies, short=True)):
         body = personal
     elif element:
         body = _brief_element(entry, element)

@@ -431,7 +431,7 @@ def answer_type(text: str, element: str | None = None) -> AnswerType | None:
     kinds = answer_types(text)
     if "penalty" in kinds and "remedy" not in kinds:
         return "penalty"  # 罚多少钱 asks no fee, whatever element the words suggest
-    order: list[AnswerType] = ["remedy", "penalty", "phone", "benefit"]
+    order: list[AnswerType] = ["remedy", "phone", "benefit"]
     for kind, _ in _TYPES:
         if kind == "place":
             order.append("elsewhere")  # whether it may be done here: before the papers its name says (证明)

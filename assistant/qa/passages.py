@@ -412,7 +412,12 @@ def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | Non
     if lead is None:
         return None
     held = [w for w in own if w in (lead.match or lead.text)]
-    return lead if any(sum(w in (p.match or p.text) for p in cut) <= RARE for w in held) else None
+    return lead if any(_held(cut, w) <= RARE for w in held) else None
+
+
+def _held(cut: Sequence[Passage], word: str) -> int:
+    """How many of a guide's passages hold a word."""
+    return sum(word in (p.match or p.text) for p in cut)
 
 
 def _cued(cut: Sequence[Passage], telling: Sequence[str], named: set[str] | None = None) -> Passage | None:
@@ -420,15 +425,16 @@ def _cued(cut: Sequence[Passage], telling: Sequence[str], named: set[str] | None
     when few of the guide's passages (RARE at most) hold it: an FAQ whose question holds it first ("补办护照要登报
     声明……吗" for 登报), else the one holding it, or of several the one holding most of the ask's other pairs
     (``named``), one at least."""
-    rare = [w for w in telling if len(w) >= 2 and 0 < sum(w in (p.match or p.text) for p in cut) <= RARE]
+    rare = [w for w in telling if len(w) >= 2 and 0 < _held(cut, w) <= RARE]
     if not rare:
         return None
     holding = [p for p in cut if any(w in (p.match or p.text) for w in rare)]
     asking = [p for p in holding if any(w in p.question for w in rare)]
     if asking:
         return asking[0]
-    best = max(holding, key=lambda p: len((named or set()) & p.grams))
-    return best if len(holding) == 1 or (named or set()) & best.grams else None
+    pairs = named or set()
+    best = max(holding, key=lambda p: len(pairs & p.grams))
+    return best if len(holding) == 1 or pairs & best.grams else None
 
 
 def _faq_alike(
