@@ -290,6 +290,15 @@ def test_real_messages_in_one_conversation(live_server):
         "我家孩子今年9月该上一年级了，但身体不太好，想延缓一年入学，不知可不可以，如果可以需要办理什么手续？"
     )
     assert "【义务教育阶段新生入学登记】" in text(reply) and "受理条件" in text(reply).split("【第2问】")[0]
+    # the same person, later: a shop's fee told in a follow-up, a rare word of asking, a fine
+    reply = chat.say("抵押登记收费多少")
+    assert "【不动产抵押登记】" in text(reply)
+    reply = chat.say("那我这是门面房，登记费要交多少")
+    assert "每件550元" in text(reply) and "（住宅类抵押权登记）" not in text(reply)
+    reply = chat.say("护照丢了补办要登报吗")
+    assert "不需要登报" in text(reply)
+    reply = chat.say("公司一直不给开公积金户会罚多少")
+    assert "1万元以上5万元以下" in text(reply) and "收费标准" not in text(reply)
 
 
 def test_the_story_fills_the_checklist_in_and_only_the_rest_is_asked(live_server, holder):

@@ -865,6 +865,16 @@ def test_a_rare_word_of_asking_tells_which_sentence_answers(qa, holder):
     answer = qa.ask("护照丢了补办要登报吗")
     assert answer.brief.split("\n")[1] == "问：补办护照要登报声明或者开派出所证明吗？"
     assert "不需要登报" in answer.brief
+    # told in a long hotline message, or asked as a returning person's follow-up
+    for message, context in (
+        (
+            "领导您好，我下个月要出国，上周在**出差时护照丢了，现在准备去补办，朋友说要先在报纸上登报声明，"
+            "请问补办护照要登报吗？谢谢",
+            None,
+        ),
+        ("那要登报吗", "普通护照补发"),
+    ):
+        assert "不需要登报" in qa.ask(message, context_item=context).brief, message
     # 能加急吗, asked after how long, is led by the sentence on 加急 of the promised time limit
     answer = qa.ask(
         "领导您好，我姐姐嫁到台湾**年了，我妈想过去看看她，第一次办去台湾的那个通行证，请问交了申请以后规定多少天之内"
@@ -914,6 +924,14 @@ def test_what_the_story_tells_chooses_the_fee_and_the_time_limit_where_the_guide
     abroad = qa.ask("孩子在国外生的，回来上户口要多久")
     assert (abroad.item, abroad.element) == ("出生登记", "time_limit")
     assert "承诺办结时限：5个工作日" in abroad.brief
+    # a returning person's follow-up, and a long hotline message, tell it too
+    follow_up = qa.ask("那我这是门面房，登记费要交多少", context_item="不动产抵押登记")
+    assert "每件550元" in follow_up.brief and "（住宅类抵押权登记）" not in follow_up.answer
+    long = qa.ask(
+        "领导您好，我在**街上有一间门面房，想拿去银行抵押贷款周转一下，银行说要先办抵押登记。"
+        "请问门面房抵押登记费是多少？谢谢"
+    )
+    assert long.item == "不动产抵押登记" and "每件550元" in long.brief
     # a story that sets nothing of the fee leaves it as the guide states it
     plain = qa.ask("我已经退休了，公积金提取收费吗")
     assert "根据您说的情况" not in plain.brief
