@@ -555,6 +555,10 @@ SCHOOL_PLANS = (234, 320, 348, 1862, 2200, 2644, 3160, 3538)
 # ... and a grievance against a neighbour, a builder, an employer or a seller (施工扰民, 拖欠工资, 退费, 私搭乱建):
 # answered with the construction permit, the employer's registrations or 有限责任公司设立登记 before
 GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
+# ... and a complaint about a road, a building's upkeep or a seller's tricks (红绿灯设置不当, 清扫车占了非机动车道, 经常
+# 停电, 电梯故障, 隔断房, 诱骗报考): answered with a car's registration, 临时救助申请, the fire-safety inspection or the
+# enrolment before
+COMPLAINTS = (4390, 5070, 5558, 6182, 7758, 10452, 10746)
 # ... and a proposal asking nothing (建议公交车通达乡镇, 建议取消对子女年龄的限制, 建议降低二手房交易过户税): answered
 # with 机动车检验合格标志核发, 异地就医备案, 不动产转移登记, 出生登记 or the enrolment before
 PROPOSALS = (3664, 4331, 4773, 5120, 6114, 6691)
@@ -565,7 +569,18 @@ OUTSIDERS = (5696, 6518, 7098, 8986, 11272, 10028, 4340, 7182, 8042, 10272)
 
 
 @pytest.mark.parametrize(
-    "rows", [PUBLIC_WORKS, NEW_HOME_CERTIFICATE, SCHOOL_PLACES, SCHOOLS, SCHOOL_PLANS, GRIEVANCES, PROPOSALS, OUTSIDERS]
+    "rows",
+    [
+        PUBLIC_WORKS,
+        NEW_HOME_CERTIFICATE,
+        SCHOOL_PLACES,
+        SCHOOLS,
+        SCHOOL_PLANS,
+        GRIEVANCES,
+        COMPLAINTS,
+        PROPOSALS,
+        OUTSIDERS,
+    ],
 )
 def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa, rows):
     from assistant.evaluation.unlabelled import read_workbook
@@ -583,6 +598,9 @@ def test_a_real_message_asking_about_the_citys_own_works_or_policy_is_refused(qa
         ("我们小区配套小学还在建，孩子今年上一年级，报名要带什么材料", "义务教育阶段新生入学登记"),
         # when a shop may open for use is the fire safety inspection's, not a school's plans
         ("新开的超市什么时候可以投入使用，需要做消防检查吗", "公众聚集场所投入使用、营业前消防安全检查"),
+        # a complaint told as the story: the ask is a service's
+        ("房子老漏水，想把房子卖了，二手房过户要带什么材料", "不动产转移登记"),
+        ("路口红绿灯坏了，我的驾驶证也快到期了，换证要带什么", "机动车驾驶证期满换证"),
     ],
 )
 def test_a_question_beside_a_school_or_a_site_being_built_that_asks_a_guides_service_is_answered(qa, message, item):
