@@ -424,8 +424,11 @@ def _cued(cut: Sequence[Passage], telling: Sequence[str], named: set[str] | None
     """The passage a word of the ask's that the templates use too tells (see :func:`best_passage`'s ``telling``),
     when few of the guide's passages (RARE at most) hold it: an FAQ whose question holds it first ("补办护照要登报
     声明……吗" for 登报), else the one holding it, or of several the one holding most of the ask's other pairs
-    (``named``), one at least."""
-    rare = [w for w in telling if len(w) >= 2 and 0 < _held(cut, w) <= RARE]
+    (``named``), one at least. The articles of law a guide cites are not counted: an article quotes what the guide
+    says in its own words (护照法 第六条 holds 加急 beside the time limit and the FAQ saying it, and "紧急情况能不能申请
+    加急办护照" is about that time limit's 合理紧急事由可申请加急)."""
+    own = [p for p in cut if p.element != "basis"]
+    rare = [w for w in telling if len(w) >= 2 and 0 < _held(own, w) <= RARE]
     if not rare:
         return None
     holding = [p for p in cut if any(w in (p.match or p.text) for w in rare)]

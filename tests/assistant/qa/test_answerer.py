@@ -899,6 +899,13 @@ def test_a_rare_word_of_asking_tells_which_sentence_answers(qa, holder):
         "给批下来？能加急吗？"
     )
     assert "可申请加急办理" in answer.parts[0].brief.split("\n")[1]
+    # ... and whether it may be hurried, in a long message, by the time limit's sentence on 加急, though the article of
+    # law the guide cites holds 加急 too
+    answer = qa.ask(
+        "领导您好，我父亲在国外探亲时突发重病住院了，我要马上过去照顾，可我的护照上个月刚过期，正准备去换发。"
+        "请问这种紧急情况能不能申请加急办护照？"
+    )
+    assert "合理紧急事由可申请加急" in answer.answer.split("\n")[1]
     # everyday words of asking tell no sentence (可以 is counted 70,958 times), nor do the lexicon's (条件, 孩子)
     segmenter = holder.current.index.segmenter
     assert [w for w in ("登报", "加急", "代办", "可以", "听说", "条件", "孩子") if cue(w, segmenter)] == [
