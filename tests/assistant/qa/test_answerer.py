@@ -1234,6 +1234,16 @@ def test_the_story_answers_no_scenario_question_its_other_answers_rule_out(qa):
     assert "school_primary_graduation_place" not in first_grade.story and "在外地读完小学" not in first_grade.answer
 
 
+def test_a_household_registered_in_another_province_is_one_registered_elsewhere(qa):
+    # 外省户口, as a hotline message writes it: the migrant child's materials (居住证), with the rented home's
+    answer = qa.ask(
+        "尊敬的领导您好！我们两口子是外省户口，在这边租房打工好几年了，都办了居住证。孩子今年想在这边上一年级。"
+        "租房子的报名时要交哪些材料？"
+    )
+    assert answer.story.get("school_household_status") == "migrant"
+    assert "居住证" in answer.answer and "房屋租赁合同" in answer.answer
+
+
 def test_a_deadline_asked_with_words_of_going_somewhere_is_answered_with_the_deadline(qa):
     answer = qa.ask("请问公司成立以后最晚要在几天之内去把单位社保开户登记办了？")
     assert (answer.item, answer.element) == ("单位社会保险参保登记", "conditions")
