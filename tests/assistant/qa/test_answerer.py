@@ -1244,6 +1244,22 @@ def test_a_household_registered_in_another_province_is_one_registered_elsewhere(
     assert "居住证" in answer.answer and "房屋租赁合同" in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("message", "question", "option"),
+    [
+        # the hotline's 非京籍 (normalised to 外地户籍), 外省户口 and 本市户籍, in the guides whose options said only
+        # 外地户口 / 本地户口
+        ("我们两口子都是非京籍，在这边生二孩要去哪办生育登记", "fertility_household", "non_local"),
+        ("孩子是外省户口，能在这边参加城乡居民医保吗，要带什么材料", "resident_medical_hukou_local", "nonlocal"),
+        ("我是本市户籍，想给家里申请临时救助，要带什么材料", "temporary_assistance_household", "local"),
+    ],
+)
+def test_where_the_household_is_registered_is_read_however_the_hotline_writes_it(qa, message, question, option):
+    answer = qa.ask(message)
+    assert answer.story.get(question) == option
+    assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
+
+
 def test_a_deadline_asked_with_words_of_going_somewhere_is_answered_with_the_deadline(qa):
     answer = qa.ask("请问公司成立以后最晚要在几天之内去把单位社保开户登记办了？")
     assert (answer.item, answer.element) == ("单位社会保险参保登记", "conditions")
