@@ -1260,6 +1260,21 @@ def test_where_the_household_is_registered_is_read_however_the_hotline_writes_it
     assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
 
 
+@pytest.mark.parametrize(
+    ("message", "question", "option"),
+    [
+        # 没有领结婚证 is a birth outside marriage (its statement is among the materials)
+        ("我和孩子爸爸一直没有领结婚证，孩子出生两个月了，上户口要带什么材料", "parents_married", "no"),
+        # 老大 is the child there is already: "这是第二胎，老大已经五岁了" registers the second
+        ("我怀孕两个月了，这是第二胎，老大已经五岁了，生育登记要带什么", "fertility_child_order", "second"),
+    ],
+)
+def test_the_story_of_a_birth_is_read_as_people_tell_it(qa, message, question, option):
+    answer = qa.ask(message)
+    assert answer.story.get(question) == option
+    assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
+
+
 def test_a_deadline_asked_with_words_of_going_somewhere_is_answered_with_the_deadline(qa):
     answer = qa.ask("请问公司成立以后最晚要在几天之内去把单位社保开户登记办了？")
     assert (answer.item, answer.element) == ("单位社会保险参保登记", "conditions")
