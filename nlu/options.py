@@ -195,6 +195,8 @@ def looks_like_command(message: str, command: str) -> bool:
 
 
 _NEGATION = re.compile(r"(?:不|没|没有|未|无|非|不是|还没|尚未)$")
+# ... nor where what follows says it cannot be done so ("老人自己去不了": not 本人办理)
+_UNABLE = re.compile(r"不了|不成|不便|不方便|不到")  # matched where the phrase ends
 _BARE = frozenset(_YES) | frozenset(_NO)
 
 
@@ -203,8 +205,9 @@ def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | 
     names for a multiple choice), as the checklist engine takes answers.
 
     Only an option's label or synonym of two characters or more counts ("退休", "租房", "二婚"; never a bare
-    "是" or "没有"), not after a negation ("还没退休"), and only where it names one option of a single-choice
-    question. "我已经退休了，想把公积金取出来" answers the withdrawal reason with the retirement option.
+    "是" or "没有"), not after a negation ("还没退休") nor before words saying it cannot be done so ("自己去不了"),
+    and only where it names one option of a single-choice question. "我已经退休了，想把公积金取出来" answers the
+    withdrawal reason with the retirement option.
     """
     text = _clean(message)
     found: dict[str, str | list[str]] = {}
@@ -215,7 +218,9 @@ def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | 
                 if len(phrase) < 2 or phrase in _BARE:
                     continue
                 start = text.find(phrase)
-                while start >= 0 and _NEGATION.search(text[max(0, start - 3) : start]):
+                while start >= 0 and (
+                    _NEGATION.search(text[max(0, start - 3) : start]) or _UNABLE.match(text, start + len(phrase))
+                ):
                     start = text.find(phrase, start + 1)
                 if start >= 0:
                     chosen.append(option.id)

@@ -38,6 +38,9 @@ def test_what_a_story_tells_answers_the_options_it_names(message, expected):
 def test_a_negated_fact_answers_nothing():
     assert story_answers([REASON], "我还没退休，公积金提取要带什么") == {}
     assert story_answers([MARRIED], "我们都没有再婚过") == {}
+    # ... nor one the words after it say cannot be done: 自己去不了 is no 本人办理, and the agent named is read
+    assert story_answers([AGENT], "老人自己去不了，我能委托朋友去吗") == {"agent": "agent"}
+    assert story_answers([AGENT], "自己去不方便") == {}
 
 
 def test_a_story_naming_two_options_of_a_single_choice_answers_neither():

@@ -1275,6 +1275,21 @@ def test_the_story_of_a_birth_is_read_as_people_tell_it(qa, message, question, o
     assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我父亲八十多了自己去不了，我替他去办高龄津贴要带什么材料",
+        "我爸住院了，我帮他去办低保需要什么材料",
+        "我委托朋友帮我办公积金提取，要带什么材料",
+    ],
+)
+def test_a_person_doing_it_for_someone_else_gets_the_agents_materials(qa, message):
+    # every guide's agent option reads the same words (替他去, 帮他办, 委托, 代办 …)
+    answer = qa.ask(message)
+    assert answer.story.get("agent") == "agent"
+    assert "根据您说的情况（委托他人代为办理）" in answer.answer
+
+
 def test_a_deadline_asked_with_words_of_going_somewhere_is_answered_with_the_deadline(qa):
     answer = qa.ask("请问公司成立以后最晚要在几天之内去把单位社保开户登记办了？")
     assert (answer.item, answer.element) == ("单位社会保险参保登记", "conditions")
