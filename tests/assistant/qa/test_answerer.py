@@ -1275,6 +1275,15 @@ def test_the_story_of_a_birth_is_read_as_people_tell_it(qa, message, question, o
     assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
 
 
+def test_what_a_message_asks_or_weighs_is_not_read_as_its_story(qa):
+    # "能领几个月" asks how long the benefit lasts: it says nothing of having paid only a few months
+    answer = qa.ask("交了三年失业险能领几个月失业金")
+    assert "unemployment_contribution_years" not in answer.story and "不满1年" not in answer.answer
+    # "还得回老家吗" asks whether one must go back: a migrant worker is replacing the card where they live
+    answer = qa.ask("我是外来务工人员，身份证丢了，在这边补是不是还得回老家？")
+    assert answer.story.get("id_card_handle_place") == "other_place"
+
+
 @pytest.mark.parametrize(
     "message",
     [
