@@ -1275,6 +1275,22 @@ def test_the_story_of_a_birth_is_read_as_people_tell_it(qa, message, question, o
     assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
 
 
+@pytest.mark.parametrize(
+    ("message", "question", "option"),
+    [
+        # 遗失 and 破损, the words of a notice or a form, as well as 丢了 and 坏了
+        ("社保卡遗失了，补办要带什么材料", "ssc_replace_reason", "lost"),
+        ("驾驶证破损了，补领要带什么材料", "license_loss_type", "damaged"),
+        ("公章遗失了，补刻要带什么材料", "seal_reissue_reason", "lost"),
+        ("身份证破损了，换领要带什么材料", "id_card_renewal_reason", "damaged"),
+    ],
+)
+def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, message, question, option):
+    answer = qa.ask(message)
+    assert answer.story.get(question) == option
+    assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
+
+
 def test_what_a_message_asks_or_weighs_is_not_read_as_its_story(qa):
     # "能领几个月" asks how long the benefit lasts: it says nothing of having paid only a few months
     answer = qa.ask("交了三年失业险能领几个月失业金")
