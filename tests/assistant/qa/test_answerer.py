@@ -1291,6 +1291,21 @@ def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, mes
     assert answer.answer.split("\n")[1].startswith("根据您说的情况（")
 
 
+@pytest.mark.parametrize(
+    ("message", "story"),
+    [
+        ("我们夫妻离异了，房子过户要带什么材料", {"real_estate_transfer_cause": "divorce_division"}),
+        ("我爱人去世好几年了，现在想再婚，结婚登记要带什么材料", {"previous_marriage": "yes"}),
+        ("头一回办护照，要带什么材料", {"passport_apply_type": "first"}),
+        # a father's death is not the end of one's own marriage
+        ("我爸去世了，我和女朋友结婚登记要带什么材料", {}),
+    ],
+)
+def test_a_marriage_ended_or_a_first_application_is_read_as_people_say_it(qa, message, story):
+    answer = qa.ask(message)
+    assert {key: answer.story[key] for key in story} == story if story else answer.story == {}
+
+
 def test_what_a_message_asks_or_weighs_is_not_read_as_its_story(qa):
     # "能领几个月" asks how long the benefit lasts: it says nothing of having paid only a few months
     answer = qa.ask("交了三年失业险能领几个月失业金")
