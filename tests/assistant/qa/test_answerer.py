@@ -1299,11 +1299,13 @@ def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, mes
         ("头一回办护照，要带什么材料", {"passport_apply_type": "first"}),
         # a father's death is not the end of one's own marriage
         ("我爸去世了，我和女朋友结婚登记要带什么材料", {}),
+        # the hotline's 本人 ("I") is no choice of doing it in person
+        ("本人几年前被行政拘留过五天，现在应聘要开无犯罪记录证明，要带什么材料", {"agent": None}),
     ],
 )
 def test_a_marriage_ended_or_a_first_application_is_read_as_people_say_it(qa, message, story):
     answer = qa.ask(message)
-    assert {key: answer.story[key] for key in story} == story if story else answer.story == {}
+    assert {key: answer.story.get(key) for key in story} == story if story else answer.story == {}
 
 
 def test_what_a_message_asks_or_weighs_is_not_read_as_its_story(qa):
