@@ -194,7 +194,7 @@ def looks_like_command(message: str, command: str) -> bool:
     return bool(text) and len(text) <= 6 and pattern is not None and bool(pattern.match(text))
 
 
-_NEGATION = re.compile(r"(?:不|没|没有|未|无|非|不是|还没|尚未)$")
+_NEGATION = re.compile(r"(?:不|没|没有|未|无|非|不是|不在|还没|尚未)$")  # 不在发证地: not where it was issued
 # ... nor where what follows says it cannot be done so ("老人自己去不了": not 本人办理)
 _UNABLE = re.compile(r"不了|不成|不便|不方便|不到")  # matched where the phrase ends
 _BARE = frozenset(_YES) | frozenset(_NO)

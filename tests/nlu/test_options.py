@@ -41,6 +41,9 @@ def test_a_negated_fact_answers_nothing():
     # ... nor one the words after it say cannot be done: 自己去不了 is no 本人办理, and the agent named is read
     assert story_answers([AGENT], "老人自己去不了，我能委托朋友去吗") == {"agent": "agent"}
     assert story_answers([AGENT], "自己去不方便") == {}
+    # 不在 negates a place: "不在发证地" is not where the licence was issued
+    place = Choice("place", [Option("issuing", "在核发地换证", ["发证地"]), Option("other", "异地换证", ["异地"])])
+    assert story_answers([place], "不在发证地能不能换") == {}
 
 
 def test_a_story_naming_two_options_of_a_single_choice_answers_neither():

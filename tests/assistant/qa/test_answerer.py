@@ -1301,6 +1301,12 @@ def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, mes
         ("我爸去世了，我和女朋友结婚登记要带什么材料", {}),
         # the hotline's 本人 ("I") is no choice of doing it in person
         ("本人几年前被行政拘留过五天，现在应聘要开无犯罪记录证明，要带什么材料", {"agent": None}),
+        # 不在发证地 is not where the licence was issued; a licence taken back home is renewed elsewhere
+        ("驾照是在老家考的，快到期了，不在发证地能换吗，要带什么", {"license_renewal_place": "other_place"}),
+        # a 代办费 refused and 自己去 said: neither option is taken for the person
+        ("4S店说帮忙上牌要收代办费，我准备自己去车管所上牌，要带什么材料", {"agent": None}),
+        # 单位不报 is the worker's own application, not the employer's
+        ("老板一直不给报工伤，单位不报的话我自己去申请要带什么材料", {"injury_applicant": "employee"}),
     ],
 )
 def test_a_marriage_ended_or_a_first_application_is_read_as_people_say_it(qa, message, story):
