@@ -1305,6 +1305,10 @@ def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, mes
         ("驾照是在老家考的，快到期了，不在发证地能换吗，要带什么", {"license_renewal_place": "other_place"}),
         # a 代办费 refused and 自己去 said: neither option is taken for the person
         ("4S店说帮忙上牌要收代办费，我准备自己去车管所上牌，要带什么材料", {"agent": None}),
+        # a child who is 16 is no longer under 16, whatever 孩子 says
+        ("孩子16岁了第一次办身份证要带啥", {"under_16": None}),
+        # a child named as the reason for a residence permit is not its applicant
+        ("我从老家来这边打工，一直租房住，想办个居住证方便以后孩子上学，要带什么材料", {"proxy_relative": None}),
         # 单位不报 is the worker's own application, not the employer's
         ("老板一直不给报工伤，单位不报的话我自己去申请要带什么材料", {"injury_applicant": "employee"}),
     ],
