@@ -100,6 +100,7 @@ LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask
 ALIKE = 2  # an FAQ asking the same in other words holds this many of the ask's own words at least
 WHOLE_RULE = 150  # a 通办范围 this long at most is quoted whole to whether a service may be done elsewhere
 _HAN_FIRST, _HAN_LAST = "\u3400", "\u9fff"
+_PARTED = frozenset("了过")  # particles that part a verb from its object (离了婚, 结过婚)
 # words of asking that the question words of the templates leave in
 _ASKING_WORDS = frozenset(
     {"是否", "可以", "能否", "需要", "办理", "如何", "怎么", "什么", "请问", "有没有", "能不能", "应该"}
@@ -212,6 +213,8 @@ def best_passage(
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
     kept = [w for w in words if w not in _ASKING_WORDS]
+    # a verb and its object parted by 了 or 过 ("离了婚", "结过婚") is the word the guide writes (离婚, 结婚)
+    kept = list(dict.fromkeys(w[0] + w[2] if len(w) == 3 and w[1] in _PARTED else w for w in kept))
     names, own = _naming(item, kept)
     if answer_type == "elsewhere":
         # whether it may be done here, away from one's household registration: an FAQ asking just that ("买外地的

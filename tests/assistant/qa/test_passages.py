@@ -29,6 +29,12 @@ def test_a_yes_no_question_is_answered_by_the_faq_or_entry_that_holds_its_words(
     assert lead is not None and "自行决定" in lead.text
 
 
+def test_a_verb_parted_from_its_object_is_read_as_the_word_the_guide_writes(guide) -> None:
+    # 离了婚 is 离婚: the sentence on a marriage that has ended leads, not nothing
+    lead = best_passage(guide("补领结婚证"), ["离了婚", "补领结婚证"], "yes_no", element="conditions")
+    assert lead is not None and "离婚" in lead.text
+
+
 def test_words_every_passage_holds_lead_to_nothing(guide) -> None:
     # the item's own name tells nothing about which of its sentences answers
     assert best_passage(guide("住房公积金提取"), ["住房公积金", "提取"], "yes_no") is None
