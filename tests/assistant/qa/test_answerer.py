@@ -1305,6 +1305,8 @@ def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, mes
         ("驾照是在老家考的，快到期了，不在发证地能换吗，要带什么", {"license_renewal_place": "other_place"}),
         # a 代办费 refused and 自己去 said: neither option is taken for the person
         ("4S店说帮忙上牌要收代办费，我准备自己去车管所上牌，要带什么材料", {"agent": None}),
+        # a passport stolen abroad (旅行证) is not one stolen at home, whatever 被偷了 says
+        ("护照在泰国旅游时被偷了，已经拿旅行证回国，补办护照要带什么材料", {"passport_loss_type": None}),
         # a child who is 16 is no longer under 16, whatever 孩子 says
         ("孩子16岁了第一次办身份证要带啥", {"under_16": None}),
         # a child named as the reason for a residence permit is not its applicant
