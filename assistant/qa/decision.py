@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.qa.analysis import Question, subject_words
-from assistant.qa.message import ANYWHERE, LONG, PROPOSAL, asking_clauses
+from assistant.qa.message import LONG, PROPOSAL, asking_clauses, done_anywhere
 from assistant.qa.ranking import Scored, related
 from assistant.retrieval.types import NAME_ACTS, Hit
 from knowledge.schema import Item
@@ -176,7 +176,7 @@ def _grieves(question: Question) -> bool:
 def _proposes(question: Question) -> bool:
     """Whether a message asks nothing and makes a proposal (see :data:`~assistant.qa.message.PROPOSAL`) that is not
     about doing a service elsewhere or online."""
-    return not _asking(question) and bool(PROPOSAL.search(question.query)) and not ANYWHERE.search(question.query)
+    return not _asking(question) and bool(PROPOSAL.search(question.query)) and not done_anywhere(question.query)
 
 
 def standalone(word: str, words: Sequence[str], text: str) -> bool:

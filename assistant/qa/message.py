@@ -254,6 +254,9 @@ def asking_clauses(text: str) -> list[str]:
 # and online elements and stays; so does 建议 as a noun ("给与一定的建议", "几点建议")
 PROPOSAL = re.compile(r"(?<![的些点条])建议|呼吁|献策")
 ANYWHERE = re.compile(r"异地|跨省|跨市|跨区|全国|联网|通办|线上|网上|在线|户籍地|户口所在地|回老家|两地跑")
+# ... of doing something there: applying, having it handled, going ("异地也能办", "线上申办", "不用两地跑"), not a policy
+# wished the same everywhere ("建议……异地就医报销比例应当一致", "实现全国统筹")
+_HANDLED = re.compile(r"办|申请|受理|登记|经办|跑")
 # ... and a wish, as a proposal is or in other words (希望, 恳请)
 _WISH = re.compile(PROPOSAL.pattern + r"|希望|盼望|恳请")
 _ONLINE = re.compile(r"网上|线上|在线|手机|电脑|掌上|APP|app|小程序")
@@ -263,9 +266,14 @@ def wished(text: str, asks: Sequence[str]) -> str | None:
     """The element a message asks that asks nothing and wishes a service could be done elsewhere or online
     ("建议能够在全国范围内，异地办理结婚证", "希望婚姻登记全国联网"): where it may be done (``location``, with the guide's
     通办范围), or ``online`` where it wishes for it on a phone, a computer or the web; None for any other message."""
-    if any(asking_clauses(ask) for ask in asks) or not _WISH.search(text) or not ANYWHERE.search(text):
+    if any(asking_clauses(ask) for ask in asks) or not _WISH.search(text) or not done_anywhere(text):
         return None
     return "online" if _ONLINE.search(text) else "location"
+
+
+def done_anywhere(text: str) -> bool:
+    """Whether a message is about doing a service elsewhere or online (see :data:`ANYWHERE`, :data:`_HANDLED`)."""
+    return bool(ANYWHERE.search(text)) and bool(_HANDLED.search(text))
 
 
 def waits_on_office(text: str) -> bool:

@@ -562,6 +562,8 @@ COMPLAINTS = (4390, 5070, 5558, 6182, 7758, 10452, 10746)
 # ... and a proposal asking nothing (建议公交车通达乡镇, 建议取消对子女年龄的限制, 建议降低二手房交易过户税): answered
 # with 机动车检验合格标志核发, 异地就医备案, 不动产转移登记, 出生登记 or the enrolment before
 PROPOSALS = (3664, 4331, 4773, 5120, 6114, 6691)
+# ... and a proposal of one policy everywhere, not of doing a service elsewhere (实现全国统筹, 异地就医报销比例应当一致)
+PROPOSALS_EVERYWHERE = (4370, 6162)
 # ... and residents writing of what the guide of those who run or build something serves: road works, a building's
 # quality, an employer's conduct, a tender, a fire hazard next door, public toilets, food labels, drugstores (the
 # construction permit, the employer's registration and the licences answered them before)
@@ -579,6 +581,7 @@ OUTSIDERS = (5696, 6518, 7098, 8986, 11272, 10028, 4340, 7182, 8042, 10272)
         GRIEVANCES,
         COMPLAINTS,
         PROPOSALS,
+        PROPOSALS_EVERYWHERE,
         OUTSIDERS,
     ],
 )

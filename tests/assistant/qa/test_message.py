@@ -308,6 +308,8 @@ def test_a_quantity_is_never_asked_of_the_telephone_number_or_the_ways_online(ki
         ("目前婚姻登记需在任意一方户籍所在地办理，希望婚姻登记全国联网，在任何城市都能办理。", "location"),
         ("跨省转移社保太麻烦，希望能在手机或者电脑上办理，不用两地跑。", "online"),
         ("建议取消二手房交易的限购政策。", None),  # a proposal, but not about where or how: no element of a guide's
+        # one policy wished the same everywhere is no wish to do a service elsewhere
+        ("异地就医报销比例低，建议国家统一规范，异地就医报销比例应当一致。", None),
         ("希望婚姻登记全国联网，异地可以办吗？", None),  # it asks: its ask says what
         ("医保异地备案咨询电话", None),  # a question typed into a search box wishes nothing
     ],
