@@ -200,6 +200,52 @@ _UNABLE = re.compile(r"不了|不成|不便|不方便|不到")  # matched where 
 _BARE = frozenset(_YES) | frozenset(_NO)
 
 
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMERAL = r"[0-9]{1,3}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九]"
+# an age told ("孩子才5岁", "今年七十二岁", "16周岁了"), not one asked (几岁, 多大岁数) nor masked (**岁); one below
+# a bound ("不满16岁") is just under it, and a bound passed or a band ("过了60岁", "60岁以上", "70多岁") tells no age
+_AGE_TOLD = re.compile(
+    rf"(?P<under>不满|未满|没满|不到|不足)?(?P<past>过了|超过|高于|低于)?"
+    rf"(?<![0-9零一二两三四五六七八九十百*])(?P<age>{_NUMERAL})(?P<band>多)?(?:周)?岁(?P<bound>以上|以下|左右)?"
+)
+# the ages an option's label bounds: 未满十六周岁, 63周岁以上、未满70周岁, 已满十六周岁, 70周岁以上
+_BELOW = re.compile(rf"未满({_NUMERAL})周?岁")
+_FROM = re.compile(rf"(?:已满|年满)({_NUMERAL})周?岁|({_NUMERAL})周?岁(?:以上|及以上)")
+
+
+def _numeral(text: str) -> int:
+    """A number written in digits or in Chinese up to 99 (16, 十六, 七十二)."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS[text]
+
+
+def _age_range(label: str) -> tuple[int, int] | None:
+    """The ages an option's label admits, as [low, high), or None when it bounds no age."""
+    below, start = _BELOW.search(label), _FROM.search(label)
+    if not below and not start:
+        return None
+    low = _numeral(start.group(1) or start.group(2)) if start else 0
+    return low, _numeral(below.group(1)) if below else 200
+
+
+def _by_age(question: Choice, text: str) -> list[str]:
+    """The options of a question bounding an age that the ages the story tells fall in ("孩子才5岁": 未满十六周岁;
+    "我今年72岁": 70周岁以上)."""
+    ranges = [(option.id, bounds) for option in question.options if (bounds := _age_range(option.label))]
+    if not ranges:
+        return []
+    ages = [
+        _numeral(found["age"]) - (1 if found["under"] else 0)
+        for found in _AGE_TOLD.finditer(text)
+        if not (found["past"] or found["band"] or found["bound"])
+    ]
+    return list(dict.fromkeys(oid for age in ages for oid, (low, high) in ranges if low <= age < high))
+
+
 def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | list[str]]:
     """What a message's story already answers: question id -> the option it names (a list of the options it
     names for a multiple choice), as the checklist engine takes answers.
@@ -207,13 +253,16 @@ def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | 
     Only an option's label or synonym of two characters or more counts ("退休", "租房", "二婚"; never a bare
     "是" or "没有"), not after a negation ("还没退休") nor before words saying it cannot be done so ("自己去不了"),
     and only where it names one option of a single-choice question. "我已经退休了，想把公积金取出来" answers the
-    withdrawal reason with the retirement option.
+    withdrawal reason with the retirement option. An age told answers a question whose options bound ages ("孩子才
+    5岁": 未满十六周岁), unless another age or a word of the story names another option ("我45岁，帮孩子办身份证").
     """
     text = _clean(message)
     found: dict[str, str | list[str]] = {}
     for question in questions:
-        chosen: list[str] = []
+        chosen: list[str] = _by_age(question, text)
         for option in question.options:
+            if option.id in chosen:
+                continue
             for phrase in (_phrase(p) for p in (option.label, *option.synonyms)):
                 if len(phrase) < 2 or phrase in _BARE:
                     continue

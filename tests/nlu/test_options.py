@@ -46,6 +46,37 @@ def test_a_negated_fact_answers_nothing():
     assert story_answers([place], "不在发证地能不能换") == {}
 
 
+AGE_BAND = Choice(
+    "driver_age_band",
+    [
+        Option("under_63", "未满63周岁", []),
+        Option("63_69", "63周岁以上、未满70周岁", []),
+        Option("70_plus", "70周岁以上", []),
+    ],
+)
+UNDER_16 = Choice("under_16", [Option("yes", "未满十六周岁", ["孩子"]), Option("no", "已满十六周岁", ["成年"])])
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("我今年72岁，驾照快到期了", {"driver_age_band": "70_plus", "under_16": "no"}),
+        ("我今年六十五周岁", {"driver_age_band": "63_69", "under_16": "no"}),
+        ("闺女才十岁，能办身份证吗", {"driver_age_band": "under_63", "under_16": "yes"}),
+        ("不满16岁可以办身份证吗", {"driver_age_band": "under_63", "under_16": "yes"}),  # just under the bound
+        # a bound passed or a band tells no age; an age asked or masked is none
+        ("驾驶人年龄过了60岁还要体检吗", {}),
+        ("60岁以上的老人怎么换证", {}),
+        ("我今年**岁", {}),
+        ("多大岁数要换证", {}),
+        # an age and a word naming the other option: neither ("我45岁" is the parent's, 孩子 the applicant)
+        ("我45岁，帮孩子办身份证", {"driver_age_band": "under_63"}),
+    ],
+)
+def test_an_age_told_answers_a_question_whose_options_bound_ages(message, expected):
+    assert story_answers([AGE_BAND, UNDER_16], message) == expected
+
+
 def test_a_story_naming_two_options_of_a_single_choice_answers_neither():
     assert story_answers([REASON], "我租房住，也想买房") == {}
 

@@ -1310,6 +1310,9 @@ def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, mes
         ("4S店说帮忙上牌要收代办费，我准备自己去车管所上牌，要带什么材料", {"agent": None}),
         # a passport stolen abroad (旅行证) is not one stolen at home, whatever 被偷了 says
         ("护照在泰国旅游时被偷了，已经拿旅行证回国，补办护照要带什么材料", {"passport_loss_type": None}),
+        # an age told answers the options that bound ages
+        ("我今年72岁，驾照快到期了，换证要带什么材料", {"driver_age_band": "age_70_plus"}),
+        ("孩子才5岁，办身份证要带什么材料", {"under_16": "yes"}),
         # a child who is 16 is no longer under 16, whatever 孩子 says
         ("孩子16岁了第一次办身份证要带啥", {"under_16": None}),
         # a child named as the reason for a residence permit is not its applicant
