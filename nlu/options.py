@@ -246,6 +246,38 @@ def _by_age(question: Choice, text: str) -> list[str]:
     return list(dict.fromkeys(oid for age in ages for oid, (low, high) in ranges if low <= age < high))
 
 
+# years of contributions told ("失业保险交了七年", "累计缴费满6年", "交了三年失业险"), and the years an option's label bounds
+# (不满1年, 满1年不足5年, 10年以上)
+_YEARS_PAID = re.compile(
+    rf"(?:交|缴)[^，,。？?！!；;0-9]{{0,6}}?(?P<years>{_NUMERAL})(?P<band>多)?(?P<unit>个月|年)(?P<bound>以上|以下|左右)?"
+)
+_YEARS_BELOW = re.compile(rf"(?:不满|不足|未满)({_NUMERAL})年")
+_YEARS_FROM = re.compile(rf"(?<![不未])满({_NUMERAL})年|({_NUMERAL})年(?:以上|及以上)")
+
+
+def _years_range(label: str) -> tuple[int, int] | None:
+    """The years an option's label admits, as [low, high), or None when it bounds no years."""
+    below, start = _YEARS_BELOW.search(label), _YEARS_FROM.search(label)
+    if not below and not start:
+        return None
+    low = _numeral(start.group(1) or start.group(2)) if start else 0
+    return low, _numeral(below.group(1)) if below else 200
+
+
+def _by_years(question: Choice, text: str) -> list[str]:
+    """The options of a question bounding years of contributions that the years the story says were paid fall in
+    ("失业保险交了七年": 满5年不足10年)."""
+    ranges = [(option.id, bounds) for option in question.options if (bounds := _years_range(option.label))]
+    if not ranges:
+        return []
+    years = [
+        _numeral(found["years"]) // (12 if found["unit"] == "个月" else 1)  # 交了十个月: under a year
+        for found in _YEARS_PAID.finditer(text)
+        if not (found["band"] or found["bound"])
+    ]
+    return list(dict.fromkeys(oid for year in years for oid, (low, high) in ranges if low <= year < high))
+
+
 def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | list[str]]:
     """What a message's story already answers: question id -> the option it names (a list of the options it
     names for a multiple choice), as the checklist engine takes answers.
@@ -259,7 +291,7 @@ def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | 
     text = _clean(message)
     found: dict[str, str | list[str]] = {}
     for question in questions:
-        chosen: list[str] = _by_age(question, text)
+        chosen: list[str] = list(dict.fromkeys([*_by_age(question, text), *_by_years(question, text)]))
         for option in question.options:
             if option.id in chosen:
                 continue

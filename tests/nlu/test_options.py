@@ -77,6 +77,34 @@ def test_an_age_told_answers_a_question_whose_options_bound_ages(message, expect
     assert story_answers([AGE_BAND, UNDER_16], message) == expected
 
 
+PAID = Choice(
+    "contribution_years",
+    [
+        Option("u1", "不满1年", []),
+        Option("1_5", "满1年不足5年", []),
+        Option("5_10", "满5年不足10年", []),
+        Option("10", "10年以上", []),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("交了三年失业险能领几个月失业金", {"contribution_years": "1_5"}),
+        ("做了七年，之前在本市一共交了七年社保", {"contribution_years": "5_10"}),
+        ("累计交失业保险满6年了", {"contribution_years": "5_10"}),
+        ("单位给我交失业保险大概交了十个月", {"contribution_years": "u1"}),
+        # years worked, years masked, months asked: none
+        ("在公司干了八年", {}),
+        ("交了**年", {}),
+        ("失业金最多能领几个月", {}),
+    ],
+)
+def test_the_years_paid_answer_a_question_whose_options_bound_years(message, expected):
+    assert story_answers([PAID], message) == expected
+
+
 def test_a_story_naming_two_options_of_a_single_choice_answers_neither():
     assert story_answers([REASON], "我租房住，也想买房") == {}
 

@@ -1313,6 +1313,8 @@ def test_a_lost_or_damaged_document_is_read_in_the_words_of_a_notice_too(qa, mes
         # an age told answers the options that bound ages
         ("我今年72岁，驾照快到期了，换证要带什么材料", {"driver_age_band": "age_70_plus"}),
         ("孩子才5岁，办身份证要带什么材料", {"under_16": "yes"}),
+        # the years paid answer the options that bound them
+        ("交了三年失业险能领几个月失业金", {"unemployment_contribution_years": "one_to_five_years"}),
         # a child who is 16 is no longer under 16, whatever 孩子 says
         ("孩子16岁了第一次办身份证要带啥", {"under_16": None}),
         # a child named as the reason for a residence permit is not its applicant
