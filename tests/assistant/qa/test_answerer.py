@@ -555,10 +555,6 @@ SCHOOL_PLANS = (234, 320, 348, 1862, 2200, 2644, 3160, 3538)
 # ... and a grievance against a neighbour, a builder, an employer or a seller (施工扰民, 拖欠工资, 退费, 私搭乱建):
 # answered with the construction permit, the employer's registrations or 有限责任公司设立登记 before
 GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
-# ... and a complaint about a road, a building's upkeep or a seller's tricks (红绿灯设置不当, 清扫车占了非机动车道, 经常
-# 停电, 电梯故障, 隔断房, 诱骗报考): answered with a car's registration, 临时救助申请, the fire-safety inspection or the
-# enrolment before
-COMPLAINTS = (4390, 5070, 5558, 6182, 7758, 10452, 10746)
 # ... and a proposal asking nothing (建议公交车通达乡镇, 建议取消对子女年龄的限制, 建议降低二手房交易过户税): answered
 # with 机动车检验合格标志核发, 异地就医备案, 不动产转移登记, 出生登记 or the enrolment before
 PROPOSALS = (3664, 4331, 4773, 5120, 6114, 6691)
@@ -579,7 +575,6 @@ OUTSIDERS = (5696, 6518, 7098, 8986, 11272, 10028, 4340, 7182, 8042, 10272)
         SCHOOLS,
         SCHOOL_PLANS,
         GRIEVANCES,
-        COMPLAINTS,
         PROPOSALS,
         PROPOSALS_EVERYWHERE,
         OUTSIDERS,
