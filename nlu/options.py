@@ -206,11 +206,62 @@ _NUMERAL = r"[0-9]{1,3}|[一二两三四五六七八九]?十[一二三四五六�
 # a bound ("不满16岁") is just under it, and a bound passed or a band ("过了60岁", "60岁以上", "70多岁") tells no age
 _AGE_TOLD = re.compile(
     rf"(?P<under>不满|未满|没满|不到|不足)?(?P<past>过了|超过|高于|低于)?"
-    rf"(?<![0-9零一二两三四五六七八九十百*])(?P<age>{_NUMERAL})(?P<band>多)?(?:周)?岁(?P<bound>以上|以下|左右)?"
+    rf"(?<![0-9零一二两三四五六七八九十百*])(?P<value>{_NUMERAL})(?P<band>多)?(?:周)?岁(?P<bound>以上|以下|左右)?"
 )
-# the ages an option's label bounds: 未满十六周岁, 63周岁以上、未满70周岁, 已满十六周岁, 70周岁以上
-_BELOW = re.compile(rf"未满({_NUMERAL})周?岁")
-_FROM = re.compile(rf"(?:已满|年满)({_NUMERAL})周?岁|({_NUMERAL})周?岁(?:以上|及以上)")
+# years of contributions told ("失业保险交了七年", "累计缴费满6年", "交了十个月": under a year)
+_YEARS_PAID = re.compile(
+    rf"(?:交|缴)[^，,。？?！!；;0-9]{{0,6}}?(?P<value>{_NUMERAL})(?P<band>多)?(?P<unit>个月|年)(?P<bound>以上|以下|左右)?"
+)
+
+
+@dataclass(frozen=True)
+class _Bounded:
+    """A number an option's label bounds (an age: 未满十六周岁, 63周岁以上、未满70周岁; years paid: 满1年不足5年), and
+    how a story tells one."""
+
+    below: re.Pattern[str]  # the label's upper bound
+    start: re.Pattern[str]  # its lower bound
+    told: re.Pattern[str]  # a value told, with the groups value (and under, past, band, bound, unit where they apply)
+
+    def range(self, label: str) -> tuple[int, int] | None:
+        """The values an option's label admits, as [low, high), or None when it bounds none."""
+        below, start = self.below.search(label), self.start.search(label)
+        if not below and not start:
+            return None
+        low = _numeral(start.group(1) or start.group(2)) if start else 0
+        return low, _numeral(below.group(1)) if below else 200
+
+    def values(self, text: str) -> list[int]:
+        """The values a story tells, less bounds passed and bands ("过了60岁", "60岁以上", "70多岁")."""
+        values = []
+        for found in self.told.finditer(text):
+            groups = found.groupdict()
+            if groups.get("past") or groups.get("band") or groups.get("bound"):
+                continue
+            value = _numeral(groups["value"]) - (1 if groups.get("under") else 0)
+            values.append(value // 12 if groups.get("unit") == "个月" else value)
+        return values
+
+    def options(self, question: Choice, text: str) -> list[str]:
+        """The options of a question bounding this number that the values the story tells fall in."""
+        ranges = [(option.id, bounds) for option in question.options if (bounds := self.range(option.label))]
+        if not ranges:
+            return []
+        return list(
+            dict.fromkeys(oid for value in self.values(text) for oid, (low, high) in ranges if low <= value < high)
+        )
+
+
+_AGE = _Bounded(
+    below=re.compile(rf"未满({_NUMERAL})周?岁"),
+    start=re.compile(rf"(?:已满|年满)({_NUMERAL})周?岁|({_NUMERAL})周?岁(?:以上|及以上)"),
+    told=_AGE_TOLD,
+)
+_YEARS = _Bounded(
+    below=re.compile(rf"(?:不满|不足|未满)({_NUMERAL})年"),
+    start=re.compile(rf"(?<![不未])满({_NUMERAL})年|({_NUMERAL})年(?:以上|及以上)"),
+    told=_YEARS_PAID,
+)
 
 
 def _numeral(text: str) -> int:
@@ -221,61 +272,6 @@ def _numeral(text: str) -> int:
         tens, _, ones = text.partition("十")
         return _CN_DIGITS.get(tens, 1) * 10 + _CN_DIGITS.get(ones, 0)
     return _CN_DIGITS[text]
-
-
-def _age_range(label: str) -> tuple[int, int] | None:
-    """The ages an option's label admits, as [low, high), or None when it bounds no age."""
-    below, start = _BELOW.search(label), _FROM.search(label)
-    if not below and not start:
-        return None
-    low = _numeral(start.group(1) or start.group(2)) if start else 0
-    return low, _numeral(below.group(1)) if below else 200
-
-
-def _by_age(question: Choice, text: str) -> list[str]:
-    """The options of a question bounding an age that the ages the story tells fall in ("孩子才5岁": 未满十六周岁;
-    "我今年72岁": 70周岁以上)."""
-    ranges = [(option.id, bounds) for option in question.options if (bounds := _age_range(option.label))]
-    if not ranges:
-        return []
-    ages = [
-        _numeral(found["age"]) - (1 if found["under"] else 0)
-        for found in _AGE_TOLD.finditer(text)
-        if not (found["past"] or found["band"] or found["bound"])
-    ]
-    return list(dict.fromkeys(oid for age in ages for oid, (low, high) in ranges if low <= age < high))
-
-
-# years of contributions told ("失业保险交了七年", "累计缴费满6年", "交了三年失业险"), and the years an option's label bounds
-# (不满1年, 满1年不足5年, 10年以上)
-_YEARS_PAID = re.compile(
-    rf"(?:交|缴)[^，,。？?！!；;0-9]{{0,6}}?(?P<years>{_NUMERAL})(?P<band>多)?(?P<unit>个月|年)(?P<bound>以上|以下|左右)?"
-)
-_YEARS_BELOW = re.compile(rf"(?:不满|不足|未满)({_NUMERAL})年")
-_YEARS_FROM = re.compile(rf"(?<![不未])满({_NUMERAL})年|({_NUMERAL})年(?:以上|及以上)")
-
-
-def _years_range(label: str) -> tuple[int, int] | None:
-    """The years an option's label admits, as [low, high), or None when it bounds no years."""
-    below, start = _YEARS_BELOW.search(label), _YEARS_FROM.search(label)
-    if not below and not start:
-        return None
-    low = _numeral(start.group(1) or start.group(2)) if start else 0
-    return low, _numeral(below.group(1)) if below else 200
-
-
-def _by_years(question: Choice, text: str) -> list[str]:
-    """The options of a question bounding years of contributions that the years the story says were paid fall in
-    ("失业保险交了七年": 满5年不足10年)."""
-    ranges = [(option.id, bounds) for option in question.options if (bounds := _years_range(option.label))]
-    if not ranges:
-        return []
-    years = [
-        _numeral(found["years"]) // (12 if found["unit"] == "个月" else 1)  # 交了十个月: under a year
-        for found in _YEARS_PAID.finditer(text)
-        if not (found["band"] or found["bound"])
-    ]
-    return list(dict.fromkeys(oid for year in years for oid, (low, high) in ranges if low <= year < high))
 
 
 def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | list[str]]:
@@ -291,7 +287,7 @@ def story_answers(questions: Sequence[Choice], message: str) -> dict[str, str | 
     text = _clean(message)
     found: dict[str, str | list[str]] = {}
     for question in questions:
-        chosen: list[str] = list(dict.fromkeys([*_by_age(question, text), *_by_years(question, text)]))
+        chosen: list[str] = list(dict.fromkeys([*_AGE.options(question, text), *_YEARS.options(question, text)]))
         for option in question.options:
             if option.id in chosen:
                 continue
