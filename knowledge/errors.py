@@ -51,6 +51,8 @@ MESSAGES: dict[str, str] = {
     "E128": "additions: '{entry}' is not the id of an item or bundle of the catalogues loaded; "
     "use an id `assistant knowledge list` shows.",
     "E129": "alias '{alias}' already names another entry ({other}); an alias names one entry: remove one of the two.",
+    "E130": "synonym '{synonym}' of option '{option}' also names option '{other}' of question '{question}'; a story "
+    "saying it would choose neither: keep it on one option.",
     # warnings
     "W001": "legal review of {date} is {age} days old, more than {max_age}; re-read the basis against the texts "
     "in force and update legal_review (date, sources).",

@@ -237,10 +237,25 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:
                             target=question.when.question,
                         )
         option_ids: set[str] = set()
+        named: dict[str, str] = {}  # a label or synonym of this question -> the option it names
         for oi, option in enumerate(question.options):
             if option.id in option_ids:
                 add(parsed, "E115", ("scenario", qi, "options", oi, "id"), what="option", id=option.id)
             option_ids.add(option.id)
+            for si, synonym in enumerate(option.synonyms):
+                other = named.get(synonym)
+                if other is not None and other != option.id:
+                    add(
+                        parsed,
+                        "E130",
+                        ("scenario", qi, "options", oi, "synonyms", si),
+                        synonym=synonym,
+                        option=option.id,
+                        other=other,
+                        question=question.id,
+                    )
+            for phrase in (option.label, *option.synonyms):
+                named.setdefault(phrase, option.id)
             for key in ("add_materials", "remove_materials"):
                 for mi, material in enumerate(getattr(option, key)):
                     if material not in material_ids:

@@ -218,6 +218,17 @@ def test_duplicate_question_id(write_catalogue, item_data):
     ]
 
 
+def test_a_synonym_naming_two_options_of_one_question(write_catalogue, item_data):
+    # a story saying 孩子 would choose neither option: the synonym must stay on one
+    item_data["scenario"][0]["options"][1]["synonyms"].append("孩子")
+    root = write_catalogue({ITEM: item_data})
+    line = line_no(root, "items/" + ITEM, "- 孩子", nth=2)
+    assert problems(root) == [
+        f"cat/items/{ITEM}:{line}: {NAME}: scenario.0.options.1.synonyms.6: [E130] synonym '孩子' of option 'no' "
+        "also names option 'yes' of question 'under_16'; a story saying it would choose neither: keep it on one option."
+    ]
+
+
 def test_promised_time_limit_longer_than_legal(write_catalogue, item_data):
     item_data["promised_time_limit"]["amount"] = 90
     root = write_catalogue({ITEM: item_data})
