@@ -222,14 +222,16 @@ class _Bounded:
     below: re.Pattern[str]  # the label's upper bound
     start: re.Pattern[str]  # its lower bound
     told: re.Pattern[str]  # a value told, with the groups value (and under, past, band, bound, unit where they apply)
+    # label -> its range, read once: a story is read against every option of an item, for every answer
+    _ranges: dict[str, tuple[int, int] | None] = field(default_factory=dict, compare=False, repr=False)
 
     def range(self, label: str) -> tuple[int, int] | None:
         """The values an option's label admits, as [low, high), or None when it bounds none."""
-        below, start = self.below.search(label), self.start.search(label)
-        if not below and not start:
-            return None
-        low = _numeral(start.group(1) or start.group(2)) if start else 0
-        return low, _numeral(below.group(1)) if below else 200
+        if label not in self._ranges:
+            below, start = self.below.search(label), self.start.search(label)
+            low = _numeral(start.group(1) or start.group(2)) if start else 0
+            self._ranges[label] = (low, _numeral(below.group(1)) if below else 200) if below or start else None
+        return self._ranges[label]
 
     def values(self, text: str) -> list[int]:
         """The values a story tells, less bounds passed and bands ("过了60岁", "60岁以上", "70多岁")."""

@@ -1311,6 +1311,19 @@ def test_what_a_message_asks_or_weighs_is_not_read_as_its_story(qa):
     assert answer.story.get("id_card_handle_place") == "other_place"
 
 
+def test_the_story_is_read_in_a_returning_persons_follow_up_and_a_long_masked_message_too(qa):
+    # a follow-up in the conversation about school enrolment tells only where the household is registered
+    answer = qa.ask("我们是外省户口，那要带什么材料", context_item="义务教育阶段新生入学登记")
+    assert answer.item == "义务教育阶段新生入学登记"
+    assert answer.story.get("school_household_status") == "migrant"
+    # a hotline message: a salutation, masks, an age told beside a masked licence number
+    answer = qa.ask(
+        "领导您好！我是**省人，今年72岁了（驾驶证号3301**********），驾照下个月就到期，请问换证要带什么材料？谢谢"
+    )
+    assert answer.story.get("driver_age_band") == "age_70_plus"
+    assert answer.answer.split("\n")[1] == "根据您说的情况（70周岁以上）："
+
+
 @pytest.mark.parametrize(
     "message",
     [
