@@ -219,7 +219,7 @@ def export_cmd(
     """Export a catalogue to an Excel workbook staff can edit (one row per item, sub-tables per list)."""
     from knowledge.excel import export_xlsx
 
-    cat = _load([directory], no_bundled=True)
+    cat = _load([directory], no_bundled=True, additions=False)  # the files' own words: staff edit what they hold
     export_xlsx(cat, xlsx, root=directory)
     out.print(f"wrote {xlsx}: {len(cat.items)} items, {len(cat.bundles)} bundles", markup=False)
 

@@ -53,6 +53,10 @@ MESSAGES: dict[str, str] = {
     "E129": "alias '{alias}' already names another entry ({other}); an alias names one entry: remove one of the two.",
     "E130": "synonym '{synonym}' of option '{option}' also names option '{other}' of question '{question}'; a story "
     "saying it would choose neither: keep it on one option.",
+    "E131": "'{synonym}', which catalogue.yaml's option_synonyms gives every option labelled '{label}', also names "
+    "option '{other}' of question '{question}'; a story saying it would choose neither: remove it from one of the two.",
+    "E132": "option_synonyms lists '{label}', which is the label of no scenario option of this catalogue; use an "
+    "option's exact label.",
     # warnings
     "W001": "legal review of {date} is {age} days old, more than {max_age}; re-read the basis against the texts "
     "in force and update legal_review (date, sources).",

@@ -385,6 +385,11 @@ def read_xlsx(path: Path) -> Workbook_:
         if _is_model(section):
             for sub, g in section.model_fields.items():
                 info_columns[f"{name}.{sub}"] = Column((name, sub), g.annotation, f"{name}.{sub}")
+    for key in info_data:  # a mapping (option_synonyms) is one row per key, dotted: option_synonyms.本人办理
+        name, _, sub = key.partition(".")
+        annotation = CatalogueInfo.model_fields[name].annotation if name in CatalogueInfo.model_fields else None
+        if sub and key not in info_columns and typing.get_origin(annotation) is dict:
+            info_columns[key] = Column((name, sub), typing.get_args(annotation)[1], key)
     info_fields: dict[str, Any] = {}
     for key, value in info_data.items():
         if key in info_columns:

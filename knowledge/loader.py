@@ -103,12 +103,13 @@ def load_catalogue(
     problems: list[Problem] = []
     info_path = directory / "catalogue.yaml"
     info: CatalogueInfo | None = None
+    info_parsed: Parsed | None = None
     if not info_path.is_file():
         problems.append(Problem("E006", relative(directory), None, None, None, {}))
     else:
-        parsed, found = parse_file(info_path, CatalogueInfo)
+        info_parsed, found = parse_file(info_path, CatalogueInfo)
         problems += found
-        info = parsed.model if parsed else None  # type: ignore[assignment]
+        info = info_parsed.model if info_parsed else None  # type: ignore[assignment]
     item_files = sorted((directory / "items").rglob("*.yaml"))
     bundle_files = sorted((directory / "bundles").glob("*.yaml"))
     if not item_files and not bundle_files:
@@ -123,6 +124,7 @@ def load_catalogue(
                 out.append(parsed)
     if info is not None:
         problems += validate.check_catalogue(info, items, bundles, today=today)
+        problems += validate.check_option_synonyms(info_parsed, items)  # type: ignore[arg-type]
     if problems:
         raise CatalogueError(problems)
     assert info is not None
@@ -139,8 +141,9 @@ def load_catalogues(extra: Iterable[Path] = (), *, bundled: bool = True, additio
 
 
 def load_directories(directories: Iterable[Path], *, additions: bool = True) -> Catalogue:
-    """Load and merge catalogue directories, in order (the first wins a name lookup), with their reviewed
-    additions (``additions.yaml``, :mod:`knowledge.additions`) unless ``additions`` is False.
+    """Load and merge catalogue directories, in order (the first wins a name lookup), with what a catalogue adds to
+    its entries beyond their own files unless ``additions`` is False: its reviewed additions (``additions.yaml``,
+    :mod:`knowledge.additions`) and the option words ``catalogue.yaml`` shares (:func:`with_shared_synonyms`).
 
     Raises:
         CatalogueError: when any catalogue has a problem, or two catalogues share an id.
@@ -170,6 +173,31 @@ def check_directories(
     for info, items, bundles in loaded:
         warnings += validate.check_warnings(info, items, bundles, today=today, review_max_age_days=review_max_age_days)
     return catalogue, warnings
+
+
+def with_shared_synonyms(item: Item, info: CatalogueInfo) -> Item:
+    """``item`` with ``info.option_synonyms`` merged into its scenario options: an option labelled 委托他人代为办理 reads
+    the catalogue's words for it (代办, 委托, 替他去 …) after its own. The item itself when none applies."""
+    if not info.option_synonyms or not any(o.label in info.option_synonyms for q in item.scenario for o in q.options):
+        return item
+    scenario = [
+        question.model_copy(
+            update={
+                "options": [
+                    option.model_copy(
+                        update={
+                            "synonyms": list(
+                                dict.fromkeys([*option.synonyms, *info.option_synonyms.get(option.label, [])])
+                            )
+                        }
+                    )
+                    for option in question.options
+                ]
+            }
+        )
+        for question in item.scenario
+    ]
+    return item.model_copy(update={"scenario": scenario})
 
 
 def _load_directories(
@@ -207,6 +235,8 @@ def _load_directories(
                     )
                 )
                 continue
+            if additions and isinstance(entry, Item):
+                entry = with_shared_synonyms(entry, info)
             target = items if isinstance(entry, Item) else bundles
             target[entry.id] = entry  # type: ignore[index,attr-defined,assignment]
             sources[entry.id] = parsed.path  # type: ignore[attr-defined]

@@ -414,3 +414,8 @@ class CatalogueInfo(Model):
         description="本目录未收录、而常被问到的服务（如 工作居住证、积分落户）：问到时助手说明未收录并告知人工渠道，"
         "不拿名称相近的事项作答；不得与事项名称或别名相同",
     )
+    option_synonyms: dict[Text, list[Text]] = Field(
+        default={},
+        description="情形选项的共用口语说法：选项文字 -> 说法（如 委托他人代为办理: 代办、委托、替他去……），本目录每个这样写的"
+        "选项都认这些说法；事项的 synonyms 只写本事项特有的说法",
+    )

@@ -115,6 +115,18 @@ def check_catalogue(
     return problems
 
 
+def check_option_synonyms(info: Parsed, items: list[Parsed]) -> list[Problem]:
+    """``catalogue.yaml``'s shared option words each name the label of some scenario option of the catalogue
+    (a label written differently would give its words to no option, silently)."""
+    labels = {option.label for parsed in items for question in parsed.model.scenario for option in question.options}  # type: ignore[attr-defined]
+    model: CatalogueInfo = info.model  # type: ignore[assignment]
+    return [
+        _problem(info, "E132", ("option_synonyms", label), label=label)
+        for label in model.option_synonyms
+        if label not in labels
+    ]
+
+
 def check_warnings(
     info: CatalogueInfo,
     items: list[Parsed],
@@ -242,6 +254,7 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:
             if option.id in option_ids:
                 add(parsed, "E115", ("scenario", qi, "options", oi, "id"), what="option", id=option.id)
             option_ids.add(option.id)
+            shared = info.option_synonyms.get(option.label, [])
             for si, synonym in enumerate(option.synonyms):
                 other = named.get(synonym)
                 if other is not None and other != option.id:
@@ -254,7 +267,19 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:
                         other=other,
                         question=question.id,
                     )
-            for phrase in (option.label, *option.synonyms):
+            for synonym in shared:
+                other = named.get(synonym)
+                if other is not None and other != option.id:
+                    add(
+                        parsed,
+                        "E131",
+                        ("scenario", qi, "options", oi, "label"),
+                        synonym=synonym,
+                        label=option.label,
+                        other=other,
+                        question=question.id,
+                    )
+            for phrase in (option.label, *option.synonyms, *shared):
                 named.setdefault(phrase, option.id)
             for key in ("add_materials", "remove_materials"):
                 for mi, material in enumerate(getattr(option, key)):

@@ -220,12 +220,34 @@ def test_duplicate_question_id(write_catalogue, item_data):
 
 def test_a_synonym_naming_two_options_of_one_question(write_catalogue, item_data):
     # a story saying 孩子 would choose neither option: the synonym must stay on one
-    item_data["scenario"][0]["options"][1]["synonyms"].append("孩子")
+    item_data["scenario"][0]["options"][0]["synonyms"] = ["小孩", "孩子"]
+    item_data["scenario"][0]["options"][1]["synonyms"] = ["成年", "孩子"]
     root = write_catalogue({ITEM: item_data})
     line = line_no(root, "items/" + ITEM, "- 孩子", nth=2)
     assert problems(root) == [
-        f"cat/items/{ITEM}:{line}: {NAME}: scenario.0.options.1.synonyms.6: [E130] synonym '孩子' of option 'no' "
+        f"cat/items/{ITEM}:{line}: {NAME}: scenario.0.options.1.synonyms.1: [E130] synonym '孩子' of option 'no' "
         "also names option 'yes' of question 'under_16'; a story saying it would choose neither: keep it on one option."
+    ]
+
+
+def test_a_shared_option_word_naming_another_option_of_the_question(write_catalogue, item_data):
+    # catalogue.yaml gives every 已满十六周岁 option the word 孩子, which this item's 未满十六周岁 option reads
+    item_data["scenario"][0]["options"][0]["synonyms"] = ["孩子"]
+    root = write_catalogue({ITEM: item_data}, info={**INFO, "option_synonyms": {"已满十六周岁": ["成年", "孩子"]}})
+    line = line_no(root, "items/" + ITEM, "label: 已满十六周岁")
+    assert problems(root) == [
+        f"cat/items/{ITEM}:{line}: {NAME}: scenario.0.options.1.label: [E131] '孩子', which catalogue.yaml's "
+        "option_synonyms gives every option labelled '已满十六周岁', also names option 'yes' of question 'under_16'; "
+        "a story saying it would choose neither: remove it from one of the two."
+    ]
+
+
+def test_shared_option_words_for_a_label_no_option_has(write_catalogue, item_data):
+    root = write_catalogue({ITEM: item_data}, info={**INFO, "option_synonyms": {"未满16周岁": ["孩子"]}})
+    line = line_no(root, "catalogue.yaml", "未满16周岁")
+    assert problems(root) == [
+        f"cat/catalogue.yaml:{line}: 测试目录: option_synonyms.未满16周岁: [E132] option_synonyms lists '未满16周岁', "
+        "which is the label of no scenario option of this catalogue; use an option's exact label."
     ]
 
 
