@@ -22,7 +22,7 @@ from knowledge.glossary import ELEMENTS
 from knowledge.render import contact_line, location_lines, material_line, without_markers
 from knowledge.schema import Bundle, Fee, Item, TimeLimit
 from knowledge.schema import Question as ScenarioQuestion
-from nlu.options import Choice, story_answers
+from nlu.options import Choice, Option, story_answers
 
 Story = Mapping[str, str | list[str]]  # scenario question id -> option id (a list for a multiple choice)
 
@@ -72,12 +72,26 @@ def read_story(item: Item, message: str, normalised: str = "") -> dict[str, str 
     first grade of junior school, is not read from its 外地).
 
     ``normalised`` is the message as the reader normalised it: a question the words as written answer nothing to is
-    read in it too, so a story in Traditional script (外地戶口) or in the hotline's words (非京籍: 外地户籍) is read."""
+    read in it too, so a story in Traditional script (外地戶口) or in the hotline's words (非京籍: 外地户籍) is read.
+
+    A follow-up the story answers chooses the option it is asked under where the story names that one and others of
+    its question: "孩子在老家上的小学，上初一" (小学 and 初一 name both grades) is the first grade of junior school."""
     choices = [Choice.of(q) for q in item.scenario]
     found = story_answers(choices, message)
     if normalised and normalised != message:
         for question_id, chosen in story_answers(choices, normalised).items():
             found.setdefault(question_id, chosen)
+    for question in reversed(item.scenario):  # a follow-up told chooses the option it hangs under, of those named
+        when = question.when
+        if question.id not in found or when is None or when.question in found or len(when.options) != 1:
+            continue
+        parent = item.question(when.question)
+        option = next((o for o in parent.options if o.id == when.options[0]), None) if parent else None
+        if parent is None or option is None:
+            continue
+        named = Choice(parent.id, [Option(option.id, option.label, option.synonyms)], parent.multiple)
+        if story_answers([named], message) or (normalised and story_answers([named], normalised)):
+            found[parent.id] = [option.id] if parent.multiple else option.id
     return {
         question.id: found[question.id]
         for question in item.scenario

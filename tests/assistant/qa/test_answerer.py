@@ -1232,6 +1232,17 @@ def test_the_story_answers_no_scenario_question_its_other_answers_rule_out(qa):
     assert "school_primary_graduation_place" not in first_grade.story and "在外地读完小学" not in first_grade.answer
 
 
+def test_a_household_elsewhere_tells_no_school_finished_there(qa):
+    # 外地户口 is where the household is registered, not where the child finished primary school
+    answer = qa.ask("外地户口孩子上初中要什么材料")
+    assert answer.story == {"school_enrollment_stage": "junior", "school_household_status": "migrant"}
+    assert "在外地读完小学" not in answer.answer and "居住证" in answer.answer
+    # told as the hotline tells it, the school finished elsewhere adds its proof
+    told = qa.ask("孩子在老家上的小学，外地户口，上初一需要啥材料")
+    assert told.story.get("school_primary_graduation_place") == "outside_primary"
+    assert "在外地读完小学" in told.answer and "小学毕业证书或学籍证明" in told.answer
+
+
 def test_a_household_registered_in_another_province_is_one_registered_elsewhere(qa):
     # 外省户口, as a hotline message writes it: the migrant child's materials (居住证), with the rented home's
     answer = qa.ask(
