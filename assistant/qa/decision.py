@@ -491,8 +491,12 @@ class Decider:
 
     @staticmethod
     def _count(question: Question, used: list[str]) -> int:
-        """How many of ``used`` the question writes as words of their own (see :func:`standalone`)."""
-        return sum(standalone(word, [o for o in used if word in o and o != word], question.text) for word in used)
+        """How many of ``used`` the question writes as words of their own (see :func:`standalone`): not inside a
+        longer one of them, nor inside a word of the question that denies it (非机动车 is no 机动车, 非住宅 no 住宅)."""
+        denials = [word for word in question.content if word.startswith("非") and len(word) > 2]
+        return sum(
+            standalone(word, [o for o in [*used, *denials] if word in o and o != word], question.text) for word in used
+        )
 
     def _vague(self, question: Question, scored: Scored) -> bool:
         """A short request in one everyday word that several entries share ("我要办证", "我想开店", "我想上社保"),

@@ -80,6 +80,15 @@ def test_out_of_scope_is_refused_with_the_human_channel(qa, query):
             "尊敬的书记，您好，现反****区经常有新石器无人卖餐车，占用整个非机动车道行车，识别障碍物后会急停，影响行人安全。",
             "机动车",
         ),
+        # a hotline message (情感分类 row 6182) whose second word shared with the car guides is written only inside
+        # 非机动车, a word that denies it: the lane, not a car to register
+        (
+            "尊敬的领导您好： 早上8点正值上班高峰期，****路一共上下两条车道，清扫车占了右侧的非机动车道，导致非机动车跑到"
+            "对面的车道行驶，行人就更不必说了，根本没有地****路，极其危险，再加上天****街****路交****路，车辆非常拥堵。"
+            "既有安全性的隐患，容易发生交通事故，造成不良的交通环境，又耽误大家上班时间。请相关部门予以考虑不在高峰时段安排"
+            "相关工作车辆****路工作，感谢。",
+            "机动车",
+        ),
         (
             "区长您好，我想咨询一下***b3房产证的进展。b1和b4听说大本已经下来了，请问您一下为什么b3还没有动静，已经好多年了，"
             "卡在哪里？明年是否能下本，谢谢",
@@ -1082,13 +1091,12 @@ def test_the_words_of_an_entrys_formal_name_are_what_a_message_is_about(qa):
 
 
 def test_a_word_of_asking_the_guides_also_write_is_no_subject(qa):
-    # 哪些 and 咋办 ask (as 什么 and 怎么办 do): a question sharing nothing else with a guide is not about it
+    # 哪些 asks (as 什么 does): a question sharing nothing else with a guide is not about it
     assert "哪些" not in qa.analyse("车主可通过哪些渠道咨询投诉？").content
     assert qa.ask("车主可通过哪些渠道咨询投诉？").kind == "out_of_scope"
     assert qa.ask("哪些赛事需要进行登记？").kind == "out_of_scope"
     answer = qa.ask("结婚登记需要哪些材料")
     assert (answer.kind, answer.item, answer.element) == ("answer", "内地居民结婚登记", "materials")
-    assert "咋办" not in qa.analyse("户口本丢了咋办").content
 
 
 def test_a_formal_name_without_its_act_names_the_service(qa):
