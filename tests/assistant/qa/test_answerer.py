@@ -561,9 +561,10 @@ SCHOOLS = (300, 1717, 1991, 3574, 11230)
 # ... and asking when a school will be built, opened or recruit (在建, 教育用地, 何时投入使用, 什么时候可以招生), or when
 # a programme starts (征地农转非什么时候启动): the city's plans; answered with the enrolment or 户口迁移登记 before
 SCHOOL_PLANS = (234, 320, 348, 1862, 2200, 2644, 3160, 3538)
-# ... and a grievance against a neighbour, a builder, an employer or a seller (施工扰民, 拖欠工资, 退费, 私搭乱建):
-# answered with the construction permit, the employer's registrations or 有限责任公司设立登记 before
-GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639)
+# ... and a grievance against a neighbour, a builder, an employer or a seller (施工扰民, 拖欠工资, 退费, 私搭乱建, 要求退回
+# 全款报名费用): answered with the construction permit, the employer's registrations, 有限责任公司设立登记 or the
+# enrolment before
+GRIEVANCES = (605, 8011, 8981, 9291, 9668, 10639, 10746)
 # ... and a proposal asking nothing (建议公交车通达乡镇, 建议取消对子女年龄的限制, 建议降低二手房交易过户税): answered
 # with 机动车检验合格标志核发, 异地就医备案, 不动产转移登记, 出生登记 or the enrolment before
 PROPOSALS = (3664, 4331, 4773, 5120, 6114, 6691)
