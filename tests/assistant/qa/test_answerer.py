@@ -1091,15 +1091,6 @@ def test_the_words_of_an_entrys_formal_name_are_what_a_message_is_about(qa):
     assert (answer.kind, answer.item) == ("answer", "居民户口簿补领")
 
 
-def test_a_word_of_asking_the_guides_also_write_is_no_subject(qa):
-    # 哪些 asks (as 什么 does): a question sharing nothing else with a guide is not about it
-    assert "哪些" not in qa.analyse("车主可通过哪些渠道咨询投诉？").content
-    assert qa.ask("车主可通过哪些渠道咨询投诉？").kind == "out_of_scope"
-    assert qa.ask("哪些赛事需要进行登记？").kind == "out_of_scope"
-    answer = qa.ask("结婚登记需要哪些材料")
-    assert (answer.kind, answer.item, answer.element) == ("answer", "内地居民结婚登记", "materials")
-
-
 def test_a_formal_name_without_its_act_names_the_service(qa):
     # 食品经营许可证 is neither the name (食品经营许可证核发) nor an alias; written as a word, it names the entry
     asked = "我在**街盘了家小面馆，申请食品经营许可证材料交上去以后，市场监管局多少个工作日内给决定？"
