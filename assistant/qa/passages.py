@@ -106,6 +106,9 @@ _ASKING_WORDS = frozenset(
     {"是否", "可以", "能否", "需要", "办理", "如何", "怎么", "什么", "请问", "有没有", "能不能", "应该"}
     | {"每个", "每月", "一个月", "每年"}  # 每个月能领多少: the unit of an amount, not what it is about
 )
+# words saying who acts, not what an ask is about (还要自己交吗, 要不要老人自己到场): the guides say 本人 or 个人, and a
+# sentence that happens to write 自己 ("自己辞职能领失业金吗？") does not answer "领失业金期间医保还要自己交吗"
+_ACTOR_WORDS = frozenset({"自己", "亲自"})
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,7 @@ def best_passage(
     """
     if answer_type not in LEADING:
         return None  # a list of materials, a place, a how-to: the element asked is the answer
-    kept = [w for w in words if w not in _ASKING_WORDS]
+    kept = [w for w in words if w not in _ASKING_WORDS and w not in _ACTOR_WORDS]
     # a verb and its object parted by 了 or 过 ("离了婚", "结过婚") is the word the guide writes (离婚, 结婚)
     kept = list(dict.fromkeys(w[0] + w[2] if len(w) == 3 and w[1] in _PARTED else w for w in kept))
     names, own = _naming(item, kept)

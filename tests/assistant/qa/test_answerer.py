@@ -885,6 +885,24 @@ def test_a_question_what_failing_costs_is_answered_with_the_penalty_the_law_sets
     assert "1万元以上10万元以下罚款" in answer.parts[0].answer
 
 
+def test_who_acts_does_not_choose_the_sentence_that_answers(qa):
+    # 自己 says who pays, not what is asked: not the FAQ "自己辞职能领失业金吗？" (不能), but the one saying that while
+    # the benefit is paid the fund pays the medical insurance; asked alone, as a returning person's follow-up, or as
+    # a further ask of a long message
+    for message, context in (
+        ("领失业金期间医保还要自己交吗？", None),
+        ("领失业金期间医保还要自己交吗？", "失业保险金申领"),
+    ):
+        answer = qa.ask(message, context_item=context)
+        assert answer.item == "失业保险金申领" and "个人不缴纳" in answer.brief and "自己辞职" not in answer.brief
+    answer = qa.ask(
+        "领导您好，我在**区的****公司做了七年，上个月公司裁员把我裁了。请问：1、失业金最多能领几个月？"
+        "2、领失业金期间医保还要自己交吗？谢谢。"
+    )
+    assert answer.item == "失业保险金申领" and len(answer.parts) == 1
+    assert "个人不缴纳" in answer.parts[0].brief and "自己辞职" not in answer.parts[0].brief
+
+
 def test_a_rare_word_of_asking_tells_which_sentence_answers(qa, holder):
     from assistant.qa.analysis import cue
 
