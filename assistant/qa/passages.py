@@ -285,6 +285,13 @@ def best_passage(
             step = bool(passage.name) and passage.name[-2:] in asked_text and bool(fact.search(passage.text))
             if step and (found is None or not _values(passage.text) <= _values(found.text)):
                 return passage
+    if found is None and reworded and not named:
+        # an ask naming nothing but the item and a kind of fact the guide puts otherwise ("每月能领多少钱" about
+        # 失业保险金申领): the guide's one FAQ asking that kind of fact answers it, though its answer states no figure
+        # ("标准由省级人民政府确定……"); how long the office takes is its time limit's to answer
+        asking = [p for p in cut if p.question and p.asks and p.asks & kinds]
+        if len(asking) == 1:
+            return asking[0]
     return found
 
 

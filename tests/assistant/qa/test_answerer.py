@@ -885,6 +885,21 @@ def test_a_question_what_failing_costs_is_answered_with_the_penalty_the_law_sets
     assert "1万元以上10万元以下罚款" in answer.parts[0].answer
 
 
+@pytest.mark.parametrize(
+    ("context", "follow_up", "faq"),
+    [
+        ("失业保险金申领", "每月能领多少钱", "问：失业金一个月多少钱？"),
+        ("最低生活保障申请", "一个月能领多少", "问：低保标准是多少？"),
+        ("残疾人两项补贴申领", "能领多少钱", "问：补贴标准是多少？"),
+    ],
+)
+def test_how_much_a_benefit_pays_asked_in_its_conversation_is_led_by_the_guides_faq_on_it(qa, context, follow_up, faq):
+    # the guide states no figure (the province sets the standard), but its one FAQ asking how much is the answer:
+    # not the conditions of the benefit
+    answer = qa.ask(follow_up, context_item=context)
+    assert answer.item == context and answer.brief.split("\n")[1] == faq
+
+
 def test_who_acts_does_not_choose_the_sentence_that_answers(qa):
     # 自己 says who pays, not what is asked: not the FAQ "自己辞职能领失业金吗？" (不能), but the one saying that while
     # the benefit is paid the fund pays the medical insurance; asked alone, as a returning person's follow-up, or as
