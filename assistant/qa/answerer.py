@@ -29,7 +29,7 @@ from assistant.qa.analysis import (
     subject_words,
 )
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
-from assistant.qa.decision import EVERYDAY, Decider, Decision, Kind, Thresholds, for_operators
+from assistant.qa.decision import CHAT, EVERYDAY, Decider, Decision, Kind, Thresholds, for_operators
 from assistant.qa.message import MAX_ASKS, PLACE_WORDS, asking_words, holds, waits_on_office
 from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
@@ -270,8 +270,9 @@ class QuestionAnswerer:
             # refused in the conversation's context, but clear on its own: a new subject ("社保卡怎么办？" after
             # 出生登记; "那离婚要带什么" switches by a word of the name, this by an alias)
             alone = self.decide(question, self.score(question, signals))
-            # ... unless everyday words alone take it there (公司 of "公司裁员了能领吗": not 有限责任公司设立登记)
-            if alone.entry is not None and not self.decider.everyday_only(question, alone.entry):
+            # ... unless everyday words alone take it there (公司 of "公司裁员了能领吗": not 有限责任公司设立登记), or no word
+            # of the question names anything there ("要自己去吗" after 内地居民结婚登记: not 灵活就业人员社会保险参保登记)
+            if alone.entry is not None and self.decider.shares_telling_word(question, alone.entry):
                 return self.compose(question, alone)
             if question.element is not None or question.answer_type is not None:
                 if further:
@@ -280,6 +281,10 @@ class QuestionAnswerer:
                     # a returning person's follow-up in the words of the conversation's guide ("需要拍照吗" after
                     # 内地居民结婚登记): about it, but a fact only where a sentence of it states that fact
                     return self._further(question, decision, signals, context_item, stated=True)
+                if self._bare(question):
+                    # ... or in no words of any subject ("要本人去吗"): the element asked answers it, and a fact
+                    # still only a sentence stating it ("每个月大概多少钱？" after 失业保险金申领: its FAQ on the standard)
+                    return self._further(question, decision, signals, context_item, stated=True, bare=True)
             elif further and self._held(question, signals, context_item):
                 # a further ask of one message that asks no element ("这期间要是反悔了咋办？" after an ask about
                 # 内地居民离婚登记, "逾期会怎样？"): one message is one subject, so what its guide does not answer is
@@ -290,17 +295,25 @@ class QuestionAnswerer:
         return self.compose(question, decision)
 
     def _further(
-        self, question: Question, refused: Decision, signals: Signals, context_item: str, *, stated: bool = False
+        self,
+        question: Question,
+        refused: Decision,
+        signals: Signals,
+        context_item: str,
+        *,
+        stated: bool = False,
+        bare: bool = False,
     ) -> Answer:
         """A further ask of a message that asks something of an element, refused in the context of the first ask's
         entry and unclear alone, is about that entry, one message being one subject ("小孩和大人收费一样吗？",
         "过期会罚款吗？"), when it still ranks first: answered from its guide where the guide has what it asks,
         else said to be beyond that guide. ``stated``: a question about a fact (an amount, a period …) needs a
-        sentence of the guide that states it ("契税交多少" is not answered with the registration fee)."""
+        sentence of the guide that states it ("契税交多少" is not answered with the registration fee). ``bare``: the
+        question names nothing (see :meth:`_bare`), so the element asked is all it can ask of the guide."""
         held = self._held(question, signals, context_item)
         if not held:
             return self.compose(question, refused)
-        if not self._found(question, held[0][0], stated=stated):
+        if not (bare and question.answer_type not in FACTS) and not self._found(question, held[0][0], stated=stated):
             # the service is ours, this one fact is not in its guide: not "不在我能解答的范围内"
             return self.compose(question, replace(refused, beyond=context_item))
         return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
@@ -318,6 +331,11 @@ class QuestionAnswerer:
         about it, "红烧肉怎么做" is not."""
         found = self._unwritten(question, context_item, question.content)
         return found is not None and bool(self.decider.subject_words(question)) and not found[1]
+
+    def _bare(self, question: Question) -> bool:
+        """Whether a follow-up names nothing at all, only asks ("要本人去吗", "必须自己去吗": 本人, 自己 and 必须 name no
+        subject) and is no chat: like "那要多少钱", it asks the element of the conversation's item."""
+        return not self.decider.subject_words(question) and question.out_of_scope < CHAT
 
     def _new_subject(self, question: Question, context_item: str) -> bool:
         """Whether a follow-up is a question of its own, not about the conversation's item: it writes NEW_WORDS words

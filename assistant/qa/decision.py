@@ -463,6 +463,12 @@ class Decider:
         shares one at least)."""
         return self._everyday(self._used(question, entry))
 
+    def shares_telling_word(self, question: Question, entry: int) -> bool:
+        """Whether the question shares with the entry's names, aliases and FAQ a word that is not an everyday one
+        (none shared at all: no)."""
+        used = self._used(question, entry)
+        return bool(used) and not self._everyday(used)
+
     def founded(self, question: Question, entry: int) -> bool:
         """Whether the question shares enough with the entry's names, aliases and FAQ to be about it though it names
         no entry: two words, written as words of their own, not all everyday ones (see :meth:`_unfounded`)."""

@@ -886,6 +886,24 @@ def test_a_question_what_failing_costs_is_answered_with_the_penalty_the_law_sets
 
 
 @pytest.mark.parametrize(
+    ("context", "quoted"), [("内地居民结婚登记", "必须亲自到婚姻登记机关"), ("普通护照签发", "须本人到场")]
+)
+def test_a_returning_persons_follow_up_naming_nothing_is_about_the_conversations_guide(qa, context, quoted):
+    # 本人, 自己 and 必须 name no subject: "要本人去吗" asks the visits of the service talked about (it was refused in
+    # 72 of the 74 conversations), and "必须吗", "自己可以吗" stay with it (they went to 居民身份证补领, 残疾人证申领)
+    for follow_up in ("要本人去吗", "要自己去吗", "必须吗", "自己可以吗"):
+        answer = qa.ask(follow_up, context_item=context)
+        assert (answer.kind, answer.item) == ("answer", context), follow_up
+        assert quoted in answer.answer, follow_up
+    # a fact still needs a sentence stating it: the unemployment benefit's FAQ on its standard; of the marriage
+    # registration, said to be beyond its guide, not beyond the assistant
+    answer = qa.ask("每个月大概多少钱？", context_item="失业保险金申领")
+    assert answer.brief.split("\n")[1] == "问：失业金一个月多少钱？"
+    answer = qa.ask("每个月大概多少钱？", context_item="内地居民结婚登记")
+    assert answer.kind == "out_of_scope" and "内地居民结婚登记" in answer.answer
+
+
+@pytest.mark.parametrize(
     ("context", "follow_up", "faq"),
     [
         ("失业保险金申领", "每月能领多少钱", "问：失业金一个月多少钱？"),
