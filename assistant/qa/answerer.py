@@ -334,8 +334,10 @@ class QuestionAnswerer:
 
     def _bare(self, question: Question) -> bool:
         """Whether a follow-up names nothing at all, only asks ("要本人去吗", "必须自己去吗": 本人, 自己 and 必须 name no
-        subject) and is no chat: like "那要多少钱", it asks the element of the conversation's item."""
-        return not self.decider.subject_words(question) and question.out_of_scope < CHAT
+        subject) and is no chat: like "那要多少钱", it asks the element of the conversation's item. What to do when
+        refused ("被拒了怎么办") is no chat, whatever the scope classifier makes of it."""
+        chat = question.out_of_scope >= CHAT and question.answer_type != "remedy"
+        return not self.decider.subject_words(question) and not chat
 
     def _new_subject(self, question: Question, context_item: str) -> bool:
         """Whether a follow-up is a question of its own, not about the conversation's item: it writes NEW_WORDS words

@@ -187,8 +187,12 @@ _RECEIVED = re.compile(
     r"|每个?月[^，,。？?]{0,4}多少(?:钱|元)"  # 每个月大概多少钱: paid monthly is a benefit (交 and 缴 make it a fee)
 )
 _PAID = re.compile(r"交|缴|付|收费|工本费|手续费|办理费")
-# disagreeing with a decision: review, appeal, lawsuit (对工伤认定结果不服怎么办); not a creditor's 没异议
-_REMEDY = re.compile(r"不服|(?<![没无])异议|复议|复核|申诉|行政诉讼|起诉|维权|讨个?说法|救济|不认可")
+# disagreeing with a decision: review, appeal, lawsuit (对工伤认定结果不服怎么办); not a creditor's 没异议; or refused
+# (被拒了怎么办, 不予受理, 审核没通过), not a request still waiting (还没批下来)
+_REMEDY = re.compile(
+    r"不服|(?<![没无])异议|复议|复核|申诉|行政诉讼|起诉|维权|讨个?说法|救济|不认可"
+    r"|被拒|拒绝(?:受理|办理|登记)|不予(?:受理|批准|许可|登记|确认|认定|办理)|驳回|(?:审核|审批|申请)(?:没|未|不)通过"
+)
 # what the law does to one who does not do it, or does it wrong (罚多少, 会被怎么处罚, 法律责任): the penalty the law the
 # guide cites sets, never its fee
 _PENALTY = re.compile(r"罚|法律责任|法律后果")

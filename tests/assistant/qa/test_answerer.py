@@ -886,6 +886,22 @@ def test_a_question_what_failing_costs_is_answered_with_the_penalty_the_law_sets
 
 
 @pytest.mark.parametrize(
+    ("message", "context"),
+    [
+        ("被拒了怎么办", "最低生活保障申请"),
+        ("审核没通过怎么办", "残疾人两项补贴申领"),
+        ("申请被拒了怎么办", "内地居民结婚登记"),
+        ("低保申请被拒了怎么办", None),
+        ("工伤认定申请被驳回了怎么办", None),
+    ],
+)
+def test_what_to_do_when_refused_is_answered_by_the_rights_and_remedies(qa, message, context):
+    # refused (被拒, 不予受理, 没通过, 驳回) asks what 不服 asks; "被拒了怎么办" in a conversation was refused as chat
+    answer = qa.ask(message, context_item=context)
+    assert (answer.kind, answer.element) == ("answer", "rights_remedies") and "行政复议" in answer.answer
+
+
+@pytest.mark.parametrize(
     ("context", "quoted"), [("内地居民结婚登记", "必须亲自到婚姻登记机关"), ("普通护照签发", "须本人到场")]
 )
 def test_a_returning_persons_follow_up_naming_nothing_is_about_the_conversations_guide(qa, context, quoted):
