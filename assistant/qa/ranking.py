@@ -182,6 +182,7 @@ class Ranker:
         mentioned = dict(signals.mentioned)
         scores = fuse(signals.bm25, signals.dense, mentioned, self.priors, self.fusion, self.prior_power)
         i = self.position(context_item) if context_item else None
+        told: set[str] = set()  # in a conversation: the words that only tell about the person or the answer asked
         # a question naming nothing, or naming the conversation's entry among others ("要去哪边领证" after 结婚登记)
         if i is not None and (not mentioned or i in mentioned) and not self._sibling_asked(question, i, scores):
             # a word that is part of another entry's name and not of this one's says the question is about that
@@ -208,7 +209,11 @@ class Ranker:
             return Scored(ranked=[], mentioned=mentioned)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:TOP]
         top = ranked[0][0]
-        content = question.content
+        # a follow-up in words that only say what kind of answer is asked ("能异地办吗": 异地) is, like "那要多少钱",
+        # wholly about the conversation's entry
+        content = (
+            [t for t in question.content if t not in told] if i is not None and mentioned.get(i) else question.content
+        )
         weights = [self.idf(t) for t in content]
         covered = sum(w for used, w in zip(self.uses(top, content), weights, strict=True) if used)
         # a follow-up with only question words ("那要多少钱") is fully about the conversation's item
