@@ -210,10 +210,11 @@ class Ranker:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:TOP]
         top = ranked[0][0]
         # a follow-up in words that only say what kind of answer is asked ("能异地办吗": 异地) is, like "那要多少钱",
-        # wholly about the conversation's entry
-        content = (
-            [t for t in question.content if t not in told] if i is not None and mentioned.get(i) else question.content
-        )
+        # wholly about the conversation's entry: such a word its names, aliases and FAQ do not use ("异地") counts for
+        # nothing, one they use ("花钱" of "办残疾证要花钱吗") still covers
+        content = question.content
+        if i is not None and mentioned.get(i):
+            content = [t for t, used in zip(content, self.uses(i, content), strict=True) if used or t not in told]
         weights = [self.idf(t) for t in content]
         covered = sum(w for used, w in zip(self.uses(top, content), weights, strict=True) if used)
         # a follow-up with only question words ("那要多少钱") is fully about the conversation's item

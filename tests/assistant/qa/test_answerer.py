@@ -895,6 +895,14 @@ def test_whether_it_may_be_done_elsewhere_asked_in_a_conversation_is_its_guides(
     assert (answer.kind, answer.item) == ("answer", context) and quoted in answer.answer
 
 
+def test_a_word_only_saying_what_is_asked_still_covers_where_the_guide_uses_it(qa):
+    # 花钱 asks for an amount, and 残疾人证申领's FAQ asks "办残疾证要花钱吗": the further ask stays with that guide
+    # (not 临时救助申请's "收费标准：不收费")
+    answer = qa.ask("您好，孩子听力不好，医生让我们去办个残疾证。1、残疾证有效期是几年？2、办证要不要花钱？")
+    assert answer.item == "残疾人证申领" and [part.item for part in answer.parts] == ["残疾人证申领"]
+    assert "问：办残疾证要花钱吗？" in answer.parts[0].answer
+
+
 @pytest.mark.parametrize(
     ("message", "context"),
     [
