@@ -21,7 +21,7 @@ from knowledge import additions as reviewed_additions
 from knowledge import validate
 from knowledge.catalogue import BUNDLED, Catalogue, digest_files
 from knowledge.errors import CatalogueError, Problem, relative
-from knowledge.schema import Bundle, CatalogueInfo, Item
+from knowledge.schema import Bundle, CatalogueInfo, Item, Option
 from knowledge.yamlio import Path_, line_index, line_of, parse
 
 M = TypeVar("M", bound=BaseModel)
@@ -178,25 +178,17 @@ def check_directories(
 def with_shared_synonyms(item: Item, info: CatalogueInfo) -> Item:
     """``item`` with ``info.option_synonyms`` merged into its scenario options: an option labelled 委托他人代为办理 reads
     the catalogue's words for it (代办, 委托, 替他去 …) after its own. The item itself when none applies."""
-    if not info.option_synonyms or not any(o.label in info.option_synonyms for q in item.scenario for o in q.options):
+    shared = info.option_synonyms
+    if not any(option.label in shared for question in item.scenario for option in question.options):
         return item
-    scenario = [
-        question.model_copy(
-            update={
-                "options": [
-                    option.model_copy(
-                        update={
-                            "synonyms": list(
-                                dict.fromkeys([*option.synonyms, *info.option_synonyms.get(option.label, [])])
-                            )
-                        }
-                    )
-                    for option in question.options
-                ]
-            }
-        )
-        for question in item.scenario
-    ]
+
+    def merged(option: Option) -> Option:
+        words = shared.get(option.label)
+        if not words:
+            return option
+        return option.model_copy(update={"synonyms": list(dict.fromkeys([*option.synonyms, *words]))})
+
+    scenario = [q.model_copy(update={"options": [merged(o) for o in q.options]}) for q in item.scenario]
     return item.model_copy(update={"scenario": scenario})
 
 

@@ -255,26 +255,21 @@ def _check_item(item: Item, parsed: Parsed, info: CatalogueInfo, add) -> None:
                 add(parsed, "E115", ("scenario", qi, "options", oi, "id"), what="option", id=option.id)
             option_ids.add(option.id)
             shared = info.option_synonyms.get(option.label, [])
-            for si, synonym in enumerate(option.synonyms):
+            # a word of the option's own (E130, at that word) or of the catalogue's for its label (E131, at the label)
+            # that an earlier option of the question names already
+            words: list[tuple[str, tuple[str | int, ...], str]] = [
+                ("E130", ("synonyms", si), w) for si, w in enumerate(option.synonyms)
+            ]
+            words += [("E131", ("label",), w) for w in shared]
+            for code, where, synonym in words:
                 other = named.get(synonym)
                 if other is not None and other != option.id:
                     add(
                         parsed,
-                        "E130",
-                        ("scenario", qi, "options", oi, "synonyms", si),
+                        code,
+                        ("scenario", qi, "options", oi, *where),
                         synonym=synonym,
                         option=option.id,
-                        other=other,
-                        question=question.id,
-                    )
-            for synonym in shared:
-                other = named.get(synonym)
-                if other is not None and other != option.id:
-                    add(
-                        parsed,
-                        "E131",
-                        ("scenario", qi, "options", oi, "label"),
-                        synonym=synonym,
                         label=option.label,
                         other=other,
                         question=question.id,
