@@ -313,7 +313,7 @@ class QuestionAnswerer:
         held = self._held(question, signals, context_item)
         if not held:
             return self.compose(question, refused)
-        if not (bare and question.answer_type not in FACTS) and not self._found(question, held[0][0], stated=stated):
+        if not self._found(question, held[0][0], stated=stated, bare=bare):
             # the service is ours, this one fact is not in its guide: not "不在我能解答的范围内"
             return self.compose(question, replace(refused, beyond=context_item))
         return self.compose(question, Decision("answer", refused.confidence, held, entry=held[0][0]))
@@ -423,13 +423,17 @@ class QuestionAnswerer:
             cut = self._passages[position] = passages(self.entries[position])  # type: ignore[arg-type]
         return cut
 
-    def _found(self, question: Question, position: int, *, stated: bool = False) -> bool:
+    def _found(self, question: Question, position: int, *, stated: bool = False, bare: bool = False) -> bool:
         """Whether the guide has what an ask on its subject asks: the element asked, when it holds that kind of
         answer (or the ask is a how-to), or a sentence that answers it; never "不收费" to how much a benefit pays,
-        nor the office's time limit to whether a fine is due. ``stated``: a fact only in a sentence that answers it."""
+        nor the office's time limit to whether a fine is due. ``stated``: a fact only in a sentence that answers it.
+        ``bare``: the ask names nothing (see :meth:`_bare`), so an item's element asked answers anything but a fact
+        (a bundle has no elements of its own)."""
         kind = question.answer_type
         if stated and kind in FACTS:
             return self._lead(position, question) is not None
+        if bare:
+            return isinstance(self.entries[position], Item)
         return kind is None or holds(question.element, kind) or self._lead(position, question) is not None
 
     def _stated(self, question: Question, decision: Decision) -> bool:

@@ -935,6 +935,9 @@ def test_a_returning_persons_follow_up_naming_nothing_is_about_the_conversations
     assert answer.brief.split("\n")[1] == "问：失业金一个月多少钱？"
     answer = qa.ask("每个月大概多少钱？", context_item="内地居民结婚登记")
     assert answer.kind == "out_of_scope" and "内地居民结婚登记" in answer.answer
+    # a bundle has no visits of its own: beyond its guide, not its overview passed off as the answer
+    answer = qa.ask("要本人去吗", context_item="企业开办一件事")
+    assert answer.kind == "out_of_scope" and "企业开办一件事" in answer.answer
 
 
 @pytest.mark.parametrize(
