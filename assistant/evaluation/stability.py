@@ -1,5 +1,5 @@
-"""How far one alias reaches: the splits asked on the bundled catalogue and on the same catalogue with one alias
-added (through ``additions.yaml``, as a city adds one), and the answers that changed.
+"""How far an alias reaches: the splits asked on the bundled catalogue and on the same catalogue with one alias, or
+several, added (through ``additions.yaml``, as a city adds them), and the answers that changed.
 
 An alias retrains the index (its models learn from names and aliases); a good build moves only the questions the
 new words are in. Each side is built in its own process (jieba's dictionary is process-wide) under a temporary
@@ -7,7 +7,7 @@ index root, so nothing in ``var/`` changes.
 
 Usage::
 
-    python -m assistant.evaluation.stability SPLIT ... --alias fertility-registration=三孩政策
+    python -m assistant.evaluation.stability SPLIT ... --alias fertility-registration=三孩政策 [--alias …]
 
 Prints, per split and in all, how many questions got another entry or element, and those questions.
 """
@@ -58,16 +58,24 @@ def _answer(catalogue: Path, root: Path, out: Path, paths: Sequence[Path]) -> No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", type=Path, help="evaluation splits to ask")
-    parser.add_argument("--alias", required=True, help="ENTRY_ID=ALIAS, the alias to add to that entry")
+    parser.add_argument(
+        "--alias",
+        required=True,
+        action="append",
+        help="ENTRY_ID=ALIAS, an alias to add to that entry (repeat it to add several at once)",
+    )
     parser.add_argument("--answers", nargs=3, type=Path, help=argparse.SUPPRESS)  # one side, in its own process
     args = parser.parse_args(argv)
     if args.answers:
         _answer(*args.answers, args.paths)
         return 0
-    entry, _, alias = args.alias.partition("=")
-    if not entry or not alias:
-        print("--alias takes ENTRY_ID=ALIAS, e.g. fertility-registration=三孩政策", file=sys.stderr)
-        return 2
+    added: dict[str, list[str]] = {}  # entry id -> the aliases added to it
+    for given in args.alias:
+        entry, _, alias = given.partition("=")
+        if not entry or not alias:
+            print("--alias takes ENTRY_ID=ALIAS, e.g. fertility-registration=三孩政策", file=sys.stderr)
+            return 2
+        added.setdefault(entry, []).append(alias)
     missing = [path for path in args.paths if not path.is_file()]
     if missing:
         print(f"no such split: {', '.join(map(str, missing))}", file=sys.stderr)
@@ -83,11 +91,12 @@ def main(argv: list[str] | None = None) -> int:
             catalogue = work / side / "catalogue"
             shutil.copytree(BUNDLED, catalogue)
             if side == "after":
-                additions.append(catalogue, additions.Addition(entry=entry, aliases=[alias]))
+                for entry, aliases in added.items():
+                    additions.append(catalogue, additions.Addition(entry=entry, aliases=aliases))
             print(f"{side}: building the index and asking {len(args.paths)} split(s)", flush=True)
             out = work / f"{side}.json"
             command = [sys.executable, "-m", "assistant.evaluation.stability", *map(str, args.paths)]
-            command += ["--alias", args.alias, "--answers", str(catalogue), str(work / "index"), str(out)]
+            command += ["--alias", args.alias[0], "--answers", str(catalogue), str(work / "index"), str(out)]
             subprocess.run(command, check=True)
             results[side] = json.loads(out.read_text(encoding="utf-8"))
     moved = changed(results["before"], results["after"])
@@ -96,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{split}: {len(rows)} of {len(results['before'][split])} answers changed")
         for row in rows:
             print(f"  {row}")
-    print(f"in all: {sum(len(rows) for rows in moved.values())} of {total} answers changed by the alias {alias}")
+    aliases = ", ".join(alias for names in added.values() for alias in names)
+    print(f"in all: {sum(len(rows) for rows in moved.values())} of {total} answers changed by adding {aliases}")
     return 0
 
 

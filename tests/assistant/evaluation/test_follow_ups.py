@@ -5,7 +5,7 @@ service)."""
 from __future__ import annotations
 
 from assistant.evaluation.evaluate import Case
-from assistant.evaluation.follow_ups import Replay
+from assistant.evaluation.follow_ups import Everyday, Replay
 from assistant.qa import Answer, Candidate
 
 NAMES = ["出生登记", "内地居民结婚登记", "居民身份证补领"]
@@ -45,3 +45,23 @@ def test_each_short_question_is_asked_in_the_contexts_a_conversation_would_give_
     text = replay.text()
     assert "out of scope, asked in a context:" in text and "of 2 answered (lower is better)" in text
     assert "2 of 2 the right item, 1 the right element too" in text
+
+
+def test_each_everyday_follow_up_is_asked_in_every_conversation_and_its_outcome_told():
+    def ask(query: str, context: str | None) -> Answer:
+        if query == "能异地办吗":  # taken to another entry in one conversation
+            return answer("answer", "异地就医备案" if context == "出生登记" else context)
+        if query == "表在哪下载":  # said beyond the conversation's guide, or refused as beyond the assistant
+            text = f"这一问我没能在“{context}”的办事指南中找到答案" if context == "出生登记" else "抱歉，不在范围内"
+            return Answer(
+                query=query, item=None, element=None, answer=text, confidence=0.2, candidates=[], kind="out_of_scope"
+            )
+        return answer("answer", context)
+
+    everyday = Everyday.of(NAMES, ask, ["要本人去吗", "能异地办吗", "表在哪下载"])
+    assert everyday.outcomes["要本人去吗"]["answered"] == 3
+    assert (everyday.outcomes["能异地办吗"]["answered"], everyday.outcomes["能异地办吗"]["another entry"]) == (2, 1)
+    assert everyday.outcomes["表在哪下载"]["beyond its guide"] == 1 and everyday.outcomes["表在哪下载"]["refused"] == 2
+    text = everyday.text()
+    assert text.startswith("3 everyday follow-ups in every entry's conversation: 5 answered")
+    assert "  能异地办吗  2 answered, 1 another entry" in text and "要本人去吗" not in text.split("\n", 1)[1]
