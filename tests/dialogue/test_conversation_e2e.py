@@ -212,6 +212,15 @@ def test_context_follow_ups(live_server):
     assert "【居民身份证补领】" in text(reply)
     reply = chat.say("那换证呢")  # 换证 ends 机动车驾驶证期满换证's name too: the family's 换领 is meant
     assert "【居民身份证换领】" in text(reply) and "驾驶证" not in text(reply)
+    # follow-ups naming nothing but what they ask, on the same conversation id
+    chat = Chat(live_server)
+    chat.say("结婚登记在哪里办")
+    reply = chat.say("要本人去吗")  # 本人 names no subject: the marriage registration's visits (was refused)
+    assert "【内地居民结婚登记】" in text(reply) and "亲自" in text(reply)
+    reply = chat.say("能异地办吗")  # 异地 says what is asked: its 通办范围, not 异地就医备案
+    assert "全国任一婚姻登记机关" in text(reply) and "异地就医" not in text(reply)
+    reply = chat.say("被拒了怎么办")  # refused: its rights and remedies (was taken for chat and refused)
+    assert "行政复议" in text(reply)
 
 
 def test_a_question_of_its_own_mid_conversation_is_refused_and_the_conversation_goes_on(live_server):
