@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.evaluation.evaluate import LONG, Case
-from assistant.retrieval.bm25 import tokens
+from assistant.retrieval.bm25 import guide_words
 from knowledge.catalogue import Catalogue
 from knowledge.render import render_guide
 from nlu.segmenter import Segmenter
@@ -45,7 +45,7 @@ class FullTextBaseline:
 
     def words(self, text: str) -> list[str]:
         """A text's jieba search-mode words, punctuation left out."""
-        return [w for w in tokens(text, self.segmenter) if any(ch.isalnum() for ch in w)]
+        return guide_words(text, self.segmenter)
 
     def top(self, message: str) -> str | None:
         """The name of the guide scoring highest for a message; None when no word of it is in any guide."""

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 from pydantic import BaseModel
 
-from assistant.retrieval.bm25 import Bm25Retriever, Bm25Scores, tokens
+from assistant.retrieval.bm25 import Bm25Retriever, Bm25Scores, guide_words, tokens
 from assistant.retrieval.dense import DenseRetriever
 from assistant.retrieval.types import IndexError_, without_act
 from knowledge.additions import FILE as ADDITIONS
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from knowledge.catalogue import Catalogue
     from knowledge.schema import Bundle, Contacts, Item
 
-FORMAT = 27
+FORMAT = 28
 SCOPE_QUESTIONS = 3000  # FAQ questions the scope classifier learns from, at most
 # material names people write in a question (结婚证, 户口簿, 出生医学证明), in scope for the scope classifier; longer
 # ones are formal titles (《居民身份证申领登记表》) nobody types
@@ -211,6 +211,7 @@ class _Source:
     kinds: list[str]
     priors: np.ndarray
     texts: list[str]  # search_text, not normalised
+    guides: list[str]  # each whole guide as render_guide writes it (searched as written: see Bm25Retriever)
     mentions: list[list[str]]  # mention_phrases
     naming: list[str]  # naming_phrases joined, not normalised
     materials: set[str]
@@ -222,6 +223,7 @@ class _Source:
     def take(cls, catalogue: Catalogue, settings: IndexSettings, entries_file: Path) -> _Source:
         from assistant.retrieval.embedding import LOCAL_DEFAULT
         from knowledge.catalogue import completeness
+        from knowledge.render import render_guide
         from knowledge.schema import Bundle, Item
 
         entries = catalogue.entries()
@@ -243,6 +245,7 @@ class _Source:
                 [1.0 if isinstance(e, Bundle) else 0.5 + 0.5 * completeness(e) for e in entries], dtype="float32"
             ),
             texts=[search_text(e) for e in entries],
+            guides=[render_guide(e, catalogue) for e in entries],
             mentions=[mention_phrases(e) for e in entries],
             naming=[" ".join(naming_phrases(e)) for e in entries],
             materials={m.name for e in entries if isinstance(e, Item) for m in e.materials},
@@ -519,6 +522,13 @@ class Index:
         bm25.index(corpus_tokens, show_progress=False)
         bm25.save(str(staging / "bm25"), show_progress=False)
         del corpus_tokens, bm25
+        progress("segmenting whole guides for BM25")
+        guide_tokens = [guide_words(text, segmenter) or ["∅"] for text in source.guides]
+        source.guides.clear()
+        bm25 = bm25s.BM25()
+        bm25.index(guide_tokens, show_progress=False)
+        bm25.save(str(staging / "guides_bm25"), show_progress=False)
+        del guide_tokens, bm25
         lap("bm25")
 
         progress("training the element classifier (spaCy textcat) and the mention ruler")
@@ -687,7 +697,9 @@ class Index:
             segmenter=segmenter,
             normaliser=normaliser,
             pipeline=ElementReader.load(directory / "spacy", segmenter),
-            bm25=Bm25Retriever(Bm25Scores.load(directory / "bm25"), segmenter),
+            bm25=Bm25Retriever(
+                Bm25Scores.load(directory / "bm25"), segmenter, Bm25Scores.load(directory / "guides_bm25")
+            ),
             dense=DenseRetriever(model, faiss.read_index(str(directory / "vectors.faiss"))),
         )
 

@@ -278,6 +278,27 @@ def test_a_policy_asked_is_answered_by_the_conditions(qa, message, item, quoted)
     assert qa.ask("住房公积金提取的政策依据是什么").element == "basis"
 
 
+@pytest.mark.parametrize(
+    ("message", "item", "quoted"),
+    [
+        # written by a blind writer from the guides (facts_dev5.tsv): the story names no service, only the guide's
+        # FAQ writes 继承人 … 受遗赠人 … 余额; it was refused (confidence 0.39)
+        (
+            "尊敬的领导，我舅舅上个月去世了，他一辈子没结婚也没孩子，没立遗嘱，公积金账户里还剩几万块钱（账号****）。"
+            "请问这种既没有继承人也没有受遗赠人的，公积金余额最后怎么处理？",
+            "住房公积金提取",
+            "增值收益",
+        ),
+        # 迁回 and 落 are the household move's words, not a death's: it was answered by 死亡登记
+        ("户口迁回农村老家几天内要去落", "户口迁移登记", "十日以内"),
+    ],
+)
+def test_a_message_in_the_words_of_one_guide_finds_it_though_it_names_no_service(qa, message, item, quoted):
+    answer = qa.ask(message)
+    assert (answer.kind, answer.item) == ("answer", item)
+    assert quoted in answer.answer
+
+
 def test_a_long_story_in_front_of_a_question_does_not_make_it_unanswerable(qa):
     short = qa.ask("结婚登记要带什么材料")
     story = (

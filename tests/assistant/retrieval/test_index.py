@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import REPO
 
-from assistant.retrieval.bm25 import Bm25Scores, tokens
+from assistant.retrieval.bm25 import GUIDE_WEIGHT, Bm25Retriever, Bm25Scores, guide_words, tokens
 from assistant.retrieval.index import (
     FORMAT,
     Index,
@@ -38,6 +38,7 @@ ARTEFACTS = [
     "spacy/mention_tokens.json",
     "spacy/classifiers.npz",
     "spacy/textcat/model",
+    "guides_bm25/data.csc.index.npy",
 ]
 
 
@@ -288,13 +289,15 @@ def test_build_is_deterministic(write_catalogue, item_data, tmp_path):
         files.append(json.loads(result.stdout.strip().splitlines()[-1]))
     assert set(ARTEFACTS) <= set(files[0])
     # bm25s numbers tokens in set order, so its matrices differ in layout between builds; their scores do not
-    assert {k: v for k, v in files[0].items() if not k.startswith("bm25/")} == {
-        k: v for k, v in files[1].items() if not k.startswith("bm25/")
+    matrices = ("bm25/", "guides_bm25/")
+    assert {k: v for k, v in files[0].items() if not k.startswith(matrices)} == {
+        k: v for k, v in files[1].items() if not k.startswith(matrices)
     }
-    one, two = Bm25Scores.load(tmp_path / "one" / "bm25"), Bm25Scores.load(tmp_path / "two" / "bm25")
-    assert one.vocabulary.keys() == two.vocabulary.keys()
-    for word in filter(None, one.vocabulary):
-        assert [a.tolist() for a in one.retrieve([word], 1)] == [a.tolist() for a in two.retrieve([word], 1)]
+    for matrix in matrices:
+        one, two = Bm25Scores.load(tmp_path / "one" / matrix), Bm25Scores.load(tmp_path / "two" / matrix)
+        assert one.vocabulary.keys() == two.vocabulary.keys()
+        for word in filter(None, one.vocabulary):
+            assert [a.tolist() for a in one.retrieve([word], 1)] == [a.tolist() for a in two.retrieve([word], 1)]
 
 
 @pytest.mark.slow
@@ -325,6 +328,32 @@ def test_bm25_scores_rank_ties_and_unknown_words_as_bm25s(tmp_path):
             ids, scores = reference.retrieve([query], k=k, show_progress=False, n_threads=0)
             got_ids, got_scores = scorer.retrieve(query, k)
             assert (got_ids.tolist(), got_scores.tolist()) == (ids[0].tolist(), scores[0].tolist())
+
+
+def test_a_question_naming_no_entry_is_found_by_the_words_of_its_whole_guide(tmp_path):
+    import bm25s
+
+    from nlu.segmenter import new_segmenter
+
+    segmenter = new_segmenter()
+    naming = ["居民身份证补领 身份证丢了", "住房公积金提取 取公积金", "死亡登记 注销户口"]
+    guides = [
+        "居民身份证补领 居民身份证丢失的，向户籍所在地公安机关申请补领",
+        "住房公积金提取 职工死亡的，其继承人、受遗赠人可以提取；无继承人也无受遗赠人的，余额纳入增值收益",
+        "死亡登记 公民死亡的，由其家属在一个月以内注销户口",
+    ]
+    for name, texts, words in (("naming", naming, tokens), ("guides", guides, guide_words)):
+        corpus = bm25s.BM25()
+        corpus.index([words(text, segmenter) for text in texts], show_progress=False)
+        corpus.save(str(tmp_path / name), show_progress=False)
+    names = Bm25Scores.load(tmp_path / "naming")
+    whole = Bm25Retriever(names, segmenter, Bm25Scores.load(tmp_path / "guides"))
+    story = "舅舅去世了，没有继承人也没有受遗赠人，余额怎么处理"
+    # the names share no word with the story; the whole guides tell where it belongs
+    assert Bm25Retriever(names, segmenter).search(story, 3) == []
+    assert whole.search(story, 3)[0][0] == 1
+    # a question naming an entry still finds it first, the best scoring 1 (its names) + GUIDE_WEIGHT (its guide)
+    assert whole.search("身份证丢了", 3)[0] == (0, 1 + GUIDE_WEIGHT)
 
 
 @pytest.mark.integration
