@@ -133,6 +133,11 @@ def cut(segmenter: Segmenter, text: str) -> list[str]:
     return list(found)
 
 
+def forget_cuts(segmenter: Segmenter) -> None:
+    """Drop the cuts a segmenter remembers (after cutting texts no question repeats: a build's whole guides)."""
+    segmenter.__dict__.pop("_cut_memo", None)
+
+
 class Cutter:
     """A segmenter as spaCy's Chinese tokenizer calls it (``cut(text, cut_all=False)``), cutting as :func:`cut`."""
 

@@ -46,7 +46,15 @@ from nlu import sampling
 from nlu.elements import OUT_OF_SCOPE, TEMPLATES, ElementPipeline
 from nlu.normalize import LEXICON, Normaliser
 from nlu.reader import ElementReader
-from nlu.segmenter import Segmenter, load_segmenter, new_segmenter, save_segmenter, teach, word_frequencies
+from nlu.segmenter import (
+    Segmenter,
+    forget_cuts,
+    load_segmenter,
+    new_segmenter,
+    save_segmenter,
+    teach,
+    word_frequencies,
+)
 
 QUESTION_FRAMES = TEMPLATES.with_name("question_frames.yaml")  # the embedding model's question frames
 
@@ -523,8 +531,16 @@ class Index:
         bm25.save(str(staging / "bm25"), show_progress=False)
         del corpus_tokens, bm25
         progress("segmenting whole guides for BM25")
-        guide_tokens = [guide_words(text, segmenter) or ["∅"] for text in source.guides]
+        # one string per distinct word, each guide's text dropped once cut: a city's 30,000 guides are ~20 million
+        # words, as many string objects (gigabytes) if each were kept apart
+        canonical: dict[str, str] = {}
+        guide_tokens = []
+        for n, text in enumerate(source.guides):
+            guide_tokens.append([canonical.setdefault(w, w) for w in guide_words(text, segmenter)] or ["∅"])
+            source.guides[n] = ""
         source.guides.clear()
+        forget_cuts(segmenter)
+        del canonical
         bm25 = bm25s.BM25()
         bm25.index(guide_tokens, show_progress=False)
         bm25.save(str(staging / "guides_bm25"), show_progress=False)
