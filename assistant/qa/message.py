@@ -235,11 +235,18 @@ _WORDING: dict[AnswerType, re.Pattern[str]] = {
 }
 
 
+# collecting what the office issues (去哪里拿证, 什么时候能取证, 领取): in a conversation, the result of its entry
+# (its 送达方式) or where it is handed over, whatever kind of answer is asked; no service of another entry
+_COLLECTED = re.compile(r"[拿领取](?:证|照|件)|领取|出证")
+
+
 def asking_words(text: str, words: Sequence[str], kind: AnswerType | None) -> set[str]:
-    """The words that only say what kind of answer is asked (不服 asks for the remedies, 多少钱 for an amount): not
-    what the question is about ("不服怎么办" after 居民身份证补领 asks about nothing but that)."""
+    """The words that only say what kind of answer is asked (不服 asks for the remedies, 多少钱 for an amount, 拿证
+    for the result handed over): not what the question is about ("不服怎么办" after 居民身份证补领 asks about nothing
+    but that)."""
     pattern = _WORDING.get(kind) if kind else None
-    return words_inside(text, words, pattern) if pattern else set()
+    asking = words_inside(text, words, pattern) if pattern else set()
+    return asking | words_inside(text, words, _COLLECTED)
 
 
 _CLAUSES = re.compile(r"[^，,。；;！!？?]+[？?]?")

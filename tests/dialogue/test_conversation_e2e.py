@@ -221,6 +221,8 @@ def test_context_follow_ups(live_server):
     assert "全国任一婚姻登记机关" in text(reply) and "异地就医" not in text(reply)
     reply = chat.say("被拒了怎么办")  # refused: its rights and remedies (was taken for chat and refused)
     assert "行政复议" in text(reply)
+    reply = chat.say("去哪里拿证")  # 拿证 is collecting the certificate: where it is done (was refused)
+    assert "【内地居民结婚登记】" in text(reply) and "婚姻登记处" in text(reply)
 
 
 def test_a_question_of_its_own_mid_conversation_is_refused_and_the_conversation_goes_on(live_server):

@@ -181,6 +181,17 @@ def test_a_bare_family_name_asks_which_one_and_a_word_of_the_question_decides(qa
     assert qa.ask("港澳通行证签注要本人去吗").item == "往来港澳通行证签注"
 
 
+@pytest.mark.parametrize("context", ["居民身份证补领", "残疾人证申领", "普通护照签发", "内地居民结婚登记"])
+def test_collecting_the_certificate_is_asked_of_the_conversations_guide(qa, context):
+    # 拿证 / 取证 say that what the office issues is collected: they were words of a subject of their own, which
+    # no guide but 不动产转移登记's writes, so the follow-up was refused (or taken there)
+    for follow_up in ("去哪里拿证", "在哪里取证"):
+        answer = qa.ask(follow_up, context_item=context)
+        assert (answer.kind, answer.item, answer.element) == ("answer", context, "location")
+    # 领证 is still the marriage registration's word where the conversation's service issues no certificate
+    assert qa.ask("领证要带啥", context_item="住房公积金贷款申请").item == "内地居民结婚登记"
+
+
 def test_follow_up_uses_the_conversation_item(qa):
     answer = qa.ask("那要多少钱？", context_item="普通护照签发")
     assert (answer.item, answer.element) == ("普通护照签发", "fee")
