@@ -188,7 +188,7 @@ def test_collecting_the_certificate_is_asked_of_the_conversations_guide(qa, cont
     for follow_up in ("去哪里拿证", "在哪里取证"):
         answer = qa.ask(follow_up, context_item=context)
         assert (answer.kind, answer.item, answer.element) == ("answer", context, "location")
-    # 领证 is still the marriage registration's word where the conversation's service issues no certificate
+    # 领证 is still an alias of the marriage registration: a person who has talked about a loan means marrying
     assert qa.ask("领证要带啥", context_item="住房公积金贷款申请").item == "内地居民结婚登记"
 
 
