@@ -2,7 +2,8 @@
 
 Two texts of an entry are searched: what names it (name, aliases, FAQ questions, overview: ``search_text``) and its
 whole guide as a person reads it (conditions, materials, time limits, FAQ answers …). A real message names the service
-rarely and tells its story in the guide's words (离婚, 公积金余额, 原号牌), which only the whole guide holds.
+rarely and tells its story in the guide's words (继承人, 受遗赠人, 余额 of a fund's FAQ; 迁回 … 落 of a household
+move's ten days), which only the whole guide holds.
 
 Example:
     >>> retriever = Bm25Retriever(Bm25Scores.load(index_dir / "bm25"), segmenter)  # doctest: +SKIP

@@ -13,7 +13,8 @@ trains the pipeline, :class:`~nlu.reader.ElementReader` serves it without spaCy)
 (``pinyin.json``), the tokens that name each entry with their counts (``naming.json``), the entries' ids, names
 and kinds (``entries.json``) and priors (``priors.npy``). Guides are parsed and validated only when an answer quotes one
 (``entries.jsonl``); the default embedding model is served by numpy (:class:`~assistant.retrieval.embedding.StaticEncoder`),
-BM25 by numpy over bm25s' matrices (:class:`~assistant.retrieval.bm25.Bm25Scores`); the hashes are checked on a
+BM25 by numpy over bm25s' matrices (:class:`~assistant.retrieval.bm25.Bm25Scores`: ``bm25/`` of what names each
+entry, ``guides_bm25/`` of each whole guide); the hashes are checked on a
 second thread while the libraries import.
 """
 
