@@ -531,17 +531,27 @@ class Index:
         bm25.index(corpus_tokens, show_progress=False)
         bm25.save(str(staging / "bm25"), show_progress=False)
         del corpus_tokens, bm25
-        progress("segmenting whole guides for BM25")
-        # one string per distinct word, each guide's text dropped once cut: a city's 30,000 guides are ~20 million
-        # words, as many string objects (gigabytes) if each were kept apart
+        # cut line by line (jieba never joins words across a line, so the words are the whole text's), each distinct
+        # line once: guides repeat their departments' addresses, hours and laws. One string per distinct word, each
+        # guide's text dropped once cut: a city's 30,000 guides are ~20 million words, as many string objects
+        # (gigabytes) if each were kept apart
         canonical: dict[str, str] = {}
+        lines: dict[str, list[str]] = {}
         guide_tokens = []
         for n, text in enumerate(source.guides):
-            guide_tokens.append([canonical.setdefault(w, w) for w in guide_words(text, segmenter)] or ["∅"])
+            words = []
+            for line in text.split("\n"):
+                cut = lines.get(line)
+                if cut is None:
+                    cut = lines[line] = [canonical.setdefault(w, w) for w in guide_words(line, segmenter)]
+                words += cut
+            guide_tokens.append(words or ["∅"])
             source.guides[n] = ""
+            if (n + 1) % every == 0 or n + 1 == count:
+                progress(f"segmenting whole guides for BM25 {n + 1}/{count}")
         source.guides.clear()
         forget_cuts(segmenter)
-        del canonical
+        del canonical, lines
         bm25 = bm25s.BM25()
         bm25.index(guide_tokens, show_progress=False)
         bm25.save(str(staging / "guides_bm25"), show_progress=False)
