@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", type=Path, help="evaluation splits to ask")
     parser.add_argument(
         "--alias",
-        required=True,
         action="append",
+        default=[],
         help="ENTRY_ID=ALIAS, an alias to add to that entry (repeat it to add several at once)",
     )
     parser.add_argument("--answers", nargs=3, type=Path, help=argparse.SUPPRESS)  # one side, in its own process
@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.answers:
         _answer(*args.answers, args.paths)
         return 0
+    if not args.alias:
+        parser.error("give the alias to add: --alias ENTRY_ID=ALIAS, e.g. fertility-registration=三孩政策")
     added: dict[str, list[str]] = {}  # entry id -> the aliases added to it
     for given in args.alias:
         entry, _, alias = given.partition("=")
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{side}: building the index and asking {len(args.paths)} split(s)", flush=True)
             out = work / f"{side}.json"
             command = [sys.executable, "-m", "assistant.evaluation.stability", *map(str, args.paths)]
-            command += ["--alias", args.alias[0], "--answers", str(catalogue), str(work / "index"), str(out)]
+            command += ["--answers", str(catalogue), str(work / "index"), str(out)]
             subprocess.run(command, check=True)
             results[side] = json.loads(out.read_text(encoding="utf-8"))
     moved = changed(results["before"], results["after"])
