@@ -190,6 +190,9 @@ def test_collecting_the_certificate_is_asked_of_the_conversations_guide(qa, cont
         assert (answer.kind, answer.item, answer.element) == ("answer", context, "location")
     # 领证 is still an alias of the marriage registration: a person who has talked about a loan means marrying
     assert qa.ask("领证要带啥", context_item="住房公积金贷款申请").item == "内地居民结婚登记"
+    # ... and so, told as a returning person writes it, with a greeting and what was done before (was refused)
+    answer = qa.ask("您好，我上周已经交了材料，请问做好以后去哪里拿证？谢谢", context_item=context)
+    assert (answer.kind, answer.item) == ("answer", context)
 
 
 def test_follow_up_uses_the_conversation_item(qa):
