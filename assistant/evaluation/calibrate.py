@@ -3,12 +3,15 @@
 Usage::
 
     python -m assistant.evaluation.calibrate tests/eval/dev.tsv [tests/eval/dev2.tsv ...] [--catalogue DIR ...] [--fusion]
+    python -m assistant.evaluation.calibrate SPLIT ... --guide-weights 0 0.3 0.5 0.6 2
 
 Prints the logistic weights of (cosine, coverage, mention, retrievers agree, in scope) -> "the top item is right" and,
 for each refusal threshold, the evaluation figures with those weights. ``assistant.qa.decision.Thresholds`` holds the
 values chosen from this output; never run it on the held-out test split. ``--fusion`` prints instead the item
 accuracy@1 of a grid of fusion weights (``assistant.qa.ranking.FUSION`` and ``PRIOR_POWER`` were chosen from it, with
-and without ``-c var/gd``).
+and without ``-c var/gd``). ``--guide-weights`` prints each split's figures, answers and refusals included, for each
+weight of the whole guides in BM25 (``assistant.retrieval.bm25.GUIDE_WEIGHT`` was chosen from it; 0 searches the
+names alone, as before December 2026).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from assistant.evaluation.seeds import held_out
 
 
 def fit(features: np.ndarray, labels: np.ndarray, steps: int = 5000, rate: float = 0.5, l2: float = 0.001):
@@ -62,6 +67,22 @@ def sweep_fusion(qa, cases) -> None:
         print(f"{share:.1%}  {weights}  {power}")
 
 
+def sweep_guide_weights(qa, paths: list[Path], weights: list[float]) -> None:
+    """Print, per weight of the whole guides in BM25 and per split, the figures of the answers."""
+    from assistant.evaluation.evaluate import read_cases, score
+
+    splits = {path: read_cases(path) for path in paths}
+    shown = ("item_accuracy@1", "in_scope_wrongly_refused", "out_of_scope_recall", "reply_contains_expected")
+    print("guide weight  split  " + "  ".join(shown))
+    for weight in weights:
+        qa.bm25.guide_weight = weight
+        for path, cases in splits.items():
+            report = score(cases, [qa.ask(case.query) for case in cases], by_length=False)
+            counts = report.counts()
+            cells = [f"{report.ratio(*counts[key]):.1%}" if counts.get(key, (0, 0))[1] else "-" for key in shown]
+            print(f"{weight:<12g}  {path.name}  " + "  ".join(cells))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Fit, then print the weights and a threshold sweep."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -70,7 +91,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fusion", action="store_true", help="sweep the fusion weights (ranking only) instead of calibrating"
     )
+    parser.add_argument(
+        "--guide-weights",
+        nargs="+",
+        type=float,
+        help="print each split's figures for these weights of the whole guides in BM25 instead of calibrating",
+    )
     args = parser.parse_args(argv)
+    if args.guide_weights and (refused := held_out(args.paths)):
+        parser.error(f"{', '.join(map(str, refused))} held out: choose a weight on development splits only")
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     from assistant.evaluation.evaluate import read_cases, score
@@ -82,6 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     cases = [case for path in args.paths for case in read_cases(path)]
     if args.fusion:
         sweep_fusion(QuestionAnswerer.from_index(index), cases)
+        return
+    if args.guide_weights:
+        sweep_guide_weights(QuestionAnswerer.from_index(index), args.paths, args.guide_weights)
         return
     # every question with a ranking, whatever the confidence would say: the features the decision reads
     raw = QuestionAnswerer.from_index(index, Thresholds(answer=0.0, weights=(0, 0, 0, 0, 0), bias=0))

@@ -101,36 +101,48 @@ class Bm25Scores:
 class Bm25Retriever:
     """The entries whose texts share the most (and the rarest) words with a question.
 
-    An entry's score is its naming text's BM25 score relative to the best one, plus ``GUIDE_WEIGHT`` times its whole
+    An entry's score is its naming text's BM25 score relative to the best one, plus ``guide_weight`` times its whole
     guide's relative to the best guide's: the names decide between entries a question names, the guides' words
-    between those it only describes. On the development splits, weights 0.45 to 0.6 gave the same answers; with the
-    Guangdong distractors, the real messages of ``real_dev.tsv`` found 85.7 % of their guides instead of 79.6 %.
+    between those it only describes. ``python -m assistant.evaluation.calibrate SPLIT ... --guide-weights 0 0.5 …``
+    prints each split's figures for each weight (0.45 to 0.6 gave the same answers on the development splits).
 
     Args:
         scores: the BM25 matrices of the entries' naming texts.
         segmenter: the index's segmenter, which cut the texts at build.
         guides: the BM25 matrices of the entries' whole guides (none: the naming texts alone).
+        guide_weight: the weight of the whole guides.
     """
 
-    def __init__(self, scores: Bm25Scores, segmenter: Segmenter, guides: Bm25Scores | None = None):
+    def __init__(
+        self,
+        scores: Bm25Scores,
+        segmenter: Segmenter,
+        guides: Bm25Scores | None = None,
+        guide_weight: float = GUIDE_WEIGHT,
+    ):
         self.scores = scores
         self.segmenter = segmenter
         self.guides = guides
+        self.guide_weight = guide_weight
 
     def search(self, text: str, k: int) -> list[Hit]:
         """(entry position, score) for a normalised question, best first; entries scoring 0 left out."""
         query = tokens(text, self.segmenter)
         if not query:
             return []
-        ids, scores = self.scores.retrieve(query, min(k, self.scores.documents))
-        hits = [(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if s > 0]
-        if self.guides is None:
+        hits = _hits(self.scores, query, k)
+        if self.guides is None or not self.guide_weight:
             return hits
         found = _relative(hits)
-        ids, scores = self.guides.retrieve(query, min(k, self.guides.documents))
-        for i, share in _relative([(int(i), float(s)) for i, s in zip(ids, scores, strict=True) if s > 0]).items():
-            found[i] = found.get(i, 0.0) + GUIDE_WEIGHT * share
+        for i, share in _relative(_hits(self.guides, query, k)).items():
+            found[i] = found.get(i, 0.0) + self.guide_weight * share
         return sorted(found.items(), key=lambda hit: -hit[1])[:k]
+
+
+def _hits(scores: Bm25Scores, query: Sequence[str], k: int) -> list[Hit]:
+    """(document, score) of the ``k`` best documents of a matrix that score above 0, best first."""
+    ids, values = scores.retrieve(query, min(k, scores.documents))
+    return [(int(i), float(s)) for i, s in zip(ids, values, strict=True) if s > 0]
 
 
 def _relative(hits: Sequence[Hit]) -> dict[int, float]:

@@ -352,6 +352,8 @@ def test_a_question_naming_no_entry_is_found_by_the_words_of_its_whole_guide(tmp
     # the names share no word with the story; the whole guides tell where it belongs
     assert Bm25Retriever(names, segmenter).search(story, 3) == []
     assert whole.search(story, 3)[0][0] == 1
+    # weight 0 searches the names alone (what calibrate --guide-weights 0 measures)
+    assert Bm25Retriever(names, segmenter, Bm25Scores.load(tmp_path / "guides"), guide_weight=0).search(story, 3) == []
     # a question naming an entry still finds it first, the best scoring 1 (its names) + GUIDE_WEIGHT (its guide)
     assert whole.search("身份证丢了", 3)[0] == (0, 1 + GUIDE_WEIGHT)
 
