@@ -148,6 +148,7 @@ class QuestionAnswerer:
             self._writes,
             frozenset(i for i, e in enumerate(entries) if isinstance(e, Item) and for_operators(e)),
             names_a_thing,
+            ranker.parts,
         )
 
     @classmethod
