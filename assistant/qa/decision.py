@@ -110,6 +110,10 @@ _SCHOOL_PLANS = re.compile(
 _GRIEVANCE = re.compile(
     r"扰民|噪音|噪声|违建|违章建筑|私搭乱建|拖欠|欠薪|讨薪|讨要工资|退费|退款|(?:退还|退回)[^，,。！？?!；;]{0,6}?(?:费|款|钱|元)"
 )
+# ... and so is an ask for safety tips or everyday know-how (消防安全常识, 食堂防火须知, 外科急救, 逃生): advice, not a
+# service. Naming no entry, such questions took 公众聚集场所投入使用、营业前消防安全检查, 食品经营许可证核发 and 临时救助申请
+# among the unlabelled real messages; a question sharing two words with its entry ("消防安全检查须知") stays its
+_TIPS = re.compile(r"常识|须知|小贴士|安全意识|安全提示|急救|自救|逃生|防骗")
 VAGUE_CHARS = 6  # a vague request is this short at most ("我想上社保")
 VAGUE_RUNNER_UP = 0.5  # ... and its second entry scores at least this share of the first
 
@@ -169,6 +173,11 @@ def _grieves(question: Question) -> bool:
     """Whether a message asks about a grievance (see :data:`_GRIEVANCE`), or tells one and asks nothing at all: told
     beside an ask about a service ("公司一直拖欠工资，现在想把公积金取出来，需要什么材料"), the ask is the guide's."""
     return any(_GRIEVANCE.search(clause) for clause in _asking(question) or [question.query])
+
+
+def _advice(question: Question) -> bool:
+    """Whether a message asks for safety tips or everyday know-how (see :data:`_TIPS`)."""
+    return any(_TIPS.search(clause) for clause in _asking(question) or [question.query])
 
 
 def _proposes(question: Question) -> bool:
@@ -342,6 +351,8 @@ class Decider:
         word with it at all (see :meth:`_nothing_shared`)."""
         if self._named(question, top, scored):
             return False
+        if _advice(question) and not self.founded(question, top):
+            return True  # 消防安全常识: safety tips, no service ("消防安全检查须知" shares 检查 too, and stays)
         if len(question.query) <= LONG:
             if _LOOKUP.search(question.text) and self.shared_words(question, top) <= LOOKED_UP:
                 return True

@@ -343,6 +343,20 @@ def test_a_short_question_sharing_no_word_with_the_best_entry_is_refused_unless_
     assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=some.features)).kind == "answer"
 
 
+def test_a_question_asking_safety_tips_is_refused_unless_it_shares_two_words_with_the_entry():
+    ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"消防", "消防安全", "安全检查", "检查"}]))
+    decide = Decider(NAMES, ranker.uses, Thresholds()).decide
+    sure = Scored(ranked=[(2, 1.0)], features=CONFIDENT)
+    tips = question(["消防", "消防安全", "常识"], text="消防安全常识有哪些")
+    assert decide(tips, sure).kind == "out_of_scope"
+    # the inspection's own 须知: 消防安全 and 检查 are two words of its names
+    inspection = question(["消防", "消防安全", "检查", "须知"], text="消防安全检查有什么须知")
+    assert decide(inspection, sure).kind == "answer"
+    # naming an entry, or in a conversation about it, it is the entry's
+    named = replace(tips, mentions=[("fire", "消防安全")])
+    assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)).kind == "answer"
+
+
 def test_a_short_question_sharing_one_everyday_word_and_naming_a_subject_of_its_own_is_refused():
     ranker = Ranker(NAMES, PRIORS, Naming([set(), set(), {"企业", "投资", "项目", "备案", "公司", "设立"}]))
     counts = {
