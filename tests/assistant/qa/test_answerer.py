@@ -668,6 +668,13 @@ def test_a_real_question_asking_to_alter_a_record_no_guide_says_how_to_is_refuse
         assert (answer.kind, answer.item) == ("answer", item), text
 
 
+def test_keeping_the_old_number_plate_is_asked_in_the_official_words_and_answered_from_the_transfers_faq(qa):
+    # real_dev.tsv (自然语言理解): 号牌号码 is the regulation's word for the 车牌号 the FAQ asked about (refused before)
+    answer = qa.ask("置换或报废车辆后能否继续使用原旧车的号牌号码？")
+    assert (answer.kind, answer.item) == ("answer", "机动车转移登记")
+    assert "两年内" in answer.answer
+
+
 def test_a_long_messages_ask_decides_the_entry_its_story_would_have_taken_elsewhere(qa):
     # long_dev.tsv: the story is about a birth, the ask about the baby's medical insurance (出生登记 before)
     message = (
