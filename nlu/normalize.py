@@ -31,9 +31,8 @@ KNOWN_LONG_WORD = 5
 PART_MEMO = 8192  # runs of text whose normalised form a normaliser remembers
 MAX_QUERY_CHARS = 200  # longer input is cut: no real question about a service needs more
 # typed on purpose, never a typo: 办不办 is not 办补办, 有小程序 is not 有效程序, 户口不在 is not 户口簿在; a numeral
-# (生二孩 is not 生儿孩); the two characters of nearly every question here: 新证 is not 新增, 上办 not 上班; and selling
-# and buying, which sound alike and are both meant (卖车 is not 买车)
-_TYPED_ON_PURPOSE = frozenset("不没有的了在是吗呢吧也都就还很太又和与小大个这那证办一二三四五六七八九十两几买卖")
+# (生二孩 is not 生儿孩); and the two characters of nearly every question here: 新证 is not 新增, 上办 not 上班
+_TYPED_ON_PURPOSE = frozenset("不没有的了在是吗呢吧也都就还很太又和与小大个这那证办一二三四五六七八九十两几")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _KEEP = re.compile(r"[^\w\u3400-\u9fff]+")  # anything that is not a letter, digit or Han character
 

