@@ -68,7 +68,6 @@ class Question:
     # the words of the (first) ask that the element templates use too (加急, 登报, 代办): words of asking to the
     # classifier, yet one that few of a guide's sentences hold tells which of them answers
     ask_cues: list[str] = field(default_factory=list)
-    ask_text: str = ""  # the (first) ask normalised, where a message writes it apart from its story; else empty
 
     @property
     def first_ask(self) -> str:
@@ -296,7 +295,6 @@ class QuestionAnalyser:
             answer_type=kind,
             ask_words=words,
             ask_cues=[w for w in asked if w in self.question_words and cue(w, self.segmenter)],
-            ask_text=first if told and message.asks and first != question.text and _HAN.search(first) else "",
         )
 
     def _clauses(self, text: str) -> str:

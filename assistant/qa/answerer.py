@@ -98,22 +98,6 @@ class Answer(BaseModel):
         return self
 
 
-ASK_WEIGHT = 0.2  # the weight of a long message's first ask, searched alone, beside the whole message's
-
-
-def _blend(whole: Sequence[Hit], ask: Sequence[Hit], *, relative: bool = False) -> list[Hit]:
-    """The whole message's hits and its ask's, weighed (1 - ASK_WEIGHT) and ASK_WEIGHT, best first; an entry one
-    of them missed counts the other's alone. ``relative``: each list's scores relative to its best (BM25's)."""
-    if not ask:
-        return list(whole)
-    scale = (lambda hits: hits[0][1] or 1.0) if relative else (lambda hits: 1.0)
-    a, b = scale(whole) if whole else 1.0, scale(ask)
-    mixed = {i: (1 - ASK_WEIGHT) * s / a for i, s in whole}
-    for i, s in ask:
-        mixed[i] = mixed.get(i, 0.0) + ASK_WEIGHT * s / b
-    return sorted(mixed.items(), key=lambda hit: -hit[1])[:CANDIDATES]
-
-
 class QuestionAnswerer:
     """Finds the item and element a question is about and answers from the guide.
 
@@ -199,21 +183,12 @@ class QuestionAnswerer:
         return self.analyser.run(query)
 
     def retrieve(self, question: Question) -> Signals:
-        """The retrievers' hits and the mentions of a readable question.
-
-        A message whose first ask is written apart from its story (see :mod:`assistant.qa.message`) is searched
-        for as a whole and as that ask alone, the ask's hits weighing ASK_WEIGHT: what it asks is in the ask, and
-        a long story's words drown it ("……我们想给孩子办理延缓入学，不知可不可以").
-        """
-        bm25 = self.bm25.search(question.text, CANDIDATES)
-        dense = self.dense.search(question.text, CANDIDATES)
-        whole = None
-        if question.ask_text and ASK_WEIGHT:
-            whole = (bm25, dense)
-            bm25 = _blend(bm25, self.bm25.search(question.ask_text, CANDIDATES), relative=True)
-            dense = _blend(dense, self.dense.search(question.ask_text, CANDIDATES))
-        mentioned = mention_weights(question.mentions, self.positions)
-        return Signals(bm25=bm25, dense=dense, mentioned=mentioned, whole=whole)
+        """The retrievers' hits and the mentions of a readable question."""
+        return Signals(
+            bm25=self.bm25.search(question.text, CANDIDATES),
+            dense=self.dense.search(question.text, CANDIDATES),
+            mentioned=mention_weights(question.mentions, self.positions),
+        )
 
     def score(self, question: Question, signals: Signals, context_item: str | None = None) -> Scored:
         """The best entries and the features the confidence is computed from."""

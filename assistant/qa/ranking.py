@@ -56,9 +56,6 @@ class Signals:
     bm25: list[Hit]
     dense: list[Hit]
     mentioned: dict[int, float]  # entry position -> length of its mention relative to the longest
-    # the whole message's (bm25, dense) hits, where ``bm25`` and ``dense`` blend in its ask's: what the confidence's
-    # features are read from
-    whole: tuple[list[Hit], list[Hit]] | None = None
 
 
 @dataclass(frozen=True)
@@ -227,7 +224,7 @@ class Ranker:
         covered = sum(w for used, w in zip(self.uses(top, content), weights, strict=True) if used)
         # a follow-up with only question words ("那要多少钱") is fully about the conversation's item
         coverage = covered / sum(weights) if content else float(mentioned.get(top, 0.0))
-        bm25, dense = signals.whole or (signals.bm25, signals.dense)
+        bm25, dense = signals.bm25, signals.dense
         agree = float(bool(bm25) and bool(dense) and bm25[0][0] == top and dense[0][0] == top)
         cosine = dict(dense).get(top, 0.0)
         features = (cosine, coverage, mentioned.get(top, 0.0), agree, 1.0 - question.out_of_scope)

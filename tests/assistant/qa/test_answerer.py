@@ -675,16 +675,6 @@ def test_keeping_the_old_number_plate_is_asked_in_the_official_words_and_answere
     assert "两年内" in answer.answer
 
 
-def test_a_long_messages_ask_decides_the_entry_its_story_would_have_taken_elsewhere(qa):
-    # long_dev.tsv: the story is about a birth, the ask about the baby's medical insurance (出生登记 before)
-    message = (
-        "领导好，我家宝宝刚在****医院出生半个月，户口还没来得及上，听说新生儿越早参保越好，生病住院能报销。"
-        "请问刚出生的孩子上医保要带什么？多久之内要办？谢谢。"
-    )
-    answer = qa.ask(message)
-    assert (answer.kind, answer.item, answer.element) == ("answer", "城乡居民基本医疗保险参保登记", "materials")
-
-
 def test_a_real_question_sharing_no_word_with_its_best_entry_or_asking_safety_tips_is_refused(qa):
     from assistant.evaluation.unlabelled import read_workbook
 

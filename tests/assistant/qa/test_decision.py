@@ -76,19 +76,6 @@ def test_coverage_is_the_share_of_content_weight_the_top_entry_names():
     assert scored.features[3] == 1.0  # both retrievers put it first
 
 
-def test_a_message_searched_with_its_ask_is_ranked_by_the_blend_and_its_confidence_read_from_the_whole():
-    ranker = Ranker(NAMES, PRIORS, NAMING)
-    # the whole message found the ID card's replacement first, both retrievers agreeing; its ask blended in puts
-    # the marriage registration first
-    whole = ([(0, 4.0), (2, 3.0)], [(0, 0.6), (2, 0.5)])
-    blended = Signals(bm25=[(2, 1.0), (0, 0.8)], dense=[(2, 0.62), (0, 0.48)], mentioned={}, whole=whole)
-    scored = ranker.score(question(["结婚证", "丢"]), blended)
-    assert scored.ranked[0][0] == 2
-    # the cosine and the agreement are the whole message's: the confidence the thresholds were chosen on
-    assert scored.features[0] == pytest.approx(0.5)
-    assert scored.features[3] == 0.0
-
-
 def decider(**thresholds) -> Decider:
     ranker = Ranker(NAMES, PRIORS, NAMING)
     return Decider(NAMES, ranker.uses, Thresholds(**thresholds))
