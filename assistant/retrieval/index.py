@@ -26,6 +26,7 @@ import hashlib
 import importlib.metadata
 import json
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -482,7 +483,6 @@ class Index:
     ) -> dict:
         import gc
 
-        import bm25s
         import faiss
         from spacy.lang.zh.stop_words import STOP_WORDS
 
@@ -526,16 +526,11 @@ class Index:
                 progress(f"normalising guide texts {done}/{count}")
         lap("normalise")
         progress("segmenting guide texts for BM25")
-        corpus_tokens = [tokens(t, segmenter) or ["∅"] for t in texts]
-        bm25 = bm25s.BM25()
-        bm25.index(corpus_tokens, show_progress=False)
-        bm25.save(str(staging / "bm25"), show_progress=False)
-        del corpus_tokens, bm25
+        _write_bm25([tokens(t, segmenter) or ["∅"] for t in texts], staging / "bm25")
         # cut line by line (jieba never joins words across a line, so the words are the whole text's), each distinct
-        # line once: guides repeat their departments' addresses, hours and laws. One string per distinct word, each
-        # guide's text dropped once cut: a city's 30,000 guides are ~20 million words, as many string objects
-        # (gigabytes) if each were kept apart
-        canonical: dict[str, str] = {}
+        # line once: guides repeat their departments' addresses, hours and laws. One string per distinct word
+        # (interned), each guide's text dropped once cut: a city's 30,000 guides are ~20 million words, as many string
+        # objects (gigabytes) if each were kept apart
         lines: dict[str, list[str]] = {}
         guide_tokens = []
         for n, text in enumerate(source.guides):
@@ -543,7 +538,7 @@ class Index:
             for line in text.split("\n"):
                 cut = lines.get(line)
                 if cut is None:
-                    cut = lines[line] = [canonical.setdefault(w, w) for w in guide_words(line, segmenter)]
+                    cut = lines[line] = [sys.intern(w) for w in guide_words(line, segmenter)]
                 words += cut
             guide_tokens.append(words or ["∅"])
             source.guides[n] = ""
@@ -551,11 +546,9 @@ class Index:
                 progress(f"segmenting whole guides for BM25 {n + 1}/{count}")
         source.guides.clear()
         forget_cuts(segmenter)
-        del canonical, lines
-        bm25 = bm25s.BM25()
-        bm25.index(guide_tokens, show_progress=False)
-        bm25.save(str(staging / "guides_bm25"), show_progress=False)
-        del guide_tokens, bm25
+        del lines
+        _write_bm25(guide_tokens, staging / "guides_bm25")
+        del guide_tokens
         lap("bm25")
 
         progress("training the element classifier (spaCy textcat) and the mention ruler")
@@ -729,6 +722,15 @@ class Index:
             ),
             dense=DenseRetriever(model, faiss.read_index(str(directory / "vectors.faiss"))),
         )
+
+
+def _write_bm25(corpus: list[list[str]], directory: Path) -> None:
+    """Index one token list per entry with bm25s and save its matrices in ``directory`` (see :class:`~assistant.retrieval.bm25.Bm25Scores`)."""
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    bm25.index(corpus, show_progress=False)
+    bm25.save(str(directory), show_progress=False)
 
 
 def default_directories(extra: Iterable[Path] = (), *, bundled: bool = True) -> list[Path]:
