@@ -348,17 +348,17 @@ class Decider:
         never uses (see :meth:`_strange`): when that rule was made (December 2026), it took back 30 answers to the
         unlabelled real messages, all wrong (safety tips, labour-law definitions, a 小区's parking), and on the
         written splits five answers to questions out of scope; no in-scope answer on any split. So is one sharing no
-        word with it at all (see :meth:`_nothing_shared`). A message of any length asking for safety tips or
-        everyday know-how (see :data:`_TIPS`) is held to two words: "消防安全常识有哪些" shares only 消防安全 with the
-        fire safety inspection; when the rule was made (December 2026), it took back 1 answer to the even half of
+        word with it at all (see :meth:`_nothing_shared`). A short question asking for safety tips or everyday
+        know-how (see :data:`_TIPS`) is held to two words, as a long message is: "消防安全常识有哪些" shares only
+        消防安全 with the fire safety inspection; when the rule was made (December 2026), it took back 1 answer to the even half of
         the unlabelled real messages and 4 of the odd half, all wrong, and changed no reply of a labelled split."""
         if self._named(question, top, scored):
             return False
-        if _advice(question) and not self.founded(question, top):
-            return True  # 消防安全常识: safety tips, no service ("消防安全检查须知" shares 检查 too, and stays)
         if len(question.query) <= LONG:
             if _LOOKUP.search(question.text) and self.shared_words(question, top) <= LOOKED_UP:
                 return True
+            if _advice(question) and not self.founded(question, top):
+                return True  # 消防安全常识: safety tips, no service ("消防安全检查须知" shares 检查 too, and stays)
             if not question.content:
                 return False
             if self._alters(question, top):

@@ -695,6 +695,10 @@ def test_a_real_question_sharing_no_word_with_its_best_entry_or_asking_safety_ti
     ):
         answer = qa.ask(text)
         assert (answer.kind, answer.item) == ("answer", item), text
+    # a returning person in the inspection's conversation asking its 常识 is still about the inspection
+    inspection = "公众聚集场所投入使用、营业前消防安全检查"
+    answer = qa.ask("开业前要注意哪些消防安全常识", context_item=inspection)
+    assert (answer.kind, answer.item) == ("answer", inspection)
 
 
 def test_a_real_question_naming_three_things_its_guide_never_writes_is_refused(qa):

@@ -340,7 +340,10 @@ def test_a_short_question_sharing_no_word_with_the_best_entry_is_refused_unless_
     shared = Decider(NAMES, Ranker(NAMES, PRIORS, Naming([set(), set(), {"登记"}])).uses, Thresholds()).decide
     assert shared(land, some).kind == "answer"
     named = replace(land, mentions=[("marriage", "结婚登记")])
-    assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=some.features)).kind == "answer"
+    held = Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=some.features)
+    assert decide(named, held).kind == "answer"
+    # a returning person's follow-up in other words stays with the conversation's entry (the ranker marks it named)
+    assert decide(land, held, in_context=True).kind == "answer"
 
 
 def test_a_question_asking_safety_tips_is_refused_unless_it_shares_two_words_with_the_entry():
@@ -354,7 +357,9 @@ def test_a_question_asking_safety_tips_is_refused_unless_it_shares_two_words_wit
     assert decide(inspection, sure).kind == "answer"
     # naming an entry, or in a conversation about it, it is the entry's
     named = replace(tips, mentions=[("fire", "消防安全")])
-    assert decide(named, Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)).kind == "answer"
+    held = Scored(ranked=[(2, 1.0)], mentioned={2: 1.0}, features=CONFIDENT)
+    assert decide(named, held).kind == "answer"
+    assert decide(tips, held, in_context=True).kind == "answer"
 
 
 def test_a_short_question_sharing_one_everyday_word_and_naming_a_subject_of_its_own_is_refused():
