@@ -94,6 +94,7 @@ _STEPS = frozenset({"duration", "period"})
 # asks whose words the guide often puts otherwise (到期前 / 有效期满前, 每月领多少 / 标准): when no passage holds
 # enough of what they say beyond the item's name, the name's words count too
 _REWORDED = frozenset({"validity", "period", "benefit"})
+_WHETHER_ASKS = frozenset({"yes_no", "eligibility"})  # what an FAQ asking yes or no asks
 RARE = 3  # passages of a guide holding a word, at most, for it to tell one of them (敬老院, not 本人 or 申请)
 _QUESTION_END = re.compile(r"[吗呢么？?]$")  # an alias that is a question ("上下班路上出车祸算工伤吗") names no item
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
@@ -527,14 +528,21 @@ def _best(
     (weighed by all the passages)."""
     weight = _weights(grams, asked)
     total = sum(weight.values())
-    best: tuple[tuple[float, bool, bool, int], Passage] | None = None
+    best: tuple[tuple[float, bool, bool, bool, int], Passage] | None = None
     for order, (passage, gs) in enumerate(zip(cut, grams, strict=True)):
         if (fact is not None and not fact.search(passage.text)) or (faq and not passage.question):
             continue
         if kinds and passage.asks and not passage.asks & kinds:
             continue
         share = sum(w for g, w in weight.items() if g in gs) / total
-        key = (round(share, 9), bool(passage.asks and passage.asks & kinds), passage.element == element, -order)
+        # of equals, for a yes-or-no ask, an FAQ asking yes or no of just that: its question holds every pair asked
+        # ("离了婚还能补领结婚证不": 已经离婚了还能补结婚证吗, not the condition 仍维持该婚姻关系)
+        asking = (
+            fact is None
+            and bool(passage.asks and passage.asks & _WHETHER_ASKS)
+            and all(g in passage.question for g in asked)
+        )
+        key = (round(share, 9), asking, bool(passage.asks and passage.asks & kinds), passage.element == element, -order)
         if share >= LEAD_SHARE and (best is None or key > best[0]):
             best = (key, passage)
     return best[1] if best else None

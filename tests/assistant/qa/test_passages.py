@@ -203,6 +203,23 @@ def test_an_faq_asking_the_same_in_other_words_leads_a_yes_no_ask(guide) -> None
     assert lead is not None and lead.question == "现在领结婚证还要带户口本吗？"
 
 
+def test_of_passages_holding_as_much_of_a_yes_no_ask_the_faq_asking_just_that_leads(guide) -> None:
+    # the condition 仍维持该婚姻关系（未离婚…） holds 离婚 as well, and came first: the FAQ says 不能 in so many words
+    lead = best_passage(guide("补领结婚证"), ["离了婚", "补领结婚证"], "yes_no", element="conditions")
+    assert lead is not None and lead.question == "已经离婚了还能补结婚证吗？" and "不能" in lead.text
+    # "换工作了能把养老保险退了吗" was led by the 45 working days of the time limit
+    lead = best_passage(
+        guide("职工基本养老保险关系转移接续"),
+        ["工作", "养老", "保险", "养老保险", "退"],
+        "yes_no",
+        element="conditions",
+    )
+    assert lead is not None and lead.question == "换工作能把养老保险退了拿现金吗？" and "不能" in lead.text
+    # an FAQ holding only some of what is asked does not: "新车能在4S店直接上牌吗" is not whether 外地户口 may
+    lead = best_passage(guide("机动车注册登记"), ["新车", "4s店", "直接", "上牌"], "yes_no", element="location")
+    assert lead is None or lead.question != "外地户口能在示例市给新车上牌吗？"
+
+
 def test_an_faq_sharing_only_the_services_name_shortened_does_not_lead(guide) -> None:
     # "社保卡做好了可以让家人代领吗": 第一次办社保卡要钱吗 shares 社保卡 (社会保障卡 shortened) and nothing else
     words = ["社保", "社保卡", "做好", "家人", "代领"]
