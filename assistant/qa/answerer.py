@@ -48,7 +48,18 @@ if TYPE_CHECKING:
 # and short follow-ups like "在外地买房能取吗" after 住房公积金提取 refused. With spaCy given the same cut, 145, 704,
 # 670)
 NEW_WORDS = 3
+_STORIED = FACTS | {"yes_no", "eligibility"}  # asks whose lead the story's words may find
 _NUMBER = re.compile(r"[\d零一二三四五六七八九十百千万两]")  # 五年, 一件事: how much or how many, not a thing
+
+
+def _holds_ask(item: Item, passage: Passage, question: Question) -> bool:
+    """Whether a passage holds a word of the question's ask (two characters or more) that is no part of the item's
+    name or aliases."""
+    naming = [item.name, *item.aliases]
+    text = passage.match or passage.text
+    return any(
+        len(word) >= 2 and word in text and not any(word in name for name in naming) for word in question.ask_words
+    )
 
 
 class Candidate(BaseModel):
@@ -462,10 +473,15 @@ class QuestionAnswerer:
             stated=question.first_ask,
             telling=question.ask_cues,
         )
-        if lead is None and not strict and question.answer_type in FACTS and question.content != question.ask_words:
+        if lead is None and not strict and question.answer_type in _STORIED and question.content != question.ask_words:
             # the ask's own words are too few to tell a sentence ("现在能提前去换吗"); the story says what of the
-            # guide it is about ("身份证还有两个月就到期了": the sentence on 有效期满前三个月)
-            lead = best_passage(entry, question.content, question.answer_type, cut, question.element)
+            # guide it is about ("身份证还有两个月就到期了": the sentence on 有效期满前三个月). A yes-or-no ask is
+            # about what it writes itself: the passage the story finds must hold a word of the ask's that does not
+            # only say which service ("能不能只给儿子一个人办低保": the FAQ on 只给他一个人办低保; not, for "办过户的时候
+            # 要不要把车开过去让你们验", the FAQ on where a second-hand car 过户 may be done)
+            found = best_passage(entry, question.content, question.answer_type, cut, question.element)
+            if found is not None and (question.answer_type in FACTS or _holds_ask(entry, found, question)):
+                lead = found
         if lead is None and not strict and self._waits(question):
             # how long the office takes, asked with another element's words ("网上提交以后多少天内会作出决定",
             # read as online): its time limit answers it, before the element asked

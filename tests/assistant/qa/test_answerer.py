@@ -1267,6 +1267,25 @@ def test_a_formal_name_without_its_act_names_the_service(qa):
     assert (lacking.kind, lacking.lacking) == ("out_of_scope", "宅基地")
 
 
+def test_a_yes_no_ask_whose_own_words_tell_no_sentence_is_led_by_what_the_story_finds_if_it_holds_the_ask(qa):
+    # "还会不会来店里检查" names no sentence by itself; the story (只卖乙类非处方药, 承诺书, 当天就拿到) finds the FAQ that
+    # says the inspection comes within three months, which holds the ask's 检查
+    asked = (
+        "领导您好，我在镇上开了个小药店，只卖乙类非处方药，交了承诺书当天就拿到了药品经营许可证。"
+        "请问后面药监部门还会不会来店里检查？大概多长时间内会来？"
+    )
+    answer = qa.ask(asked)
+    assert answer.item == "药品零售企业经营许可" and "三个月内" in answer.answer.split("办理地点")[0]
+    # ... but not an FAQ the story finds that holds none of the ask's own words: "要不要把车开过去让你们验" is not
+    # whether a second-hand car bought elsewhere may be transferred here
+    asked = (
+        "领导好，我在**二手车市场买了一辆二手小轿车，卖家也是示例市本地人。办过户的时候要不要把车开过去让你们验？"
+        "买车后最晚多少天内要办完过户？过户要交哪些费用？谢谢。"
+    )
+    answer = qa.ask(asked)
+    assert answer.item == "机动车转移登记" and "买外地的二手车，能在示例市直接过户吗" not in answer.brief
+
+
 @pytest.mark.parametrize(
     ("asked", "service", "not_this"),
     [
