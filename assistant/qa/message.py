@@ -103,7 +103,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "duration",
         re.compile(
             r"多久|多长时间|多少天|几天|几个工作日|多少个?工作日|几个月|几年|多少年|期限|时限|什么时候|什么时间|何时|多快|多长|有效期"
-            r"|领多久|多少个月|哪天|截止"
+            r"|领多久|多少个月|哪天|截止|当天|当场"
         ),
     ),
     (
@@ -116,7 +116,14 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "place",
         re.compile(r"哪里|哪儿|哪个(?:部门|窗口|单位|地方|派出所|大厅)|在哪|去哪|什么地方|地点|地址|窗口|网点|大厅"),
     ),
-    ("document", re.compile(r"材料|证件|证明|带什么|带啥|带哪些|手续|资料|提交什么|准备什么|准备哪些")),
+    # (a 证明 to bring is a paper asked about; one to be issued, 开出无犯罪记录证明, is the service asked whether)
+    (
+        "document",
+        re.compile(
+            r"材料|证件|(?:什么|哪些|哪个|哪种|啥|带|拿|交|提交|提供|准备|出具|开具)[^，,。？?]{0,6}证明|带什么|带啥|带哪些|手续|资料"
+            r"|提交什么|准备什么|准备哪些"
+        ),
+    ),
     (
         "eligibility",
         re.compile(r"条件|资格|符合|(?:能|可以|可否|能否|能不能)(?:办|申请|办理|领|提取|享受|迁|落户|参保)"),

@@ -1286,6 +1286,19 @@ def test_a_yes_no_ask_whose_own_words_tell_no_sentence_is_led_by_what_the_story_
     assert answer.item == "机动车转移登记" and "买外地的二手车，能在示例市直接过户吗" not in answer.brief
 
 
+def test_an_ask_whether_the_certificate_can_be_issued_is_led_by_the_faq_answering_it(qa):
+    # "能开出无犯罪记录证明吗" was read as asking which papers to bring (证明), so nothing led and the conditions
+    # came first; the FAQ on 拘留 says an administrative detention is no criminal record
+    answer = qa.ask(
+        "领导您好，本人几年前因为和邻居发生口角打了一架，被派出所行政拘留过五天，之后再也没出过事，一直本本分分上班。"
+        "现在应聘****公司，人家要求提供无犯罪证明。请问被行政拘留过还能开出无犯罪记录证明吗？会不会写上去？盼复，谢谢。"
+    )
+    assert answer.item == "无犯罪记录证明开具" and "不属于犯罪记录" in answer.brief
+    # ... and "销户要带死亡证明吗" still asks which papers: the materials, not an article of law holding 死亡 and 销户
+    answer = qa.ask("我爸走了，去派出所销户要带死亡证明吗")
+    assert answer.item == "死亡登记" and answer.brief.split("\n")[1].startswith("申请材料")
+
+
 @pytest.mark.parametrize(
     ("asked", "service", "not_this"),
     [

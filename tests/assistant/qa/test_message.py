@@ -147,6 +147,12 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("娃儿读小学要交学费不？", "yes_no"),
         ("公积金怎么提取", None),
         ("置换车辆后能否继续使用原号牌号码", "yes_no"),  # 号码 of a plate is no phone number
+        ("请问被行政拘留过还能开出无犯罪记录证明吗", "yes_no"),  # the 证明 is the service, no paper to bring
+        ("他这种未成年时候的犯罪记录，开证明时会不会查出来", "yes_no"),
+        ("去派出所销户要带死亡证明吗", "document"),  # a 证明 to bring is a paper asked about
+        ("还需要到指定机构办理亲子鉴定并出具证明，是真的吗", "document"),
+        ("需要开什么证明", "document"),
+        ("办个体执照当天能拿吗", "duration"),  # whether it is done the same day: how long the office takes
     ],
 )
 def test_the_kind_of_answer_expected(ask: str, kind: str | None) -> None:
