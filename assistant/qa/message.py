@@ -132,6 +132,7 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "yes_no",
         re.compile(
             r"吗(?:[？?。！!，,]|$)|(?<=[\u4e00-\u9fff])不(?:[？?。！!，,]|$)"  # 要带户口本不: asked as 吗 asks
+            r"|([\u4e00-\u9fff])不\1"  # 算不算, 够不够, 属不属于: a verb and its negation ask yes or no
             r"|" + _WHETHER.pattern
         ),
     ),

@@ -1299,6 +1299,16 @@ def test_an_ask_whether_the_certificate_can_be_issued_is_led_by_the_faq_answerin
     assert answer.item == "死亡登记" and answer.brief.split("\n")[1].startswith("申请材料")
 
 
+def test_an_ask_in_a_verb_and_its_negation_is_a_yes_no_ask_led_by_the_faq_answering_it(qa):
+    # "算不算" was read as no kind of ask at all: the conditions came, not the FAQ naming 全日制本科 students
+    answer = qa.ask(
+        "领导您好，我丈夫前年去世了，我带着儿子过日子，儿子现在在外省读全日制本科。我准备申请低保，村干部说儿子户口"
+        "迁到学校了就不算家里人。请问在外读大学的孩子算不算共同生活的家庭成员？"
+    )
+    assert answer.item == "最低生活保障申请" and answer.brief.split("\n")[1] == "问：哪些人算共同生活的家庭成员？"
+    assert "全日制本科" in answer.brief
+
+
 @pytest.mark.parametrize(
     ("asked", "service", "not_this"),
     [
