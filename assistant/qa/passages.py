@@ -95,6 +95,7 @@ _STEPS = frozenset({"duration", "period"})
 # enough of what they say beyond the item's name, the name's words count too
 _REWORDED = frozenset({"validity", "period", "benefit"})
 _WHETHER_ASKS = frozenset({"yes_no", "eligibility"})  # what an FAQ asking yes or no asks
+_HOW_CHARS = frozenset("怎么如何什哪谁吗呢啊吧")  # characters of asking how, what or who
 RARE = 3  # passages of a guide holding a word, at most, for it to tell one of them (敬老院, not 本人 or 申请)
 _QUESTION_END = re.compile(r"[吗呢么？?]$")  # an alias that is a question ("上下班路上出车祸算工伤吗") names no item
 LEAD_SHARE = 0.5  # a passage leads when it holds at least this share of the ask's words (by weight)
@@ -214,11 +215,14 @@ def best_passage(
             asking); a yes-or-no or eligibility ask counts those few of the guide's passages hold (RARE at most):
             "护照能不能加急办" is about the sentence on 加急, "护照丢了补办要登报吗" about the FAQ on 登报.
     """
-    if answer_type not in LEADING:
-        return None  # a list of materials, a place, a how-to: the element asked is the answer
+    if answer_type not in LEADING and answer_type is not None:
+        return None  # a list of materials, a place: the element asked is the answer
     kept = [w for w in words if w not in _ASKING_WORDS and w not in _ACTOR_WORDS]
     # a verb and its object parted by 了 or 过 ("离了婚", "结过婚") is the word the guide writes (离婚, 结婚)
     kept = list(dict.fromkeys(w[0] + w[2] if len(w) == 3 and w[1] in _PARTED else w for w in kept))
+    if answer_type is None:
+        # a how-to: the element asked answers it, unless an FAQ asks just that how-to ("缴费不满15年怎么办")
+        return _faq_asking_how(cut if cut is not None else passages(item), kept, item.name, stated)
     names, own = _naming(item, kept)
     if answer_type == "elsewhere":
         # whether it may be done here, away from one's household registration: an FAQ asking just that ("买外地的
@@ -471,6 +475,22 @@ def _faq_alike(
     faq = _best(cut, grams, held, None, frozenset(), None, faq=True)
     telling = [w for w in own if not _shortens(w, name)]
     return faq if faq is not None and sum(w in faq.question for w in telling) >= ALIKE else None
+
+
+def _faq_asking_how(cut: Sequence[Passage], kept: Sequence[str], name: str, ask: str) -> Passage | None:
+    """The FAQ asking how-to just as an ask does: its question asks no kind of fact, holds every character pair of
+    the ask's words that are not the item's name (ALIKE at least), and the ask as written holds every pair of its
+    question but those of asking ("公司换法人要怎么办理" is not "换法人谁来签字")."""
+    asked = {g for w in kept if not _shortens(w, name) for g in _pairs(w, kept)} - _bigrams(name)
+    if len(asked) < ALIKE:
+        return None
+    written = _bigrams(ask)
+    for passage in cut:
+        if passage.question and not passage.asks and asked <= _bigrams(passage.question):
+            own = {g for g in _bigrams(passage.question) - _bigrams(name) if not _HOW_CHARS & set(g)}
+            if own <= written:
+                return passage
+    return None
 
 
 def _faq_asking(cut: Sequence[Passage], own: Sequence[str]) -> Passage | None:

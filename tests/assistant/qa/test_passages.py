@@ -220,6 +220,18 @@ def test_of_passages_holding_as_much_of_a_yes_no_ask_the_faq_asking_just_that_le
     assert lead is None or lead.question != "外地户口能在示例市给新车上牌吗？"
 
 
+def test_a_how_to_asked_just_as_an_faq_asks_it_is_led_by_that_faq(guide) -> None:
+    # a how-to is answered by the element asked; but "缴费不满15年怎么办" is the guide's own FAQ, which says what to do
+    pension = guide("职工基本养老保险待遇申领")
+    lead = best_passage(pension, ["缴费", "不满", "15"], None, stated="请问缴费不满15年怎么办？")
+    assert lead is not None and lead.question == "缴费不满15年怎么办？"
+    # an FAQ holding the ask's words and asking something more is no answer to it: "换法人谁来签字" asks who signs
+    change = guide("公司变更登记")
+    assert best_passage(change, ["公司", "换法", "法人", "换法人"], None, stated="公司换法人要怎么办理") is None
+    # ... nor does a how-to in one word of its own lead ("护照丢了怎么办": the element asked answers it)
+    assert best_passage(guide("普通护照补发"), ["护照", "护照丢了"], None, stated="护照丢了怎么办") is None
+
+
 def test_an_faq_sharing_only_the_services_name_shortened_does_not_lead(guide) -> None:
     # "社保卡做好了可以让家人代领吗": 第一次办社保卡要钱吗 shares 社保卡 (社会保障卡 shortened) and nothing else
     words = ["社保", "社保卡", "做好", "家人", "代领"]
