@@ -377,6 +377,9 @@ def element_for(kind: AnswerType | None, element: str | None, *, told: bool = Fa
         return "conditions"
     if kind == "age" and element in (None, "fee", "time_limit"):
         return "conditions"  # an age the guide requires is a condition
+    if kind == "amount" and element in ("visits", "location", "online", "contact"):
+        # what one pays is the fee's, wherever else the ask goes on ("第一次办社保卡要不要钱，在哪里可以办")
+        return "fee"
     if kind == "document" and element is None and told:
         return "materials"
     return element

@@ -281,6 +281,13 @@ def test_a_period_the_law_sets_is_asked_of_the_conditions_whatever_other_element
     assert element_for("place", "location") == "location"
 
 
+@pytest.mark.parametrize("element", ["visits", "location", "online", "contact"])
+def test_what_one_pays_is_asked_of_the_fee_whatever_place_or_channel_the_ask_goes_on_to(element):
+    # "想问下第一次办社保卡要不要钱，在哪里可以办": one ask of two clauses, read as the visits; 要不要钱 is the fee's
+    assert element_for("amount", element) == "fee"
+    assert element_for("amount", "conditions") == "conditions"  # how much a loan may be is a condition
+
+
 def test_the_law_behind_a_period_is_still_its_basis_and_how_many_papers_still_the_materials():
     assert element_for("period", "basis") == "basis"  # 冷静期是哪部法律规定的
     assert element_for("number", "materials") == "materials"  # 补领结婚证要几张照片
