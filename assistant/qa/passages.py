@@ -199,7 +199,9 @@ def best_passage(
     nor do the words of the item's name, which say which guide, not which of its sentences. A yes-or-no ask that
     names the item alone gets no lead (the element asked answers it), nor one about an element that says yes or no
     itself unless an FAQ asks just that (see :func:`_says_itself`); whether it may be done here, away from one's
-    household registration, is answered by the guide's 通办范围 (cross_region).
+    household registration, is answered by the guide's 通办范围 (cross_region). Of passages holding as much of a
+    yes-or-no ask, an FAQ asking yes or no of just that leads. A how-to gets no lead, the element asked answers it,
+    unless an FAQ asks just that how-to (see :func:`_faq_asking_how`).
 
     Args:
         item: the guide.
