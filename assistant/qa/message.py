@@ -103,7 +103,9 @@ _TYPES: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         "duration",
         re.compile(
             r"多久|多长时间|多少天|几天|几个工作日|多少个?工作日|几个月|几年|多少年|期限|时限|什么时候|什么时间|何时|多快|多长|有效期"
-            r"|领多久|多少个月|哪天|截止|当天|当场"
+            r"|领多久|多少个月|哪天|截止"
+            # done the same day: how long the office takes ("当天能拿吗"; not 当场签字, which is being there)
+            r"|当[天场](?:就|能|可以|可)?(?:拿|领|取|办好|办完|办结|出证|发证|下证|下来)"
         ),
     ),
     (

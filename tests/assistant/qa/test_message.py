@@ -153,6 +153,7 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("还需要到指定机构办理亲子鉴定并出具证明，是真的吗", "document"),
         ("需要开什么证明", "document"),
         ("办个体执照当天能拿吗", "duration"),  # whether it is done the same day: how long the office takes
+        ("结婚登记需要两个人当场签字吗", "yes_no"),  # 当场 of being there in person asks no time
         ("在外读大学的孩子算不算共同生活的家庭成员", "yes_no"),  # a verb and its negation: 算不算
         ("这么小的工程还用不用办施工许可证", "yes_no"),
     ],
