@@ -483,15 +483,17 @@ def _faq_asking_how(cut: Sequence[Passage], kept: Sequence[str], name: str, ask:
     """The FAQ asking how-to just as an ask does: its question asks no kind of fact, holds every character pair of
     the ask's words that are not the item's name (ALIKE at least), and the ask as written holds every pair of its
     question but those of asking ("公司换法人要怎么办理" is not "换法人谁来签字")."""
-    asked = {g for w in kept if not _shortens(w, name) for g in _pairs(w, kept)} - _bigrams(name)
+    named = _bigrams(name)
+    asked = {g for w in kept if not _shortens(w, name) for g in _pairs(w, kept)} - named
     if len(asked) < ALIKE:
         return None
     written = _bigrams(ask)
     for passage in cut:
-        if passage.question and not passage.asks and asked <= _bigrams(passage.question):
-            own = {g for g in _bigrams(passage.question) - _bigrams(name) if not _HOW_CHARS & set(g)}
-            if own <= written:
-                return passage
+        if not passage.question or passage.asks:
+            continue
+        question = _bigrams(passage.question)
+        if asked <= question and all(g in written for g in question - named if not _HOW_CHARS & set(g)):
+            return passage
     return None
 
 

@@ -168,9 +168,10 @@ class Ranker:
         return [t in naming or (len(t) == 1 and any(t in word for word in naming)) for t in words]
 
     def parts(self, i: int, words: Sequence[str]) -> list[bool]:
-        """Which of the words are part of one of entry ``i``'s names, aliases and FAQ words (年审 of 汽车年审)."""
+        """Which of the words are part of one of entry ``i``'s names, aliases and FAQ words: those it :meth:`uses`,
+        and longer ones written inside one of its words (年审 of 汽车年审)."""
         naming = self.naming[i]
-        return [t in naming or any(t in word for word in naming) for t in words]
+        return [used or any(t in word for word in naming) for t, used in zip(words, self.uses(i, words), strict=True)]
 
     def score(
         self, question: Question, signals: Signals, context_item: str | None = None, *, switch: bool = True
