@@ -1310,6 +1310,24 @@ def test_an_ask_in_a_verb_and_its_negation_is_a_yes_no_ask_led_by_the_faq_answer
 
 
 @pytest.mark.parametrize(
+    ("context", "follow_up", "faq"),
+    [
+        # a returning person asks in the conversation's words, naming no service: the FAQ asking just that leads
+        ("补领结婚证", "离了婚还能补领不", "问：已经离婚了还能补结婚证吗？"),  # of equal sentences, the yes/no FAQ
+        (
+            "职工基本养老保险待遇申领",
+            "缴费不满15年怎么办",
+            "问：缴费不满15年怎么办？",
+        ),  # a how-to asked as the FAQ asks it
+        ("无犯罪记录证明开具", "被行政拘留过还能开出来吗", "问：以前被拘留过或者被取保候审，能开无犯罪记录证明吗？"),
+    ],
+)
+def test_a_follow_up_in_a_conversation_is_led_by_the_faq_asking_it_too(qa, context, follow_up, faq):
+    answer = qa.ask(follow_up, context_item=context)
+    assert answer.kind == "answer" and answer.item == context and answer.brief.split("\n")[1] == faq
+
+
+@pytest.mark.parametrize(
     ("asked", "service", "not_this"),
     [
         # national schemes the bundled catalogue lacks, asked as people will in 2026: they were answered from the
