@@ -51,6 +51,7 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 CHAT_SECRET = "fuzz-chat-secret"
 OPENID = "oFuzz0123456789"
 
+URL_CHARS = 2000  # the longest address a page links to or a browser sends in the fuzz tests
 FUZZ = settings(
     max_examples=100,
     deadline=None,
@@ -380,7 +381,10 @@ def test_the_notice_page_and_the_staff_search_never_fail(client: TestClient, bun
     assert_no_server_error(client.get(f"/notice/{item}", params=answers, headers={"accept": accept}))
     assert_no_server_error(client.get(f"/staff/items/{item}", headers={"accept": accept}))
     odd_paths = st.sampled_from(["/notice/", "/notice/%zz", "notice/x?a=b", "/notice/x?%ff=1", "/notices/print?n=x"])
-    batch = st.lists(st.just(f"/notice/{item}?{urlencode(answers)}") | odd_paths | SHORT_TEXT, max_size=4)
+    # a notice's address as a browser keeps it: the answers of a long emoji draw, encoded twice over, made a query
+    # past the HTTP client's own limit (64 KiB), which no server ever receives (uvicorn refuses a request line that long)
+    notice = f"/notice/{item}?{urlencode(answers)}"[:URL_CHARS]
+    batch = st.lists(st.just(notice) | odd_paths | SHORT_TEXT, max_size=4)
     printed = client.get("/notices/print", params=[("n", path) for path in data.draw(batch, label="batch")])
     assert_no_server_error(printed)
     assert_no_server_error(client.get("/staff/search", params=data.draw(PARAMS, label="search")))
