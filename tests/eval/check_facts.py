@@ -1,5 +1,5 @@
 """Check the fact-question evaluation splits (facts_dev.tsv, facts_dev2.tsv, facts_dev3.tsv, facts_dev4.tsv,
-facts_dev5.tsv, multi_dev.tsv, facts_test.tsv) against the bundled catalogue and print their counts.
+facts_dev5.tsv, facts_dev6.tsv, multi_dev.tsv, facts_test.tsv) against the bundled catalogue and print their counts.
 
 Each row asks one fact a guide states (a fee, a deadline, an age, a validity, a benefit); ``expect`` holds the words
 a right reply contains, each an exact substring of the item's YAML, so a guide edited under them is caught here.
@@ -25,11 +25,23 @@ SPLITS = {
     "dev3": HERE / "facts_dev3.tsv",
     "dev4": HERE / "facts_dev4.tsv",
     "dev5": HERE / "facts_dev5.tsv",
+    "dev6": HERE / "facts_dev6.tsv",
     "multi": HERE / "multi_dev.tsv",
     "test": HERE / "facts_test.tsv",
 }
 HEADER = ["query", "item", "element", "expect"]
-ELEMENTS = {"conditions", "time_limit", "fee", "result", "visits", "materials", "location", "online", "basis"}
+ELEMENTS = {
+    "conditions",
+    "time_limit",
+    "fee",
+    "result",
+    "visits",
+    "materials",
+    "location",
+    "online",
+    "basis",
+    "process",
+}
 LONG = 40  # characters, as assistant.evaluation.evaluate counts long messages
 NEAR = 0.8  # character-bigram Jaccard from which two questions count as the same
 
