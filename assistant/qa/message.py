@@ -308,6 +308,24 @@ def holds(element: str | None, kind: AnswerType | None) -> bool:
     return kind in _HELD.get(element or "", frozenset())
 
 
+# whether someone else may do it for the person: 代办, 委托, 替我去办, 帮我办, "我老婆能去补吗", "家长能代办不" (as
+# written; the one the service is for, "给孩子办", is no one else, nor one who goes along, "跟女朋友去领证")
+_DEPUTY = re.compile(
+    r"代(?:办|领|签|交|缴|取|为|理|替)|委托|受托"
+    r"|替(?:我|他|她|孩子|老人|家人|本人)"
+    r"|帮(?:我|他|她|孩子|老人)(?:们)?去?(?:办|开|领|补|交|申请|签|取|跑)"
+    r"|(?<![跟和与同女男])(?:别人|他人|其他人|家人|家里人|亲属|亲戚|朋友|律师|中介|父母|爸妈|我妈|我爸|老婆|老公|媳妇|妻子|丈夫|爱人|家长"
+    r"|子女|儿女|儿子|女儿|村里|社区)(?:能|可以|能不能|可不可以|能否|可否)?(?:去|帮|替|代)(?:我|他|她)?(?:们)?"
+    r"(?:办|补|领|开|申请|交|签|取|跑)"
+)
+
+
+def deputes(text: str) -> bool:
+    """Whether an ask is about someone else doing the service for the person ("能找律师替我去办吗", "户口本丢了我老婆能
+    去补吗", "家长能代办不"): the guide's sentence on who may apply for another answers it."""
+    return bool(_DEPUTY.search(text))
+
+
 # the law a guide rests on, asked for: 政策依据, 政策文件, 出处 (basis)
 _LAW_ASKED = re.compile(r"依据|文件|出处|法律|法规|条例|规章|哪条|哪一条")
 

@@ -12,6 +12,7 @@ from assistant.qa.message import (
     asking_clauses,
     asks_contact,
     asks_policy,
+    deputes,
     element_for,
     read_message,
     wished,
@@ -267,6 +268,25 @@ def test_the_asking_clauses_of_a_question_leave_its_story_out():
 )
 def test_a_policy_is_asked_unless_its_law_is(ask, policy):
     assert asks_policy(ask) is policy
+
+
+@pytest.mark.parametrize(
+    ("ask", "deputed"),
+    [
+        ("协议离婚能找律师替我去办吗", True),
+        ("户口本丢了我老婆能去补吗", True),
+        ("精神残疾的孩子办残疾证家长能代办不", True),
+        ("签注能不能我这个当妈的替他去办？", True),
+        ("我在外地打工回不去，我爸能帮我办低保吗", True),
+        ("提取公积金可以委托别人办吗", True),
+        ("下个月想跟女朋友去领证，要先预约再去吗", False),  # going together, not for her
+        ("给孩子办医保要带什么", False),  # the one it is for
+        ("我父母可以申请高龄津贴吗", False),  # whether they may, not whether they may for another
+        ("办护照要本人去吗", False),
+    ],
+)
+def test_an_ask_whether_someone_else_may_do_it_for_the_person_is_told_apart(ask, deputed):
+    assert deputes(ask) is deputed
 
 
 @pytest.mark.parametrize(

@@ -313,3 +313,28 @@ def test_a_rare_word_of_the_templates_in_the_ask_tells_the_sentence_that_answers
     assert lead is not None and lead.question.startswith("补办护照要登报")
     # a word most of the guide's sentences hold tells none of them
     assert best_passage(reissue, words, "yes_no", element="materials", telling=["护照"]) is None
+
+
+@pytest.mark.parametrize(
+    ("item", "words", "ask", "said"),
+    [
+        # the visits element says how often one goes, not whether another may go: the sentence or FAQ saying so leads
+        ("内地居民离婚登记", ["协议", "离婚", "协议离婚", "律师"], "协议离婚能找律师替我去办吗", "不能委托他人代办"),
+        ("居民户口簿补领", ["户口", "户口簿", "妻子"], "户口本丢了我老婆能去补吗", "本户其他人能去补吗"),
+        ("残疾人证申领", ["精神", "残疾", "残疾证", "家长"], "精神残疾的孩子办残疾证家长能代办不", "由监护人代为申请"),
+        ("往来港澳通行证签注", ["签注", "当妈"], "签注能不能我这个当妈的替他去办？", "可以让家里人代办签注吗"),
+        # ... and where no one else may, the condition that one comes in person, not what a guardian's delegate brings
+        ("普通护照签发", ["护照", "办护照", "本人"], "办护照要本人去吗？可以代办不", "申请人本人须到场"),
+    ],
+)
+def test_whether_someone_else_may_do_it_is_answered_by_the_guide_on_who_may_apply(guide, item, words, ask, said):
+    lead = best_passage(guide(item), words, "yes_no", element="visits", stated=ask)
+    assert lead is not None and said in lead.text
+
+
+def test_a_bank_acting_for_the_fund_is_no_one_acting_for_the_person(guide) -> None:
+    # 住房公积金提取's 由受委托银行将提取资金转入 holds 委托 and says nothing of who may apply: what an agent brings does
+    words = ["提取", "公积金", "委托", "别人"]
+    lead = best_passage(guide("住房公积金提取"), words, "yes_no", stated="提取公积金可以委托别人办吗")
+    assert lead is not None and "银行" not in lead.text and lead.element == "materials"
+    assert "授权委托书" in lead.text or "代理人" in lead.text
