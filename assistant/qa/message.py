@@ -326,6 +326,18 @@ def deputes(text: str) -> bool:
     return bool(_DEPUTY.search(text))
 
 
+# whether the old certificate, found again after a new one was issued, still counts ("补领以后原来的身份证找到了还能用吗",
+# "身份证补好了旧的又找着了还能用不")
+_FOUND_AGAIN = re.compile(r"找到|找回|找着|找见")
+_STILL_GOOD = re.compile(r"能[^，,。？?]{0,3}用|可以[^，,。？?]{0,3}用|继续用|有效|作废|管用")
+
+
+def revives(text: str) -> bool:
+    """Whether an ask is about an old certificate found again, whether it still counts: the guide's sentence on the
+    old one being void answers it."""
+    return bool(_FOUND_AGAIN.search(text)) and bool(_STILL_GOOD.search(text))
+
+
 # the law a guide rests on, asked for: 政策依据, 政策文件, 出处 (basis)
 _LAW_ASKED = re.compile(r"依据|文件|出处|法律|法规|条例|规章|哪条|哪一条")
 

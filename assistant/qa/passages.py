@@ -20,12 +20,12 @@ import math
 import re
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cn2an
 
-from assistant.qa.message import AnswerType, answer_types, deputes, holds
+from assistant.qa.message import AnswerType, answer_types, deputes, holds, revives
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
 
@@ -252,11 +252,12 @@ def best_passage(
         if names and all(any(w in name for name in names) for w in kept) and not _cued(cut, telling):
             return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
-        if deputes(stated):
-            # whether someone else may do it: the guide's sentence on who may apply for another, wherever it stands
-            deputed = _deputed(cut, named)
-            if deputed is not None:
-                return deputed
+        # whether someone else may do it, whether the old certificate found again still counts: the guide's sentence
+        # on that, wherever it stands, in whatever words the ask puts it
+        topic = next((topic for topic in _TOPICS if topic.asked(stated)), None)
+        on_topic = _on_topic(cut, named, topic) if topic is not None else None
+        if on_topic is not None:
+            return on_topic
         lead = _best(cut, grams, named, None, frozenset(), None) if named else None
         lead = lead or _cued(cut, telling, named)
         quantities = _quantities(stated)
@@ -440,25 +441,51 @@ def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | Non
     return lead if any(_held(cut, w) <= RARE for w in held) else None
 
 
-# what a guide says who else may apply in (委托他人代办, 由监护人代为申请, 受托人, 授权委托书) or that no one may
-# (本人须到场, 亲自到场); not a bank's 受委托 part, nor a guardian who only comes along ("未成年人由监护人陪同"); and an
-# FAQ asking it (本户其他人能去补吗, 可以让家里人代办签注吗, 孩子或精神残疾的家人能自己去办吗)
-_DEPUTIES = re.compile(r"委托(?:他人|代理人|村|居|家属|亲属|具有)|不能委托|代办|代为|代理人|代领|受托人|授权委托书")
-_AGENCY = re.compile(_DEPUTIES.pattern + r"|本人(?:须|必须|应当|应)?(?:亲自)?到场|亲自到")
-_AGENCY_ASKED = re.compile(_AGENCY.pattern + r"|代|替|帮|其他人|家里人|家人|别人|他人")
-# of passages holding as much of an ask, the element that says who may apply leads
+@dataclass(frozen=True)
+class _Topic:
+    """A yes-or-no ask whose answer the guide words otherwise than people do, wherever it stands in the guide.
+
+    ``asked``: whether an ask (as written) is on the topic; ``says``: a passage saying something on it; ``asking``:
+    an FAQ question asking it; ``plainly``: a passage saying it in so many words, not only around it."""
+
+    asked: Callable[[str], bool]
+    says: re.Pattern[str]
+    asking: re.Pattern[str]
+    plainly: re.Pattern[str]
+
+
+# someone else doing it for the person: what a guide says who else may apply in (委托他人代办, 由监护人代为申请,
+# 受托人, 授权委托书) or that no one may (本人须到场, 亲自到场); not a bank's 受委托 part, nor a guardian who only comes
+# along ("未成年人由监护人陪同"); an FAQ asking it (本户其他人能去补吗, 可以让家里人代办签注吗, 孩子或精神残疾的家人能
+# 自己去办吗)
+_DEPUTIES = r"委托(?:他人|代理人|村|居|家属|亲属|具有)|不能委托|代办|代为|代理人|代领|受托人|授权委托书"
+_AGENCY = _DEPUTIES + r"|本人(?:须|必须|应当|应)?(?:亲自)?到场|亲自到"
+# ... and the old certificate found after a new one was issued: 补领后原证件作废，找回的应交回 (补领以后原来的身份证找到了
+# 还能用吗？)
+_VOID = r"作废"
+_TOPICS = (
+    _Topic(
+        deputes,
+        re.compile(_AGENCY),
+        re.compile(_AGENCY + r"|代|替|帮|其他人|家里人|家人|别人|他人"),
+        re.compile(_DEPUTIES),
+    ),
+    _Topic(revives, re.compile(_VOID), re.compile(r"找到|找回|找着|原来|旧"), re.compile(r"找回|找到")),
+)
+# of passages saying as much on a topic, the element that says who may apply, or what a certificate is worth, leads
 _WHO_MAY = {"conditions": 3, "visits": 2, "process": 1}
 
 
-def _deputed(cut: Sequence[Passage], named: set[str]) -> Passage | None:
-    """The passage saying whether someone else may do the service for the person: an FAQ asking just that ("户口本丢
-    了，本户其他人能去补吗？"), else a sentence of the guide's own (not the law it cites) on who may apply for another
-    (双方必须亲自到场……不能委托他人代办; 由户主或本户登记的成年成员申请；委托他人办理的……); of several, the conditions'
-    first (then the visits', the procedure's), then one saying who else may (not only that one goes in person), then
-    the one holding most of the ask's other pairs (``named``), then the first: "办护照要本人去吗？可以代办不" is
-    answered by 申请人本人须到场, not by the material a guardian's delegate brings."""
-    own = [p for p in cut if p.element != "basis" and _AGENCY.search(p.match or p.text)]
-    asking = [p for p in own if p.question and _AGENCY_ASKED.search(p.question)]
+def _on_topic(cut: Sequence[Passage], named: set[str], topic: _Topic) -> Passage | None:
+    """The passage saying what an ask on a topic asks (see :data:`_TOPICS`): an FAQ asking just that ("户口本丢了，本户
+    其他人能去补吗？", "补领以后原来的身份证找到了还能用吗？"), else a sentence of the guide's own (not the law it cites) on
+    it (双方必须亲自到场……不能委托他人代办; 补领后原户口簿作废，找回的……); of several, the conditions' first (then the
+    visits', the procedure's), then one saying it plainly (who else may, not only that one goes in person; the one
+    found again, not only that the old one is void), then the one holding most of the ask's other pairs
+    (``named``), then the first: "办护照要本人去吗？可以代办不" is answered by 申请人本人须到场, not by the material a
+    guardian's delegate brings."""
+    own = [p for p in cut if p.element != "basis" and topic.says.search(p.match or p.text)]
+    asking = [p for p in own if p.question and topic.asking.search(p.question)]
     pool = asking or own
     if not pool:
         return None
@@ -466,7 +493,7 @@ def _deputed(cut: Sequence[Passage], named: set[str]) -> Passage | None:
         enumerate(pool),
         key=lambda found: (
             _WHO_MAY.get(found[1].element, 0),
-            bool(_DEPUTIES.search(found[1].match or found[1].text)),
+            bool(topic.plainly.search(found[1].match or found[1].text)),
             len(named & found[1].grams),
             -found[0],
         ),

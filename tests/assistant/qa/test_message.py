@@ -15,6 +15,7 @@ from assistant.qa.message import (
     deputes,
     element_for,
     read_message,
+    revives,
     wished,
 )
 
@@ -287,6 +288,20 @@ def test_a_policy_is_asked_unless_its_law_is(ask, policy):
 )
 def test_an_ask_whether_someone_else_may_do_it_for_the_person_is_told_apart(ask, deputed):
     assert deputes(ask) is deputed
+
+
+@pytest.mark.parametrize(
+    ("ask", "found_again"),
+    [
+        ("请问找回来的旧身份证还能不能用？", True),
+        ("身份证补好了旧的又找着了还能用不", True),
+        ("驾照补办了，原来那本找回来了还能开车用吗", True),
+        ("身份证丢了找不到了怎么补", False),  # lost, not found again
+        ("补办的身份证有效期多久", False),
+    ],
+)
+def test_an_ask_whether_an_old_certificate_found_again_still_counts_is_told_apart(ask, found_again):
+    assert revives(ask) is found_again
 
 
 @pytest.mark.parametrize(

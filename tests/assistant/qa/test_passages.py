@@ -338,3 +338,11 @@ def test_a_bank_acting_for_the_fund_is_no_one_acting_for_the_person(guide) -> No
     lead = best_passage(guide("住房公积金提取"), words, "yes_no", stated="提取公积金可以委托别人办吗")
     assert lead is not None and "银行" not in lead.text and lead.element == "materials"
     assert "授权委托书" in lead.text or "代理人" in lead.text
+
+
+def test_whether_the_old_certificate_found_again_still_counts_is_answered_by_the_guide_saying_it_is_void(guide):
+    # "找回来的旧身份证还能不能用": none of the ask's own words (回来, 旧) is the FAQ's (原来的身份证找到了), and the result's
+    # validity led; the FAQ saying the old one is void answers it
+    ask = "请问找回来的旧身份证还能不能用？"
+    lead = best_passage(guide("居民身份证补领"), ["回来", "身份", "身份证"], "yes_no", element="result", stated=ask)
+    assert lead is not None and "作废" in lead.text and lead.question
