@@ -174,6 +174,8 @@ def _waited_out(text: str) -> str:
 
 
 _EARLY = re.compile(r"提前(?!还|退休)")
+# ... and whether it is too late, how late the law allows ("现在才想起来申请延续，还来得及吗", "补备案还来得及吗")
+_LATE = re.compile(r"来得及|来不及|晚不晚|太晚|晚了吗|赶得上|赶不上")
 # whether it may be done away from one's household registration, here or elsewhere ("身份证丢了能在这边补吗",
 # "离婚必须回户口所在地办吗"): what the guide's 通办范围 (cross_region) says; a place in the story ("我户口在外省")
 # asks nothing
@@ -475,8 +477,9 @@ def answer_types(text: str) -> frozenset[AnswerType]:
             ):
                 kind = "period"
             kinds.add(kind)
-    if "yes_no" in kinds and _EARLY.search(text):
-        kinds.add("period")  # 能提前去换吗: whether it may be done early is how early the law allows
+    if "yes_no" in kinds and (_EARLY.search(text) or (_LATE.search(text) and not _PROCESSING.search(text))):
+        # 能提前去换吗, 还来得及吗: how early, or how late, the law allows ("拿到要多久，来不及能否加急": the office's)
+        kinds.add("period")
     if kinds & {"yes_no", "eligibility"} and _AWAY.search(text):
         kinds.add("elsewhere")
     return frozenset(kinds)

@@ -125,6 +125,9 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("城乡居民养老保险要交多少年", "period"),  # years paid in, not an amount
         ("身份证还有俩月才过期，现在能提前去换吗", "period"),  # may it be done early: how early the law allows
         ("公积金贷款能提前还吗", "yes_no"),  # paying a loan back early is no period of the law's
+        ("现在才想起来申请延续，还来得及吗？", "period"),  # too late: how late the law allows
+        ("现在补备案还来得及吗？", "period"),
+        ("办护照要多久能拿到，来不及能加急吗", "duration"),  # the office's time, not the person's deadline
         ("股份公司发起人最多可以有多少人", "number"),
         ("住房公积金个人住房贷款期限是多少", "period"),  # the loan's term is a period of the person's
         ("新成立的单位办缴存登记有没有期限", "period"),
