@@ -179,11 +179,13 @@ _LATE = re.compile(r"来得及|来不及|晚不晚|太晚|晚了吗|赶得上|�
 # whether it may be done away from one's household registration, here or elsewhere ("身份证丢了能在这边补吗",
 # "离婚必须回户口所在地办吗"): what the guide's 通办范围 (cross_region) says; a place in the story ("我户口在外省")
 # asks nothing
-_PLACES = "这边|这里|本地|当地|外地|外省|省外|异地|老家|户籍地|户口所在地|原籍|居住地|工作地"
+_PLACES = "这边|这里|这儿|本地|本市|当地|外地|外省|省外|异地|老家|户籍地|户口所在地|原籍|居住地|工作地"
+# where one lives now, told as a place ("在我们现在住的街道申请", "在现在住的地方办"): here, away from the household
+_LIVING = r"住的(?:地方|街道|社区|城市|区|这边)"
 PLACE_WORDS = frozenset(_PLACES.split("|"))  # words of where one is or does something, not of what
 _DOING = "办|补|换|领|开|申请|交|缴|参加|参保|读|上学|转|迁|过户|提取|登记|受理|来"
 _AWAY = re.compile(
-    rf"(?:在|到|去|回)[^，,。？?！!]{{0,4}}?(?:{_PLACES})[^，,。？?！!]{{0,8}}?(?:{_DOING})"  # 能在这边补吗; not 在这边打工
+    rf"(?:在|到|去|回)[^，,。？?！!]{{0,6}}?(?:{_PLACES}|{_LIVING})[^，,。？?！!]{{0,8}}?(?:{_DOING})"  # 能在这边补吗; not 在这边打工
     rf"|(?:异地|跨省)(?:能|可以|可|也能|也可以)?(?:{_DOING})|全国通办|回老家|回去(?:{_DOING})"  # 异地能换吗
 )
 # how long until a benefit may be used is a waiting period the law sets, however the wait is asked ("要等多久医保才能用",

@@ -244,6 +244,9 @@ def test_a_wait_before_one_may_apply_and_a_threshold_in_money_are_read_as_such(a
         ("身份证丢了能在这边补吗", "elsewhere"),  # whether it may be done away from one's household registration
         ("离婚必须回户口所在地办吗", "elsewhere"),
         ("驾照异地能换吗", "elsewhere"),  # a modal between 异地 and the act
+        ("请问在本市能不能直接办？", "elsewhere"),  # the city one lives in, as the hotline writes it
+        ("请问能不能在我们现在住的街道申请？", "elsewhere"),  # where one lives now, told as a place
+        ("我在本市打工，能办居住证吗", "eligibility"),
         ("我在这边打工才三个月，能办居住证不", "eligibility"),  # 在这边 is the story's, not where it is done
         ("异地就医备案能在网上办吗", "yes_no"),  # 异地 of the service's name
         ("在外地办居住证要多少钱", "amount"),  # how much, wherever
