@@ -479,7 +479,13 @@ class QuestionAnswerer:
             # about what it writes itself: the passage the story finds must hold a word of the ask's that does not
             # only say which service ("能不能只给儿子一个人办低保": the FAQ on 只给他一个人办低保; not, for "办过户的时候
             # 要不要把车开过去让你们验", the FAQ on where a second-hand car 过户 may be done)
-            found = best_passage(entry, question.content, question.answer_type, cut, question.element)
+            # (to a yes-or-no ask, only the story's words the guide writes: 工地, 打工 of "我前几年在工地打工，驾照过期快
+            # 两年了" tell no sentence from another, yet would weigh most, no sentence holding them; a fact asked keeps
+            # them all, lest any sentence the story's words find stand before the element that states the fact)
+            told = question.content
+            if question.answer_type not in FACTS:
+                told = [word for word in told if self._writes(position, word)]
+            found = best_passage(entry, told, question.answer_type, cut, question.element)
             if found is not None and (question.answer_type in FACTS or _holds_ask(entry, found, question)):
                 lead = found
         if lead is None and not strict and self._waits(question):

@@ -1289,6 +1289,14 @@ def test_a_yes_no_ask_whose_own_words_tell_no_sentence_is_led_by_what_the_story_
     )
     answer = qa.ask(asked)
     assert answer.item == "机动车转移登记" and "买外地的二手车，能在示例市直接过户吗" not in answer.brief
+    # ... and a story's words the guide never writes (工地, 打工, 没顾) tell nothing: they weighed most and hid the FAQ
+    # the rest of the story finds (过期, 一年以上, 注销 of "驾照过期了还能换吗？……考试（科目一）合格后可以恢复驾驶资格")
+    asked = (
+        "领导您好，我前几年在**工地打工，驾照过期快两年了一直没顾上换，听说过期一年以上就给注销了。"
+        "请问现在还能恢复吗？是不是得从头再考一遍驾照？"
+    )
+    answer = qa.ask(asked)
+    assert answer.item == "机动车驾驶证期满换证" and "科目一" in answer.answer.split("受理条件")[0]
 
 
 def test_an_ask_whether_the_certificate_can_be_issued_is_led_by_the_faq_answering_it(qa):
