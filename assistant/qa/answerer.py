@@ -31,7 +31,7 @@ from assistant.qa.analysis import (
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import CHAT, EVERYDAY, Decider, Decision, Kind, Thresholds, for_operators
 from assistant.qa.message import MAX_ASKS, PLACE_WORDS, asking_words, holds, waits_on_office
-from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, time_limit
+from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, telling_topic, time_limit
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from assistant.retrieval.types import Hit
@@ -450,10 +450,14 @@ class QuestionAnswerer:
 
     def _stated(self, question: Question, decision: Decision) -> bool:
         """A question about a fact that the best guide states in a sentence of its own ("法定结婚年龄是多少": 结婚年龄，
-        男不得早于二十二周岁…), though too unlike the guide's names to pass the threshold: answered from it."""
+        男不得早于二十二周岁…), though too unlike the guide's names to pass the threshold: answered from it. So is a
+        yes-or-no ask on a topic the guide words otherwise ("身份证补好了旧的又找着了还能用不": its FAQ on the old one
+        found again; see :func:`~assistant.qa.passages.telling_topic`)."""
         if decision.kind != "out_of_scope" or decision.lacking or not decision.ranked:
             return False
-        if question.answer_type not in FACTS or decision.confidence < self.thresholds.stated:
+        if question.answer_type not in FACTS and not telling_topic(question.first_ask):
+            return False
+        if decision.confidence < self.thresholds.stated:
             return False
         return self._lead(decision.ranked[0][0], question, strict=True) is not None
 

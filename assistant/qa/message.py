@@ -312,10 +312,12 @@ def holds(element: str | None, kind: AnswerType | None) -> bool:
     return kind in _HELD.get(element or "", frozenset())
 
 
-# whether someone else may do it for the person: 代办, 委托, 替我去办, 帮我办, "我老婆能去补吗", "家长能代办不" (as
-# written; the one the service is for, "给孩子办", is no one else, nor one who goes along, "跟女朋友去领证")
+# whether someone else may do it for the person: 代办, 可以委托, 替我去办, 帮我办, "我老婆能去补吗", "家长能代办不" (as
+# written; the one the service is for, "给孩子办", is no one else, nor one who goes along, "跟女朋友去领证"; nor is a
+# 委托 of a contract's, "委托、合作研究开发项目的合同", nor 代替, nor an agency one may hire, "指定的申报代理机构")
 _DEPUTY = re.compile(
-    r"代(?:办|领|签|交|缴|取|为|理|替)|委托|受托"
+    r"代(?:办|领|签|交|缴|取|为)|代理人|受托|委托书"
+    r"|委托(?:他人|别人|家人|家属|亲属|朋友|代理|律师|中介|村|居)|(?:能|可以|可否|能否|能不能|可不可以)委托"
     r"|替(?:我|他|她|孩子|老人|家人|本人)"
     r"|帮(?:我|他|她|孩子|老人)(?:们)?去?(?:办|开|领|补|交|申请|签|取|跑)"
     r"|(?<![跟和与同女男])(?:别人|他人|其他人|家人|家里人|亲属|亲戚|朋友|律师|中介|父母|爸妈|我妈|我爸|老婆|老公|媳妇|妻子|丈夫|爱人|家长"

@@ -446,12 +446,16 @@ class _Topic:
     """A yes-or-no ask whose answer the guide words otherwise than people do, wherever it stands in the guide.
 
     ``asked``: whether an ask (as written) is on the topic; ``says``: a passage saying something on it; ``asking``:
-    an FAQ question asking it; ``plainly``: a passage saying it in so many words, not only around it."""
+    an FAQ question asking it; ``plainly``: a passage saying it in so many words, not only around it; ``telling``:
+    whether the ask tells its guide's sentence so surely that the best guide answers it below the threshold (the old
+    certificate found again: few other messages write 找到 and 还能用; not someone else doing it, whose words a
+    contract's 委托 or an agency for hire share)."""
 
     asked: Callable[[str], bool]
     says: re.Pattern[str]
     asking: re.Pattern[str]
     plainly: re.Pattern[str]
+    telling: bool = False
 
 
 # someone else doing it for the person: what a guide says who else may apply in (委托他人代办, 由监护人代为申请,
@@ -470,10 +474,16 @@ _TOPICS = (
         re.compile(_AGENCY + r"|代|替|帮|其他人|家里人|家人|别人|他人"),
         re.compile(_DEPUTIES),
     ),
-    _Topic(revives, re.compile(_VOID), re.compile(r"找到|找回|找着|原来|旧"), re.compile(r"找回|找到")),
+    _Topic(revives, re.compile(_VOID), re.compile(r"找到|找回|找着|原来|旧"), re.compile(r"找回|找到"), telling=True),
 )
 # of passages saying as much on a topic, the element that says who may apply, or what a certificate is worth, leads
 _WHO_MAY = {"conditions": 3, "visits": 2, "process": 1}
+
+
+def telling_topic(ask: str) -> bool:
+    """Whether an ask (as written) is on a topic the guides word otherwise than people do that tells its guide's
+    sentence surely enough to be answered below the threshold (see :class:`_Topic`: an old certificate found again)."""
+    return any(topic.telling and topic.asked(ask) for topic in _TOPICS)
 
 
 def _on_topic(cut: Sequence[Passage], named: set[str], topic: _Topic) -> Passage | None:

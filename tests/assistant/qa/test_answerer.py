@@ -1299,6 +1299,15 @@ def test_a_yes_no_ask_whose_own_words_tell_no_sentence_is_led_by_what_the_story_
     assert answer.item == "机动车驾驶证期满换证" and "科目一" in answer.answer.split("受理条件")[0]
 
 
+def test_an_old_certificate_found_again_is_answered_from_the_guide_saying_it_is_void(qa):
+    # refused (confidence 0.29: 补好, 找着 are none of the guide's words), though the ID card's guide says just that
+    answer = qa.ask("身份证补好了旧的又找着了还能用不")
+    assert answer.item == "居民身份证补领" and "作废" in answer.answer.split("办理结果")[0]
+    # ... while someone else doing it, whose words a contract's 委托 or an agency for hire share, is answered only
+    # above the threshold: "是否有指定的政策申报代理机构？" was answered from 残疾人证申领's FAQ on guardians
+    assert qa.ask("是否有指定的政策申报代理机构？").kind == "out_of_scope"
+
+
 def test_an_ask_whether_the_certificate_can_be_issued_is_led_by_the_faq_answering_it(qa):
     # "能开出无犯罪记录证明吗" was read as asking which papers to bring (证明), so nothing led and the conditions
     # came first; the FAQ on 拘留 says an administrative detention is no criminal record

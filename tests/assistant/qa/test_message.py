@@ -290,6 +290,11 @@ def test_a_policy_is_asked_unless_its_law_is(ask, policy):
         ("给孩子办医保要带什么", False),  # the one it is for
         ("我父母可以申请高龄津贴吗", False),  # whether they may, not whether they may for another
         ("办护照要本人去吗", False),
+        ("自主研发项目需要提交委托、合作研究开发项目的合同或协议吗", False),  # a contract's 委托
+        ("逐步以地下埋藏代替电线杆的构架", False),
+        ("股份公司设立能委托代理机构办吗", True),
+        ("是否有指定的政策申报代理机构？", False),  # an agency one may hire
+        ("良民证可以委托别人帮我开吗", True),
     ],
 )
 def test_an_ask_whether_someone_else_may_do_it_for_the_person_is_told_apart(ask, deputed):
