@@ -123,6 +123,9 @@ class Thresholds(BaseModel):
 
     answer: float = 0.40  # below: out of scope (chosen on the development splits, with and without the distractors)
     stated: float = 0.2  # above this, a fact the best guide states in a sentence of its own is answered from it
+    # ... and above this, what the law does to one who fails, asked of a guide the question shares two words with,
+    # when one of its sentences states such a thing on the ask's words (see QuestionAnswerer._stated)
+    fined: float = 0.05
     clarify_margin: float = 0.15  # top two fused scores closer than this (and related): ask which one
     # logistic calibration of (cosine, coverage, mention, retrievers agree, in scope) -> P(answer is right),
     # as printed by `python -m assistant.evaluation.calibrate tests/eval/dev*.tsv tests/eval/blind2.tsv`

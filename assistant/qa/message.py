@@ -272,6 +272,12 @@ def asking_clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSES.findall(text) if _ASKING.search(clause)]
 
 
+def asks_penalty(text: str) -> bool:
+    """Whether a clause of ``text`` that asks something asks what the law does to one who fails ("拖着不过户会被罚款
+    吗？罚多少？"); not a fine told in the story ("否则就被罚款", of a wish for cheaper parking)."""
+    return any(_PENALTY.search(clause) for clause in asking_clauses(text))
+
+
 # a proposal that asks nothing (建议取消…, 呼吁…, #人民建议#): a change for the government to weigh, which no guide
 # answers; the refusal gives the hotline, which takes proposals. Such messages took the guide of whatever their
 # subject shared words with among the unlabelled real messages (二手房 proposals 不动产转移登记, school proposals the

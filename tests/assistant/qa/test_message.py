@@ -11,6 +11,7 @@ from assistant.qa.message import (
     answer_type,
     asking_clauses,
     asks_contact,
+    asks_penalty,
     asks_policy,
     deputes,
     element_for,
@@ -313,6 +314,11 @@ def test_an_ask_whether_someone_else_may_do_it_for_the_person_is_told_apart(ask,
 )
 def test_an_ask_whether_an_old_certificate_found_again_still_counts_is_told_apart(ask, found_again):
     assert revives(ask) is found_again
+
+
+def test_a_fine_is_asked_only_in_a_clause_that_asks():
+    assert asks_penalty("请问这样拖着不过户会被罚款吗？罚多少？")
+    assert not asks_penalty("公共停车位不允许我们停车，否则就被罚款；希望给予一份廉价的停车服务")
 
 
 @pytest.mark.parametrize(
