@@ -344,6 +344,19 @@ _FOUND_AGAIN = re.compile(r"找到|找回|找着|找见")
 _STILL_GOOD = re.compile(r"能[^，,。？?]{0,3}用|可以[^，,。？?]{0,3}用|继续用|有效|作废|管用")
 
 
+# from when a benefit granted is paid ("低保批下来以后从什么时候开始发钱", "两项补贴审定合格后从何时起计发", "退休金从哪个
+# 月开始领"): not how long the office takes, nor when a certificate is collected ("什么时候去领证")
+_PAID_SINCE = re.compile(
+    r"(?:什么时候|何时|哪个月|哪一个月|几月份?|哪天)(?:起|开始)?[^，,。？?]{0,3}(?:发|领|计发|发放|享受|到账|给钱)(?![证照卡本])"
+    r"|从何时起|从哪(?:个月|天|一天)(?:起|开始)"
+)
+
+
+def begins_paying(text: str) -> bool:
+    """Whether an ask is about from when a benefit granted is paid."""
+    return bool(_PAID_SINCE.search(text))
+
+
 def revives(text: str) -> bool:
     """Whether an ask is about an old certificate found again, whether it still counts: the guide's sentence on the
     old one being void answers it."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import cn2an
 
-from assistant.qa.message import AnswerType, answer_types, deputes, holds, revives
+from assistant.qa.message import AnswerType, answer_types, begins_paying, deputes, holds, revives
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
 
@@ -222,6 +222,14 @@ def best_passage(
     kept = [w for w in words if w not in _ASKING_WORDS and w not in _ACTOR_WORDS]
     # a verb and its object parted by 了 or 过 ("离了婚", "结过婚") is the word the guide writes (离婚, 结婚)
     kept = list(dict.fromkeys(w[0] + w[2] if len(w) == 3 and w[1] in _PARTED else w for w in kept))
+    # whether someone else may do it, whether the old certificate found again still counts, from when the money is
+    # paid: the guide's sentence on that, wherever it stands, in whatever words the ask puts it
+    topic = next((topic for topic in _TOPICS if answer_type in topic.kinds and topic.asked(stated)), None)
+    if topic is not None:
+        told_of = [p for p in (passages(item) if cut is None else cut) if p.element != "overview"]
+        on_topic = _on_topic(told_of, set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name), topic)
+        if on_topic is not None:
+            return on_topic
     if answer_type is None:
         # a how-to: the element asked answers it, unless an FAQ asks just that how-to ("缴费不满15年怎么办")
         return _faq_asking_how(cut if cut is not None else passages(item), kept, item.name, stated)
@@ -252,12 +260,6 @@ def best_passage(
         if names and all(any(w in name for name in names) for w in kept) and not _cued(cut, telling):
             return None
         named = set().union(set(), *(_bigrams(w) for w in kept)) - _bigrams(item.name)
-        # whether someone else may do it, whether the old certificate found again still counts: the guide's sentence
-        # on that, wherever it stands, in whatever words the ask puts it
-        topic = next((topic for topic in _TOPICS if topic.asked(stated)), None)
-        on_topic = _on_topic(cut, named, topic) if topic is not None else None
-        if on_topic is not None:
-            return on_topic
         lead = _best(cut, grams, named, None, frozenset(), None) if named else None
         lead = lead or _cued(cut, telling, named)
         quantities = _quantities(stated)
@@ -456,6 +458,7 @@ class _Topic:
     asking: re.Pattern[str]
     plainly: re.Pattern[str]
     telling: bool = False
+    kinds: frozenset[AnswerType | None] = frozenset({"yes_no", "eligibility"})  # the kinds of ask it is read in
 
 
 # someone else doing it for the person: what a guide says who else may apply in (委托他人代办, 由监护人代为申请,
@@ -467,6 +470,7 @@ _AGENCY = _DEPUTIES + r"|本人(?:须|必须|应当|应)?(?:亲自)?到场|亲�
 # ... and the old certificate found after a new one was issued: 补领后原证件作废，找回的应交回 (补领以后原来的身份证找到了
 # 还能用吗？)
 _VOID = r"作废"
+_PAID_FROM = r"次月起|当月计发|当月起|起计发|起发放|起按月|起给予"
 _TOPICS = (
     _Topic(
         deputes,
@@ -475,6 +479,15 @@ _TOPICS = (
         re.compile(_DEPUTIES),
     ),
     _Topic(revives, re.compile(_VOID), re.compile(r"找到|找回|找着|原来|旧"), re.compile(r"找回|找到"), telling=True),
+    # ... and from when a benefit is paid, once granted: 自确认的次月起按月发放低保金, 自递交申请的当月计发 ("低保批下来
+    # 以后从什么时候开始发钱", read as how long the office takes)
+    _Topic(
+        begins_paying,
+        re.compile(_PAID_FROM),
+        re.compile(r"什么时候|何时|哪个月|从哪|开始"),
+        re.compile(_PAID_FROM),
+        kinds=frozenset({None, "duration", "period", "yes_no", "benefit"}),
+    ),
 )
 # of passages saying as much on a topic, the element that says who may apply, or what a certificate is worth, leads
 _WHO_MAY = {"conditions": 3, "visits": 2, "process": 1}

@@ -13,6 +13,7 @@ from assistant.qa.message import (
     asks_contact,
     asks_penalty,
     asks_policy,
+    begins_paying,
     deputes,
     element_for,
     read_message,
@@ -314,6 +315,20 @@ def test_an_ask_whether_someone_else_may_do_it_for_the_person_is_told_apart(ask,
 )
 def test_an_ask_whether_an_old_certificate_found_again_still_counts_is_told_apart(ask, found_again):
     assert revives(ask) is found_again
+
+
+@pytest.mark.parametrize(
+    ("ask", "paid_since"),
+    [
+        ("低保批下来以后从什么时候开始发钱？", True),
+        ("残疾人两项补贴资格审定合格后从何时起计发？", True),
+        ("退休金从哪个月开始领", True),
+        ("低保多久能批下来", False),  # how long the office takes
+        ("什么时候去领证", False),  # a certificate, not money
+    ],
+)
+def test_an_ask_from_when_a_benefit_is_paid_is_told_apart(ask, paid_since):
+    assert begins_paying(ask) is paid_since
 
 
 def test_a_fine_is_asked_only_in_a_clause_that_asks():

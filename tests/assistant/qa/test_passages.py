@@ -346,3 +346,13 @@ def test_whether_the_old_certificate_found_again_still_counts_is_answered_by_the
     ask = "请问找回来的旧身份证还能不能用？"
     lead = best_passage(guide("居民身份证补领"), ["回来", "身份", "身份证"], "yes_no", element="result", stated=ask)
     assert lead is not None and "作废" in lead.text and lead.question
+
+
+def test_from_when_a_benefit_is_paid_is_answered_by_the_sentence_saying_so_not_the_time_limit(guide):
+    # read as how long the office takes (duration), it was led by the 30 working days of the time limit
+    ask = "请问低保批下来以后从什么时候开始发钱？"
+    lead = best_passage(guide("最低生活保障申请"), ["低保", "批下来"], "duration", element="time_limit", stated=ask)
+    assert lead is not None and "次月起" in lead.text
+    ask = "残疾人两项补贴资格审定合格后从何时起计发？"
+    lead = best_passage(guide("残疾人两项补贴申领"), ["资格", "审定", "合格"], "duration", stated=ask)
+    assert lead is not None and "当月计发" in lead.text
