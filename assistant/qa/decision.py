@@ -209,11 +209,13 @@ def standalone(word: str, words: Sequence[str], text: str) -> bool:
 
 
 # a writer who speaks for an organisation, or runs or is about to run something: 我们公司, 我们是刚注册的一家小公司,
-# 本单位, 我司, 想开一家, 老板, 个体工商户, 建设单位 (see Decider._outsider)
+# 本单位, 我司, 想开一家, 我在商场开的KTV, 我们酒楼, 老板, 个体工商户, 建设单位 (see Decider._outsider)
 _SPEAKS_FOR = re.compile(
     r"(?:我|本|咱|自家)[^，,。！？?!；;]{0,20}?"
-    r"(?:公司|单位|企业|店|门店|商铺|工厂|厂|项目|学校|医院|诊所|机构|酒店|餐馆|饭店|超市|药店)"
-    r"|我司|开了?一?[家个间]|想开|要开|准备开|打算开|计划开|开店|创业|老板|法人|股东|个体户|个体工商户|经营者"
+    r"(?:公司|单位|企业|店|门店|商铺|工厂|厂|项目|学校|医院|诊所|机构|酒店|餐馆|饭店|超市|药店"
+    r"|酒楼|餐厅|KTV|歌厅|网吧|酒吧|宾馆|旅馆|民宿|茶馆|影院|健身房|门面|档口|小卖部)"
+    r"|我司|开了?一?[家个间]|(?:我|我们|咱)[^，,。！？?!；;]{0,12}开的|想开|要开|准备开|打算开|计划开|开店|创业|老板|法人"
+    r"|股东|个体户|个体工商户|经营者"
     r"|建设单位|开发商"
 )
 # the kinds of item an enterprise applies for to run or build something (a licence, a filing), and the 服务对象 that
