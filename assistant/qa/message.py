@@ -173,6 +173,9 @@ def _waited_out(text: str) -> str:
     return text.replace("等多久", "") if _LAWFUL_WAIT.search(text) else text
 
 
+# a deadline the person must keep, however what has happened is told ("拿到营业执照以后最迟几天内必须去备案": 拿到 is
+# the story's, not the office's doing)
+_OBLIGED = re.compile(r"(?:最迟|最晚)[^，,。？?]{0,8}(?:必须|应当|应该|得|要)去?(?:办|备案|申请|登记|申报|报|交|换|缴)")
 _EARLY = re.compile(r"提前(?!还|退休)")
 # ... and whether it is too late, how late the law allows ("现在才想起来申请延续，还来得及吗", "补备案还来得及吗")
 _LATE = re.compile(r"来得及|来不及|晚不晚|太晚|晚了吗|赶得上|赶不上")
@@ -496,7 +499,9 @@ def answer_types(text: str) -> frozenset[AnswerType]:
             if kind == "duration" and _VALIDITY.search(text):
                 kind = "validity"
             elif kind == "duration" and (
-                _WAITING.search(text) or (_PERIOD.search(text) and not _PROCESSING.search(_waited_out(text)))
+                _WAITING.search(text)
+                or _OBLIGED.search(text)
+                or (_PERIOD.search(text) and not _PROCESSING.search(_waited_out(text)))
             ):
                 kind = "period"
             kinds.add(kind)

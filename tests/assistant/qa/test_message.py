@@ -128,6 +128,11 @@ def test_a_request_with_no_question_at_all_is_one_ask() -> None:
         ("身份证还有俩月才过期，现在能提前去换吗", "period"),  # may it be done early: how early the law allows
         ("公积金贷款能提前还吗", "yes_no"),  # paying a loan back early is no period of the law's
         ("现在才想起来申请延续，还来得及吗？", "period"),  # too late: how late the law allows
+        (
+            "请问拿到营业执照以后最迟几天内必须去备案？",
+            "period",
+        ),  # a deadline the person must keep; 拿到 is the story's
+        ("最晚多久能拿到证", "duration"),  # the office's
         ("现在补备案还来得及吗？", "period"),
         ("办护照要多久能拿到，来不及能加急吗", "duration"),  # the office's time, not the person's deadline
         ("股份公司发起人最多可以有多少人", "number"),
