@@ -1,5 +1,6 @@
 """Check the fact-question evaluation splits (facts_dev.tsv, facts_dev2.tsv, facts_dev3.tsv, facts_dev4.tsv,
-facts_dev5.tsv, facts_dev6.tsv, facts_dev7.tsv, multi_dev.tsv, facts_test.tsv) against the bundled catalogue and print their counts.
+facts_dev5.tsv, facts_dev6.tsv, facts_dev7.tsv, facts_dev8.tsv, multi_dev.tsv,
+facts_test.tsv) against the bundled catalogue and print their counts.
 
 Each row asks one fact a guide states (a fee, a deadline, an age, a validity, a benefit); ``expect`` holds the words
 a right reply contains, each an exact substring of the item's YAML, so a guide edited under them is caught here.
@@ -27,6 +28,7 @@ SPLITS = {
     "dev5": HERE / "facts_dev5.tsv",
     "dev6": HERE / "facts_dev6.tsv",
     "dev7": HERE / "facts_dev7.tsv",
+    "dev8": HERE / "facts_dev8.tsv",
     "multi": HERE / "multi_dev.tsv",
     "test": HERE / "facts_test.tsv",
 }

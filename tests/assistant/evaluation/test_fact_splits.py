@@ -39,10 +39,15 @@ def test_a_word_the_guide_does_not_hold_or_an_unknown_item_is_reported(check, tm
 
 @pytest.mark.parametrize(
     ("split", "size", "long"),
-    [("long_dev.tsv", 150, True), ("long_dev2.tsv", 120, True), ("portal_dev.tsv", 150, False)],
+    [
+        ("long_dev.tsv", 150, True),
+        ("long_dev2.tsv", 120, True),
+        ("portal_dev.tsv", 150, False),
+        ("multi_dev2.tsv", 40, True),
+    ],
 )
 def test_the_mixed_splits_name_catalogue_entries_and_quote_their_guides(check, split, size, long):
-    # tests/eval/long_dev*.tsv, portal_dev.tsv: every item is an entry of the catalogue (or "-"), every expected word
+    # tests/eval/long_dev*.tsv, portal_dev.tsv, multi_dev2.tsv: every item is an entry of the catalogue (or "-"), every expected word
     # in its guide; the long-message splits hold long messages only
     import csv
 
