@@ -360,6 +360,19 @@ def begins_paying(text: str) -> bool:
     return bool(_PAID_SINCE.search(text))
 
 
+# whether one may hold, claim or do it twice ("在老家办过一本残疾证，现在想在这边再办一本，可以同时拿两本吗", "公积金贷款
+# 没还完能再贷第二笔吗", "能不能两边都报名", "还能再交灵活就业养老吗")
+_TWICE = re.compile(
+    r"同时(?:拿|持有|有|领|享受|参加|交|缴|申请|报名|办)|两[本张份项笔边处家套](?:都|一起)?"
+    r"|第二[本张个笔套份]|再(?:贷|办一|领一|交一|提|申请一|报一)|重复(?:办|领|提|申请|参保|缴)"
+)
+
+
+def twice(text: str) -> bool:
+    """Whether an ask is about holding, claiming or doing a service twice: the guide's limit (数量限制) answers it."""
+    return bool(_TWICE.search(text))
+
+
 def revives(text: str) -> bool:
     """Whether an ask is about an old certificate found again, whether it still counts: the guide's sentence on the
     old one being void answers it."""

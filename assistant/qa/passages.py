@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import cn2an
 
-from assistant.qa.message import AnswerType, answer_types, begins_paying, deputes, holds, revives
+from assistant.qa.message import AnswerType, answer_types, begins_paying, deputes, holds, revives, twice
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
 
@@ -159,6 +159,10 @@ def passages(item: Item) -> tuple[Passage, ...]:
     if item.visits.reason:
         out.append(Passage("visits", f"到办事现场次数：{item.visits.count}次（{item.visits.reason}）"))
     out += [Passage("cross_region", s) for s in _sentences(item.cross_region)]
+    # how many one may hold or claim (每人只能持有一本有效的残疾人证; 同一时期只能有一笔未结清的住房公积金贷款): none
+    # when the guide says there is no limit, or leaves it to local rules
+    if item.quantity_limit.strip("。") not in _NO_LIMIT:
+        out += [Passage("quantity_limit", s) for s in _sentences(item.quantity_limit)]
     out += [Passage("rights_remedies", r) for r in item.rights_remedies]
     out += [
         Passage(
@@ -172,6 +176,9 @@ def passages(item: Item) -> tuple[Passage, ...]:
     ]
     out += [Passage("basis", f"{b.law}{b.article}：{b.text}") for b in item.basis if b.text]
     return tuple(out)
+
+
+_NO_LIMIT = frozenset({"无", "不限", "由本地确定"})  # a 数量限制 that states none
 
 
 def _bigrams(text: str) -> set[str]:
@@ -248,7 +255,9 @@ def best_passage(
         if rule is not None or strict:
             return rule
         answer_type = "yes_no"
-    excluded = {"overview", *_ELSEWHERE.get(answer_type or "", ())}
+    # (the 数量限制 answers how many one may hold or claim, asked as such: see _TOPICS; its 一张 and 一本 are no
+    # sentence's to lead on "港澳通行证办一张多少钱")
+    excluded = {"overview", "quantity_limit", *_ELSEWHERE.get(answer_type or "", ())}
     cut = [p for p in (passages(item) if cut is None else cut) if p.element not in excluded]
     if not cut:
         return None
@@ -459,6 +468,9 @@ class _Topic:
     plainly: re.Pattern[str]
     telling: bool = False
     kinds: frozenset[AnswerType | None] = frozenset({"yes_no", "eligibility"})  # the kinds of ask it is read in
+    # of passages saying as much on it, the element that says it leads: who may apply, what a certificate is worth,
+    # from when money is paid (the conditions first, then the visits', the procedure's); how many (the 数量限制)
+    first: tuple[str, ...] = ("conditions", "visits", "process")
 
 
 # someone else doing it for the person: what a guide says who else may apply in (委托他人代办, 由监护人代为申请,
@@ -471,6 +483,7 @@ _AGENCY = _DEPUTIES + r"|本人(?:须|必须|应当|应)?(?:亲自)?到场|亲�
 # 还能用吗？)
 _VOID = r"作废"
 _PAID_FROM = r"次月起|当月计发|当月起|起计发|起发放|起按月|起给予"
+_ONLY = r"只能|只发给|只办理一次|不得重复|一人一证|不得同时|不能同时"
 _TOPICS = (
     _Topic(
         deputes,
@@ -488,9 +501,17 @@ _TOPICS = (
         re.compile(_PAID_FROM),
         kinds=frozenset({None, "duration", "period", "yes_no", "benefit"}),
     ),
+    # ... and whether one may hold, claim or do it twice: 每人只能持有一本有效的残疾人证, 同一人只能参加一项基本养老保险,
+    # 同一时期只能有一笔未结清的住房公积金贷款 ("可以同时拿两本吗", "还能再贷第二笔吗", "能不能两边都报名")
+    _Topic(
+        twice,
+        re.compile(_ONLY),
+        re.compile(r"同时|两[本张份项笔边处家套]|第二|再|重复"),
+        re.compile(_ONLY),
+        kinds=frozenset({"yes_no", "eligibility", "number", "count"}),
+        first=("quantity_limit", "conditions", "faq"),
+    ),
 )
-# of passages saying as much on a topic, the element that says who may apply, or what a certificate is worth, leads
-_WHO_MAY = {"conditions": 3, "visits": 2, "process": 1}
 
 
 def telling_topic(ask: str) -> bool:
@@ -507,7 +528,13 @@ def _on_topic(cut: Sequence[Passage], named: set[str], topic: _Topic) -> Passage
     found again, not only that the old one is void), then the one holding most of the ask's other pairs
     (``named``), then the first: "办护照要本人去吗？可以代办不" is answered by 申请人本人须到场, not by the material a
     guardian's delegate brings."""
-    own = [p for p in cut if p.element != "basis" and topic.says.search(p.match or p.text)]
+    own = [
+        p
+        for p in cut
+        if p.element != "basis"
+        and (p.element != "quantity_limit" or p.element in topic.first)
+        and topic.says.search(p.match or p.text)
+    ]
     asking = [p for p in own if p.question and topic.asking.search(p.question)]
     pool = asking or own
     if not pool:
@@ -515,7 +542,7 @@ def _on_topic(cut: Sequence[Passage], named: set[str], topic: _Topic) -> Passage
     return max(
         enumerate(pool),
         key=lambda found: (
-            _WHO_MAY.get(found[1].element, 0),
+            -topic.first.index(found[1].element) if found[1].element in topic.first else -len(topic.first),
             bool(topic.plainly.search(found[1].match or found[1].text)),
             len(named & found[1].grams),
             -found[0],

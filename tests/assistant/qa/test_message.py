@@ -18,6 +18,7 @@ from assistant.qa.message import (
     element_for,
     read_message,
     revives,
+    twice,
     wished,
 )
 
@@ -334,6 +335,20 @@ def test_an_ask_whether_an_old_certificate_found_again_still_counts_is_told_apar
 )
 def test_an_ask_from_when_a_benefit_is_paid_is_told_apart(ask, paid_since):
     assert begins_paying(ask) is paid_since
+
+
+@pytest.mark.parametrize(
+    ("ask", "asked"),
+    [
+        ("在老家办过一本残疾证，现在想在这边再办一本，可以同时拿两本吗？", True),
+        ("公积金贷款没还完能再贷第二笔吗", True),
+        ("同一张购房发票提过一次公积金，还能再提吗", True),
+        ("离婚必须两个人一起去吗", False),  # both of a couple, not two of a thing
+        ("我刚来这边打工两个月，够条件办居住证吗", False),
+    ],
+)
+def test_an_ask_whether_one_may_hold_or_claim_it_twice_is_told_apart(ask, asked):
+    assert twice(ask) is asked
 
 
 def test_a_fine_is_asked_only_in_a_clause_that_asks():

@@ -356,3 +356,17 @@ def test_from_when_a_benefit_is_paid_is_answered_by_the_sentence_saying_so_not_t
     ask = "残疾人两项补贴资格审定合格后从何时起计发？"
     lead = best_passage(guide("残疾人两项补贴申领"), ["资格", "审定", "合格"], "duration", stated=ask)
     assert lead is not None and "当月计发" in lead.text
+
+
+def test_whether_one_may_hold_or_claim_it_twice_is_answered_by_the_guides_limit(guide):
+    # the 数量限制 was no passage at all: the result's validity led "可以同时拿两本吗"
+    ask = "想在这边再办一本，以后两地都能用，可以同时拿两本吗？"
+    lead = best_passage(guide("残疾人证申领"), ["两地", "两本"], "yes_no", element="result", stated=ask)
+    assert lead is not None and lead.element == "quantity_limit" and "只能持有一本" in lead.text
+    lead = best_passage(
+        guide("住房公积金贷款申请"), ["贷款", "第二笔"], "yes_no", stated="公积金贷款没还完能再贷第二笔吗"
+    )
+    assert lead is not None and "一笔未结清" in lead.text
+    # ... and asked of something else, it leads on nothing: "港澳通行证办一张多少钱" is the FAQ on what it costs
+    lead = best_passage(guide("往来港澳通行证签发"), ["港澳", "通行证", "一张"], "amount", element="fee")
+    assert lead is None or lead.element != "quantity_limit"
