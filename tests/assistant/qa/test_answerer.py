@@ -814,6 +814,12 @@ def test_a_question_the_guide_answers_beside_such_words_is_still_answered(qa):
             "不一样。请问这种情况会有什么后果？",
             "公众聚集场所投入使用、营业前消防安全检查",
         ),
+        # ... or the company one is about to register (multi_dev2.tsv)
+        (
+            "你好，我自己一个人做软件外包好几年了，现在客户要求签合同必须是公司，想注册个有限公司。问下一个人能不能开"
+            "有限公司？注册资本是不是要一次交齐？",
+            "有限责任公司设立登记",
+        ),
     ):
         answer = qa.ask(message)
         assert (answer.kind, answer.item) == ("answer", item), message
