@@ -373,6 +373,20 @@ def twice(text: str) -> bool:
     return bool(_TWICE.search(text))
 
 
+# whether the old certificate is to be handed back once a new one is had ("换新身份证时旧证要不要交", "正式身份证拿到了，临时
+# 的那张还要留着吗"): not a fee, however 交 reads
+_HANDED_BACK = re.compile(
+    r"(?:旧|原来的?|原先的?|以前的?|老的)(?:证|卡|本|那张|那本)?[^，,。？?]{0,6}"
+    r"(?:要不要|需不需要|用不用|还要|还得|得)(?:上交|交回|交|收回|留)"
+    r"|(?:还要|要不要|还用|还得)留着"
+)
+
+
+def hands_back(text: str) -> bool:
+    """Whether an ask is about handing back the old certificate (or keeping it) once a new one is had."""
+    return bool(_HANDED_BACK.search(text))
+
+
 def revives(text: str) -> bool:
     """Whether an ask is about an old certificate found again, whether it still counts: the guide's sentence on the
     old one being void answers it."""

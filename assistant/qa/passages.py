@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import cn2an
 
-from assistant.qa.message import AnswerType, answer_types, begins_paying, deputes, holds, revives, twice
+from assistant.qa.message import AnswerType, answer_types, begins_paying, deputes, hands_back, holds, revives, twice
 from knowledge.render import contact_line, location_lines, material_line
 from knowledge.schema import Item
 
@@ -492,6 +492,16 @@ _TOPICS = (
         re.compile(_DEPUTIES),
     ),
     _Topic(revives, re.compile(_VOID), re.compile(r"找到|找回|找着|原来|旧"), re.compile(r"找回|找到"), telling=True),
+    # ... and whether the old one is handed back once a new one is had: 领取新证时交回原证, 应当交回临时居民身份证
+    # ("换新身份证时旧证要不要交", read as a fee)
+    _Topic(
+        hands_back,
+        re.compile(r"交回|收回|缴回"),
+        re.compile(r"旧|原来|交回|留着"),
+        re.compile(r"交回|收回|缴回"),
+        kinds=frozenset({"yes_no", "eligibility", "amount", None}),
+        first=("quantity_limit", "conditions", "faq", "materials"),
+    ),
     # ... and from when a benefit is paid, once granted: 自确认的次月起按月发放低保金, 自递交申请的当月计发 ("低保批下来
     # 以后从什么时候开始发钱", read as how long the office takes)
     _Topic(

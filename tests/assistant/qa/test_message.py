@@ -16,6 +16,7 @@ from assistant.qa.message import (
     begins_paying,
     deputes,
     element_for,
+    hands_back,
     read_message,
     revives,
     twice,
@@ -349,6 +350,19 @@ def test_an_ask_from_when_a_benefit_is_paid_is_told_apart(ask, paid_since):
 )
 def test_an_ask_whether_one_may_hold_or_claim_it_twice_is_told_apart(ask, asked):
     assert twice(ask) is asked
+
+
+@pytest.mark.parametrize(
+    ("ask", "asked"),
+    [
+        ("换新身份证时旧证要不要交", True),
+        ("正式身份证拿到了，临时的那张还要留着吗", True),
+        ("身份证要交多少钱", False),  # a fee
+        ("旧的还能用吗", False),
+    ],
+)
+def test_an_ask_whether_the_old_certificate_is_handed_back_is_told_apart(ask, asked):
+    assert hands_back(ask) is asked
 
 
 def test_a_fine_is_asked_only_in_a_clause_that_asks():

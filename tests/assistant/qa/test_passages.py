@@ -370,3 +370,11 @@ def test_whether_one_may_hold_or_claim_it_twice_is_answered_by_the_guides_limit(
     # ... and asked of something else, it leads on nothing: "港澳通行证办一张多少钱" is the FAQ on what it costs
     lead = best_passage(guide("往来港澳通行证签发"), ["港澳", "通行证", "一张"], "amount", element="fee")
     assert lead is None or lead.element != "quantity_limit"
+
+
+def test_whether_the_old_certificate_is_handed_back_is_answered_by_the_guide_not_its_fee(guide):
+    # "要不要交" read as a fee: the FAQ on what renewal costs led
+    lead = best_passage(
+        guide("居民身份证换领"), ["换新", "身份证", "旧证"], "amount", stated="换新身份证时旧证要不要交"
+    )
+    assert lead is not None and "交回原证" in lead.text
