@@ -229,8 +229,8 @@ def best_passage(
     kept = [w for w in words if w not in _ASKING_WORDS and w not in _ACTOR_WORDS]
     # a verb and its object parted by 了 or 过 ("离了婚", "结过婚") is the word the guide writes (离婚, 结婚)
     kept = list(dict.fromkeys(w[0] + w[2] if len(w) == 3 and w[1] in _PARTED else w for w in kept))
-    # whether someone else may do it, whether the old certificate found again still counts, from when the money is
-    # paid: the guide's sentence on that, wherever it stands, in whatever words the ask puts it
+    # an ask on a topic the guides word otherwise than people do (see _TOPICS: someone else doing it, the old
+    # certificate, from when money is paid, doing it twice): the guide's sentence on that, wherever it stands
     topic = next((topic for topic in _TOPICS if answer_type in topic.kinds and topic.asked(stated)), None)
     if topic is not None:
         told_of = [p for p in (passages(item) if cut is None else cut) if p.element != "overview"]
@@ -454,7 +454,7 @@ def _says_itself(cut: Sequence[Passage], own: Sequence[str], lead: Passage | Non
 
 @dataclass(frozen=True)
 class _Topic:
-    """A yes-or-no ask whose answer the guide words otherwise than people do, wherever it stands in the guide.
+    """An ask whose answer the guide words otherwise than people do, wherever it stands in the guide.
 
     ``asked``: whether an ask (as written) is on the topic; ``says``: a passage saying something on it; ``asking``:
     an FAQ question asking it; ``plainly``: a passage saying it in so many words, not only around it; ``telling``:
@@ -533,11 +533,12 @@ def telling_topic(ask: str) -> bool:
 def _on_topic(cut: Sequence[Passage], named: set[str], topic: _Topic) -> Passage | None:
     """The passage saying what an ask on a topic asks (see :data:`_TOPICS`): an FAQ asking just that ("户口本丢了，本户
     其他人能去补吗？", "补领以后原来的身份证找到了还能用吗？"), else a sentence of the guide's own (not the law it cites) on
-    it (双方必须亲自到场……不能委托他人代办; 补领后原户口簿作废，找回的……); of several, the conditions' first (then the
-    visits', the procedure's), then one saying it plainly (who else may, not only that one goes in person; the one
-    found again, not only that the old one is void), then the one holding most of the ask's other pairs
-    (``named``), then the first: "办护照要本人去吗？可以代办不" is answered by 申请人本人须到场, not by the material a
-    guardian's delegate brings."""
+    it (双方必须亲自到场……不能委托他人代办; 补领后原户口簿作废，找回的……); of several, the one of the element the
+    topic puts first (``first``: the conditions', then the visits', the procedure's; the 数量限制's for how many),
+    then one saying it plainly (who else may, not only that one goes in person; the one found again, not only that
+    the old one is void), then the one holding most of the ask's other pairs (``named``), then the first: "办护照要
+    本人去吗？可以代办不" is answered by 申请人本人须到场, not by the material a guardian's delegate brings. The 数量限制
+    is read only by the topics that put it first."""
     own = [
         p
         for p in cut
