@@ -286,83 +286,63 @@ def test_a_policy_is_asked_unless_its_law_is(ask, policy):
     assert asks_policy(ask) is policy
 
 
-@pytest.mark.parametrize(
-    ("ask", "deputed"),
-    [
+# the topics the guides word otherwise than people do (assistant.qa.passages._TOPICS): what each reader takes as
+# asking it, and what it must not
+TOPIC_ASKS = {
+    deputes: [  # someone else doing it for the person
         ("协议离婚能找律师替我去办吗", True),
         ("户口本丢了我老婆能去补吗", True),
         ("精神残疾的孩子办残疾证家长能代办不", True),
         ("签注能不能我这个当妈的替他去办？", True),
         ("我在外地打工回不去，我爸能帮我办低保吗", True),
         ("提取公积金可以委托别人办吗", True),
+        ("股份公司设立能委托代理机构办吗", True),
+        ("良民证可以委托别人帮我开吗", True),
         ("下个月想跟女朋友去领证，要先预约再去吗", False),  # going together, not for her
         ("给孩子办医保要带什么", False),  # the one it is for
         ("我父母可以申请高龄津贴吗", False),  # whether they may, not whether they may for another
         ("办护照要本人去吗", False),
         ("自主研发项目需要提交委托、合作研究开发项目的合同或协议吗", False),  # a contract's 委托
         ("逐步以地下埋藏代替电线杆的构架", False),
-        ("股份公司设立能委托代理机构办吗", True),
         ("是否有指定的政策申报代理机构？", False),  # an agency one may hire
-        ("良民证可以委托别人帮我开吗", True),
     ],
-)
-def test_an_ask_whether_someone_else_may_do_it_for_the_person_is_told_apart(ask, deputed):
-    assert deputes(ask) is deputed
-
-
-@pytest.mark.parametrize(
-    ("ask", "found_again"),
-    [
+    revives: [  # an old certificate found again
         ("请问找回来的旧身份证还能不能用？", True),
         ("身份证补好了旧的又找着了还能用不", True),
         ("驾照补办了，原来那本找回来了还能开车用吗", True),
         ("身份证丢了找不到了怎么补", False),  # lost, not found again
         ("补办的身份证有效期多久", False),
     ],
-)
-def test_an_ask_whether_an_old_certificate_found_again_still_counts_is_told_apart(ask, found_again):
-    assert revives(ask) is found_again
-
-
-@pytest.mark.parametrize(
-    ("ask", "paid_since"),
-    [
+    hands_back: [  # the old certificate handed back once a new one is had
+        ("换新身份证时旧证要不要交", True),
+        ("正式身份证拿到了，临时的那张还要留着吗", True),
+        ("身份证要交多少钱", False),  # a fee
+        ("旧的还能用吗", False),
+    ],
+    begins_paying: [  # from when a benefit granted is paid
         ("低保批下来以后从什么时候开始发钱？", True),
         ("残疾人两项补贴资格审定合格后从何时起计发？", True),
         ("退休金从哪个月开始领", True),
         ("低保多久能批下来", False),  # how long the office takes
         ("什么时候去领证", False),  # a certificate, not money
     ],
-)
-def test_an_ask_from_when_a_benefit_is_paid_is_told_apart(ask, paid_since):
-    assert begins_paying(ask) is paid_since
-
-
-@pytest.mark.parametrize(
-    ("ask", "asked"),
-    [
+    twice: [  # holding, claiming or doing it twice
         ("在老家办过一本残疾证，现在想在这边再办一本，可以同时拿两本吗？", True),
         ("公积金贷款没还完能再贷第二笔吗", True),
         ("同一张购房发票提过一次公积金，还能再提吗", True),
         ("离婚必须两个人一起去吗", False),  # both of a couple, not two of a thing
         ("我刚来这边打工两个月，够条件办居住证吗", False),
     ],
-)
-def test_an_ask_whether_one_may_hold_or_claim_it_twice_is_told_apart(ask, asked):
-    assert twice(ask) is asked
+}
 
 
 @pytest.mark.parametrize(
-    ("ask", "asked"),
-    [
-        ("换新身份证时旧证要不要交", True),
-        ("正式身份证拿到了，临时的那张还要留着吗", True),
-        ("身份证要交多少钱", False),  # a fee
-        ("旧的还能用吗", False),
-    ],
+    ("reader", "ask", "asked"),
+    [(reader, ask, asked) for reader, cases in TOPIC_ASKS.items() for ask, asked in cases],
+    ids=lambda value: getattr(value, "__name__", None),
 )
-def test_an_ask_whether_the_old_certificate_is_handed_back_is_told_apart(ask, asked):
-    assert hands_back(ask) is asked
+def test_an_ask_on_a_topic_the_guides_word_otherwise_is_told_apart(reader, ask, asked):
+    assert reader(ask) is asked
 
 
 def test_a_fine_is_asked_only_in_a_clause_that_asks():
