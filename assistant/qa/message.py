@@ -341,12 +341,6 @@ def deputes(text: str) -> bool:
     return bool(_DEPUTY.search(text))
 
 
-# whether the old certificate, found again after a new one was issued, still counts ("补领以后原来的身份证找到了还能用吗",
-# "身份证补好了旧的又找着了还能用不")
-_FOUND_AGAIN = re.compile(r"找到|找回|找着|找见")
-_STILL_GOOD = re.compile(r"能[^，,。？?]{0,3}用|可以[^，,。？?]{0,3}用|继续用|有效|作废|管用")
-
-
 # from when a benefit granted is paid ("低保批下来以后从什么时候开始发钱", "两项补贴审定合格后从何时起计发", "退休金从哪个
 # 月开始领"): not how long the office takes, nor when a certificate is collected ("什么时候去领证")
 _PAID_SINCE = re.compile(
@@ -385,6 +379,12 @@ _HANDED_BACK = re.compile(
 def hands_back(text: str) -> bool:
     """Whether an ask is about handing back the old certificate (or keeping it) once a new one is had."""
     return bool(_HANDED_BACK.search(text))
+
+
+# whether the old certificate, found again after a new one was issued, still counts ("补领以后原来的身份证找到了还能用吗",
+# "身份证补好了旧的又找着了还能用不")
+_FOUND_AGAIN = re.compile(r"找到|找回|找着|找见")
+_STILL_GOOD = re.compile(r"能[^，,。？?]{0,3}用|可以[^，,。？?]{0,3}用|继续用|有效|作废|管用")
 
 
 def revives(text: str) -> bool:
