@@ -31,7 +31,7 @@ from assistant.qa.analysis import (
 from assistant.qa.compose import ELEMENT_NAMES, FollowUp, brief, compose, follow_ups, offers_checklist, read_story
 from assistant.qa.decision import CHAT, EVERYDAY, Decider, Decision, Kind, Thresholds, for_operators
 from assistant.qa.message import MAX_ASKS, PLACE_WORDS, asking_words, asks_penalty, holds, waits_on_office
-from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, telling_topic, time_limit
+from assistant.qa.passages import FACTS, Passage, best_passage, law_behind, passages, telling_topic, time_limit, topical
 from assistant.qa.ranking import CANDIDATES, Ranker, Retriever, Scored, Signals, mention_weights
 from assistant.replies import Replies
 from assistant.retrieval.types import Hit
@@ -289,9 +289,10 @@ class QuestionAnswerer:
             if question.element is not None or question.answer_type is not None:
                 if further:
                     return self._further(question, decision, signals, context_item)
-                if self._within(question, context_item):
+                if self._within(question, context_item) or self._topical(question, context_item):
                     # a returning person's follow-up in the words of the conversation's guide ("需要拍照吗" after
-                    # 内地居民结婚登记): about it, but a fact only where a sentence of it states that fact
+                    # 内地居民结婚登记), or on a topic its guide words otherwise ("我老婆能去补吗" after 居民户口簿补领:
+                    # its FAQ on 本户其他人): about it, but a fact only where a sentence of it states that fact
                     return self._further(question, decision, signals, context_item, stated=True)
                 if self._bare(question):
                     # ... or in no words of any subject ("要本人去吗"): the element asked answers it, and a fact
@@ -344,6 +345,16 @@ class QuestionAnswerer:
         found = self._unwritten(question, context_item, question.content)
         return found is not None and bool(self.decider.subject_words(question)) and not found[1]
 
+    def _topical(self, question: Question, context_item: str) -> bool:
+        """Whether a follow-up is on a topic the guides word otherwise than people do (see
+        :func:`~assistant.qa.passages.topical`) and the guide of the conversation's item has its sentence on it."""
+        position = self.ranker.position(context_item)
+        return (
+            position is not None
+            and topical(question.answer_type, question.first_ask)
+            and self._lead(position, question) is not None
+        )
+
     def _bare(self, question: Question) -> bool:
         """Whether a follow-up names nothing at all, only asks ("要本人去吗", "必须自己去吗": 本人, 自己 and 必须 name no
         subject) and is no chat: like "那要多少钱", it asks the element of the conversation's item. What to do when
@@ -362,8 +373,8 @@ class QuestionAnswerer:
         # the words of what is asked: a long follow-up's story ("我们俩都是外地户口，在这边工作好几年了，……请问可以
         # 直接在这边办吗") tells about the person, not about another service
         found = self._unwritten(question, context_item, question.ask_words)
-        if found is None:
-            return False
+        if found is None or self._topical(question, context_item):
+            return False  # (an ask on a topic its guide answers in words of its own: "没还完能再贷第二笔吗")
         words, unwritten = found
         if len(unwritten) >= NEW_WORDS and sum(map(self.ranker.idf, unwritten)) > sum(map(self.ranker.idf, words)) / 2:
             return True

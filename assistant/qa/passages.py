@@ -524,6 +524,12 @@ _TOPICS = (
 )
 
 
+def topical(answer_type: AnswerType | None, ask: str) -> bool:
+    """Whether an ask (as written, of that kind) is on one of the topics the guides word otherwise than people do
+    (see :data:`_TOPICS`): its guide's sentence on the topic answers it, whatever words of its own it writes."""
+    return any(answer_type in topic.kinds and topic.asked(ask) for topic in _TOPICS)
+
+
 def telling_topic(ask: str) -> bool:
     """Whether an ask (as written) is on a topic the guides word otherwise than people do that tells its guide's
     sentence surely enough to be answered below the threshold (see :class:`_Topic`: an old certificate found again)."""

@@ -1388,6 +1388,22 @@ def test_a_follow_up_in_a_conversation_is_led_by_the_faq_asking_it_too(qa, conte
 
 
 @pytest.mark.parametrize(
+    ("context", "follow_up", "said"),
+    [
+        # a returning person's follow-up on a topic the guide words otherwise, in words the guide never writes
+        # (妻子, 第二笔): it was refused, or taken for a question of its own, and answered by no guide
+        ("居民户口簿补领", "我老婆能去补吗", "本户其他人能去补吗"),
+        ("住房公积金贷款申请", "没还完能再贷第二笔吗", "一笔未结清"),
+        ("居民身份证换领", "旧证要不要交", "交回原证"),
+        ("居民身份证补领", "旧的找到了还能用吗", "作废"),
+    ],
+)
+def test_a_follow_up_on_a_topic_the_guide_words_otherwise_stays_with_the_conversation(qa, context, follow_up, said):
+    answer = qa.ask(follow_up, context_item=context)
+    assert (answer.kind, answer.item) == ("answer", context) and said in answer.brief.split("（摘自")[0]
+
+
+@pytest.mark.parametrize(
     ("asked", "service", "not_this"),
     [
         # national schemes the bundled catalogue lacks, asked as people will in 2026: they were answered from the
